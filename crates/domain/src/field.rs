@@ -1,0 +1,94 @@
+//! Per-field validation errors, shared by every form and endpoint.
+
+use serde::Serialize;
+
+/// One rejected field: which one, and why (in the UI's language).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { field: field.into(), reason: reason.into() }
+    }
+}
+
+/// A collection of field errors; empty means the input was accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn push(&mut self, field: &str, reason: impl Into<String>) {
+        self.0.push(FieldError::new(field, reason));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Collects the error of a parse result, returning the value when it parsed.
+    pub fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.push(field, reason);
+                None
+            }
+        }
+    }
+
+    /// Trims a required text field and checks its length in characters.
+    pub fn text(&mut self, field: &str, value: &str, max_chars: usize) -> Option<String> {
+        self.take(field, required_text(value, max_chars))
+    }
+
+    /// Trims an optional text field: blank becomes `None`.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) -> Option<Option<String>> {
+        match value.map(str::trim) {
+            None | Some("") => Some(None),
+            Some(v) => self.take(field, required_text(v, max_chars)).map(Some),
+        }
+    }
+}
+
+/// A required single-line text: trimmed, not empty, at most `max_chars` characters, no
+/// control characters.
+pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("不能为空".into());
+    }
+    if value.chars().count() > max_chars {
+        return Err(format!("不能超过{max_chars}个字符"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("不能包含控制字符".into());
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(required_text("  示例小学 ", 10), Ok("示例小学".to_string()));
+        assert!(required_text("   ", 10).is_err());
+        assert!(required_text(&"字".repeat(11), 10).is_err());
+        assert!(required_text("a\u{0}b", 10).is_err());
+        // SQL-looking text is ordinary text.
+        assert_eq!(required_text("x'; DROP TABLE users;--", 100).as_deref(), Ok("x'; DROP TABLE users;--"));
+    }
+
+    #[test]
+    fn optional_text_blank_is_none() {
+        let mut invalid = Invalid::default();
+        assert_eq!(invalid.optional_text("code", Some("  "), 5), Some(None));
+        assert_eq!(invalid.optional_text("code", None, 5), Some(None));
+        assert_eq!(invalid.optional_text("code", Some("123456"), 5), None);
+        assert_eq!(invalid.0.len(), 1);
+    }
+}

@@ -1,0 +1,18 @@
+//! Plain types and rules of the kehou after-school platform: no IO, no async.
+//!
+//! Constructors of the value types here reject bad input ("parse, don't validate"), so a
+//! value that exists is valid everywhere it travels.
+
+pub mod field;
+pub mod org;
+pub mod password;
+pub mod permission;
+pub mod phone;
+pub mod role;
+
+pub use field::{FieldError, Invalid};
+pub use org::{BureauLevel, OrgKind};
+pub use password::Password;
+pub use permission::{PERMISSIONS, Permission, PermissionDef};
+pub use phone::Phone;
+pub use role::{PRESET_ROLES, PresetRole};

@@ -1,0 +1,75 @@
+//! The permission catalog. Permissions are defined here, in code; roles are named sets of
+//! them kept in the database.
+
+/// One permission of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    OrgView,
+    OrgManage,
+    UserView,
+    UserManage,
+    RoleView,
+    RoleManage,
+    AuditView,
+}
+
+/// A permission's stable code, its name and the group it is shown in.
+#[derive(Debug, Clone, Copy)]
+pub struct PermissionDef {
+    pub permission: Permission,
+    pub code: &'static str,
+    pub name: &'static str,
+    pub group: &'static str,
+}
+
+pub const PERMISSIONS: &[PermissionDef] = &[
+    PermissionDef { permission: Permission::OrgView, code: "org.view", name: "查看组织机构", group: "组织机构" },
+    PermissionDef { permission: Permission::OrgManage, code: "org.manage", name: "新增、编辑、移动、停用组织机构", group: "组织机构" },
+    PermissionDef { permission: Permission::UserView, code: "user.view", name: "查看用户账号", group: "用户账号" },
+    PermissionDef { permission: Permission::UserManage, code: "user.manage", name: "新增、编辑、冻结、重置密码", group: "用户账号" },
+    PermissionDef { permission: Permission::RoleView, code: "role.view", name: "查看角色与权限", group: "角色权限" },
+    PermissionDef { permission: Permission::RoleManage, code: "role.manage", name: "新增角色、配置权限", group: "角色权限" },
+    PermissionDef { permission: Permission::AuditView, code: "audit.view", name: "查看操作日志", group: "操作日志" },
+];
+
+impl Permission {
+    pub fn def(self) -> &'static PermissionDef {
+        // The catalog lists the variants in declaration order; the test below keeps it so.
+        &PERMISSIONS[self as usize]
+    }
+
+    pub fn code(self) -> &'static str {
+        self.def().code
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        PERMISSIONS.iter().find(|d| d.code == code).map(|d| d.permission)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_is_complete_and_unique() {
+        let all = [
+            Permission::OrgView,
+            Permission::OrgManage,
+            Permission::UserView,
+            Permission::UserManage,
+            Permission::RoleView,
+            Permission::RoleManage,
+            Permission::AuditView,
+        ];
+        assert_eq!(all.len(), PERMISSIONS.len());
+        for p in all {
+            assert_eq!(p.def().permission, p);
+            assert_eq!(Permission::from_code(p.code()), Some(p));
+        }
+        let mut codes: Vec<_> = PERMISSIONS.iter().map(|d| d.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), PERMISSIONS.len());
+        assert_eq!(Permission::from_code("nope"), None);
+    }
+}

@@ -1,0 +1,51 @@
+//! The preset roles of the requirements, seeded into every database.
+
+use crate::org::OrgKind;
+use crate::permission::Permission::{self, *};
+
+/// A role every installation has. Its permissions are only the seed: administrators may
+/// change them later.
+#[derive(Debug, Clone, Copy)]
+pub struct PresetRole {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The kind of organization a membership with this role belongs to.
+    pub org_kind: OrgKind,
+    pub permissions: &'static [Permission],
+}
+
+const ALL: &[Permission] = &[OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView];
+
+pub const PRESET_ROLES: &[PresetRole] = &[
+    PresetRole { code: "platform_admin", name: "平台管理员", org_kind: OrgKind::Platform, permissions: ALL },
+    PresetRole { code: "bureau_leader", name: "教育局领导", org_kind: OrgKind::Bureau, permissions: ALL },
+    PresetRole {
+        code: "bureau_officer",
+        name: "教育局干事",
+        org_kind: OrgKind::Bureau,
+        permissions: &[OrgView, OrgManage, UserView, UserManage, RoleView, AuditView],
+    },
+    PresetRole {
+        code: "school_admin",
+        name: "学校课后服务管理员",
+        org_kind: OrgKind::School,
+        permissions: &[OrgView, UserView, UserManage, RoleView, RoleManage, AuditView],
+    },
+    PresetRole { code: "admin_teacher", name: "行政管理教师", org_kind: OrgKind::School, permissions: &[OrgView, UserView] },
+    PresetRole { code: "teacher", name: "任课教师", org_kind: OrgKind::School, permissions: &[] },
+    PresetRole { code: "head_teacher", name: "班主任", org_kind: OrgKind::School, permissions: &[] },
+    PresetRole { code: "patrol_teacher", name: "巡课教师", org_kind: OrgKind::School, permissions: &[] },
+    PresetRole { code: "parent", name: "家长", org_kind: OrgKind::School, permissions: &[] },
+    PresetRole {
+        code: "institution_admin",
+        name: "机构管理员",
+        org_kind: OrgKind::Institution,
+        permissions: &[OrgView, UserView, UserManage, RoleView, AuditView],
+    },
+    PresetRole { code: "institution_teacher", name: "机构教师", org_kind: OrgKind::Institution, permissions: &[] },
+    PresetRole { code: "operator", name: "运营人员", org_kind: OrgKind::Operator, permissions: &[OrgView] },
+];
+
+pub fn preset(code: &str) -> Option<&'static PresetRole> {
+    PRESET_ROLES.iter().find(|r| r.code == code)
+}

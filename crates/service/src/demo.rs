@@ -1,0 +1,162 @@
+//! The demo data set loaded by `kehou demo`. Loading is idempotent: what exists is found
+//! by its natural key (parent + name, phone) and left as it is.
+
+use kehou_domain::org::OrgType;
+use kehou_domain::{BureauLevel, OrgKind, Password};
+use kehou_store::entity::{membership, org, role, user};
+use kehou_store::sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+
+use crate::audit::{self, By, Change};
+use crate::auth::hash_password;
+use crate::{App, Error, Result};
+
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+
+pub const CITY_BUREAU: &str = "示例市教育和体育局";
+pub const SHIQI: &str = "石岐街道";
+pub const EAST: &str = "东区街道";
+pub const SCHOOL_1: &str = "示例第一小学";
+pub const SCHOOL_2: &str = "示例第二小学";
+pub const MIDDLE_SCHOOL: &str = "示例实验中学";
+pub const INSTITUTION: &str = "示例艺术培训中心";
+
+/// One demo account: phone, name, and the (organization, preset role) pairs it holds.
+pub struct DemoAccount {
+    pub phone: &'static str,
+    pub name: &'static str,
+    pub memberships: &'static [(&'static str, &'static str)],
+}
+
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { phone: "13800000001", name: "王建国", memberships: &[(crate::org::PLATFORM_NAME, "platform_admin")] },
+    DemoAccount { phone: "13800000002", name: "李明", memberships: &[(CITY_BUREAU, "bureau_leader")] },
+    DemoAccount { phone: "13800000003", name: "陈红", memberships: &[(SHIQI, "bureau_officer")] },
+    DemoAccount { phone: "13800000004", name: "刘芳", memberships: &[(SCHOOL_1, "school_admin")] },
+    DemoAccount { phone: "13800000005", name: "黄磊", memberships: &[(SCHOOL_2, "school_admin")] },
+    DemoAccount { phone: "13800000006", name: "赵敏", memberships: &[(SCHOOL_1, "teacher")] },
+    DemoAccount { phone: "13800000007", name: "周杰", memberships: &[(SCHOOL_1, "parent")] },
+    DemoAccount { phone: "13800000008", name: "吴婷", memberships: &[(INSTITUTION, "institution_admin")] },
+    DemoAccount { phone: "13800000009", name: "孙伟", memberships: &[(SCHOOL_1, "patrol_teacher")] },
+    DemoAccount { phone: "13800000010", name: "郑丽", memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")] },
+];
+
+/// Organizations in creation order: name, parent name, kind, bureau level, region code.
+const DEMO_ORGS: &[(&str, &str, OrgKind, Option<BureauLevel>, Option<&str>)] = &[
+    (CITY_BUREAU, crate::org::PLATFORM_NAME, OrgKind::Bureau, Some(BureauLevel::City), Some("442000")),
+    (SHIQI, CITY_BUREAU, OrgKind::Bureau, Some(BureauLevel::Street), Some("442000001")),
+    (EAST, CITY_BUREAU, OrgKind::Bureau, Some(BureauLevel::Street), Some("442000002")),
+    (SCHOOL_1, SHIQI, OrgKind::School, None, Some("442000001")),
+    (SCHOOL_2, SHIQI, OrgKind::School, None, Some("442000001")),
+    (MIDDLE_SCHOOL, EAST, OrgKind::School, None, Some("442000002")),
+    (INSTITUTION, CITY_BUREAU, OrgKind::Institution, None, Some("442000")),
+];
+
+/// Loads the demo data set; returns how many rows it created (0 on a second run).
+pub async fn load(app: &App) -> Result<usize> {
+    let root = crate::org::ensure_platform_root(app).await?;
+    let txn = app.db.begin().await?;
+    let mut created = 0;
+    let mut orgs = std::collections::HashMap::new();
+    orgs.insert(root.name.clone(), root);
+    for &(name, parent_name, kind, level, region) in DEMO_ORGS {
+        let parent = orgs.get(parent_name).cloned().ok_or_else(|| Error::Internal(format!("demo parent {parent_name}")))?;
+        let (o, new) = ensure_org(app, &txn, &parent, name, OrgType { kind, level }, region).await?;
+        created += usize::from(new);
+        orgs.insert(name.to_string(), o);
+    }
+    let hash = hash_password(&Password::parse(DEMO_PASSWORD).map_err(Error::Internal)?)?;
+    for account in DEMO_ACCOUNTS {
+        let now = app.now();
+        let u = match user::Entity::find().filter(user::Column::Phone.eq(account.phone)).one(&txn).await? {
+            Some(u) => u,
+            None => {
+                created += 1;
+                user::ActiveModel {
+                    phone: Set(account.phone.into()),
+                    name: Set(account.name.into()),
+                    password_hash: Set(hash.clone()),
+                    frozen: Set(false),
+                    must_change_password: Set(false),
+                    failed_logins: Set(0),
+                    locked_until: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        for (org_name, role_code) in account.memberships {
+            let o = orgs.get(*org_name).ok_or_else(|| Error::Internal(format!("demo org {org_name}")))?;
+            let r = role::Entity::find().filter(role::Column::Code.eq(*role_code)).one(&txn).await?.ok_or(Error::NotFound("预置角色"))?;
+            let exists = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(u.id))
+                .filter(membership::Column::OrgId.eq(o.id))
+                .filter(membership::Column::RoleId.eq(r.id))
+                .one(&txn)
+                .await?
+                .is_some();
+            if !exists {
+                created += 1;
+                membership::ActiveModel { user_id: Set(u.id), org_id: Set(o.id), role_id: Set(r.id), created_at: Set(now), ..Default::default() }
+                    .insert(&txn)
+                    .await?;
+                audit::record(&txn, now, &By::system(), Change {
+                    org_id: Some(o.id),
+                    org_path: &o.path,
+                    action: "membership.create",
+                    entity_type: "user",
+                    entity_id: Some(u.id),
+                    summary: format!("演示数据：{} 为 {}·{}", u.name, o.name, r.name),
+                })
+                .await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn ensure_org(
+    app: &App,
+    txn: &DatabaseTransaction,
+    parent: &org::Model,
+    name: &str,
+    org_type: OrgType,
+    region: Option<&str>,
+) -> Result<(org::Model, bool)> {
+    if let Some(existing) = org::Entity::find().filter(org::Column::ParentId.eq(parent.id)).filter(org::Column::Name.eq(name)).one(txn).await? {
+        return Ok((existing, false));
+    }
+    let now = app.now();
+    let o = org::ActiveModel {
+        parent_id: Set(Some(parent.id)),
+        kind: Set(org_type.kind.code().into()),
+        level: Set(org_type.level.map(|l| l.code().into())),
+        name: Set(name.into()),
+        code: Set(None),
+        region_code: Set(region.map(String::from)),
+        path: Set(String::new()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let path = format!("{}{}/", parent.path, o.id);
+    let mut m = o.into_active_model();
+    m.path = Set(path);
+    let o = m.update(txn).await?;
+    audit::record(txn, now, &By::system(), Change {
+        org_id: Some(o.id),
+        org_path: &o.path,
+        action: "org.create",
+        entity_type: "org",
+        entity_id: Some(o.id),
+        summary: format!("演示数据：新增{}“{}”", org_type.label(), o.name),
+    })
+    .await?;
+    Ok((o, true))
+}

@@ -1,0 +1,49 @@
+//! Use cases of kehou. Every call that reads or changes business data takes an [`Actor`]
+//! and checks permission and scope itself (default deny); every change writes its audit
+//! event in the same transaction.
+
+pub mod account;
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod org;
+pub mod page;
+pub mod role;
+
+use std::sync::Arc;
+
+pub use actor::{Actor, Principal};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use kehou_store::sea_orm::DatabaseConnection;
+pub use page::{Page, PageRequest};
+
+/// The state every use case needs: the database and the clock.
+#[derive(Clone)]
+pub struct App {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Connects, migrates, and makes sure the platform root and the preset roles exist.
+    pub async fn start(database_url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let db = kehou_store::connect(database_url).await?;
+        let app = Self { db, clock };
+        org::ensure_platform_root(&app).await?;
+        role::ensure_preset_roles(&app).await?;
+        Ok(app)
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Answers once the database accepts a query.
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await.map_err(Error::from)
+    }
+}

@@ -1,0 +1,9 @@
+//! Hand-written entities, one module per table.
+
+pub mod audit_event;
+pub mod membership;
+pub mod org;
+pub mod role;
+pub mod role_permission;
+pub mod session;
+pub mod user;
