@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// One rejected field: which one, and why (in the UI's language).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub reason: String,

@@ -1,1 +1,234 @@
-fn main() {}
+//! `kehou`: the after-school service platform's server and command line.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use kehou_service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use kehou_service::{App, SystemClock};
+use kehou_web::WebConfig;
+use serde::Deserialize;
+
+const DEFAULT_DB: &str = "sqlite://data/kehou.db";
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Parser)]
+#[command(name = "kehou", version, about = "课后服务管理平台 kehou")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrations run first).
+    Serve(ServeArgs),
+    /// Load the demo data set, then serve and print where to log in.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Load the data and exit.
+        #[arg(long)]
+        load_only: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage platform administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform administrator.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database URL: sqlite://path or postgres://user:pass@host/db.
+    #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A TOML file with database_url, bind, secure_cookies, trust_proxy.
+    #[arg(long, env = "KEHOU_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "KEHOU_BIND")]
+    bind: Option<String>,
+}
+
+/// The optional config file; flags and environment variables take precedence.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    #[serde(default)]
+    secure_cookies: bool,
+    #[serde(default)]
+    trust_proxy: bool,
+}
+
+impl DbArgs {
+    fn file(&self) -> Result<FileConfig> {
+        match &self.config {
+            None => Ok(FileConfig::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+            }
+        }
+    }
+
+    fn url(&self, file: &FileConfig) -> String {
+        self.database_url.clone().or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DB.into())
+    }
+
+    async fn app(&self) -> Result<(App, FileConfig)> {
+        let file = self.file()?;
+        let url = self.url(&file);
+        let app = App::start(&url, Arc::new(SystemClock)).await.map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
+        Ok((app, file))
+    }
+}
+
+/// Hides the password of a database URL in messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let (app, file) = args.db.app().await?;
+            serve(app, &args, file, false).await
+        }
+        Command::Demo { serve: args, load_only } => {
+            let (app, file) = args.db.app().await?;
+            let created = kehou_service::demo::load(&app).await?;
+            println!("演示数据已就绪（本次新增 {created} 条记录）/ demo data loaded ({created} rows created)");
+            if load_only {
+                print_accounts();
+                return Ok(());
+            }
+            serve(app, &args, file, true).await
+        }
+        Command::Migrate(db) => {
+            let file = db.file()?;
+            let url = db.url(&file);
+            kehou_store::connect(&url).await.map_err(|e| anyhow::anyhow!("migration failed on {}: {e}", redact(&url)))?;
+            println!("数据库已是最新 / database is up to date: {}", redact(&url));
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { db, phone, name, password_stdin } } => {
+            let password = read_password(password_stdin)?;
+            let (app, _) = db.app().await?;
+            let id = kehou_service::account::create_platform_admin(&app, &phone, &name, &password).await.map_err(describe)?;
+            println!("已创建平台管理员 / platform admin created: id {id}, phone {phone}");
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: kehou_service::Error) -> anyhow::Error {
+    match e {
+        kehou_service::Error::Invalid(fields) => {
+            anyhow::anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if line.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(line);
+    }
+    let first = rpassword::prompt_password("密码 / password: ")?;
+    let second = rpassword::prompt_password("再次输入 / again: ")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+fn print_accounts() {
+    println!("\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):");
+    for a in DEMO_ACCOUNTS {
+        let roles: Vec<String> = a
+            .memberships
+            .iter()
+            .map(|(org, role)| {
+                let name = kehou_domain::role::preset(role).map(|r| r.name).unwrap_or(role);
+                format!("{org}·{name}")
+            })
+            .collect();
+        println!("  {}  {:<4}  {}", a.phone, a.name, roles.join("，"));
+    }
+}
+
+async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {
+    let bind = args.bind.clone().or(file.bind).unwrap_or_else(|| DEFAULT_BIND.into());
+    let addr: SocketAddr = bind.parse().with_context(|| format!("invalid bind address {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let config = WebConfig { secure_cookies: file.secure_cookies, trust_proxy: file.trust_proxy };
+    let router = kehou_web::router(app, config);
+    let shown = if local.ip().is_unspecified() { format!("127.0.0.1:{}", local.port()) } else { local.to_string() };
+    println!("kehou 已启动 / listening: http://{shown}/login");
+    if demo {
+        print_accounts();
+    }
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://kehou:secret@db:5432/kehou"), "postgres://kehou:***@db:5432/kehou");
+        assert_eq!(super::redact("sqlite://data/kehou.db"), "sqlite://data/kehou.db");
+    }
+}

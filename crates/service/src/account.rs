@@ -20,7 +20,7 @@ use crate::auth::{MembershipView, hash_password, revoke_sessions};
 use crate::error::check;
 use crate::{Actor, App, Error, Page, PageRequest, Result};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub phone: String,
@@ -35,7 +35,7 @@ pub struct UserView {
 }
 
 /// A created or reset account, with the one-time password to hand to its owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuedPassword {
     pub user: UserView,
     pub initial_password: String,

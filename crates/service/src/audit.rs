@@ -69,7 +69,7 @@ pub struct AuditFilter {
     pub entity_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEventView {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,

@@ -65,7 +65,7 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sm3::digest(token.as_bytes()))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Login {
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -168,8 +168,19 @@ pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip
 /// permissions as they are now.
 pub async fn authenticate(app: &App, token: &str, ip: Option<&str>) -> Result<Principal> {
     let expired = || Error::Unauthenticated("登录已失效，请重新登录".into());
-    let now = app.now();
     let s = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(&app.db).await?.ok_or_else(expired)?;
+    principal_of(app, s, ip).await
+}
+
+/// Reads a principal again, after its session changed (a membership switch).
+pub async fn reload(app: &App, principal: &Principal) -> Result<Principal> {
+    let s = session::Entity::find_by_id(principal.session_id).one(&app.db).await?.ok_or(Error::NotFound("会话"))?;
+    principal_of(app, s, principal.ip.as_deref()).await
+}
+
+async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<Principal> {
+    let expired = || Error::Unauthenticated("登录已失效，请重新登录".into());
+    let now = app.now();
     if s.revoked_at.is_some() || s.expires_at <= now {
         return Err(expired());
     }
@@ -288,7 +299,7 @@ pub async fn switch_membership(app: &App, principal: &Principal, membership_id: 
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MembershipView {
     pub id: i64,
     pub org_id: i64,

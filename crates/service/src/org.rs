@@ -16,7 +16,7 @@ use crate::{Actor, App, Error, Page, PageRequest, Result};
 
 pub const PLATFORM_NAME: &str = "课后服务管理平台";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgView {
     pub id: i64,
     pub parent_id: Option<i64>,

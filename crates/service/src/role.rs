@@ -15,7 +15,7 @@ use crate::audit::{self, By, Change};
 use crate::error::check;
 use crate::{Actor, App, Error, Result};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PermissionView {
     pub code: &'static str,
     pub name: &'static str,
@@ -26,7 +26,7 @@ pub fn catalog() -> Vec<PermissionView> {
     PERMISSIONS.iter().map(|d| PermissionView { code: d.code, name: d.name, group: d.group }).collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     pub id: i64,
     pub code: Option<String>,

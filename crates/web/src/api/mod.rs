@@ -1,0 +1,106 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document served at
+//! `/api/v1/openapi.json`.
+
+mod audit;
+mod auth;
+mod orgs;
+mod roles;
+mod users;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use kehou_service::{Page, PageRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/auth/token", post(auth::token))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
+        .route("/me", get(auth::me))
+        .route("/me/membership", put(auth::switch_membership))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route("/orgs/{id}", get(orgs::get).patch(orgs::update))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).patch(users::update))
+        .route("/users/{id}/freeze", post(users::freeze))
+        .route("/users/{id}/unfreeze", post(users::unfreeze))
+        .route("/users/{id}/reset-password", post(users::reset_password))
+        .route("/users/{id}/memberships", post(users::add_membership))
+        .route("/users/{id}/memberships/{membership_id}", delete(users::remove_membership))
+        .route("/permissions", get(roles::permissions))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route("/roles/{id}", get(roles::get))
+        .route("/roles/{id}/permissions", put(roles::set_permissions))
+        .route("/audit-events", get(audit::list))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(kehou_service::Error::NotFound("接口"))
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// A page of a list: `{"items":[...],"total":N,"page":P,"page_size":S}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListBody<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl<T> From<Page<T>> for ListBody<T> {
+    fn from(p: Page<T>) -> Self {
+        Self { items: p.items, total: p.total, page: p.page, page_size: p.page_size }
+    }
+}
+
+/// `page` (from 1) and `page_size` (1–100, default 20) of every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+impl Paging {
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(self.page, self.page_size)?)
+    }
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kehou 课后服务管理平台 API", version = "1", description = "All lists answer {items,total,page,page_size}; all errors {code,message,details}."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    paths(
+        auth::token, auth::logout, auth::change_password, auth::me, auth::switch_membership,
+        orgs::list, orgs::create, orgs::get, orgs::update,
+        users::list, users::create, users::get, users::update, users::freeze, users::unfreeze, users::reset_password,
+        users::add_membership, users::remove_membership,
+        roles::permissions, roles::list, roles::create, roles::get, roles::set_permissions,
+        audit::list,
+    ),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
