@@ -54,7 +54,7 @@ fn verify_password(plain: &str, hash: &str) -> bool {
 }
 
 /// A random secret of 32 bytes, hex-encoded.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)

@@ -1,0 +1,33 @@
+// kehou: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  // Forms with data-confirm ask in a dialog before they submit.
+  var dialog = document.getElementById("confirm-dialog");
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (!question || !dialog || form.dataset.confirmed === "yes") { return; }
+    event.preventDefault();
+    dialog.querySelector(".question").textContent = question;
+    dialog.returnValue = "";
+    dialog.showModal();
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue === "ok") {
+        form.dataset.confirmed = "yes";
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    });
+  });
+  // Selects with data-autosubmit submit their form on change (membership switcher).
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
+  // Buttons with data-check="all|none" tick or untick every checkbox of their form.
+  document.addEventListener("click", function (event) {
+    var mode = event.target.getAttribute("data-check");
+    if (!mode) { return; }
+    event.preventDefault();
+    event.target.form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = mode === "all"; });
+  });
+})();
