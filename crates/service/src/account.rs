@@ -413,7 +413,7 @@ pub async fn add_membership(app: &App, actor: &Actor, user_id: i64, org_id: Opti
     get(app, actor, user_id).await
 }
 
-pub async fn remove_membership(app: &App, actor: &Actor, user_id: i64, membership_id: i64) -> Result<UserView> {
+pub async fn remove_membership(app: &App, actor: &Actor, user_id: i64, membership_id: i64) -> Result<()> {
     actor.require(Permission::UserManage)?;
     if membership_id == actor.membership_id {
         return Err(Error::Forbidden("不能移除自己正在使用的身份".into()));
@@ -435,7 +435,7 @@ pub async fn remove_membership(app: &App, actor: &Actor, user_id: i64, membershi
     })
     .await?;
     txn.commit().await?;
-    get(app, actor, user_id).await
+    Ok(())
 }
 
 /// Creates a platform administrator from the command line (no actor: the operator of the

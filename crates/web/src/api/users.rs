@@ -122,7 +122,8 @@ pub async fn add_membership(
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}/memberships/{membership_id}", tag = "users", params(("id" = i64, Path), ("membership_id" = i64, Path)),
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
-pub async fn remove_membership(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiPath((id, mid)): ApiPath<(i64, i64)>) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(account::remove_membership(&state.app, p.actor()?, id, mid).await?))
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_membership(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiPath((id, mid)): ApiPath<(i64, i64)>) -> Result<StatusCode, ApiError> {
+    account::remove_membership(&state.app, p.actor()?, id, mid).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -327,6 +327,12 @@ pub async fn add_membership(State(state): State<AppState>, PagePrincipal(p): Pag
 
 pub async fn remove_membership(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path((id, mid)): Path<(i64, i64)>, data: FormData) -> PageResult {
     data.check_csrf(&p)?;
-    let result = account::remove_membership(&state.app, actor(&p)?, id, mid).await;
-    after_action(&state, &p, id, result, "membership_removed", None, MembershipForm::default()).await
+    match account::remove_membership(&state.app, actor(&p)?, id, mid).await {
+        // The user may have left the jurisdiction with the membership.
+        Ok(()) => match account::get(&state.app, actor(&p)?, id).await {
+            Ok(_) => Ok(Redirect::to(&format!("/users/{id}?notice=membership_removed")).into_response()),
+            Err(_) => Ok(Redirect::to("/users?notice=membership_removed").into_response()),
+        },
+        Err(e) => after_action(&state, &p, id, Err(e), "", None, MembershipForm::default()).await,
+    }
 }

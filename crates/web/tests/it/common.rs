@@ -1,0 +1,159 @@
+//! The test harness: a fresh database per test (SQLite in a temporary folder, or a new
+//! PostgreSQL database when `KEHOU_TEST_DATABASE_URL` is set), the demo data, and an
+//! in-process router driven with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use kehou_service::{App, ManualClock};
+use kehou_store::sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Demo@2026";
+pub const PLATFORM_ADMIN: &str = "13800000001";
+pub const CITY_LEADER: &str = "13800000002";
+pub const STREET_OFFICER: &str = "13800000003";
+pub const SCHOOL1_ADMIN: &str = "13800000004";
+pub const SCHOOL2_ADMIN: &str = "13800000005";
+pub const TEACHER: &str = "13800000006";
+pub const PARENT: &str = "13800000007";
+pub const INSTITUTION_ADMIN: &str = "13800000008";
+pub const PATROL_TEACHER: &str = "13800000009";
+pub const HEAD_TEACHER: &str = "13800000010";
+
+/// Set by `.ci/run`: a test that cannot run here fails instead of skipping.
+pub fn require_all() -> bool {
+    std::env::var("KEHOU_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub router: axum::Router,
+    _dir: tempfile::TempDir,
+}
+
+async fn database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("KEHOU_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("kehou_test_{}", kehou_service::auth::random_token()[..16].to_lowercase());
+            let admin = Database::connect(&admin_url).await.expect("connect to KEHOU_TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.split('?').next().unwrap_or(&admin_url);
+            let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
+            format!("{prefix}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.path().join("test.db").display()),
+    }
+}
+
+impl TestApp {
+    /// A new platform with the demo data loaded, the clock at a fixed time.
+    pub async fn new() -> Self {
+        Self::with_config(kehou_web::WebConfig::default()).await
+    }
+
+    pub async fn with_config(config: kehou_web::WebConfig) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = database_url(&dir).await;
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 9, 1, 8, 0, 0).single().expect("time")));
+        let app = App::start(&url, clock.clone()).await.expect("start app");
+        kehou_service::demo::load(&app).await.expect("demo data");
+        let router = kehou_web::router(app.clone(), config);
+        Self { app, clock, router, _dir: dir }
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(req).await.expect("router answers")
+    }
+
+    /// A JSON API call; `token` as bearer, `body` as JSON.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self.request(req).await;
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
+        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.api(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.api(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.api(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.api(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn try_login(&self, phone: &str, password: &str) -> (StatusCode, Value) {
+        self.api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"phone": phone, "password": password}))).await
+    }
+
+    /// Logs a demo account in and returns its bearer token.
+    pub async fn login(&self, phone: &str) -> String {
+        let (status, body) = self.try_login(phone, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "login {phone}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// The id of the organization with this name, looked up as the platform admin.
+    pub async fn org_id(&self, name: &str) -> i64 {
+        let admin = self.login(PLATFORM_ADMIN).await;
+        let (_, body) = self.get(&format!("/api/v1/orgs?q={}", urlencode(name)), &admin).await;
+        body["items"].as_array().and_then(|items| items.iter().find(|o| o["name"] == name)).and_then(|o| o["id"].as_i64()).expect("org exists")
+    }
+
+    pub async fn role_id(&self, code: &str) -> i64 {
+        let admin = self.login(PLATFORM_ADMIN).await;
+        let (_, body) = self.get("/api/v1/roles", &admin).await;
+        body["items"].as_array().and_then(|items| items.iter().find(|r| r["code"] == code)).and_then(|r| r["id"].as_i64()).expect("role exists")
+    }
+
+    pub async fn user_id(&self, phone: &str) -> i64 {
+        let admin = self.login(PLATFORM_ADMIN).await;
+        let (_, body) = self.get(&format!("/api/v1/users?q={phone}"), &admin).await;
+        body["items"][0]["id"].as_i64().expect("user exists")
+    }
+
+    /// How many audit events with this action exist in the whole platform.
+    pub async fn audit_count(&self, action: &str) -> usize {
+        use kehou_store::entity::audit_event;
+        use kehou_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        audit_event::Entity::find().filter(audit_event::Column::Action.eq(action)).count(&self.app.db).await.expect("count") as usize
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn names(body: &Value) -> Vec<String> {
+    body["items"].as_array().map(|items| items.iter().filter_map(|i| i["name"].as_str().map(String::from)).collect()).unwrap_or_default()
+}

@@ -1,0 +1,13 @@
+//! The integration tests of kehou's HTTP layer, in one binary: the API, the pages, the
+//! authorization matrix and the browser check. Each test gets its own database.
+
+mod common;
+
+mod accounts;
+mod audit;
+mod auth;
+mod browser;
+mod matrix;
+mod orgs;
+mod pages;
+mod roles;
