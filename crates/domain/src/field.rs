@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -45,7 +48,12 @@ impl Invalid {
     }
 
     /// Trims an optional text field: blank becomes `None`.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) -> Option<Option<String>> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max_chars: usize,
+    ) -> Option<Option<String>> {
         match value.map(str::trim) {
             None | Some("") => Some(None),
             Some(v) => self.take(field, required_text(v, max_chars)).map(Some),
@@ -80,7 +88,10 @@ mod tests {
         assert!(required_text(&"字".repeat(11), 10).is_err());
         assert!(required_text("a\u{0}b", 10).is_err());
         // SQL-looking text is ordinary text.
-        assert_eq!(required_text("x'; DROP TABLE users;--", 100).as_deref(), Ok("x'; DROP TABLE users;--"));
+        assert_eq!(
+            required_text("x'; DROP TABLE users;--", 100).as_deref(),
+            Ok("x'; DROP TABLE users;--")
+        );
     }
 
     #[test]

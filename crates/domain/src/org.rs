@@ -14,7 +14,13 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [Self::Platform, Self::Bureau, Self::School, Self::Institution, Self::Operator];
+    pub const ALL: [OrgKind; 5] = [
+        Self::Platform,
+        Self::Bureau,
+        Self::School,
+        Self::Institution,
+        Self::Operator,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -27,7 +33,10 @@ impl OrgKind {
     }
 
     pub fn parse(code: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|k| k.code() == code).ok_or_else(|| format!("未知的组织类型：{code}"))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| format!("未知的组织类型：{code}"))
     }
 
     pub fn label(self) -> &'static str {
@@ -42,7 +51,19 @@ impl OrgKind {
 }
 
 /// The level of a bureau in the administrative hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BureauLevel {
     City,
@@ -62,7 +83,10 @@ impl BureauLevel {
     }
 
     pub fn parse(code: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|l| l.code() == code).ok_or_else(|| format!("未知的教育局级别：{code}"))
+        Self::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| format!("未知的教育局级别：{code}"))
     }
 
     pub fn label(self) -> &'static str {

@@ -49,7 +49,10 @@ mod tests {
         assert!(Password::parse("abcdefgh").is_err(), "no digit");
         assert!(Password::parse("12345678").is_err(), "no letter");
         assert!(Password::parse("abcd 1234").is_err(), "space");
-        assert!(Password::parse(&format!("a1{}", "x".repeat(70))).is_err(), "too long");
+        assert!(
+            Password::parse(&format!("a1{}", "x".repeat(70))).is_err(),
+            "too long"
+        );
     }
 
     #[test]

@@ -23,13 +23,48 @@ pub struct PermissionDef {
 }
 
 pub const PERMISSIONS: &[PermissionDef] = &[
-    PermissionDef { permission: Permission::OrgView, code: "org.view", name: "查看组织机构", group: "组织机构" },
-    PermissionDef { permission: Permission::OrgManage, code: "org.manage", name: "新增、编辑、移动、停用组织机构", group: "组织机构" },
-    PermissionDef { permission: Permission::UserView, code: "user.view", name: "查看用户账号", group: "用户账号" },
-    PermissionDef { permission: Permission::UserManage, code: "user.manage", name: "新增、编辑、冻结、重置密码", group: "用户账号" },
-    PermissionDef { permission: Permission::RoleView, code: "role.view", name: "查看角色与权限", group: "角色权限" },
-    PermissionDef { permission: Permission::RoleManage, code: "role.manage", name: "新增角色、配置权限", group: "角色权限" },
-    PermissionDef { permission: Permission::AuditView, code: "audit.view", name: "查看操作日志", group: "操作日志" },
+    PermissionDef {
+        permission: Permission::OrgView,
+        code: "org.view",
+        name: "查看组织机构",
+        group: "组织机构",
+    },
+    PermissionDef {
+        permission: Permission::OrgManage,
+        code: "org.manage",
+        name: "新增、编辑、移动、停用组织机构",
+        group: "组织机构",
+    },
+    PermissionDef {
+        permission: Permission::UserView,
+        code: "user.view",
+        name: "查看用户账号",
+        group: "用户账号",
+    },
+    PermissionDef {
+        permission: Permission::UserManage,
+        code: "user.manage",
+        name: "新增、编辑、冻结、重置密码",
+        group: "用户账号",
+    },
+    PermissionDef {
+        permission: Permission::RoleView,
+        code: "role.view",
+        name: "查看角色与权限",
+        group: "角色权限",
+    },
+    PermissionDef {
+        permission: Permission::RoleManage,
+        code: "role.manage",
+        name: "新增角色、配置权限",
+        group: "角色权限",
+    },
+    PermissionDef {
+        permission: Permission::AuditView,
+        code: "audit.view",
+        name: "查看操作日志",
+        group: "操作日志",
+    },
 ];
 
 impl Permission {
@@ -43,7 +78,10 @@ impl Permission {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        PERMISSIONS.iter().find(|d| d.code == code).map(|d| d.permission)
+        PERMISSIONS
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.permission)
     }
 }
 

@@ -43,19 +43,34 @@ mod tests {
 
     #[test]
     fn accepts_mainland_mobiles() {
-        assert_eq!(Phone::parse(" 13800000007 ").map(|p| p.to_string()), Ok("13800000007".into()));
+        assert_eq!(
+            Phone::parse(" 13800000007 ").map(|p| p.to_string()),
+            Ok("13800000007".into())
+        );
         assert!(Phone::parse("19912345678").is_ok());
     }
 
     #[test]
     fn rejects_everything_else() {
-        for bad in ["", "1380000000", "138000000071", "12800000007", "23800000007", "1380000000a", "+8613800000007", "１３８００００００７"] {
+        for bad in [
+            "",
+            "1380000000",
+            "138000000071",
+            "12800000007",
+            "23800000007",
+            "1380000000a",
+            "+8613800000007",
+            "１３８００００００７",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
 
     #[test]
     fn masks_the_middle() {
-        assert_eq!(Phone::parse("13800000007").map(|p| p.masked()), Ok("138****0007".into()));
+        assert_eq!(
+            Phone::parse("13800000007").map(|p| p.masked()),
+            Ok("138****0007".into())
+        );
     }
 }

@@ -14,36 +14,87 @@ pub struct PresetRole {
     pub permissions: &'static [Permission],
 }
 
-const ALL: &[Permission] = &[OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView];
+const ALL: &[Permission] = &[
+    OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView,
+];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
-    PresetRole { code: "platform_admin", name: "平台管理员", org_kind: OrgKind::Platform, permissions: ALL },
-    PresetRole { code: "bureau_leader", name: "教育局领导", org_kind: OrgKind::Bureau, permissions: ALL },
+    PresetRole {
+        code: "platform_admin",
+        name: "平台管理员",
+        org_kind: OrgKind::Platform,
+        permissions: ALL,
+    },
+    PresetRole {
+        code: "bureau_leader",
+        name: "教育局领导",
+        org_kind: OrgKind::Bureau,
+        permissions: ALL,
+    },
     PresetRole {
         code: "bureau_officer",
         name: "教育局干事",
         org_kind: OrgKind::Bureau,
-        permissions: &[OrgView, OrgManage, UserView, UserManage, RoleView, AuditView],
+        permissions: &[
+            OrgView, OrgManage, UserView, UserManage, RoleView, AuditView,
+        ],
     },
     PresetRole {
         code: "school_admin",
         name: "学校课后服务管理员",
         org_kind: OrgKind::School,
-        permissions: &[OrgView, UserView, UserManage, RoleView, RoleManage, AuditView],
+        permissions: &[
+            OrgView, UserView, UserManage, RoleView, RoleManage, AuditView,
+        ],
     },
-    PresetRole { code: "admin_teacher", name: "行政管理教师", org_kind: OrgKind::School, permissions: &[OrgView, UserView] },
-    PresetRole { code: "teacher", name: "任课教师", org_kind: OrgKind::School, permissions: &[] },
-    PresetRole { code: "head_teacher", name: "班主任", org_kind: OrgKind::School, permissions: &[] },
-    PresetRole { code: "patrol_teacher", name: "巡课教师", org_kind: OrgKind::School, permissions: &[] },
-    PresetRole { code: "parent", name: "家长", org_kind: OrgKind::School, permissions: &[] },
+    PresetRole {
+        code: "admin_teacher",
+        name: "行政管理教师",
+        org_kind: OrgKind::School,
+        permissions: &[OrgView, UserView],
+    },
+    PresetRole {
+        code: "teacher",
+        name: "任课教师",
+        org_kind: OrgKind::School,
+        permissions: &[],
+    },
+    PresetRole {
+        code: "head_teacher",
+        name: "班主任",
+        org_kind: OrgKind::School,
+        permissions: &[],
+    },
+    PresetRole {
+        code: "patrol_teacher",
+        name: "巡课教师",
+        org_kind: OrgKind::School,
+        permissions: &[],
+    },
+    PresetRole {
+        code: "parent",
+        name: "家长",
+        org_kind: OrgKind::School,
+        permissions: &[],
+    },
     PresetRole {
         code: "institution_admin",
         name: "机构管理员",
         org_kind: OrgKind::Institution,
         permissions: &[OrgView, UserView, UserManage, RoleView, AuditView],
     },
-    PresetRole { code: "institution_teacher", name: "机构教师", org_kind: OrgKind::Institution, permissions: &[] },
-    PresetRole { code: "operator", name: "运营人员", org_kind: OrgKind::Operator, permissions: &[OrgView] },
+    PresetRole {
+        code: "institution_teacher",
+        name: "机构教师",
+        org_kind: OrgKind::Institution,
+        permissions: &[],
+    },
+    PresetRole {
+        code: "operator",
+        name: "运营人员",
+        org_kind: OrgKind::Operator,
+        permissions: &[OrgView],
+    },
 ];
 
 pub fn preset(code: &str) -> Option<&'static PresetRole> {

@@ -95,20 +95,27 @@ impl DbArgs {
         match &self.config {
             None => Ok(FileConfig::default()),
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))
             }
         }
     }
 
     fn url(&self, file: &FileConfig) -> String {
-        self.database_url.clone().or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DB.into())
+        self.database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| DEFAULT_DB.into())
     }
 
     async fn app(&self) -> Result<(App, FileConfig)> {
         let file = self.file()?;
         let url = self.url(&file);
-        let app = App::start(&url, Arc::new(SystemClock)).await.map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
+        let app = App::start(&url, Arc::new(SystemClock))
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
         Ok((app, file))
     }
 }
@@ -128,17 +135,25 @@ fn redact(url: &str) -> String {
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     match Cli::parse().command {
         Command::Serve(args) => {
             let (app, file) = args.db.app().await?;
             serve(app, &args, file, false).await
         }
-        Command::Demo { serve: args, load_only } => {
+        Command::Demo {
+            serve: args,
+            load_only,
+        } => {
             let (app, file) = args.db.app().await?;
             let created = kehou_service::demo::load(&app).await?;
-            println!("演示数据已就绪（本次新增 {created} 条记录）/ demo data loaded ({created} rows created)");
+            println!(
+                "演示数据已就绪（本次新增 {created} 条记录）/ demo data loaded ({created} rows created)"
+            );
             if load_only {
                 print_accounts();
                 return Ok(());
@@ -148,14 +163,26 @@ async fn main() -> Result<()> {
         Command::Migrate(db) => {
             let file = db.file()?;
             let url = db.url(&file);
-            kehou_store::connect(&url).await.map_err(|e| anyhow::anyhow!("migration failed on {}: {e}", redact(&url)))?;
+            kehou_store::connect(&url)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration failed on {}: {e}", redact(&url)))?;
             println!("数据库已是最新 / database is up to date: {}", redact(&url));
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { db, phone, name, password_stdin } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    db,
+                    phone,
+                    name,
+                    password_stdin,
+                },
+        } => {
             let password = read_password(password_stdin)?;
             let (app, _) = db.app().await?;
-            let id = kehou_service::account::create_platform_admin(&app, &phone, &name, &password).await.map_err(describe)?;
+            let id = kehou_service::account::create_platform_admin(&app, &phone, &name, &password)
+                .await
+                .map_err(describe)?;
             println!("已创建平台管理员 / platform admin created: id {id}, phone {phone}");
             Ok(())
         }
@@ -165,7 +192,13 @@ async fn main() -> Result<()> {
 fn describe(e: kehou_service::Error) -> anyhow::Error {
     match e {
         kehou_service::Error::Invalid(fields) => {
-            anyhow::anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         }
         other => anyhow::anyhow!(other.to_string()),
     }
@@ -196,7 +229,9 @@ fn print_accounts() {
             .memberships
             .iter()
             .map(|(org, role)| {
-                let name = kehou_domain::role::preset(role).map(|r| r.name).unwrap_or(role);
+                let name = kehou_domain::role::preset(role)
+                    .map(|r| r.name)
+                    .unwrap_or(role);
                 format!("{org}·{name}")
             })
             .collect();
@@ -205,22 +240,40 @@ fn print_accounts() {
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {
-    let bind = args.bind.clone().or(file.bind).unwrap_or_else(|| DEFAULT_BIND.into());
-    let addr: SocketAddr = bind.parse().with_context(|| format!("invalid bind address {bind}"))?;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let bind = args
+        .bind
+        .clone()
+        .or(file.bind)
+        .unwrap_or_else(|| DEFAULT_BIND.into());
+    let addr: SocketAddr = bind
+        .parse()
+        .with_context(|| format!("invalid bind address {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let config = WebConfig { secure_cookies: file.secure_cookies, trust_proxy: file.trust_proxy };
+    let config = WebConfig {
+        secure_cookies: file.secure_cookies,
+        trust_proxy: file.trust_proxy,
+    };
     let router = kehou_web::router(app, config);
-    let shown = if local.ip().is_unspecified() { format!("127.0.0.1:{}", local.port()) } else { local.to_string() };
+    let shown = if local.ip().is_unspecified() {
+        format!("127.0.0.1:{}", local.port())
+    } else {
+        local.to_string()
+    };
     println!("kehou 已启动 / listening: http://{shown}/login");
     if demo {
         print_accounts();
     }
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
@@ -228,7 +281,13 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://kehou:secret@db:5432/kehou"), "postgres://kehou:***@db:5432/kehou");
-        assert_eq!(super::redact("sqlite://data/kehou.db"), "sqlite://data/kehou.db");
+        assert_eq!(
+            super::redact("postgres://kehou:secret@db:5432/kehou"),
+            "postgres://kehou:***@db:5432/kehou"
+        );
+        assert_eq!(
+            super::redact("sqlite://data/kehou.db"),
+            "sqlite://data/kehou.db"
+        );
     }
 }

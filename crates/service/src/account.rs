@@ -9,8 +9,8 @@ use kehou_domain::{Invalid, Password, Permission, Phone};
 use kehou_store::entity::{membership, org, role, user};
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -43,20 +43,46 @@ pub struct IssuedPassword {
 
 /// Users with a membership in the actor's jurisdiction.
 fn in_scope_condition(actor: &Actor) -> Condition {
-    let org_ids = Query::select().column(org::Column::Id).from(org::Entity).and_where(org::Column::Path.starts_with(&actor.org_path)).to_owned();
-    let user_ids = Query::select().column(membership::Column::UserId).from(membership::Entity).and_where(membership::Column::OrgId.in_subquery(org_ids)).to_owned();
+    let org_ids = Query::select()
+        .column(org::Column::Id)
+        .from(org::Entity)
+        .and_where(org::Column::Path.starts_with(&actor.org_path))
+        .to_owned();
+    let user_ids = Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::OrgId.in_subquery(org_ids))
+        .to_owned();
     Condition::all().add(user::Column::Id.in_subquery(user_ids))
 }
 
-async fn views(db: &impl ConnectionTrait, actor: &Actor, rows: Vec<user::Model>) -> Result<Vec<UserView>> {
+async fn views(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    rows: Vec<user::Model>,
+) -> Result<Vec<UserView>> {
     let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
-    let ms = membership::Entity::find().filter(membership::Column::UserId.is_in(ids)).order_by_asc(membership::Column::Id).all(db).await?;
+    let ms = membership::Entity::find()
+        .filter(membership::Column::UserId.is_in(ids))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
     let org_ids: Vec<i64> = ms.iter().map(|m| m.org_id).collect();
     let role_ids: Vec<i64> = ms.iter().map(|m| m.role_id).collect();
-    let orgs: std::collections::HashMap<i64, org::Model> =
-        org::Entity::find().filter(org::Column::Id.is_in(org_ids)).all(db).await?.into_iter().map(|o| (o.id, o)).collect();
-    let roles: std::collections::HashMap<i64, role::Model> =
-        role::Entity::find().filter(role::Column::Id.is_in(role_ids)).all(db).await?.into_iter().map(|r| (r.id, r)).collect();
+    let orgs: std::collections::HashMap<i64, org::Model> = org::Entity::find()
+        .filter(org::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let roles: std::collections::HashMap<i64, role::Model> = role::Entity::find()
+        .filter(role::Column::Id.is_in(role_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|u| {
@@ -70,7 +96,8 @@ async fn views(db: &impl ConnectionTrait, actor: &Actor, rows: Vec<user::Model>)
                         id: m.id,
                         org_id: o.id,
                         org_name: o.name.clone(),
-                        org_kind: kehou_domain::OrgKind::parse(&o.kind).unwrap_or(kehou_domain::OrgKind::School),
+                        org_kind: kehou_domain::OrgKind::parse(&o.kind)
+                            .unwrap_or(kehou_domain::OrgKind::School),
                         role_id: r.id,
                         role_name: r.name.clone(),
                     })
@@ -100,17 +127,29 @@ pub struct UserFilter {
     pub role_id: Option<i64>,
 }
 
-pub async fn list(app: &App, actor: &Actor, filter: &UserFilter, page: PageRequest) -> Result<Page<UserView>> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    filter: &UserFilter,
+    page: PageRequest,
+) -> Result<Page<UserView>> {
     actor.require(Permission::UserView)?;
     let mut query = user::Entity::find().filter(in_scope_condition(actor));
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(Condition::any().add(user::Column::Name.contains(q)).add(user::Column::Phone.contains(q)));
+        query = query.filter(
+            Condition::any()
+                .add(user::Column::Name.contains(q))
+                .add(user::Column::Phone.contains(q)),
+        );
     }
     if let Some(frozen) = filter.frozen {
         query = query.filter(user::Column::Frozen.eq(frozen));
     }
     if filter.org_id.is_some() || filter.role_id.is_some() {
-        let mut sub = Query::select().column(membership::Column::UserId).from(membership::Entity).to_owned();
+        let mut sub = Query::select()
+            .column(membership::Column::UserId)
+            .from(membership::Entity)
+            .to_owned();
         if let Some(org_id) = filter.org_id {
             sub.and_where(membership::Column::OrgId.eq(org_id));
         }
@@ -120,23 +159,47 @@ pub async fn list(app: &App, actor: &Actor, filter: &UserFilter, page: PageReque
         query = query.filter(user::Column::Id.in_subquery(sub));
     }
     let total = query.clone().count(&app.db).await?;
-    let rows = query.order_by_asc(user::Column::Id).offset(page.offset()).limit(page.page_size).all(&app.db).await?;
+    let rows = query
+        .order_by_asc(user::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(&app.db)
+        .await?;
     let items = views(&app.db, actor, rows).await?;
-    Ok(Page { items, total, page: page.page, page_size: page.page_size })
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 async fn load_visible(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<user::Model> {
-    user::Entity::find_by_id(id).filter(in_scope_condition(actor)).one(db).await?.ok_or(Error::NotFound("用户"))
+    user::Entity::find_by_id(id)
+        .filter(in_scope_condition(actor))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("用户"))
 }
 
 /// Loads a user the actor may change: every membership in the actor's jurisdiction.
 async fn load_manageable(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<user::Model> {
     let u = load_visible(db, actor, id).await?;
-    let ms = membership::Entity::find().filter(membership::Column::UserId.eq(u.id)).all(db).await?;
+    let ms = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(u.id))
+        .all(db)
+        .await?;
     let org_ids: Vec<i64> = ms.iter().map(|m| m.org_id).collect();
-    let outside = org::Entity::find().filter(org::Column::Id.is_in(org_ids)).all(db).await?.into_iter().any(|o| !actor.in_scope(&o.path));
+    let outside = org::Entity::find()
+        .filter(org::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .any(|o| !actor.in_scope(&o.path));
     if outside {
-        return Err(Error::Forbidden("该用户在您的管辖范围之外还有其他身份，不能由您修改".into()));
+        return Err(Error::Forbidden(
+            "该用户在您的管辖范围之外还有其他身份，不能由您修改".into(),
+        ));
     }
     Ok(u)
 }
@@ -162,7 +225,9 @@ fn generate_password() -> String {
 
 fn issued_password(given: Option<&str>, invalid: &mut Invalid) -> Option<(Password, String)> {
     match given.filter(|p| !p.is_empty()) {
-        Some(p) => invalid.take("password", Password::parse(p)).map(|parsed| (parsed, p.to_string())),
+        Some(p) => invalid
+            .take("password", Password::parse(p))
+            .map(|parsed| (parsed, p.to_string())),
         None => {
             let plain = generate_password();
             Password::parse(&plain).ok().map(|parsed| (parsed, plain))
@@ -180,12 +245,21 @@ pub struct NewUser {
     pub role_id: Option<i64>,
 }
 
-async fn check_membership_target(db: &impl ConnectionTrait, actor: &Actor, org_id: i64, role_id: i64) -> Result<(org::Model, role::Model)> {
-    let target = crate::org::load_in_scope(db, actor, org_id).await.map_err(|_| Error::invalid("org_id", "组织不存在或不在管辖范围内"))?;
+async fn check_membership_target(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    org_id: i64,
+    role_id: i64,
+) -> Result<(org::Model, role::Model)> {
+    let target = crate::org::load_in_scope(db, actor, org_id)
+        .await
+        .map_err(|_| Error::invalid("org_id", "组织不存在或不在管辖范围内"))?;
     if !target.active {
         return Err(Error::invalid("org_id", "该组织已停用"));
     }
-    let r = crate::role::load_visible(db, actor, role_id).await.map_err(|_| Error::invalid("role_id", "角色不存在"))?;
+    let r = crate::role::load_visible(db, actor, role_id)
+        .await
+        .map_err(|_| Error::invalid("role_id", "角色不存在"))?;
     crate::role::check_assignable(db, actor, &r, &target).await?;
     Ok((target, r))
 }
@@ -203,14 +277,24 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
         invalid.push("role_id", "请选择角色");
     }
     check(invalid)?;
-    let (Some(phone), Some(name), Some((password, plain)), Some(org_id), Some(role_id)) = (phone, name, password, input.org_id, input.role_id) else {
+    let (Some(phone), Some(name), Some((password, plain)), Some(org_id), Some(role_id)) =
+        (phone, name, password, input.org_id, input.role_id)
+    else {
         return Err(Error::Internal("validation".into()));
     };
     let hash = hash_password(&password)?;
     let txn = app.db.begin().await?;
     let (target, r) = check_membership_target(&txn, actor, org_id, role_id).await?;
-    if user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(&txn).await?.is_some() {
-        return Err(Error::conflict_on("phone", "该手机号已注册，请在用户详情中为其添加身份"));
+    if user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(Error::conflict_on(
+            "phone",
+            "该手机号已注册，请在用户详情中为其添加身份",
+        ));
     }
     let now = app.now();
     let created = user::ActiveModel {
@@ -228,21 +312,41 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
     .insert(&txn)
     .await
     .map_err(Error::unique("phone", "该手机号已注册"))?;
-    membership::ActiveModel { user_id: Set(created.id), org_id: Set(target.id), role_id: Set(r.id), created_at: Set(now), ..Default::default() }
-        .insert(&txn)
-        .await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(target.id),
-        org_path: &target.path,
-        action: "user.create",
-        entity_type: "user",
-        entity_id: Some(created.id),
-        summary: format!("新增用户{}（{}），身份：{}·{}", created.name, phone.masked(), target.name, r.name),
-    })
+    membership::ActiveModel {
+        user_id: Set(created.id),
+        org_id: Set(target.id),
+        role_id: Set(r.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(target.id),
+            org_path: &target.path,
+            action: "user.create",
+            entity_type: "user",
+            entity_id: Some(created.id),
+            summary: format!(
+                "新增用户{}（{}），身份：{}·{}",
+                created.name,
+                phone.masked(),
+                target.name,
+                r.name
+            ),
+        },
+    )
     .await?;
     txn.commit().await?;
     let user = views(&app.db, actor, vec![created]).await?.remove(0);
-    Ok(IssuedPassword { user, initial_password: plain })
+    Ok(IssuedPassword {
+        user,
+        initial_password: plain,
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -253,8 +357,16 @@ pub struct UserPatch {
 
 /// The organization an event about a user belongs to: the first of their memberships in
 /// the actor's jurisdiction.
-async fn event_org(db: &impl ConnectionTrait, actor: &Actor, user_id: i64) -> Result<(Option<i64>, String)> {
-    let ms = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).order_by_asc(membership::Column::Id).all(db).await?;
+async fn event_org(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: i64,
+) -> Result<(Option<i64>, String)> {
+    let ms = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
     for m in ms {
         if let Some(o) = org::Entity::find_by_id(m.org_id).one(db).await?
             && actor.in_scope(&o.path)
@@ -268,7 +380,10 @@ async fn event_org(db: &impl ConnectionTrait, actor: &Actor, user_id: i64) -> Re
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Result<UserView> {
     actor.require(Permission::UserManage)?;
     let mut invalid = Invalid::default();
-    let phone = patch.phone.as_deref().map(|p| invalid.take("phone", Phone::parse(p)));
+    let phone = patch
+        .phone
+        .as_deref()
+        .map(|p| invalid.take("phone", Phone::parse(p)));
     let name = patch.name.as_deref().map(|n| invalid.text("name", n, 50));
     check(invalid)?;
     let txn = app.db.begin().await?;
@@ -278,10 +393,21 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Resu
     if let Some(Some(phone)) = phone
         && phone.as_str() != u.phone
     {
-        if user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(&txn).await?.is_some() {
+        if user::Entity::find()
+            .filter(user::Column::Phone.eq(phone.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
             return Err(Error::conflict_on("phone", "该手机号已被其他账号使用"));
         }
-        changes.push(format!("手机号：{} → {}", Phone::parse(&u.phone).map(|p| p.masked()).unwrap_or_default(), phone.masked()));
+        changes.push(format!(
+            "手机号：{} → {}",
+            Phone::parse(&u.phone)
+                .map(|p| p.masked())
+                .unwrap_or_default(),
+            phone.masked()
+        ));
         m.phone = Set(phone.as_str().into());
     }
     if let Some(Some(name)) = name
@@ -296,16 +422,24 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Resu
     }
     let now = app.now();
     m.updated_at = Set(now);
-    let updated = m.update(&txn).await.map_err(Error::unique("phone", "该手机号已被其他账号使用"))?;
+    let updated = m
+        .update(&txn)
+        .await
+        .map_err(Error::unique("phone", "该手机号已被其他账号使用"))?;
     let (org_id, path) = event_org(&txn, actor, id).await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id,
-        org_path: &path,
-        action: "user.update",
-        entity_type: "user",
-        entity_id: Some(id),
-        summary: format!("修改用户{}：{}", updated.name, changes.join("；")),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id,
+            org_path: &path,
+            action: "user.update",
+            entity_type: "user",
+            entity_id: Some(id),
+            summary: format!("修改用户{}：{}", updated.name, changes.join("；")),
+        },
+    )
     .await?;
     txn.commit().await?;
     get(app, actor, id).await
@@ -319,7 +453,11 @@ pub async fn set_frozen(app: &App, actor: &Actor, id: i64, frozen: bool) -> Resu
     let txn = app.db.begin().await?;
     let u = load_manageable(&txn, actor, id).await?;
     if u.frozen == frozen {
-        return Err(Error::conflict(if frozen { "该账号已是冻结状态" } else { "该账号未被冻结" }));
+        return Err(Error::conflict(if frozen {
+            "该账号已是冻结状态"
+        } else {
+            "该账号未被冻结"
+        }));
     }
     let now = app.now();
     let mut m = u.clone().into_active_model();
@@ -330,14 +468,23 @@ pub async fn set_frozen(app: &App, actor: &Actor, id: i64, frozen: bool) -> Resu
         revoke_sessions(&txn, id, None, now).await?;
     }
     let (org_id, path) = event_org(&txn, actor, id).await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id,
-        org_path: &path,
-        action: if frozen { "user.freeze" } else { "user.unfreeze" },
-        entity_type: "user",
-        entity_id: Some(id),
-        summary: format!("{}账号 {}", if frozen { "冻结" } else { "解冻" }, u.name),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id,
+            org_path: &path,
+            action: if frozen {
+                "user.freeze"
+            } else {
+                "user.unfreeze"
+            },
+            entity_type: "user",
+            entity_id: Some(id),
+            summary: format!("{}账号 {}", if frozen { "冻结" } else { "解冻" }, u.name),
+        },
+    )
     .await?;
     txn.commit().await?;
     get(app, actor, id).await
@@ -345,7 +492,12 @@ pub async fn set_frozen(app: &App, actor: &Actor, id: i64, frozen: bool) -> Resu
 
 /// Sets a new password (given, or generated), which its owner must change at next login,
 /// and lifts any lockout.
-pub async fn reset_password(app: &App, actor: &Actor, id: i64, password: Option<&str>) -> Result<IssuedPassword> {
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    password: Option<&str>,
+) -> Result<IssuedPassword> {
     actor.require(Permission::UserManage)?;
     let mut invalid = Invalid::default();
     let issued = issued_password(password, &mut invalid);
@@ -366,20 +518,34 @@ pub async fn reset_password(app: &App, actor: &Actor, id: i64, password: Option<
     m.update(&txn).await?;
     revoke_sessions(&txn, id, None, now).await?;
     let (org_id, path) = event_org(&txn, actor, id).await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id,
-        org_path: &path,
-        action: "user.reset_password",
-        entity_type: "user",
-        entity_id: Some(id),
-        summary: format!("重置 {} 的密码", u.name),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id,
+            org_path: &path,
+            action: "user.reset_password",
+            entity_type: "user",
+            entity_id: Some(id),
+            summary: format!("重置 {} 的密码", u.name),
+        },
+    )
     .await?;
     txn.commit().await?;
-    Ok(IssuedPassword { user: get(app, actor, id).await?, initial_password: plain })
+    Ok(IssuedPassword {
+        user: get(app, actor, id).await?,
+        initial_password: plain,
+    })
 }
 
-pub async fn add_membership(app: &App, actor: &Actor, user_id: i64, org_id: Option<i64>, role_id: Option<i64>) -> Result<UserView> {
+pub async fn add_membership(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    org_id: Option<i64>,
+    role_id: Option<i64>,
+) -> Result<UserView> {
     actor.require(Permission::UserManage)?;
     let mut invalid = Invalid::default();
     if org_id.is_none() {
@@ -396,43 +562,74 @@ pub async fn add_membership(app: &App, actor: &Actor, user_id: i64, org_id: Opti
     let u = load_visible(&txn, actor, user_id).await?;
     let (target, r) = check_membership_target(&txn, actor, org_id, role_id).await?;
     let now = app.now();
-    membership::ActiveModel { user_id: Set(u.id), org_id: Set(target.id), role_id: Set(r.id), created_at: Set(now), ..Default::default() }
-        .insert(&txn)
-        .await
-        .map_err(Error::unique("role_id", "该用户在此组织已有这个角色"))?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(target.id),
-        org_path: &target.path,
-        action: "membership.create",
-        entity_type: "user",
-        entity_id: Some(u.id),
-        summary: format!("为 {} 添加身份：{}·{}", u.name, target.name, r.name),
-    })
+    membership::ActiveModel {
+        user_id: Set(u.id),
+        org_id: Set(target.id),
+        role_id: Set(r.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(Error::unique("role_id", "该用户在此组织已有这个角色"))?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(target.id),
+            org_path: &target.path,
+            action: "membership.create",
+            entity_type: "user",
+            entity_id: Some(u.id),
+            summary: format!("为 {} 添加身份：{}·{}", u.name, target.name, r.name),
+        },
+    )
     .await?;
     txn.commit().await?;
     get(app, actor, user_id).await
 }
 
-pub async fn remove_membership(app: &App, actor: &Actor, user_id: i64, membership_id: i64) -> Result<()> {
+pub async fn remove_membership(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    membership_id: i64,
+) -> Result<()> {
     actor.require(Permission::UserManage)?;
     if membership_id == actor.membership_id {
         return Err(Error::Forbidden("不能移除自己正在使用的身份".into()));
     }
     let txn = app.db.begin().await?;
     let u = load_visible(&txn, actor, user_id).await?;
-    let m = membership::Entity::find_by_id(membership_id).filter(membership::Column::UserId.eq(u.id)).one(&txn).await?.ok_or(Error::NotFound("身份"))?;
-    let target = crate::org::load_in_scope(&txn, actor, m.org_id).await.map_err(|_| Error::NotFound("身份"))?;
-    let role_name = role::Entity::find_by_id(m.role_id).one(&txn).await?.map(|r| r.name).unwrap_or_default();
+    let m = membership::Entity::find_by_id(membership_id)
+        .filter(membership::Column::UserId.eq(u.id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("身份"))?;
+    let target = crate::org::load_in_scope(&txn, actor, m.org_id)
+        .await
+        .map_err(|_| Error::NotFound("身份"))?;
+    let role_name = role::Entity::find_by_id(m.role_id)
+        .one(&txn)
+        .await?
+        .map(|r| r.name)
+        .unwrap_or_default();
     membership::Entity::delete_by_id(m.id).exec(&txn).await?;
     let now = app.now();
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(target.id),
-        org_path: &target.path,
-        action: "membership.delete",
-        entity_type: "user",
-        entity_id: Some(u.id),
-        summary: format!("移除 {} 的身份：{}·{}", u.name, target.name, role_name),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(target.id),
+            org_path: &target.path,
+            action: "membership.delete",
+            entity_type: "user",
+            entity_id: Some(u.id),
+            summary: format!("移除 {} 的身份：{}·{}", u.name, target.name, role_name),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(())
@@ -440,7 +637,12 @@ pub async fn remove_membership(app: &App, actor: &Actor, user_id: i64, membershi
 
 /// Creates a platform administrator from the command line (no actor: the operator of the
 /// machine is trusted).
-pub async fn create_platform_admin(app: &App, phone: &str, name: &str, password: &str) -> Result<i64> {
+pub async fn create_platform_admin(
+    app: &App,
+    phone: &str,
+    name: &str,
+    password: &str,
+) -> Result<i64> {
     let mut invalid = Invalid::default();
     let phone = invalid.take("phone", Phone::parse(phone));
     let name = invalid.text("name", name, 50);
@@ -450,11 +652,19 @@ pub async fn create_platform_admin(app: &App, phone: &str, name: &str, password:
         return Err(Error::Internal("validation".into()));
     };
     let root = crate::org::ensure_platform_root(app).await?;
-    let admin_role =
-        role::Entity::find().filter(role::Column::Code.eq("platform_admin")).one(&app.db).await?.ok_or(Error::NotFound("平台管理员角色"))?;
+    let admin_role = role::Entity::find()
+        .filter(role::Column::Code.eq("platform_admin"))
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("平台管理员角色"))?;
     let hash = hash_password(&password)?;
     let txn = app.db.begin().await?;
-    if user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(&txn).await?.is_some() {
+    if user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
         return Err(Error::conflict_on("phone", "该手机号已注册"));
     }
     let now = app.now();
@@ -473,17 +683,32 @@ pub async fn create_platform_admin(app: &App, phone: &str, name: &str, password:
     .insert(&txn)
     .await
     .map_err(Error::unique("phone", "该手机号已注册"))?;
-    membership::ActiveModel { user_id: Set(created.id), org_id: Set(root.id), role_id: Set(admin_role.id), created_at: Set(now), ..Default::default() }
-        .insert(&txn)
-        .await?;
-    audit::record(&txn, now, &By::system(), Change {
-        org_id: Some(root.id),
-        org_path: &root.path,
-        action: "user.create",
-        entity_type: "user",
-        entity_id: Some(created.id),
-        summary: format!("命令行创建平台管理员 {}（{}）", created.name, phone.masked()),
-    })
+    membership::ActiveModel {
+        user_id: Set(created.id),
+        org_id: Set(root.id),
+        role_id: Set(admin_role.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &By::system(),
+        Change {
+            org_id: Some(root.id),
+            org_path: &root.path,
+            action: "user.create",
+            entity_type: "user",
+            entity_id: Some(created.id),
+            summary: format!(
+                "命令行创建平台管理员 {}（{}）",
+                created.name,
+                phone.masked()
+            ),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(created.id)

@@ -26,7 +26,9 @@ impl Principal {
         if self.must_change_password {
             return Err(Error::PasswordChangeRequired);
         }
-        self.actor.as_ref().ok_or_else(|| Error::Forbidden("当前账号没有任何身份，请联系管理员分配角色".into()))
+        self.actor
+            .as_ref()
+            .ok_or_else(|| Error::Forbidden("当前账号没有任何身份，请联系管理员分配角色".into()))
     }
 }
 
@@ -58,7 +60,10 @@ impl Actor {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("没有“{}”权限", permission.def().name)))
+            Err(Error::Forbidden(format!(
+                "没有“{}”权限",
+                permission.def().name
+            )))
         }
     }
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use kehou_domain::Permission;
 use kehou_store::entity::audit_event;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -22,11 +23,21 @@ pub struct By<'a> {
 
 impl<'a> By<'a> {
     pub fn actor(actor: &'a Actor) -> Self {
-        Self { user_id: Some(actor.user_id), name: &actor.user_name, membership_id: Some(actor.membership_id), ip: actor.ip.as_deref() }
+        Self {
+            user_id: Some(actor.user_id),
+            name: &actor.user_name,
+            membership_id: Some(actor.membership_id),
+            ip: actor.ip.as_deref(),
+        }
     }
 
     pub fn system() -> Self {
-        Self { user_id: None, name: "系统", membership_id: None, ip: None }
+        Self {
+            user_id: None,
+            name: "系统",
+            membership_id: None,
+            ip: None,
+        }
     }
 }
 
@@ -40,7 +51,12 @@ pub struct Change<'a> {
     pub summary: String,
 }
 
-pub async fn record(db: &impl ConnectionTrait, now: DateTime<Utc>, by: &By<'_>, change: Change<'_>) -> Result<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    by: &By<'_>,
+    change: Change<'_>,
+) -> Result<()> {
     audit_event::ActiveModel {
         occurred_at: Set(now),
         actor_user_id: Set(by.user_id),
@@ -103,9 +119,15 @@ impl From<audit_event::Model> for AuditEventView {
 }
 
 /// Events of the actor's jurisdiction, newest first.
-pub async fn list(app: &App, actor: &Actor, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEventView>> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditEventView>> {
     actor.require(Permission::AuditView)?;
-    let mut query = audit_event::Entity::find().filter(audit_event::Column::OrgPath.starts_with(&actor.org_path));
+    let mut query = audit_event::Entity::find()
+        .filter(audit_event::Column::OrgPath.starts_with(&actor.org_path));
     if let Some(from) = filter.from {
         query = query.filter(audit_event::Column::OccurredAt.gte(from));
     }
@@ -129,5 +151,10 @@ pub async fn list(app: &App, actor: &Actor, filter: &AuditFilter, page: PageRequ
         .limit(page.page_size)
         .all(&app.db)
         .await?;
-    Ok(Page { items: items.into_iter().map(Into::into).collect(), total, page: page.page, page_size: page.page_size })
+    Ok(Page {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }

@@ -1,12 +1,13 @@
 //! Login by phone and password (A6), sessions and bearer tokens, password changes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use kehou_domain::{OrgKind, Password, Phone};
 use kehou_store::entity::{membership, org, role, session, user};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use rand::RngCore;
 use serde::Serialize;
@@ -46,11 +47,18 @@ pub fn hash_password(password: &Password) -> Result<String> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Internal(e.to_string()))?;
-    Argon2::default().hash_password(password.expose().as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Internal(e.to_string()))
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 fn verify_password(plain: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(plain.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A random secret of 32 bytes, hex-encoded.
@@ -74,22 +82,39 @@ pub struct Login {
 
 /// The organization path the events of a user belong to: their first membership's.
 async fn home_path(db: &impl ConnectionTrait, user_id: i64) -> Result<(Option<i64>, String)> {
-    let first = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).order_by_asc(membership::Column::Id).one(db).await?;
+    let first = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .one(db)
+        .await?;
     match first {
         Some(m) => {
             let o = org::Entity::find_by_id(m.org_id).one(db).await?;
-            Ok((Some(m.org_id), o.map(|o| o.path).unwrap_or_else(|| "/".into())))
+            Ok((
+                Some(m.org_id),
+                o.map(|o| o.path).unwrap_or_else(|| "/".into()),
+            ))
         }
         None => Ok((None, "/".into())),
     }
 }
 
-pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip: Option<&str>) -> Result<Login> {
+pub async fn login(
+    app: &App,
+    phone: &str,
+    password: &str,
+    kind: SessionKind,
+    ip: Option<&str>,
+) -> Result<Login> {
     let wrong = || Error::Unauthenticated("手机号或密码错误".into());
     let phone = Phone::parse(phone).map_err(|_| wrong())?;
     let now = app.now();
     let txn = app.db.begin().await?;
-    let Some(u) = user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(&txn).await? else {
+    let Some(u) = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(&txn)
+        .await?
+    else {
         return Err(wrong());
     };
     if let Some(until) = u.locked_until
@@ -97,7 +122,12 @@ pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip
     {
         return Err(Error::Locked(until));
     }
-    let by = By { user_id: Some(u.id), name: &u.name, membership_id: None, ip };
+    let by = By {
+        user_id: Some(u.id),
+        name: &u.name,
+        membership_id: None,
+        ip,
+    };
     if !verify_password(password, &u.password_hash) {
         let failures = u.failed_logins + 1;
         let mut m = u.clone().into_active_model();
@@ -111,18 +141,27 @@ pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip
         m.update(&txn).await?;
         if locked {
             let (org_id, path) = home_path(&txn, u.id).await?;
-            audit::record(&txn, now, &by, Change {
-                org_id,
-                org_path: &path,
-                action: "user.lock",
-                entity_type: "user",
-                entity_id: Some(u.id),
-                summary: format!("连续{MAX_FAILED_LOGINS}次密码错误，账号锁定15分钟"),
-            })
+            audit::record(
+                &txn,
+                now,
+                &by,
+                Change {
+                    org_id,
+                    org_path: &path,
+                    action: "user.lock",
+                    entity_type: "user",
+                    entity_id: Some(u.id),
+                    summary: format!("连续{MAX_FAILED_LOGINS}次密码错误，账号锁定15分钟"),
+                },
+            )
             .await?;
         }
         txn.commit().await?;
-        return Err(if locked { Error::Locked(now + LOCKOUT) } else { wrong() });
+        return Err(if locked {
+            Error::Locked(now + LOCKOUT)
+        } else {
+            wrong()
+        });
     }
     if u.frozen {
         return Err(Error::Frozen);
@@ -134,7 +173,11 @@ pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip
         m.locked_until = Set(None);
         m.update(&txn).await?;
     }
-    let first = membership::Entity::find().filter(membership::Column::UserId.eq(u.id)).order_by_asc(membership::Column::Id).one(&txn).await?;
+    let first = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(u.id))
+        .order_by_asc(membership::Column::Id)
+        .one(&txn)
+        .await?;
     let token = random_token();
     let expires_at = now + kind.lifetime();
     session::ActiveModel {
@@ -151,30 +194,53 @@ pub async fn login(app: &App, phone: &str, password: &str, kind: SessionKind, ip
     .insert(&txn)
     .await?;
     let (org_id, path) = home_path(&txn, u.id).await?;
-    audit::record(&txn, now, &by, Change {
-        org_id,
-        org_path: &path,
-        action: "auth.login",
-        entity_type: "user",
-        entity_id: Some(u.id),
-        summary: format!("登录（{}）", if kind == SessionKind::Api { "接口" } else { "网页" }),
-    })
+    audit::record(
+        &txn,
+        now,
+        &by,
+        Change {
+            org_id,
+            org_path: &path,
+            action: "auth.login",
+            entity_type: "user",
+            entity_id: Some(u.id),
+            summary: format!(
+                "登录（{}）",
+                if kind == SessionKind::Api {
+                    "接口"
+                } else {
+                    "网页"
+                }
+            ),
+        },
+    )
     .await?;
     txn.commit().await?;
-    Ok(Login { token, expires_at, must_change_password: must_change })
+    Ok(Login {
+        token,
+        expires_at,
+        must_change_password: must_change,
+    })
 }
 
 /// Resolves a token to its session, user and acting membership, with the role's
 /// permissions as they are now.
 pub async fn authenticate(app: &App, token: &str, ip: Option<&str>) -> Result<Principal> {
     let expired = || Error::Unauthenticated("登录已失效，请重新登录".into());
-    let s = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(&app.db).await?.ok_or_else(expired)?;
+    let s = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .one(&app.db)
+        .await?
+        .ok_or_else(expired)?;
     principal_of(app, s, ip).await
 }
 
 /// Reads a principal again, after its session changed (a membership switch).
 pub async fn reload(app: &App, principal: &Principal) -> Result<Principal> {
-    let s = session::Entity::find_by_id(principal.session_id).one(&app.db).await?.ok_or(Error::NotFound("会话"))?;
+    let s = session::Entity::find_by_id(principal.session_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("会话"))?;
     principal_of(app, s, principal.ip.as_deref()).await
 }
 
@@ -184,7 +250,10 @@ async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<
     if s.revoked_at.is_some() || s.expires_at <= now {
         return Err(expired());
     }
-    let u = user::Entity::find_by_id(s.user_id).one(&app.db).await?.ok_or_else(expired)?;
+    let u = user::Entity::find_by_id(s.user_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(expired)?;
     if u.frozen {
         return Err(Error::Frozen);
     }
@@ -204,15 +273,30 @@ async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<
     })
 }
 
-async fn load_actor(db: &impl ConnectionTrait, u: &user::Model, membership_id: i64, ip: Option<&str>) -> Result<Option<Actor>> {
-    let Some(m) = membership::Entity::find_by_id(membership_id).filter(membership::Column::UserId.eq(u.id)).one(db).await? else {
+async fn load_actor(
+    db: &impl ConnectionTrait,
+    u: &user::Model,
+    membership_id: i64,
+    ip: Option<&str>,
+) -> Result<Option<Actor>> {
+    let Some(m) = membership::Entity::find_by_id(membership_id)
+        .filter(membership::Column::UserId.eq(u.id))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    let (Some(o), Some(r)) = (org::Entity::find_by_id(m.org_id).one(db).await?, role::Entity::find_by_id(m.role_id).one(db).await?) else {
+    let (Some(o), Some(r)) = (
+        org::Entity::find_by_id(m.org_id).one(db).await?,
+        role::Entity::find_by_id(m.role_id).one(db).await?,
+    ) else {
         return Ok(None);
     };
     if !o.active {
-        return Err(Error::Forbidden(format!("“{}”已停用，请切换身份或联系管理员", o.name)));
+        return Err(Error::Forbidden(format!(
+            "“{}”已停用，请切换身份或联系管理员",
+            o.name
+        )));
     }
     let permissions = crate::role::permissions_of(db, r.id).await?;
     Ok(Some(Actor {
@@ -233,7 +317,10 @@ async fn load_actor(db: &impl ConnectionTrait, u: &user::Model, membership_id: i
 pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
     let now = app.now();
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, kehou_store::sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            session::Column::RevokedAt,
+            kehou_store::sea_orm::sea_query::Expr::value(Some(now)),
+        )
         .filter(session::Column::Id.eq(principal.session_id))
         .exec(&app.db)
         .await?;
@@ -241,9 +328,17 @@ pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
 }
 
 /// Revokes every session of a user but `keep` (after a password change, freeze or reset).
-pub(crate) async fn revoke_sessions(db: &impl ConnectionTrait, user_id: i64, keep: Option<i64>, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn revoke_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let mut q = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, kehou_store::sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            session::Column::RevokedAt,
+            kehou_store::sea_orm::sea_query::Expr::value(Some(now)),
+        )
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null());
     if let Some(keep) = keep {
@@ -259,7 +354,10 @@ pub async fn change_password(app: &App, principal: &Principal, old: &str, new: &
         return Err(Error::invalid("new_password", "新密码不能与原密码相同"));
     }
     let txn = app.db.begin().await?;
-    let u = user::Entity::find_by_id(principal.user_id).one(&txn).await?.ok_or(Error::NotFound("用户"))?;
+    let u = user::Entity::find_by_id(principal.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("用户"))?;
     if !verify_password(old, &u.password_hash) {
         return Err(Error::invalid("old_password", "原密码不正确"));
     }
@@ -271,15 +369,25 @@ pub async fn change_password(app: &App, principal: &Principal, old: &str, new: &
     m.update(&txn).await?;
     revoke_sessions(&txn, u.id, Some(principal.session_id), now).await?;
     let (org_id, path) = home_path(&txn, u.id).await?;
-    let by = By { user_id: Some(u.id), name: &u.name, membership_id: principal.actor.as_ref().map(|a| a.membership_id), ip: principal.ip.as_deref() };
-    audit::record(&txn, now, &by, Change {
-        org_id,
-        org_path: &path,
-        action: "user.change_password",
-        entity_type: "user",
-        entity_id: Some(u.id),
-        summary: "修改本人密码".into(),
-    })
+    let by = By {
+        user_id: Some(u.id),
+        name: &u.name,
+        membership_id: principal.actor.as_ref().map(|a| a.membership_id),
+        ip: principal.ip.as_deref(),
+    };
+    audit::record(
+        &txn,
+        now,
+        &by,
+        Change {
+            org_id,
+            org_path: &path,
+            action: "user.change_password",
+            entity_type: "user",
+            entity_id: Some(u.id),
+            summary: "修改本人密码".into(),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(())
@@ -292,7 +400,10 @@ pub async fn switch_membership(app: &App, principal: &Principal, membership_id: 
         .one(&app.db)
         .await?
         .ok_or(Error::NotFound("身份"))?;
-    let s = session::Entity::find_by_id(principal.session_id).one(&app.db).await?.ok_or(Error::NotFound("会话"))?;
+    let s = session::Entity::find_by_id(principal.session_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("会话"))?;
     let mut s = s.into_active_model();
     s.membership_id = Set(Some(m.id));
     s.update(&app.db).await?;
@@ -310,14 +421,31 @@ pub struct MembershipView {
 }
 
 /// All memberships of a user, for the switcher and `GET /me`.
-pub async fn memberships_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<MembershipView>> {
-    let ms = membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).order_by_asc(membership::Column::Id).all(db).await?;
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<MembershipView>> {
+    let ms = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
     let org_ids: Vec<i64> = ms.iter().map(|m| m.org_id).collect();
     let role_ids: Vec<i64> = ms.iter().map(|m| m.role_id).collect();
-    let orgs: std::collections::HashMap<i64, org::Model> =
-        org::Entity::find().filter(org::Column::Id.is_in(org_ids)).all(db).await?.into_iter().map(|o| (o.id, o)).collect();
-    let roles: std::collections::HashMap<i64, role::Model> =
-        role::Entity::find().filter(role::Column::Id.is_in(role_ids)).all(db).await?.into_iter().map(|r| (r.id, r)).collect();
+    let orgs: std::collections::HashMap<i64, org::Model> = org::Entity::find()
+        .filter(org::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let roles: std::collections::HashMap<i64, role::Model> = role::Entity::find()
+        .filter(role::Column::Id.is_in(role_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(ms
         .into_iter()
         .filter_map(|m| {

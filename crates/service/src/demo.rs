@@ -4,7 +4,10 @@
 use kehou_domain::org::OrgType;
 use kehou_domain::{BureauLevel, OrgKind, Password};
 use kehou_store::entity::{membership, org, role, user};
-use kehou_store::sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, TransactionTrait,
+};
 
 use crate::audit::{self, By, Change};
 use crate::auth::hash_password;
@@ -28,27 +31,118 @@ pub struct DemoAccount {
 }
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { phone: "13800000001", name: "王建国", memberships: &[(crate::org::PLATFORM_NAME, "platform_admin")] },
-    DemoAccount { phone: "13800000002", name: "李明", memberships: &[(CITY_BUREAU, "bureau_leader")] },
-    DemoAccount { phone: "13800000003", name: "陈红", memberships: &[(SHIQI, "bureau_officer")] },
-    DemoAccount { phone: "13800000004", name: "刘芳", memberships: &[(SCHOOL_1, "school_admin")] },
-    DemoAccount { phone: "13800000005", name: "黄磊", memberships: &[(SCHOOL_2, "school_admin")] },
-    DemoAccount { phone: "13800000006", name: "赵敏", memberships: &[(SCHOOL_1, "teacher")] },
-    DemoAccount { phone: "13800000007", name: "周杰", memberships: &[(SCHOOL_1, "parent")] },
-    DemoAccount { phone: "13800000008", name: "吴婷", memberships: &[(INSTITUTION, "institution_admin")] },
-    DemoAccount { phone: "13800000009", name: "孙伟", memberships: &[(SCHOOL_1, "patrol_teacher")] },
-    DemoAccount { phone: "13800000010", name: "郑丽", memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")] },
+    DemoAccount {
+        phone: "13800000001",
+        name: "王建国",
+        memberships: &[(crate::org::PLATFORM_NAME, "platform_admin")],
+    },
+    DemoAccount {
+        phone: "13800000002",
+        name: "李明",
+        memberships: &[(CITY_BUREAU, "bureau_leader")],
+    },
+    DemoAccount {
+        phone: "13800000003",
+        name: "陈红",
+        memberships: &[(SHIQI, "bureau_officer")],
+    },
+    DemoAccount {
+        phone: "13800000004",
+        name: "刘芳",
+        memberships: &[(SCHOOL_1, "school_admin")],
+    },
+    DemoAccount {
+        phone: "13800000005",
+        name: "黄磊",
+        memberships: &[(SCHOOL_2, "school_admin")],
+    },
+    DemoAccount {
+        phone: "13800000006",
+        name: "赵敏",
+        memberships: &[(SCHOOL_1, "teacher")],
+    },
+    DemoAccount {
+        phone: "13800000007",
+        name: "周杰",
+        memberships: &[(SCHOOL_1, "parent")],
+    },
+    DemoAccount {
+        phone: "13800000008",
+        name: "吴婷",
+        memberships: &[(INSTITUTION, "institution_admin")],
+    },
+    DemoAccount {
+        phone: "13800000009",
+        name: "孙伟",
+        memberships: &[(SCHOOL_1, "patrol_teacher")],
+    },
+    DemoAccount {
+        phone: "13800000010",
+        name: "郑丽",
+        memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")],
+    },
 ];
 
-/// Organizations in creation order: name, parent name, kind, bureau level, region code.
-const DEMO_ORGS: &[(&str, &str, OrgKind, Option<BureauLevel>, Option<&str>)] = &[
-    (CITY_BUREAU, crate::org::PLATFORM_NAME, OrgKind::Bureau, Some(BureauLevel::City), Some("442000")),
-    (SHIQI, CITY_BUREAU, OrgKind::Bureau, Some(BureauLevel::Street), Some("442000001")),
-    (EAST, CITY_BUREAU, OrgKind::Bureau, Some(BureauLevel::Street), Some("442000002")),
-    (SCHOOL_1, SHIQI, OrgKind::School, None, Some("442000001")),
-    (SCHOOL_2, SHIQI, OrgKind::School, None, Some("442000001")),
-    (MIDDLE_SCHOOL, EAST, OrgKind::School, None, Some("442000002")),
-    (INSTITUTION, CITY_BUREAU, OrgKind::Institution, None, Some("442000")),
+/// One demo organization, created under its parent (by name).
+struct DemoOrg {
+    name: &'static str,
+    parent: &'static str,
+    kind: OrgKind,
+    level: Option<BureauLevel>,
+    region: Option<&'static str>,
+}
+
+/// Organizations in creation order.
+const DEMO_ORGS: &[DemoOrg] = &[
+    DemoOrg {
+        name: CITY_BUREAU,
+        parent: crate::org::PLATFORM_NAME,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::City),
+        region: Some("442000"),
+    },
+    DemoOrg {
+        name: SHIQI,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::Street),
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: EAST,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::Street),
+        region: Some("442000002"),
+    },
+    DemoOrg {
+        name: SCHOOL_1,
+        parent: SHIQI,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: SCHOOL_2,
+        parent: SHIQI,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: MIDDLE_SCHOOL,
+        parent: EAST,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000002"),
+    },
+    DemoOrg {
+        name: INSTITUTION,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Institution,
+        level: None,
+        region: Some("442000"),
+    },
 ];
 
 /// Loads the demo data set; returns how many rows it created (0 on a second run).
@@ -58,16 +152,27 @@ pub async fn load(app: &App) -> Result<usize> {
     let mut created = 0;
     let mut orgs = std::collections::HashMap::new();
     orgs.insert(root.name.clone(), root);
-    for &(name, parent_name, kind, level, region) in DEMO_ORGS {
-        let parent = orgs.get(parent_name).cloned().ok_or_else(|| Error::Internal(format!("demo parent {parent_name}")))?;
-        let (o, new) = ensure_org(app, &txn, &parent, name, OrgType { kind, level }, region).await?;
+    for demo in DEMO_ORGS {
+        let parent = orgs
+            .get(demo.parent)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("demo parent {}", demo.parent)))?;
+        let org_type = OrgType {
+            kind: demo.kind,
+            level: demo.level,
+        };
+        let (o, new) = ensure_org(app, &txn, &parent, demo.name, org_type, demo.region).await?;
         created += usize::from(new);
-        orgs.insert(name.to_string(), o);
+        orgs.insert(demo.name.to_string(), o);
     }
     let hash = hash_password(&Password::parse(DEMO_PASSWORD).map_err(Error::Internal)?)?;
     for account in DEMO_ACCOUNTS {
         let now = app.now();
-        let u = match user::Entity::find().filter(user::Column::Phone.eq(account.phone)).one(&txn).await? {
+        let u = match user::Entity::find()
+            .filter(user::Column::Phone.eq(account.phone))
+            .one(&txn)
+            .await?
+        {
             Some(u) => u,
             None => {
                 created += 1;
@@ -88,8 +193,14 @@ pub async fn load(app: &App) -> Result<usize> {
             }
         };
         for (org_name, role_code) in account.memberships {
-            let o = orgs.get(*org_name).ok_or_else(|| Error::Internal(format!("demo org {org_name}")))?;
-            let r = role::Entity::find().filter(role::Column::Code.eq(*role_code)).one(&txn).await?.ok_or(Error::NotFound("预置角色"))?;
+            let o = orgs
+                .get(*org_name)
+                .ok_or_else(|| Error::Internal(format!("demo org {org_name}")))?;
+            let r = role::Entity::find()
+                .filter(role::Column::Code.eq(*role_code))
+                .one(&txn)
+                .await?
+                .ok_or(Error::NotFound("预置角色"))?;
             let exists = membership::Entity::find()
                 .filter(membership::Column::UserId.eq(u.id))
                 .filter(membership::Column::OrgId.eq(o.id))
@@ -99,17 +210,28 @@ pub async fn load(app: &App) -> Result<usize> {
                 .is_some();
             if !exists {
                 created += 1;
-                membership::ActiveModel { user_id: Set(u.id), org_id: Set(o.id), role_id: Set(r.id), created_at: Set(now), ..Default::default() }
-                    .insert(&txn)
-                    .await?;
-                audit::record(&txn, now, &By::system(), Change {
-                    org_id: Some(o.id),
-                    org_path: &o.path,
-                    action: "membership.create",
-                    entity_type: "user",
-                    entity_id: Some(u.id),
-                    summary: format!("演示数据：{} 为 {}·{}", u.name, o.name, r.name),
-                })
+                membership::ActiveModel {
+                    user_id: Set(u.id),
+                    org_id: Set(o.id),
+                    role_id: Set(r.id),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    now,
+                    &By::system(),
+                    Change {
+                        org_id: Some(o.id),
+                        org_path: &o.path,
+                        action: "membership.create",
+                        entity_type: "user",
+                        entity_id: Some(u.id),
+                        summary: format!("演示数据：{} 为 {}·{}", u.name, o.name, r.name),
+                    },
+                )
                 .await?;
             }
         }
@@ -126,7 +248,12 @@ async fn ensure_org(
     org_type: OrgType,
     region: Option<&str>,
 ) -> Result<(org::Model, bool)> {
-    if let Some(existing) = org::Entity::find().filter(org::Column::ParentId.eq(parent.id)).filter(org::Column::Name.eq(name)).one(txn).await? {
+    if let Some(existing) = org::Entity::find()
+        .filter(org::Column::ParentId.eq(parent.id))
+        .filter(org::Column::Name.eq(name))
+        .one(txn)
+        .await?
+    {
         return Ok((existing, false));
     }
     let now = app.now();
@@ -149,14 +276,19 @@ async fn ensure_org(
     let mut m = o.into_active_model();
     m.path = Set(path);
     let o = m.update(txn).await?;
-    audit::record(txn, now, &By::system(), Change {
-        org_id: Some(o.id),
-        org_path: &o.path,
-        action: "org.create",
-        entity_type: "org",
-        entity_id: Some(o.id),
-        summary: format!("演示数据：新增{}“{}”", org_type.label(), o.name),
-    })
+    audit::record(
+        txn,
+        now,
+        &By::system(),
+        Change {
+            org_id: Some(o.id),
+            org_path: &o.path,
+            action: "org.create",
+            entity_type: "org",
+            entity_id: Some(o.id),
+            summary: format!("演示数据：新增{}“{}”", org_type.label(), o.name),
+        },
+    )
     .await?;
     Ok((o, true))
 }

@@ -24,7 +24,10 @@ pub enum Error {
     #[error("{0}不存在")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     #[error("内部错误：{0}")]
     Internal(String),
 }
@@ -35,18 +38,27 @@ impl Error {
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict { field: None, message: message.into() }
+        Self::Conflict {
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn conflict_on(field: &str, message: impl Into<String>) -> Self {
-        Self::Conflict { field: Some(field.into()), message: message.into() }
+        Self::Conflict {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     /// Turns a unique-key violation into a 409 naming `field`; anything else stays internal.
     pub fn unique(field: &str, message: &str) -> impl FnOnce(DbErr) -> Error {
         let (field, message) = (field.to_string(), message.to_string());
         move |e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Error::Conflict { field: Some(field), message },
+            Some(SqlErr::UniqueConstraintViolation(_)) => Error::Conflict {
+                field: Some(field),
+                message,
+            },
             _ => Error::from(e),
         }
     }
@@ -82,5 +94,9 @@ impl From<DbErr> for Error {
 
 /// Returns the collected field errors as `Error::Invalid`, or `Ok` when there are none.
 pub fn check(invalid: Invalid) -> Result<()> {
-    if invalid.is_empty() { Ok(()) } else { Err(invalid.into()) }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid.into())
+    }
 }

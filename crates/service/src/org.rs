@@ -5,8 +5,8 @@ use kehou_domain::org::OrgType;
 use kehou_domain::{BureauLevel, Invalid, OrgKind, Permission};
 use kehou_store::entity::org;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -59,7 +59,12 @@ fn view(m: org::Model, parent_name: Option<String>) -> OrgView {
 
 /// Creates the root of the tree on a new database.
 pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
-    if let Some(root) = org::Entity::find().filter(org::Column::ParentId.is_null()).order_by_asc(org::Column::Id).one(&app.db).await? {
+    if let Some(root) = org::Entity::find()
+        .filter(org::Column::ParentId.is_null())
+        .order_by_asc(org::Column::Id)
+        .one(&app.db)
+        .await?
+    {
         return Ok(root);
     }
     let txn = app.db.begin().await?;
@@ -82,33 +87,48 @@ pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
     let mut active = root.into_active_model();
     active.path = Set("/".to_string() + &active.id.as_ref().to_string() + "/");
     let root = active.update(&txn).await?;
-    audit::record(&txn, now, &By::system(), Change {
-        org_id: Some(root.id),
-        org_path: &root.path,
-        action: "org.create",
-        entity_type: "org",
-        entity_id: Some(root.id),
-        summary: format!("创建平台根节点 {}", root.name),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::system(),
+        Change {
+            org_id: Some(root.id),
+            org_path: &root.path,
+            action: "org.create",
+            entity_type: "org",
+            entity_id: Some(root.id),
+            summary: format!("创建平台根节点 {}", root.name),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(root)
 }
 
 /// Loads an organization the actor may see, or answers 404.
-pub(crate) async fn load_in_scope(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<org::Model> {
+pub(crate) async fn load_in_scope(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<org::Model> {
     match org::Entity::find_by_id(id).one(db).await? {
         Some(m) if actor.in_scope(&m.path) => Ok(m),
         _ => Err(Error::NotFound("组织机构")),
     }
 }
 
-async fn parent_names(db: &impl ConnectionTrait, rows: &[org::Model]) -> Result<std::collections::HashMap<i64, String>> {
+async fn parent_names(
+    db: &impl ConnectionTrait,
+    rows: &[org::Model],
+) -> Result<std::collections::HashMap<i64, String>> {
     let ids: Vec<i64> = rows.iter().filter_map(|m| m.parent_id).collect();
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let parents = org::Entity::find().filter(org::Column::Id.is_in(ids)).all(db).await?;
+    let parents = org::Entity::find()
+        .filter(org::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
     Ok(parents.into_iter().map(|p| (p.id, p.name)).collect())
 }
 
@@ -121,11 +141,20 @@ pub struct OrgFilter {
     pub active: Option<bool>,
 }
 
-pub async fn list(app: &App, actor: &Actor, filter: &OrgFilter, page: PageRequest) -> Result<Page<OrgView>> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    filter: &OrgFilter,
+    page: PageRequest,
+) -> Result<Page<OrgView>> {
     actor.require(Permission::OrgView)?;
     let mut query = org::Entity::find().filter(org::Column::Path.starts_with(&actor.org_path));
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(Condition::any().add(org::Column::Name.contains(q)).add(org::Column::Code.contains(q)));
+        query = query.filter(
+            Condition::any()
+                .add(org::Column::Name.contains(q))
+                .add(org::Column::Code.contains(q)),
+        );
     }
     if let Some(kind) = filter.kind {
         query = query.filter(org::Column::Kind.eq(kind.code()));
@@ -137,7 +166,12 @@ pub async fn list(app: &App, actor: &Actor, filter: &OrgFilter, page: PageReques
         query = query.filter(org::Column::Active.eq(active));
     }
     let total = query.clone().count(&app.db).await?;
-    let rows = query.order_by_asc(org::Column::Path).offset(page.offset()).limit(page.page_size).all(&app.db).await?;
+    let rows = query
+        .order_by_asc(org::Column::Path)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(&app.db)
+        .await?;
     let names = parent_names(&app.db, &rows).await?;
     let items = rows
         .into_iter()
@@ -146,7 +180,12 @@ pub async fn list(app: &App, actor: &Actor, filter: &OrgFilter, page: PageReques
             view(m, parent)
         })
         .collect();
-    Ok(Page { items, total, page: page.page, page_size: page.page_size })
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<OrgView> {
@@ -223,17 +262,22 @@ pub async fn create(app: &App, actor: &Actor, input: NewOrg) -> Result<OrgView> 
         invalid.push("parent_id", "请选择上级组织");
     }
     check(invalid)?;
-    let (Some(org_type), Some(name), Some(code), Some(region_code), Some(parent_id)) = (org_type, name, code, region_code, input.parent_id)
+    let (Some(org_type), Some(name), Some(code), Some(region_code), Some(parent_id)) =
+        (org_type, name, code, region_code, input.parent_id)
     else {
         return Err(Error::Internal("validation".into()));
     };
 
     let txn = app.db.begin().await?;
-    let parent = load_in_scope(&txn, actor, parent_id).await.map_err(|_| Error::invalid("parent_id", "上级组织不存在或不在管辖范围内"))?;
+    let parent = load_in_scope(&txn, actor, parent_id)
+        .await
+        .map_err(|_| Error::invalid("parent_id", "上级组织不存在或不在管辖范围内"))?;
     if !parent.active {
         return Err(Error::invalid("parent_id", "上级组织已停用"));
     }
-    type_of(&parent).may_contain(org_type).map_err(|reason| Error::invalid("kind", reason))?;
+    type_of(&parent)
+        .may_contain(org_type)
+        .map_err(|reason| Error::invalid("kind", reason))?;
     let now = app.now();
     let created = org::ActiveModel {
         parent_id: Set(Some(parent.id)),
@@ -254,14 +298,24 @@ pub async fn create(app: &App, actor: &Actor, input: NewOrg) -> Result<OrgView> 
     let mut active = created.into_active_model();
     active.path = Set(path);
     let created = active.update(&txn).await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(created.id),
-        org_path: &created.path,
-        action: "org.create",
-        entity_type: "org",
-        entity_id: Some(created.id),
-        summary: format!("在“{}”下新增{}“{}”", parent.name, org_type.label(), created.name),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(created.id),
+            org_path: &created.path,
+            action: "org.create",
+            entity_type: "org",
+            entity_id: Some(created.id),
+            summary: format!(
+                "在“{}”下新增{}“{}”",
+                parent.name,
+                org_type.label(),
+                created.name
+            ),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(view(created, Some(parent.name)))
@@ -282,8 +336,14 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Resul
     actor.require(Permission::OrgManage)?;
     let mut invalid = Invalid::default();
     let name = patch.name.as_deref().map(|n| invalid.text("name", n, 100));
-    let code = patch.code.as_deref().map(|c| invalid.optional_text("code", Some(c), 50));
-    let region_code = patch.region_code.as_deref().map(|c| parse_region_code(&mut invalid, Some(c)));
+    let code = patch
+        .code
+        .as_deref()
+        .map(|c| invalid.optional_text("code", Some(c), 50));
+    let region_code = patch
+        .region_code
+        .as_deref()
+        .map(|c| parse_region_code(&mut invalid, Some(c)));
     check(invalid)?;
 
     let txn = app.db.begin().await?;
@@ -303,18 +363,30 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Resul
     if let Some(Some(code)) = code
         && code != current.code
     {
-        changes.push(format!("代码：{} → {}", current.code.as_deref().unwrap_or("无"), code.as_deref().unwrap_or("无")));
+        changes.push(format!(
+            "代码：{} → {}",
+            current.code.as_deref().unwrap_or("无"),
+            code.as_deref().unwrap_or("无")
+        ));
         model.code = Set(code);
     }
     if let Some(Some(region)) = region_code
         && region != current.region_code
     {
-        changes.push(format!("行政区划：{} → {}", current.region_code.as_deref().unwrap_or("无"), region.as_deref().unwrap_or("无")));
+        changes.push(format!(
+            "行政区划：{} → {}",
+            current.region_code.as_deref().unwrap_or("无"),
+            region.as_deref().unwrap_or("无")
+        ));
         model.region_code = Set(region);
     }
     if let Some(active) = patch.active {
         if active == current.active {
-            return Err(Error::conflict(if active { "该组织已是启用状态" } else { "该组织已是停用状态" }));
+            return Err(Error::conflict(if active {
+                "该组织已是启用状态"
+            } else {
+                "该组织已是停用状态"
+            }));
         }
         if !active {
             let active_children = org::Entity::find()
@@ -323,21 +395,34 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Resul
                 .count(&txn)
                 .await?;
             if active_children > 0 {
-                return Err(Error::conflict(format!("该组织下还有{active_children}个启用的下级组织，请先停用它们")));
+                return Err(Error::conflict(format!(
+                    "该组织下还有{active_children}个启用的下级组织，请先停用它们"
+                )));
             }
         }
-        changes.push(if active { "启用".to_string() } else { "停用".to_string() });
+        changes.push(if active {
+            "启用".to_string()
+        } else {
+            "停用".to_string()
+        });
         model.active = Set(active);
     }
     let mut new_parent_name = None;
     if let Some(parent_id) = patch.parent_id
         && Some(parent_id) != current.parent_id
     {
-        let parent = load_in_scope(&txn, actor, parent_id).await.map_err(|_| Error::invalid("parent_id", "上级组织不存在或不在管辖范围内"))?;
+        let parent = load_in_scope(&txn, actor, parent_id)
+            .await
+            .map_err(|_| Error::invalid("parent_id", "上级组织不存在或不在管辖范围内"))?;
         if parent.path.starts_with(&current.path) {
-            return Err(Error::invalid("parent_id", "不能移动到自己或自己的下级组织之下"));
+            return Err(Error::invalid(
+                "parent_id",
+                "不能移动到自己或自己的下级组织之下",
+            ));
         }
-        type_of(&parent).may_contain(type_of(&current)).map_err(|reason| Error::invalid("parent_id", reason))?;
+        type_of(&parent)
+            .may_contain(type_of(&current))
+            .map_err(|reason| Error::invalid("parent_id", reason))?;
         let new_path = format!("{}{}/", parent.path, current.id);
         move_subtree(&txn, &current.path, &new_path, now).await?;
         changes.push(format!("移动到“{}”下", parent.name));
@@ -351,27 +436,43 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Resul
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(updated.id),
-        org_path: &updated.path,
-        action: "org.update",
-        entity_type: "org",
-        entity_id: Some(updated.id),
-        summary: format!("修改组织“{}”：{}", updated.name, changes.join("；")),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(updated.id),
+            org_path: &updated.path,
+            action: "org.update",
+            entity_type: "org",
+            entity_id: Some(updated.id),
+            summary: format!("修改组织“{}”：{}", updated.name, changes.join("；")),
+        },
+    )
     .await?;
     txn.commit().await?;
     let parent_name = match new_parent_name {
         Some(n) => Some(n),
-        None => parent_names(&app.db, std::slice::from_ref(&updated)).await?.get(&updated.parent_id.unwrap_or_default()).cloned(),
+        None => parent_names(&app.db, std::slice::from_ref(&updated))
+            .await?
+            .get(&updated.parent_id.unwrap_or_default())
+            .cloned(),
     };
     Ok(view(updated, parent_name))
 }
 
 /// Rewrites the paths of every descendant of the node at `old_path`.
-async fn move_subtree(db: &impl ConnectionTrait, old_path: &str, new_path: &str, now: DateTime<Utc>) -> Result<()> {
-    let descendants =
-        org::Entity::find().filter(org::Column::Path.starts_with(old_path)).filter(org::Column::Path.ne(old_path)).all(db).await?;
+async fn move_subtree(
+    db: &impl ConnectionTrait,
+    old_path: &str,
+    new_path: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let descendants = org::Entity::find()
+        .filter(org::Column::Path.starts_with(old_path))
+        .filter(org::Column::Path.ne(old_path))
+        .all(db)
+        .await?;
     for d in descendants {
         let path = format!("{new_path}{}", &d.path[old_path.len()..]);
         let mut m = d.into_active_model();

@@ -21,14 +21,20 @@ impl PageRequest {
             return Err(crate::Error::invalid("page", "页码从1开始"));
         }
         if page_size == 0 || page_size > Self::MAX_SIZE {
-            return Err(crate::Error::invalid("page_size", format!("每页条数须在1到{}之间", Self::MAX_SIZE)));
+            return Err(crate::Error::invalid(
+                "page_size",
+                format!("每页条数须在1到{}之间", Self::MAX_SIZE),
+            ));
         }
         Ok(Self { page, page_size })
     }
 
     /// Everything, for exports.
     pub fn all() -> Self {
-        Self { page: 1, page_size: Self::EXPORT_SIZE }
+        Self {
+            page: 1,
+            page_size: Self::EXPORT_SIZE,
+        }
     }
 
     pub fn offset(&self) -> u64 {
@@ -38,7 +44,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, page_size: Self::DEFAULT_SIZE }
+        Self {
+            page: 1,
+            page_size: Self::DEFAULT_SIZE,
+        }
     }
 }
 
@@ -56,6 +65,11 @@ impl<T> Page<T> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page, page_size: self.page_size }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+        }
     }
 }

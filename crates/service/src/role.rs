@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use kehou_domain::{Invalid, OrgKind, PERMISSIONS, PRESET_ROLES, Permission};
 use kehou_store::entity::{membership, org, role, role_permission};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -23,7 +24,14 @@ pub struct PermissionView {
 }
 
 pub fn catalog() -> Vec<PermissionView> {
-    PERMISSIONS.iter().map(|d| PermissionView { code: d.code, name: d.name, group: d.group }).collect()
+    PERMISSIONS
+        .iter()
+        .map(|d| PermissionView {
+            code: d.code,
+            name: d.name,
+            group: d.group,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -59,9 +67,17 @@ fn view(m: role::Model, permissions: Vec<String>) -> RoleView {
 /// Inserts the preset roles a database lacks, with their seed permissions. Existing roles
 /// keep whatever permissions administrators gave them.
 pub async fn ensure_preset_roles(app: &App) -> Result<()> {
-    let existing: BTreeSet<String> =
-        role::Entity::find().filter(role::Column::Code.is_not_null()).all(&app.db).await?.into_iter().filter_map(|r| r.code).collect();
-    let missing: Vec<_> = PRESET_ROLES.iter().filter(|p| !existing.contains(p.code)).collect();
+    let existing: BTreeSet<String> = role::Entity::find()
+        .filter(role::Column::Code.is_not_null())
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.code)
+        .collect();
+    let missing: Vec<_> = PRESET_ROLES
+        .iter()
+        .filter(|p| !existing.contains(p.code))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -81,16 +97,26 @@ pub async fn ensure_preset_roles(app: &App) -> Result<()> {
         .insert(&txn)
         .await?;
         for p in preset.permissions {
-            role_permission::ActiveModel { role_id: Set(created.id), permission: Set(p.code().into()) }.insert(&txn).await?;
+            role_permission::ActiveModel {
+                role_id: Set(created.id),
+                permission: Set(p.code().into()),
+            }
+            .insert(&txn)
+            .await?;
         }
-        audit::record(&txn, now, &By::system(), Change {
-            org_id: None,
-            org_path: "/",
-            action: "role.create",
-            entity_type: "role",
-            entity_id: Some(created.id),
-            summary: format!("创建预置角色“{}”", preset.name),
-        })
+        audit::record(
+            &txn,
+            now,
+            &By::system(),
+            Change {
+                org_id: None,
+                org_path: "/",
+                action: "role.create",
+                entity_type: "role",
+                entity_id: Some(created.id),
+                summary: format!("创建预置角色“{}”", preset.name),
+            },
+        )
         .await?;
     }
     txn.commit().await?;
@@ -98,12 +124,25 @@ pub async fn ensure_preset_roles(app: &App) -> Result<()> {
 }
 
 /// The permission codes of a role, read fresh on every request.
-pub(crate) async fn permissions_of(db: &impl ConnectionTrait, role_id: i64) -> Result<BTreeSet<&'static str>> {
-    let rows = role_permission::Entity::find().filter(role_permission::Column::RoleId.eq(role_id)).all(db).await?;
-    Ok(rows.iter().filter_map(|r| Permission::from_code(&r.permission)).map(Permission::code).collect())
+pub(crate) async fn permissions_of(
+    db: &impl ConnectionTrait,
+    role_id: i64,
+) -> Result<BTreeSet<&'static str>> {
+    let rows = role_permission::Entity::find()
+        .filter(role_permission::Column::RoleId.eq(role_id))
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Permission::from_code(&r.permission))
+        .map(Permission::code)
+        .collect())
 }
 
-async fn permissions_by_role(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, Vec<String>>> {
+async fn permissions_by_role(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<String>>> {
     let mut map: HashMap<i64, Vec<String>> = HashMap::new();
     let rows = role_permission::Entity::find()
         .filter(role_permission::Column::RoleId.is_in(ids))
@@ -119,9 +158,18 @@ async fn permissions_by_role(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result
 /// Custom roles are visible to their owner's jurisdiction and to the owners' superiors;
 /// preset roles to everyone who may view roles.
 async fn visible_condition(db: &impl ConnectionTrait, actor: &Actor) -> Result<Condition> {
-    let ancestor_ids: Vec<i64> = actor.org_path.split('/').filter_map(|s| s.parse().ok()).collect();
-    let in_scope: Vec<i64> =
-        org::Entity::find().filter(org::Column::Path.starts_with(&actor.org_path)).all(db).await?.into_iter().map(|o| o.id).collect();
+    let ancestor_ids: Vec<i64> = actor
+        .org_path
+        .split('/')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let in_scope: Vec<i64> = org::Entity::find()
+        .filter(org::Column::Path.starts_with(&actor.org_path))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     Ok(Condition::any()
         .add(role::Column::OwnerOrgId.is_null())
         .add(role::Column::OwnerOrgId.is_in(ancestor_ids))
@@ -137,10 +185,17 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<RoleView>> {
         .all(&app.db)
         .await?;
     let mut perms = permissions_by_role(&app.db, rows.iter().map(|r| r.id).collect()).await?;
-    Ok(rows.into_iter().map(|r| view(r.clone(), perms.remove(&r.id).unwrap_or_default())).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| view(r.clone(), perms.remove(&r.id).unwrap_or_default()))
+        .collect())
 }
 
-pub(crate) async fn load_visible(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<role::Model> {
+pub(crate) async fn load_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<role::Model> {
     role::Entity::find_by_id(id)
         .filter(visible_condition(db, actor).await?)
         .one(db)
@@ -151,7 +206,11 @@ pub(crate) async fn load_visible(db: &impl ConnectionTrait, actor: &Actor, id: i
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<RoleView> {
     actor.require(Permission::RoleView)?;
     let m = load_visible(&app.db, actor, id).await?;
-    let perms = permissions_of(&app.db, m.id).await?.into_iter().map(String::from).collect();
+    let perms = permissions_of(&app.db, m.id)
+        .await?
+        .into_iter()
+        .map(String::from)
+        .collect();
     Ok(view(m, perms))
 }
 
@@ -161,7 +220,10 @@ fn parse_grant(actor: &Actor, codes: &[String], invalid: &mut Invalid) -> BTreeS
     for code in codes {
         match Permission::from_code(code) {
             None => invalid.push("permissions", format!("未知的权限：{code}")),
-            Some(p) if !actor.can(p) => invalid.push("permissions", format!("不能授予自己没有的权限：{}", p.def().name)),
+            Some(p) if !actor.can(p) => invalid.push(
+                "permissions",
+                format!("不能授予自己没有的权限：{}", p.def().name),
+            ),
             Some(p) => {
                 set.insert(p.code());
             }
@@ -213,31 +275,54 @@ pub async fn create(app: &App, actor: &Actor, input: NewRole) -> Result<RoleView
     .insert(&txn)
     .await?;
     for p in &permissions {
-        role_permission::ActiveModel { role_id: Set(created.id), permission: Set((*p).into()) }.insert(&txn).await?;
+        role_permission::ActiveModel {
+            role_id: Set(created.id),
+            permission: Set((*p).into()),
+        }
+        .insert(&txn)
+        .await?;
     }
-    audit::record(&txn, now, &By::actor(actor), Change {
-        org_id: Some(actor.org_id),
-        org_path: &actor.org_path,
-        action: "role.create",
-        entity_type: "role",
-        entity_id: Some(created.id),
-        summary: format!("新增角色“{}”，权限：{}", created.name, names(&permissions)),
-    })
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(actor.org_id),
+            org_path: &actor.org_path,
+            action: "role.create",
+            entity_type: "role",
+            entity_id: Some(created.id),
+            summary: format!("新增角色“{}”，权限：{}", created.name, names(&permissions)),
+        },
+    )
     .await?;
     txn.commit().await?;
-    Ok(view(created, permissions.into_iter().map(String::from).collect()))
+    Ok(view(
+        created,
+        permissions.into_iter().map(String::from).collect(),
+    ))
 }
 
 fn names(codes: &BTreeSet<&'static str>) -> String {
     if codes.is_empty() {
         return "无".into();
     }
-    codes.iter().filter_map(|c| Permission::from_code(c)).map(|p| p.def().name).collect::<Vec<_>>().join("、")
+    codes
+        .iter()
+        .filter_map(|c| Permission::from_code(c))
+        .map(|p| p.def().name)
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Replaces a role's permissions in one step (batch grant and revoke). Preset roles are
 /// changed by the platform only; custom roles by their owner's jurisdiction.
-pub async fn set_permissions(app: &App, actor: &Actor, id: i64, codes: &[String]) -> Result<RoleView> {
+pub async fn set_permissions(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    codes: &[String],
+) -> Result<RoleView> {
     actor.require(Permission::RoleManage)?;
     let mut invalid = Invalid::default();
     let wanted = parse_grant(actor, codes, &mut invalid);
@@ -246,7 +331,10 @@ pub async fn set_permissions(app: &App, actor: &Actor, id: i64, codes: &[String]
     let m = load_visible(&txn, actor, id).await?;
     let editable = match m.owner_org_id {
         None => actor.is_platform(),
-        Some(owner) => org::Entity::find_by_id(owner).one(&txn).await?.is_some_and(|o| actor.in_scope(&o.path)),
+        Some(owner) => org::Entity::find_by_id(owner)
+            .one(&txn)
+            .await?
+            .is_some_and(|o| actor.in_scope(&o.path)),
     };
     if !editable {
         return Err(Error::Forbidden(if m.owner_org_id.is_none() {
@@ -266,7 +354,12 @@ pub async fn set_permissions(app: &App, actor: &Actor, id: i64, codes: &[String]
             .await?;
     }
     for p in &added {
-        role_permission::ActiveModel { role_id: Set(m.id), permission: Set((*p).into()) }.insert(&txn).await?;
+        role_permission::ActiveModel {
+            role_id: Set(m.id),
+            permission: Set((*p).into()),
+        }
+        .insert(&txn)
+        .await?;
     }
     let now = app.now();
     if !(added.is_empty() && removed.is_empty()) {
@@ -274,17 +367,31 @@ pub async fn set_permissions(app: &App, actor: &Actor, id: i64, codes: &[String]
         active.updated_at = Set(now);
         active.update(&txn).await?;
         let owner_path = match m.owner_org_id {
-            Some(owner) => org::Entity::find_by_id(owner).one(&txn).await?.map(|o| o.path).unwrap_or_else(|| "/".into()),
+            Some(owner) => org::Entity::find_by_id(owner)
+                .one(&txn)
+                .await?
+                .map(|o| o.path)
+                .unwrap_or_else(|| "/".into()),
             None => "/".into(),
         };
-        audit::record(&txn, now, &By::actor(actor), Change {
-            org_id: m.owner_org_id,
-            org_path: &owner_path,
-            action: "role.permissions",
-            entity_type: "role",
-            entity_id: Some(m.id),
-            summary: format!("角色“{}”授予：{}；收回：{}", m.name, names(&added), names(&removed)),
-        })
+        audit::record(
+            &txn,
+            now,
+            &By::actor(actor),
+            Change {
+                org_id: m.owner_org_id,
+                org_path: &owner_path,
+                action: "role.permissions",
+                entity_type: "role",
+                entity_id: Some(m.id),
+                summary: format!(
+                    "角色“{}”授予：{}；收回：{}",
+                    m.name,
+                    names(&added),
+                    names(&removed)
+                ),
+            },
+        )
         .await?;
     }
     txn.commit().await?;
@@ -293,14 +400,32 @@ pub async fn set_permissions(app: &App, actor: &Actor, id: i64, codes: &[String]
 
 /// Whether the actor may give this role to someone at `org`: the role must fit the kind
 /// of organization and grant nothing the actor lacks.
-pub(crate) async fn check_assignable(db: &impl ConnectionTrait, actor: &Actor, role: &role::Model, target: &org::Model) -> Result<()> {
+pub(crate) async fn check_assignable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    role: &role::Model,
+    target: &org::Model,
+) -> Result<()> {
     if role.org_kind != target.kind {
-        return Err(Error::invalid("role_id", format!("该角色只能分配给{}的人员", OrgKind::parse(&role.org_kind).map(|k| k.label()).unwrap_or("其他组织"))));
+        return Err(Error::invalid(
+            "role_id",
+            format!(
+                "该角色只能分配给{}的人员",
+                OrgKind::parse(&role.org_kind)
+                    .map(|k| k.label())
+                    .unwrap_or("其他组织")
+            ),
+        ));
     }
     let perms = permissions_of(db, role.id).await?;
     if let Some(missing) = perms.iter().find(|p| !actor.permissions.contains(*p)) {
-        let name = Permission::from_code(missing).map(|p| p.def().name).unwrap_or(missing);
-        return Err(Error::invalid("role_id", format!("该角色含有您没有的权限：{name}")));
+        let name = Permission::from_code(missing)
+            .map(|p| p.def().name)
+            .unwrap_or(missing);
+        return Err(Error::invalid(
+            "role_id",
+            format!("该角色含有您没有的权限：{name}"),
+        ));
     }
     Ok(())
 }
@@ -308,5 +433,8 @@ pub(crate) async fn check_assignable(db: &impl ConnectionTrait, actor: &Actor, r
 /// Whether any membership still uses the role (for future deletion rules and the UI).
 pub async fn member_count(app: &App, role_id: i64) -> Result<u64> {
     use kehou_store::sea_orm::PaginatorTrait;
-    Ok(membership::Entity::find().filter(membership::Column::RoleId.eq(role_id)).count(&app.db).await?)
+    Ok(membership::Entity::find()
+        .filter(membership::Column::RoleId.eq(role_id))
+        .count(&app.db)
+        .await?)
 }

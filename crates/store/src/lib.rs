@@ -25,10 +25,14 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
         && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = ConnectOptions::new(url.to_string());
-    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
@@ -46,7 +50,9 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// The file path of a `sqlite:` URL, without query parameters.
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (path != ":memory:" && !path.is_empty()).then_some(path)
 }
@@ -55,8 +61,14 @@ fn sqlite_path(url: &str) -> Option<&str> {
 mod tests {
     #[test]
     fn sqlite_paths() {
-        assert_eq!(super::sqlite_path("sqlite://data/kehou.db"), Some("data/kehou.db"));
-        assert_eq!(super::sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some("/tmp/x.db"));
+        assert_eq!(
+            super::sqlite_path("sqlite://data/kehou.db"),
+            Some("data/kehou.db")
+        );
+        assert_eq!(
+            super::sqlite_path("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db")
+        );
         assert_eq!(super::sqlite_path("sqlite::memory:"), None);
         assert_eq!(super::sqlite_path("postgres://localhost/k"), None);
     }

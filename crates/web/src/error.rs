@@ -13,7 +13,9 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) | Error::Frozen | Error::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        Error::Forbidden(_) | Error::Frozen | Error::PasswordChangeRequired => {
+            StatusCode::FORBIDDEN
+        }
         Error::Locked(_) => StatusCode::LOCKED,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
@@ -47,24 +49,39 @@ impl IntoResponse for ApiError {
         let e = self.0;
         let details = match &e {
             Error::Invalid(fields) => serde_json::json!(fields),
-            Error::Conflict { field: Some(field), message } => serde_json::json!([FieldError::new(field.clone(), message.clone())]),
+            Error::Conflict {
+                field: Some(field),
+                message,
+            } => serde_json::json!([FieldError::new(field.clone(), message.clone())]),
             Error::Locked(until) => serde_json::json!({ "locked_until": until }),
             _ => serde_json::Value::Null,
         };
         let message = match &e {
-            Error::Invalid(fields) if !fields.is_empty() => {
-                fields.iter().map(|f| format!("{}：{}", f.field, f.reason)).collect::<Vec<_>>().join("；")
-            }
+            Error::Invalid(fields) if !fields.is_empty() => fields
+                .iter()
+                .map(|f| format!("{}：{}", f.field, f.reason))
+                .collect::<Vec<_>>()
+                .join("；"),
             _ => e.to_string(),
         };
-        (status_of(&e), Json(ErrorBody { code: e.code(), message, details })).into_response()
+        (
+            status_of(&e),
+            Json(ErrorBody {
+                code: e.code(),
+                message,
+                details,
+            }),
+        )
+            .into_response()
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let reason = match &r {
-            JsonRejection::MissingJsonContentType(_) => "请求须为 JSON（Content-Type: application/json）".to_string(),
+            JsonRejection::MissingJsonContentType(_) => {
+                "请求须为 JSON（Content-Type: application/json）".to_string()
+            }
             JsonRejection::JsonSyntaxError(_) => "JSON 格式错误".to_string(),
             _ => format!("请求内容有误：{}", r.body_text()),
         };
@@ -74,7 +91,10 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self(Error::invalid("query", format!("查询参数有误：{}", r.body_text())))
+        Self(Error::invalid(
+            "query",
+            format!("查询参数有误：{}", r.body_text()),
+        ))
     }
 }
 

@@ -30,12 +30,18 @@ pub const SESSION_COOKIE: &str = "kehou_session";
 /// behind a trusted proxy.
 pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
     if state.config.trust_proxy
-        && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
         && let Some(first) = forwarded.split(',').next()
     {
         return Some(first.trim().to_string());
     }
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -50,7 +56,12 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// An API caller authenticated by `Authorization: Bearer <token>`.
@@ -59,10 +70,17 @@ pub struct ApiPrincipal(pub Principal);
 impl FromRequestParts<AppState> for ApiPrincipal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers).ok_or_else(|| Error::Unauthenticated("缺少访问令牌（Authorization: Bearer）".into()))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            Error::Unauthenticated("缺少访问令牌（Authorization: Bearer）".into())
+        })?;
         let ip = client_ip(parts, state);
-        Ok(Self(auth::authenticate(&state.app, token, ip.as_deref()).await?))
+        Ok(Self(
+            auth::authenticate(&state.app, token, ip.as_deref()).await?,
+        ))
     }
 }
 
@@ -81,12 +99,21 @@ impl IntoResponse for ToLogin {
 impl FromRequestParts<AppState> for PagePrincipal {
     type Rejection = ToLogin;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let to_login = || ToLogin(format!("/login?next={}", urlencode(next)));
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
         let ip = client_ip(parts, state);
-        let principal = auth::authenticate(&state.app, token, ip.as_deref()).await.map_err(|_| to_login())?;
+        let principal = auth::authenticate(&state.app, token, ip.as_deref())
+            .await
+            .map_err(|_| to_login())?;
         let path = parts.uri.path();
         if principal.must_change_password && path != "/password" && path != "/logout" {
             return Err(ToLogin("/password".into()));
@@ -98,12 +125,18 @@ impl FromRequestParts<AppState> for PagePrincipal {
 impl OptionalFromRequestParts<AppState> for PagePrincipal {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Ok(None);
         };
         let ip = client_ip(parts, state);
-        Ok(auth::authenticate(&state.app, token, ip.as_deref()).await.ok().map(Self))
+        Ok(auth::authenticate(&state.app, token, ip.as_deref())
+            .await
+            .ok()
+            .map(Self))
     }
 }
 
@@ -112,7 +145,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -125,7 +160,10 @@ pub struct ClientIp(pub Option<String>);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self(client_ip(parts, state)))
     }
 }

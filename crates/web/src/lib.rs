@@ -33,7 +33,10 @@ pub struct AppState {
 
 /// The whole application: API, pages, static files and the health check.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let state = AppState { app, config: Arc::new(config) };
+    let state = AppState {
+        app,
+        config: Arc::new(config),
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
@@ -41,7 +44,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
     match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),

@@ -29,8 +29,17 @@ pub fn download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> Respo
     match workbook(headers, rows) {
         Ok(bytes) => (
             [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}", urlencode(filename))),
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+                        urlencode(filename)
+                    ),
+                ),
             ],
             bytes,
         )

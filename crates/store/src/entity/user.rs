@@ -21,7 +21,11 @@ pub struct Model {
 // The password hash stays out of logs.
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User").field("id", &self.id).field("phone", &self.phone).field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("phone", &self.phone)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -97,7 +97,11 @@ enum AuditEvents {
     Ip,
 }
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden), cascade: bool) -> ForeignKeyCreateStatement {
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+    cascade: bool,
+) -> ForeignKeyCreateStatement {
     let mut fk = ForeignKey::create();
     fk.from(from.0, from.1).to(to.0, to.1);
     if cascade {
@@ -123,12 +127,30 @@ impl MigrationTrait for Migration {
                 .col(boolean(Orgs::Active))
                 .col(timestamp_with_time_zone(Orgs::CreatedAt))
                 .col(timestamp_with_time_zone(Orgs::UpdatedAt))
-                .foreign_key(&mut fk((Orgs::Table, Orgs::ParentId), (Orgs::Table, Orgs::Id), false))
+                .foreign_key(&mut fk(
+                    (Orgs::Table, Orgs::ParentId),
+                    (Orgs::Table, Orgs::Id),
+                    false,
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_orgs_path").table(Orgs::Table).col(Orgs::Path).to_owned()).await?;
-        m.create_index(Index::create().name("idx_orgs_parent").table(Orgs::Table).col(Orgs::ParentId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_orgs_path")
+                .table(Orgs::Table)
+                .col(Orgs::Path)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_orgs_parent")
+                .table(Orgs::Table)
+                .col(Orgs::ParentId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -158,7 +180,11 @@ impl MigrationTrait for Migration {
                 .col(string_len_null(Roles::Description, 200))
                 .col(timestamp_with_time_zone(Roles::CreatedAt))
                 .col(timestamp_with_time_zone(Roles::UpdatedAt))
-                .foreign_key(&mut fk((Roles::Table, Roles::OwnerOrgId), (Orgs::Table, Orgs::Id), false))
+                .foreign_key(&mut fk(
+                    (Roles::Table, Roles::OwnerOrgId),
+                    (Orgs::Table, Orgs::Id),
+                    false,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -168,8 +194,16 @@ impl MigrationTrait for Migration {
                 .table(RolePermissions::Table)
                 .col(big_integer(RolePermissions::RoleId))
                 .col(string_len(RolePermissions::Permission, 50))
-                .primary_key(Index::create().col(RolePermissions::RoleId).col(RolePermissions::Permission))
-                .foreign_key(&mut fk((RolePermissions::Table, RolePermissions::RoleId), (Roles::Table, Roles::Id), true))
+                .primary_key(
+                    Index::create()
+                        .col(RolePermissions::RoleId)
+                        .col(RolePermissions::Permission),
+                )
+                .foreign_key(&mut fk(
+                    (RolePermissions::Table, RolePermissions::RoleId),
+                    (Roles::Table, Roles::Id),
+                    true,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -182,9 +216,21 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Memberships::OrgId))
                 .col(big_integer(Memberships::RoleId))
                 .col(timestamp_with_time_zone(Memberships::CreatedAt))
-                .foreign_key(&mut fk((Memberships::Table, Memberships::UserId), (Users::Table, Users::Id), true))
-                .foreign_key(&mut fk((Memberships::Table, Memberships::OrgId), (Orgs::Table, Orgs::Id), false))
-                .foreign_key(&mut fk((Memberships::Table, Memberships::RoleId), (Roles::Table, Roles::Id), false))
+                .foreign_key(&mut fk(
+                    (Memberships::Table, Memberships::UserId),
+                    (Users::Table, Users::Id),
+                    true,
+                ))
+                .foreign_key(&mut fk(
+                    (Memberships::Table, Memberships::OrgId),
+                    (Orgs::Table, Orgs::Id),
+                    false,
+                ))
+                .foreign_key(&mut fk(
+                    (Memberships::Table, Memberships::RoleId),
+                    (Roles::Table, Roles::Id),
+                    false,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -199,7 +245,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_memberships_org").table(Memberships::Table).col(Memberships::OrgId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_memberships_org")
+                .table(Memberships::Table)
+                .col(Memberships::OrgId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -213,7 +266,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Sessions::CreatedAt))
                 .col(timestamp_with_time_zone(Sessions::ExpiresAt))
                 .col(timestamp_with_time_zone_null(Sessions::RevokedAt))
-                .foreign_key(&mut fk((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id), true))
+                .foreign_key(&mut fk(
+                    (Sessions::Table, Sessions::UserId),
+                    (Users::Table, Users::Id),
+                    true,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -237,7 +294,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_audit_scope_time").table(AuditEvents::Table).col(AuditEvents::OrgPath).col(AuditEvents::OccurredAt).to_owned(),
+            Index::create()
+                .name("idx_audit_scope_time")
+                .table(AuditEvents::Table)
+                .col(AuditEvents::OrgPath)
+                .col(AuditEvents::OccurredAt)
+                .to_owned(),
         )
         .await?;
         Ok(())

@@ -28,8 +28,26 @@ pub struct AuditQuery {
 /// Audit events of the caller's jurisdiction, newest first.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = ListBody<AuditEventView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiQuery(q): ApiQuery<AuditQuery>) -> Result<Json<ListBody<AuditEventView>>, ApiError> {
-    let page = Paging { page: q.page, page_size: q.page_size }.request()?;
-    let filter = AuditFilter { from: q.from, to: q.to, actor_user_id: q.actor_user_id, entity_type: q.entity_type, entity_id: q.entity_id };
-    Ok(Json(audit::list(&state.app, p.actor()?, &filter, page).await?.into()))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<ListBody<AuditEventView>>, ApiError> {
+    let page = Paging {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .request()?;
+    let filter = AuditFilter {
+        from: q.from,
+        to: q.to,
+        actor_user_id: q.actor_user_id,
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+    };
+    Ok(Json(
+        audit::list(&state.app, p.actor()?, &filter, page)
+            .await?
+            .into(),
+    ))
 }

@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unfreeze", post(users::unfreeze))
         .route("/users/{id}/reset-password", post(users::reset_password))
         .route("/users/{id}/memberships", post(users::add_membership))
-        .route("/users/{id}/memberships/{membership_id}", delete(users::remove_membership))
+        .route(
+            "/users/{id}/memberships/{membership_id}",
+            delete(users::remove_membership),
+        )
         .route("/permissions", get(roles::permissions))
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{id}", get(roles::get))
@@ -60,7 +63,12 @@ pub struct ListBody<T> {
 
 impl<T> From<Page<T>> for ListBody<T> {
     fn from(p: Page<T>) -> Self {
-        Self { items: p.items, total: p.total, page: p.page, page_size: p.page_size }
+        Self {
+            items: p.items,
+            total: p.total,
+            page: p.page,
+            page_size: p.page_size,
+        }
     }
 }
 
@@ -84,7 +92,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 

@@ -26,10 +26,27 @@ pub struct OrgQuery {
 /// Organizations of the caller's jurisdiction.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(OrgQuery),
     responses((status = 200, body = ListBody<OrgView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiQuery(q): ApiQuery<OrgQuery>) -> Result<Json<ListBody<OrgView>>, ApiError> {
-    let page = Paging { page: q.page, page_size: q.page_size }.request()?;
-    let filter = OrgFilter { q: q.q, kind: q.kind, parent_id: q.parent_id, active: q.active };
-    Ok(Json(org::list(&state.app, p.actor()?, &filter, page).await?.into()))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> Result<Json<ListBody<OrgView>>, ApiError> {
+    let page = Paging {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .request()?;
+    let filter = OrgFilter {
+        q: q.q,
+        kind: q.kind,
+        parent_id: q.parent_id,
+        active: q.active,
+    };
+    Ok(Json(
+        org::list(&state.app, p.actor()?, &filter, page)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,14 +64,32 @@ pub struct CreateOrg {
 
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = CreateOrg,
     responses((status = 201, body = OrgView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiJson(b): ApiJson<CreateOrg>) -> Result<(StatusCode, Json<OrgView>), ApiError> {
-    let input = NewOrg { parent_id: b.parent_id, kind: b.kind, level: b.level, name: b.name, code: b.code, region_code: b.region_code };
-    Ok((StatusCode::CREATED, Json(org::create(&state.app, p.actor()?, input).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiJson(b): ApiJson<CreateOrg>,
+) -> Result<(StatusCode, Json<OrgView>), ApiError> {
+    let input = NewOrg {
+        parent_id: b.parent_id,
+        kind: b.kind,
+        level: b.level,
+        name: b.name,
+        code: b.code,
+        region_code: b.region_code,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(org::create(&state.app, p.actor()?, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}", tag = "orgs", params(("id" = i64, Path)),
     responses((status = 200, body = OrgView), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiPath(id): ApiPath<i64>) -> Result<Json<OrgView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<OrgView>, ApiError> {
     Ok(Json(org::get(&state.app, p.actor()?, id).await?))
 }
 
@@ -78,6 +113,12 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<UpdateOrg>,
 ) -> Result<Json<OrgView>, ApiError> {
-    let patch = OrgPatch { name: b.name, code: b.code, region_code: b.region_code, parent_id: b.parent_id, active: b.active };
+    let patch = OrgPatch {
+        name: b.name,
+        code: b.code,
+        region_code: b.region_code,
+        parent_id: b.parent_id,
+        active: b.active,
+    };
     Ok(Json(org::update(&state.app, p.actor()?, id, patch).await?))
 }

@@ -12,19 +12,29 @@ use crate::extract::{ApiJson, ApiPath, ApiPrincipal};
 
 fn whole<T>(items: Vec<T>) -> ListBody<T> {
     let total = items.len() as u64;
-    ListBody { items, total, page: 1, page_size: total.max(1) }
+    ListBody {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }
 }
 
 /// The permission catalog, defined in code.
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "roles", responses((status = 200, body = ListBody<PermissionView>), (status = 401, body = ErrorBody)))]
-pub async fn permissions(ApiPrincipal(p): ApiPrincipal) -> Result<Json<ListBody<PermissionView>>, ApiError> {
+pub async fn permissions(
+    ApiPrincipal(p): ApiPrincipal,
+) -> Result<Json<ListBody<PermissionView>>, ApiError> {
     p.actor()?;
     Ok(Json(whole(role::catalog())))
 }
 
 /// Preset roles and the custom roles the caller may see.
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles", responses((status = 200, body = ListBody<RoleView>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal) -> Result<Json<ListBody<RoleView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+) -> Result<Json<ListBody<RoleView>>, ApiError> {
     Ok(Json(whole(role::list(&state.app, p.actor()?).await?)))
 }
 
@@ -40,13 +50,29 @@ pub struct CreateRole {
 
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = CreateRole,
     responses((status = 201, body = RoleView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiJson(b): ApiJson<CreateRole>) -> Result<(StatusCode, Json<RoleView>), ApiError> {
-    let input = NewRole { name: b.name, org_kind: b.org_kind, description: b.description, permissions: b.permissions };
-    Ok((StatusCode::CREATED, Json(role::create(&state.app, p.actor()?, input).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiJson(b): ApiJson<CreateRole>,
+) -> Result<(StatusCode, Json<RoleView>), ApiError> {
+    let input = NewRole {
+        name: b.name,
+        org_kind: b.org_kind,
+        description: b.description,
+        permissions: b.permissions,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(role::create(&state.app, p.actor()?, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 200, body = RoleView), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiPrincipal(p): ApiPrincipal, ApiPath(id): ApiPath<i64>) -> Result<Json<RoleView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<RoleView>, ApiError> {
     Ok(Json(role::get(&state.app, p.actor()?, id).await?))
 }
 
@@ -64,6 +90,10 @@ pub async fn set_permissions(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<SetPermissions>,
 ) -> Result<Json<RoleView>, ApiError> {
-    let codes = b.permissions.ok_or_else(|| kehou_service::Error::invalid("permissions", "请给出权限列表（可为空）"))?;
-    Ok(Json(role::set_permissions(&state.app, p.actor()?, id, &codes).await?))
+    let codes = b
+        .permissions
+        .ok_or_else(|| kehou_service::Error::invalid("permissions", "请给出权限列表（可为空）"))?;
+    Ok(Json(
+        role::set_permissions(&state.app, p.actor()?, id, &codes).await?,
+    ))
 }

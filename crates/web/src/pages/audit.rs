@@ -7,7 +7,9 @@ use kehou_service::audit::{self, AuditEventView, AuditFilter};
 use kehou_service::{PageRequest, Principal};
 use serde::Deserialize;
 
-use super::{Frame, ListInfo, Opt, PageError, PageResult, beijing, frame, local_time, page_of, render};
+use super::{
+    Frame, ListInfo, Opt, PageError, PageResult, beijing, frame, local_time, page_of, render,
+};
 use crate::AppState;
 use crate::extract::PagePrincipal;
 
@@ -20,7 +22,8 @@ pub struct AuditQuery {
     page: Option<String>,
 }
 
-const ENTITY_TYPES: &[(&str, &str)] = &[("org", "组织机构"), ("user", "用户账号"), ("role", "角色")];
+const ENTITY_TYPES: &[(&str, &str)] =
+    &[("org", "组织机构"), ("user", "用户账号"), ("role", "角色")];
 
 fn action_label(action: &str) -> &str {
     match action {
@@ -52,7 +55,10 @@ impl AuditQuery {
             match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
                 Ok(d) => {
                     let start = (d + chrono::Duration::days(days)).and_hms_opt(0, 0, 0)?;
-                    beijing().from_local_datetime(&start).single().map(|t| t.to_utc())
+                    beijing()
+                        .from_local_datetime(&start)
+                        .single()
+                        .map(|t| t.to_utc())
                 }
                 Err(_) => {
                     problems.push(format!("{label}格式应为 年-月-日"));
@@ -62,12 +68,32 @@ impl AuditQuery {
         };
         let from = date(&self.from, "开始日期", 0);
         let to = date(&self.to, "结束日期", 1);
-        let actor_user_id = match self.actor_user_id.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        let actor_user_id = match self
+            .actor_user_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             None => None,
-            Some(v) => v.parse().map_err(|_| problems.push("操作人ID应为数字".into())).ok(),
+            Some(v) => v
+                .parse()
+                .map_err(|_| problems.push("操作人ID应为数字".into()))
+                .ok(),
         };
-        let entity_type = self.entity_type.clone().filter(|t| ENTITY_TYPES.iter().any(|(code, _)| code == t));
-        (AuditFilter { from, to, actor_user_id, entity_type, entity_id: None }, problems.join("；"))
+        let entity_type = self
+            .entity_type
+            .clone()
+            .filter(|t| ENTITY_TYPES.iter().any(|(code, _)| code == t));
+        (
+            AuditFilter {
+                from,
+                to,
+                actor_user_id,
+                entity_type,
+                entity_id: None,
+            },
+            problems.join("；"),
+        )
     }
 }
 
@@ -110,12 +136,25 @@ fn actor(p: &Principal) -> Result<&kehou_service::Actor, PageError> {
     Ok(p.actor()?)
 }
 
-pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let (filter, filter_error) = q.filter();
     let page = audit::list(&state.app, actor(&p)?, &filter, page_of(q.page.as_deref())).await?;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (from, to, actor_user_id, entity_type) = (s(&q.from), s(&q.to), s(&q.actor_user_id), s(&q.entity_type));
-    let list = ListInfo::new(&page, &[("from", &from), ("to", &to), ("actor_user_id", &actor_user_id), ("entity_type", &entity_type)]);
+    let (from, to, actor_user_id, entity_type) =
+        (s(&q.from), s(&q.to), s(&q.actor_user_id), s(&q.entity_type));
+    let list = ListInfo::new(
+        &page,
+        &[
+            ("from", &from),
+            ("to", &to),
+            ("actor_user_id", &actor_user_id),
+            ("entity_type", &entity_type),
+        ],
+    );
     Ok(render(&ListPage {
         frame: frame(&state, &p, "操作日志", "/audit", "").await?,
         items: page.items.into_iter().map(row).collect(),
@@ -129,9 +168,22 @@ pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal
     }))
 }
 
-pub async fn export(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn export(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let (filter, _) = q.filter();
     let page = audit::list(&state.app, actor(&p)?, &filter, PageRequest::all()).await?;
-    let rows: Vec<Vec<String>> = page.items.into_iter().map(row).map(|r| vec![r.time, r.actor, r.action, r.summary, r.ip]).collect();
-    Ok(crate::xlsx::download("操作日志.xlsx", &["时间", "操作人", "操作", "内容", "IP"], &rows))
+    let rows: Vec<Vec<String>> = page
+        .items
+        .into_iter()
+        .map(row)
+        .map(|r| vec![r.time, r.actor, r.action, r.summary, r.ip])
+        .collect();
+    Ok(crate::xlsx::download(
+        "操作日志.xlsx",
+        &["时间", "操作人", "操作", "内容", "IP"],
+        &rows,
+    ))
 }

@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/", get(session::home))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
-        .route("/password", get(session::password_page).post(session::change_password))
+        .route(
+            "/password",
+            get(session::password_page).post(session::change_password),
+        )
         .route("/switch", post(session::switch))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -46,7 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unfreeze", post(users::unfreeze))
         .route("/users/{id}/reset-password", post(users::reset_password))
         .route("/users/{id}/memberships", post(users::add_membership))
-        .route("/users/{id}/memberships/{membership_id}/delete", post(users::remove_membership))
+        .route(
+            "/users/{id}/memberships/{membership_id}/delete",
+            post(users::remove_membership),
+        )
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{id}", get(roles::detail).post(roles::save))
         .route("/audit", get(audit::list))
@@ -55,11 +61,23 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], include_str!("../../static/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        include_str!("../../static/app.css"),
+    )
 }
 
 async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], include_str!("../../static/app.js"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        include_str!("../../static/app.js"),
+    )
 }
 
 async fn not_found() -> PageError {
@@ -103,7 +121,10 @@ impl IntoResponse for PageError {
             return Redirect::to("/password").into_response();
         }
         let status = status_of(&self.0);
-        let mut response = render(&ErrorPage { status: status.as_u16(), message: self.0.to_string() });
+        let mut response = render(&ErrorPage {
+            status: status.as_u16(),
+            message: self.0.to_string(),
+        });
         *response.status_mut() = status;
         response
     }
@@ -140,17 +161,29 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/audit", "操作日志", Some(Permission::AuditView)),
 ];
 
-pub async fn frame(state: &AppState, p: &Principal, title: &str, section: &str, notice: &str) -> Result<Frame, PageError> {
+pub async fn frame(
+    state: &AppState,
+    p: &Principal,
+    title: &str,
+    section: &str,
+    notice: &str,
+) -> Result<Frame, PageError> {
     let actor = p.actor.as_ref();
     let nav = NAV
         .iter()
         .filter(|(_, _, perm)| perm.is_none_or(|perm| actor.is_some_and(|a| a.can(perm))))
-        .map(|&(href, label, _)| NavItem { href, label, active: href == section })
+        .map(|&(href, label, _)| NavItem {
+            href,
+            label,
+            active: href == section,
+        })
         .collect();
     Ok(Frame {
         title: title.into(),
         user_name: p.user_name.clone(),
-        org_name: actor.map(|a| a.org_name.clone()).unwrap_or_else(|| "未分配身份".into()),
+        org_name: actor
+            .map(|a| a.org_name.clone())
+            .unwrap_or_else(|| "未分配身份".into()),
         role_name: actor.map(|a| a.role_name.clone()).unwrap_or_default(),
         memberships: kehou_service::auth::memberships_of(&state.app.db, p.user_id).await?,
         active_membership_id: actor.map(|a| a.membership_id).unwrap_or_default(),
@@ -228,14 +261,19 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| PageError(Error::invalid("body", "表单内容过大或无法读取")))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| PageError(Error::invalid("body", "表单内容过大或无法读取")))?;
         Ok(Self(form_urlencoded::parse(&bytes).into_owned().collect()))
     }
 }
 
 impl FormData {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self, key: &str) -> String {
@@ -243,7 +281,11 @@ impl FormData {
     }
 
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Checks the form's CSRF token against the session's.
@@ -251,7 +293,9 @@ impl FormData {
         if self.get("_csrf") == Some(p.csrf_token.as_str()) {
             Ok(())
         } else {
-            Err(PageError(Error::Forbidden("页面已过期或来源不明，请刷新页面后重试".into())))
+            Err(PageError(Error::Forbidden(
+                "页面已过期或来源不明，请刷新页面后重试".into(),
+            )))
         }
     }
 
@@ -278,7 +322,10 @@ pub struct Opt {
 
 impl Opt {
     pub fn new(value: impl ToString, label: impl Into<String>) -> Self {
-        Self { value: value.to_string(), label: label.into() }
+        Self {
+            value: value.to_string(),
+            label: label.into(),
+        }
     }
 }
 
@@ -298,14 +345,25 @@ impl ListInfo {
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}={}&", crate::extract::urlencode(v)))
             .collect();
-        Self { total: page.total, page: page.page, pages: page.pages(), query }
+        Self {
+            total: page.total,
+            page: page.page,
+            pages: page.pages(),
+            query,
+        }
     }
 }
 
 /// The page number of a list query; bad numbers fall back to the first page.
 pub fn page_of(value: Option<&str>) -> kehou_service::PageRequest {
-    let page = value.and_then(|v| v.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    kehou_service::PageRequest { page, page_size: kehou_service::PageRequest::DEFAULT_SIZE }
+    let page = value
+        .and_then(|v| v.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    kehou_service::PageRequest {
+        page,
+        page_size: kehou_service::PageRequest::DEFAULT_SIZE,
+    }
 }
 
 /// China has one time zone and no daylight saving.
@@ -314,5 +372,7 @@ pub fn beijing() -> FixedOffset {
 }
 
 pub fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

@@ -8,7 +8,10 @@ use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
 use kehou_service::{Actor, Error, PageRequest};
 use serde::Deserialize;
 
-use super::{FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender};
+use super::{
+    FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
+    rerender,
+};
 use crate::AppState;
 use crate::extract::PagePrincipal;
 
@@ -33,11 +36,22 @@ impl OrgQuery {
 }
 
 fn kind_options() -> Vec<Opt> {
-    [OrgKind::Bureau, OrgKind::School, OrgKind::Institution, OrgKind::Operator].into_iter().map(|k| Opt::new(k.code(), k.label())).collect()
+    [
+        OrgKind::Bureau,
+        OrgKind::School,
+        OrgKind::Institution,
+        OrgKind::Operator,
+    ]
+    .into_iter()
+    .map(|k| Opt::new(k.code(), k.label()))
+    .collect()
 }
 
 fn level_options() -> Vec<Opt> {
-    BureauLevel::ALL.into_iter().map(|l| Opt::new(l.code(), l.label())).collect()
+    BureauLevel::ALL
+        .into_iter()
+        .map(|l| Opt::new(l.code(), l.label()))
+        .collect()
 }
 
 #[derive(Template)]
@@ -57,13 +71,28 @@ fn actor(p: &kehou_service::Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
 }
 
-pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<OrgQuery>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<OrgQuery>,
+) -> PageResult {
     let a = actor(&p)?;
     let page = org::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
-    let (qs, kind, active) = (q.q.clone().unwrap_or_default(), q.kind.clone().unwrap_or_default(), q.active.clone().unwrap_or_default());
+    let (qs, kind, active) = (
+        q.q.clone().unwrap_or_default(),
+        q.kind.clone().unwrap_or_default(),
+        q.active.clone().unwrap_or_default(),
+    );
     let list = ListInfo::new(&page, &[("q", &qs), ("kind", &kind), ("active", &active)]);
     Ok(render(&ListPage {
-        frame: frame(&state, &p, "组织机构", "/orgs", q.notice.as_deref().unwrap_or("")).await?,
+        frame: frame(
+            &state,
+            &p,
+            "组织机构",
+            "/orgs",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
         items: page.items,
         list,
         q: qs,
@@ -74,7 +103,11 @@ pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal
     }))
 }
 
-pub async fn export(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<OrgQuery>) -> PageResult {
+pub async fn export(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<OrgQuery>,
+) -> PageResult {
     let page = org::list(&state.app, actor(&p)?, &q.filter(), PageRequest::all()).await?;
     let rows: Vec<Vec<String>> = page
         .items
@@ -91,7 +124,19 @@ pub async fn export(State(state): State<AppState>, PagePrincipal(p): PagePrincip
             ]
         })
         .collect();
-    Ok(crate::xlsx::download("组织机构.xlsx", &["ID", "名称", "类型", "上级组织", "组织代码", "行政区划代码", "状态"], &rows))
+    Ok(crate::xlsx::download(
+        "组织机构.xlsx",
+        &[
+            "ID",
+            "名称",
+            "类型",
+            "上级组织",
+            "组织代码",
+            "行政区划代码",
+            "状态",
+        ],
+        &rows,
+    ))
 }
 
 #[derive(Default)]
@@ -131,7 +176,14 @@ struct FormPage {
     parents: Vec<Opt>,
 }
 
-async fn form_page(state: &AppState, p: &kehou_service::Principal, org: Option<OrgView>, form: OrgForm, errors: FormErrors, notice: &str) -> Result<FormPage, PageError> {
+async fn form_page(
+    state: &AppState,
+    p: &kehou_service::Principal,
+    org: Option<OrgView>,
+    form: OrgForm,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<FormPage, PageError> {
     let a = actor(p)?;
     let own_id = org.as_ref().map(|o| o.id);
     let parents = org::possible_parents(&state.app, a)
@@ -140,7 +192,10 @@ async fn form_page(state: &AppState, p: &kehou_service::Principal, org: Option<O
         .filter(|o| Some(o.id) != own_id)
         .map(|o| Opt::new(o.id, format!("{}（{}）", o.name, o.type_label)))
         .collect();
-    let title = org.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "新增组织".into());
+    let title = org
+        .as_ref()
+        .map(|o| o.name.clone())
+        .unwrap_or_else(|| "新增组织".into());
     Ok(FormPage {
         frame: frame(state, p, &title, "/orgs", notice).await?,
         is_own: own_id == Some(a.org_id),
@@ -154,13 +209,25 @@ async fn form_page(state: &AppState, p: &kehou_service::Principal, org: Option<O
     })
 }
 
-pub async fn new_page(State(state): State<AppState>, PagePrincipal(p): PagePrincipal) -> PageResult {
+pub async fn new_page(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+) -> PageResult {
     actor(&p)?.require(Permission::OrgManage)?;
-    let form = OrgForm { parent_id: actor(&p)?.org_id.to_string(), ..Default::default() };
-    Ok(render(&form_page(&state, &p, None, form, FormErrors::default(), "").await?))
+    let form = OrgForm {
+        parent_id: actor(&p)?.org_id.to_string(),
+        ..Default::default()
+    };
+    Ok(render(
+        &form_page(&state, &p, None, form, FormErrors::default(), "").await?,
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, data: FormData) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let form = OrgForm::from_data(&data);
     let mut invalid = Invalid::default();
@@ -179,10 +246,15 @@ pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincip
         Err(invalid.into())
     };
     match result {
-        Ok(created) => Ok(Redirect::to(&format!("/orgs/{}?notice=created", created.id)).into_response()),
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/orgs/{}?notice=created", created.id)).into_response())
+        }
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &form_page(&state, &p, None, form, errors, "").await?))
+            Ok(rerender(
+                status,
+                &form_page(&state, &p, None, form, errors, "").await?,
+            ))
         }
     }
 }
@@ -203,13 +275,33 @@ fn form_of(o: &OrgView) -> OrgForm {
     }
 }
 
-pub async fn detail(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> PageResult {
+pub async fn detail(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     let o = org::get(&state.app, actor(&p)?, id).await?;
     let form = form_of(&o);
-    Ok(render(&form_page(&state, &p, Some(o), form, FormErrors::default(), q.notice.as_deref().unwrap_or("")).await?))
+    Ok(render(
+        &form_page(
+            &state,
+            &p,
+            Some(o),
+            form,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
 }
 
-pub async fn update(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn update(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let a = actor(&p)?;
     let current = org::get(&state.app, a, id).await?;
@@ -219,7 +311,11 @@ pub async fn update(State(state): State<AppState>, PagePrincipal(p): PagePrincip
     let parent_id = data.id("parent_id", &mut invalid);
     let result = if invalid.is_empty() {
         // The own organization and the root keep their place.
-        let parent_id = if current.id == a.org_id || current.parent_id.is_none() { None } else { parent_id };
+        let parent_id = if current.id == a.org_id || current.parent_id.is_none() {
+            None
+        } else {
+            parent_id
+        };
         let patch = OrgPatch {
             name: Some(form.name.clone()),
             code: Some(form.code.clone()),
@@ -235,26 +331,44 @@ pub async fn update(State(state): State<AppState>, PagePrincipal(p): PagePrincip
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?notice=saved")).into_response()),
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &form_page(&state, &p, Some(current), form, errors, "").await?))
+            Ok(rerender(
+                status,
+                &form_page(&state, &p, Some(current), form, errors, "").await?,
+            ))
         }
     }
 }
 
-pub async fn set_active(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn set_active(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let active = match data.get("active") {
         Some("true") => true,
         Some("false") => false,
         _ => return Err(PageError(Error::invalid("active", "状态无效"))),
     };
-    let patch = OrgPatch { active: Some(active), ..Default::default() };
+    let patch = OrgPatch {
+        active: Some(active),
+        ..Default::default()
+    };
     match org::update(&state.app, actor(&p)?, id, patch).await {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?notice={}", if active { "activated" } else { "deactivated" })).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/orgs/{id}?notice={}",
+            if active { "activated" } else { "deactivated" }
+        ))
+        .into_response()),
         Err(e) => {
             let current = org::get(&state.app, actor(&p)?, id).await?;
             let form = form_of(&current);
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &form_page(&state, &p, Some(current), form, errors, "").await?))
+            Ok(rerender(
+                status,
+                &form_page(&state, &p, Some(current), form, errors, "").await?,
+            ))
         }
     }
 }

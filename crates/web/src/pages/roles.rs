@@ -35,10 +35,20 @@ struct ListPage {
 }
 
 fn kind_options(a: &Actor) -> Vec<Opt> {
-    OrgKind::ALL.into_iter().filter(|k| *k != OrgKind::Platform || a.is_platform()).map(|k| Opt::new(k.code(), k.label())).collect()
+    OrgKind::ALL
+        .into_iter()
+        .filter(|k| *k != OrgKind::Platform || a.is_platform())
+        .map(|k| Opt::new(k.code(), k.label()))
+        .collect()
 }
 
-async fn list_page(state: &AppState, p: &Principal, form: RoleForm, errors: FormErrors, notice: &str) -> Result<ListPage, PageError> {
+async fn list_page(
+    state: &AppState,
+    p: &Principal,
+    form: RoleForm,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<ListPage, PageError> {
     let a = actor(p)?;
     Ok(ListPage {
         frame: frame(state, p, "角色权限", "/roles", notice).await?,
@@ -55,14 +65,38 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<NoticeQuery>) -> PageResult {
-    let form = RoleForm { org_kind: actor(&p)?.org_kind.code().into(), ..Default::default() };
-    Ok(render(&list_page(&state, &p, form, FormErrors::default(), q.notice.as_deref().unwrap_or("")).await?))
+pub async fn list(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let form = RoleForm {
+        org_kind: actor(&p)?.org_kind.code().into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &list_page(
+            &state,
+            &p,
+            form,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, data: FormData) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
-    let form = RoleForm { name: data.text("name"), org_kind: data.text("org_kind"), description: data.text("description") };
+    let form = RoleForm {
+        name: data.text("name"),
+        org_kind: data.text("org_kind"),
+        description: data.text("description"),
+    };
     let input = NewRole {
         name: Some(form.name.clone()),
         org_kind: Some(form.org_kind.clone()),
@@ -70,10 +104,15 @@ pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincip
         permissions: data.all("permissions"),
     };
     match role::create(&state.app, actor(&p)?, input).await {
-        Ok(created) => Ok(Redirect::to(&format!("/roles/{}?notice=created", created.id)).into_response()),
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/roles/{}?notice=created", created.id)).into_response())
+        }
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &list_page(&state, &p, form, errors, "").await?))
+            Ok(rerender(
+                status,
+                &list_page(&state, &p, form, errors, "").await?,
+            ))
         }
     }
 }
@@ -105,16 +144,30 @@ struct DetailPage {
 fn groups(granted: &[String]) -> Vec<PermissionGroup> {
     let mut out: Vec<PermissionGroup> = Vec::new();
     for d in PERMISSIONS {
-        let item = PermissionBox { code: d.code, name: d.name, granted: granted.iter().any(|g| g == d.code) };
+        let item = PermissionBox {
+            code: d.code,
+            name: d.name,
+            granted: granted.iter().any(|g| g == d.code),
+        };
         match out.last_mut() {
             Some(g) if g.name == d.group => g.items.push(item),
-            _ => out.push(PermissionGroup { name: d.group, items: vec![item] }),
+            _ => out.push(PermissionGroup {
+                name: d.group,
+                items: vec![item],
+            }),
         }
     }
     out
 }
 
-async fn detail_page(state: &AppState, p: &Principal, id: i64, granted: Option<Vec<String>>, errors: FormErrors, notice: &str) -> Result<DetailPage, PageError> {
+async fn detail_page(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    granted: Option<Vec<String>>,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<DetailPage, PageError> {
     let a = actor(p)?;
     let r = role::get(&state.app, a, id).await?;
     let (editable, readonly_reason) = if !a.can(Permission::RoleManage) {
@@ -135,18 +188,41 @@ async fn detail_page(state: &AppState, p: &Principal, id: i64, granted: Option<V
     })
 }
 
-pub async fn detail(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> PageResult {
-    Ok(render(&detail_page(&state, &p, id, None, FormErrors::default(), q.notice.as_deref().unwrap_or("")).await?))
+pub async fn detail(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    Ok(render(
+        &detail_page(
+            &state,
+            &p,
+            id,
+            None,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
 }
 
-pub async fn save(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn save(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let wanted = data.all("permissions");
     match role::set_permissions(&state.app, actor(&p)?, id, &wanted).await {
         Ok(_) => Ok(Redirect::to(&format!("/roles/{id}?notice=saved")).into_response()),
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &detail_page(&state, &p, id, Some(wanted), errors, "").await?))
+            Ok(rerender(
+                status,
+                &detail_page(&state, &p, id, Some(wanted), errors, "").await?,
+            ))
         }
     }
 }

@@ -7,10 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{Invalid, Permission};
 use kehou_service::account::{self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView};
-use kehou_service::{Actor, Principal, PageRequest, org, role};
+use kehou_service::{Actor, PageRequest, Principal, org, role};
 use serde::Deserialize;
 
-use super::{FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender};
+use super::{
+    FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
+    rerender,
+};
 use crate::AppState;
 use crate::extract::PagePrincipal;
 
@@ -55,15 +58,32 @@ async fn role_options(state: &AppState, a: &Actor) -> Result<Vec<Opt>, PageError
     if !a.can(Permission::RoleView) {
         return Ok(Vec::new());
     }
-    Ok(role::list(&state.app, a).await?.into_iter().map(|r| Opt::new(r.id, format!("{}（{}）", r.name, r.org_kind_label))).collect())
+    Ok(role::list(&state.app, a)
+        .await?
+        .into_iter()
+        .map(|r| Opt::new(r.id, format!("{}（{}）", r.name, r.org_kind_label)))
+        .collect())
 }
 
 async fn org_options(state: &AppState, a: &Actor) -> Result<Vec<Opt>, PageError> {
     if !a.can(Permission::OrgView) {
         return Ok(vec![Opt::new(a.org_id, a.org_name.clone())]);
     }
-    let page = org::list(&state.app, a, &org::OrgFilter { active: Some(true), ..Default::default() }, PageRequest::all()).await?;
-    Ok(page.items.into_iter().map(|o| Opt::new(o.id, format!("{}（{}）", o.name, o.type_label))).collect())
+    let page = org::list(
+        &state.app,
+        a,
+        &org::OrgFilter {
+            active: Some(true),
+            ..Default::default()
+        },
+        PageRequest::all(),
+    )
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|o| Opt::new(o.id, format!("{}（{}）", o.name, o.type_label)))
+        .collect())
 }
 
 #[derive(Template)]
@@ -90,13 +110,31 @@ impl ListPage {
     }
 }
 
-pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<UserQuery>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<UserQuery>,
+) -> PageResult {
     let a = actor(&p)?;
     let page = account::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
-    let (qs, frozen, role_id) = (q.q.clone().unwrap_or_default(), q.frozen.clone().unwrap_or_default(), q.role_id.clone().unwrap_or_default());
-    let list = ListInfo::new(&page, &[("q", &qs), ("frozen", &frozen), ("role_id", &role_id)]);
+    let (qs, frozen, role_id) = (
+        q.q.clone().unwrap_or_default(),
+        q.frozen.clone().unwrap_or_default(),
+        q.role_id.clone().unwrap_or_default(),
+    );
+    let list = ListInfo::new(
+        &page,
+        &[("q", &qs), ("frozen", &frozen), ("role_id", &role_id)],
+    );
     Ok(render(&ListPage {
-        frame: frame(&state, &p, "用户账号", "/users", q.notice.as_deref().unwrap_or("")).await?,
+        frame: frame(
+            &state,
+            &p,
+            "用户账号",
+            "/users",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
         items: page.items,
         list,
         q: qs,
@@ -108,18 +146,37 @@ pub async fn list(State(state): State<AppState>, PagePrincipal(p): PagePrincipal
     }))
 }
 
-pub async fn export(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Query(q): Query<UserQuery>) -> PageResult {
+pub async fn export(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Query(q): Query<UserQuery>,
+) -> PageResult {
     let page = account::list(&state.app, actor(&p)?, &q.filter(), PageRequest::all()).await?;
     let now = state.app.now();
     let rows: Vec<Vec<String>> = page
         .items
         .iter()
         .map(|u| {
-            let memberships: Vec<String> = u.memberships.iter().map(|m| format!("{}·{}", m.org_name, m.role_name)).collect();
-            vec![u.id.to_string(), u.name.clone(), u.phone.clone(), memberships.join("；"), status(u, now).0.to_string(), super::local_time(u.created_at)]
+            let memberships: Vec<String> = u
+                .memberships
+                .iter()
+                .map(|m| format!("{}·{}", m.org_name, m.role_name))
+                .collect();
+            vec![
+                u.id.to_string(),
+                u.name.clone(),
+                u.phone.clone(),
+                memberships.join("；"),
+                status(u, now).0.to_string(),
+                super::local_time(u.created_at),
+            ]
         })
         .collect();
-    Ok(crate::xlsx::download("用户账号.xlsx", &["ID", "姓名", "手机号", "身份", "状态", "创建时间"], &rows))
+    Ok(crate::xlsx::download(
+        "用户账号.xlsx",
+        &["ID", "姓名", "手机号", "身份", "状态", "创建时间"],
+        &rows,
+    ))
 }
 
 #[derive(Default)]
@@ -140,16 +197,35 @@ struct NewPage {
     roles: Vec<Opt>,
 }
 
-async fn new_page_of(state: &AppState, p: &Principal, form: NewUserForm, errors: FormErrors) -> Result<NewPage, PageError> {
+async fn new_page_of(
+    state: &AppState,
+    p: &Principal,
+    form: NewUserForm,
+    errors: FormErrors,
+) -> Result<NewPage, PageError> {
     let a = actor(p)?;
-    Ok(NewPage { frame: frame(state, p, "新增用户", "/users", "").await?, form, errors, orgs: org_options(state, a).await?, roles: role_options(state, a).await? })
+    Ok(NewPage {
+        frame: frame(state, p, "新增用户", "/users", "").await?,
+        form,
+        errors,
+        orgs: org_options(state, a).await?,
+        roles: role_options(state, a).await?,
+    })
 }
 
-pub async fn new_page(State(state): State<AppState>, PagePrincipal(p): PagePrincipal) -> PageResult {
+pub async fn new_page(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+) -> PageResult {
     let a = actor(&p)?;
     a.require(Permission::UserManage)?;
-    let form = NewUserForm { org_id: a.org_id.to_string(), ..Default::default() };
-    Ok(render(&new_page_of(&state, &p, form, FormErrors::default()).await?))
+    let form = NewUserForm {
+        org_id: a.org_id.to_string(),
+        ..Default::default()
+    };
+    Ok(render(
+        &new_page_of(&state, &p, form, FormErrors::default()).await?,
+    ))
 }
 
 #[derive(Template)]
@@ -164,8 +240,17 @@ struct IssuedPage {
     password: String,
 }
 
-async fn issued(state: &AppState, p: &Principal, issued: IssuedPassword, created: bool) -> PageResult {
-    let heading = if created { "账号已创建" } else { "密码已重置" };
+async fn issued(
+    state: &AppState,
+    p: &Principal,
+    issued: IssuedPassword,
+    created: bool,
+) -> PageResult {
+    let heading = if created {
+        "账号已创建"
+    } else {
+        "密码已重置"
+    };
     let page = IssuedPage {
         frame: frame(state, p, heading, "/users", "").await?,
         heading,
@@ -177,16 +262,28 @@ async fn issued(state: &AppState, p: &Principal, issued: IssuedPassword, created
     };
     let mut response = render(&page);
     // The one-time password must not stay in any cache.
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     if created {
         *response.status_mut() = StatusCode::CREATED;
     }
     Ok(response)
 }
 
-pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, data: FormData) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
-    let form = NewUserForm { name: data.text("name"), phone: data.text("phone"), org_id: data.text("org_id"), role_id: data.text("role_id") };
+    let form = NewUserForm {
+        name: data.text("name"),
+        phone: data.text("phone"),
+        org_id: data.text("org_id"),
+        role_id: data.text("role_id"),
+    };
     let mut invalid = Invalid::default();
     let org_id = data.id("org_id", &mut invalid);
     let role_id = data.id("role_id", &mut invalid);
@@ -206,7 +303,10 @@ pub async fn create(State(state): State<AppState>, PagePrincipal(p): PagePrincip
         Ok(done) => issued(&state, &p, done, true).await,
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &new_page_of(&state, &p, form, errors).await?))
+            Ok(rerender(
+                status,
+                &new_page_of(&state, &p, form, errors).await?,
+            ))
         }
     }
 }
@@ -251,10 +351,17 @@ async fn detail_page(
     let user = account::get(&state.app, a, id).await?;
     let (status_text, status_tone) = status(&user, state.app.now());
     let can_manage = a.can(Permission::UserManage);
-    let (orgs, roles) = if can_manage { (org_options(state, a).await?, role_options(state, a).await?) } else { (Vec::new(), Vec::new()) };
+    let (orgs, roles) = if can_manage {
+        (org_options(state, a).await?, role_options(state, a).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(DetailPage {
         frame: frame(state, p, &user.name, "/users", notice).await?,
-        form: form.unwrap_or_else(|| UserForm { name: user.name.clone(), phone: user.phone.clone() }),
+        form: form.unwrap_or_else(|| UserForm {
+            name: user.name.clone(),
+            phone: user.phone.clone(),
+        }),
         user,
         status_text,
         status_tone,
@@ -271,43 +378,121 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-pub async fn detail(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> PageResult {
-    let page = detail_page(&state, &p, id, None, MembershipForm::default(), FormErrors::default(), q.notice.as_deref().unwrap_or("")).await?;
+pub async fn detail(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let page = detail_page(
+        &state,
+        &p,
+        id,
+        None,
+        MembershipForm::default(),
+        FormErrors::default(),
+        q.notice.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(render(&page))
 }
 
 /// Answers a detail-page action: a redirect with a notice, or the page with the error.
-async fn after_action(state: &AppState, p: &Principal, id: i64, result: kehou_service::Result<UserView>, notice: &str, form: Option<UserForm>, membership_form: MembershipForm) -> PageResult {
+async fn after_action(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    result: kehou_service::Result<UserView>,
+    notice: &str,
+    form: Option<UserForm>,
+    membership_form: MembershipForm,
+) -> PageResult {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/users/{id}?notice={notice}")).into_response()),
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(status, &detail_page(state, p, id, form, membership_form, errors, "").await?))
+            Ok(rerender(
+                status,
+                &detail_page(state, p, id, form, membership_form, errors, "").await?,
+            ))
         }
     }
 }
 
-pub async fn update(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn update(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
-    let form = UserForm { name: data.text("name"), phone: data.text("phone") };
-    let patch = UserPatch { name: Some(form.name.clone()), phone: Some(form.phone.clone()) };
+    let form = UserForm {
+        name: data.text("name"),
+        phone: data.text("phone"),
+    };
+    let patch = UserPatch {
+        name: Some(form.name.clone()),
+        phone: Some(form.phone.clone()),
+    };
     let result = account::update(&state.app, actor(&p)?, id, patch).await;
-    after_action(&state, &p, id, result, "saved", Some(form), MembershipForm::default()).await
+    after_action(
+        &state,
+        &p,
+        id,
+        result,
+        "saved",
+        Some(form),
+        MembershipForm::default(),
+    )
+    .await
 }
 
-pub async fn freeze(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn freeze(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let result = account::set_frozen(&state.app, actor(&p)?, id, true).await;
-    after_action(&state, &p, id, result, "frozen", None, MembershipForm::default()).await
+    after_action(
+        &state,
+        &p,
+        id,
+        result,
+        "frozen",
+        None,
+        MembershipForm::default(),
+    )
+    .await
 }
 
-pub async fn unfreeze(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn unfreeze(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     let result = account::set_frozen(&state.app, actor(&p)?, id, false).await;
-    after_action(&state, &p, id, result, "unfrozen", None, MembershipForm::default()).await
+    after_action(
+        &state,
+        &p,
+        id,
+        result,
+        "unfrozen",
+        None,
+        MembershipForm::default(),
+    )
+    .await
 }
 
-pub async fn reset_password(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     match account::reset_password(&state.app, actor(&p)?, id, None).await {
         Ok(done) => issued(&state, &p, done, false).await,
@@ -315,22 +500,50 @@ pub async fn reset_password(State(state): State<AppState>, PagePrincipal(p): Pag
     }
 }
 
-pub async fn add_membership(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path(id): Path<i64>, data: FormData) -> PageResult {
+pub async fn add_membership(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
-    let membership_form = MembershipForm { org_id: data.text("org_id"), role_id: data.text("role_id") };
+    let membership_form = MembershipForm {
+        org_id: data.text("org_id"),
+        role_id: data.text("role_id"),
+    };
     let mut invalid = Invalid::default();
     let org_id = data.id("org_id", &mut invalid);
     let role_id = data.id("role_id", &mut invalid);
-    let result = if invalid.is_empty() { account::add_membership(&state.app, actor(&p)?, id, org_id, role_id).await } else { Err(invalid.into()) };
-    after_action(&state, &p, id, result, "membership_added", None, membership_form).await
+    let result = if invalid.is_empty() {
+        account::add_membership(&state.app, actor(&p)?, id, org_id, role_id).await
+    } else {
+        Err(invalid.into())
+    };
+    after_action(
+        &state,
+        &p,
+        id,
+        result,
+        "membership_added",
+        None,
+        membership_form,
+    )
+    .await
 }
 
-pub async fn remove_membership(State(state): State<AppState>, PagePrincipal(p): PagePrincipal, Path((id, mid)): Path<(i64, i64)>, data: FormData) -> PageResult {
+pub async fn remove_membership(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path((id, mid)): Path<(i64, i64)>,
+    data: FormData,
+) -> PageResult {
     data.check_csrf(&p)?;
     match account::remove_membership(&state.app, actor(&p)?, id, mid).await {
         // The user may have left the jurisdiction with the membership.
         Ok(()) => match account::get(&state.app, actor(&p)?, id).await {
-            Ok(_) => Ok(Redirect::to(&format!("/users/{id}?notice=membership_removed")).into_response()),
+            Ok(_) => {
+                Ok(Redirect::to(&format!("/users/{id}?notice=membership_removed")).into_response())
+            }
             Err(_) => Ok(Redirect::to("/users?notice=membership_removed").into_response()),
         },
         Err(e) => after_action(&state, &p, id, Err(e), "", None, MembershipForm::default()).await,

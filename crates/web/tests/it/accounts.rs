@@ -9,19 +9,48 @@ async fn a1_school_admin_sees_only_the_school_users() {
     let admin = t.login(SCHOOL1_ADMIN).await;
     let (status, body) = t.get("/api/v1/users?page_size=100", &admin).await;
     assert_eq!(status, StatusCode::OK);
-    let mut phones: Vec<String> = body["items"].as_array().expect("items").iter().map(|u| u["phone"].as_str().unwrap_or("").to_string()).collect();
+    let mut phones: Vec<String> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|u| u["phone"].as_str().unwrap_or("").to_string())
+        .collect();
     phones.sort();
-    assert_eq!(phones, vec![SCHOOL1_ADMIN, TEACHER, PARENT, PATROL_TEACHER, HEAD_TEACHER]);
+    assert_eq!(
+        phones,
+        vec![SCHOOL1_ADMIN, TEACHER, PARENT, PATROL_TEACHER, HEAD_TEACHER]
+    );
     let other = t.user_id(SCHOOL2_ADMIN).await;
-    assert_eq!(t.get(&format!("/api/v1/users/{other}"), &admin).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(t.post(&format!("/api/v1/users/{other}/freeze"), &admin, json!({})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{other}"), &admin).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.post(&format!("/api/v1/users/{other}/freeze"), &admin, json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     // Filters.
-    let (_, body) = t.get(&format!("/api/v1/users?q={}", urlencode("郑")), &admin).await;
+    let (_, body) = t
+        .get(&format!("/api/v1/users?q={}", urlencode("郑")), &admin)
+        .await;
     assert_eq!(body["total"], 1);
     let head_role = t.role_id("head_teacher").await;
-    assert_eq!(t.get(&format!("/api/v1/users?role_id={head_role}"), &admin).await.1["total"], 1);
-    assert_eq!(t.get("/api/v1/users?frozen=true", &admin).await.1["total"], 0);
-    assert_eq!(t.get("/api/v1/users?frozen=maybe", &admin).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        t.get(&format!("/api/v1/users?role_id={head_role}"), &admin)
+            .await
+            .1["total"],
+        1
+    );
+    assert_eq!(
+        t.get("/api/v1/users?frozen=true", &admin).await.1["total"],
+        0
+    );
+    assert_eq!(
+        t.get("/api/v1/users?frozen=maybe", &admin).await.0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -33,26 +62,86 @@ async fn a1_create_user_rejects_bad_input_and_changes_nothing() {
     let teacher = t.role_id("teacher").await;
     let leader = t.role_id("bureau_leader").await;
     let platform_admin_role = t.role_id("platform_admin").await;
-    let before = t.get("/api/v1/users", &t.login(PLATFORM_ADMIN).await).await.1["total"].clone();
+    let before = t
+        .get("/api/v1/users", &t.login(PLATFORM_ADMIN).await)
+        .await
+        .1["total"]
+        .clone();
     let cases = [
-        (json!({"phone": "1391234567", "name": "甲", "org_id": school1, "role_id": teacher}), StatusCode::BAD_REQUEST, "phone"),
-        (json!({"phone": "13912345678", "name": "", "org_id": school1, "role_id": teacher}), StatusCode::BAD_REQUEST, "name"),
-        (json!({"phone": "13912345678", "name": "名".repeat(51), "org_id": school1, "role_id": teacher}), StatusCode::BAD_REQUEST, "name"),
-        (json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": teacher, "password": "weak"}), StatusCode::BAD_REQUEST, "password"),
-        (json!({"phone": "13912345678", "name": "甲", "role_id": teacher}), StatusCode::BAD_REQUEST, "org_id"),
-        (json!({"phone": "13912345678", "name": "甲", "org_id": school2, "role_id": teacher}), StatusCode::BAD_REQUEST, "org_id"),
-        (json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": leader}), StatusCode::BAD_REQUEST, "role_id"),
-        (json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": platform_admin_role}), StatusCode::BAD_REQUEST, "role_id"),
-        (json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": 999999}), StatusCode::BAD_REQUEST, "role_id"),
-        (json!({"phone": TEACHER, "name": "重复", "org_id": school1, "role_id": teacher}), StatusCode::CONFLICT, "phone"),
+        (
+            json!({"phone": "1391234567", "name": "甲", "org_id": school1, "role_id": teacher}),
+            StatusCode::BAD_REQUEST,
+            "phone",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "", "org_id": school1, "role_id": teacher}),
+            StatusCode::BAD_REQUEST,
+            "name",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "名".repeat(51), "org_id": school1, "role_id": teacher}),
+            StatusCode::BAD_REQUEST,
+            "name",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": teacher, "password": "weak"}),
+            StatusCode::BAD_REQUEST,
+            "password",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "role_id": teacher}),
+            StatusCode::BAD_REQUEST,
+            "org_id",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "org_id": school2, "role_id": teacher}),
+            StatusCode::BAD_REQUEST,
+            "org_id",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": leader}),
+            StatusCode::BAD_REQUEST,
+            "role_id",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": platform_admin_role}),
+            StatusCode::BAD_REQUEST,
+            "role_id",
+        ),
+        (
+            json!({"phone": "13912345678", "name": "甲", "org_id": school1, "role_id": 999999}),
+            StatusCode::BAD_REQUEST,
+            "role_id",
+        ),
+        (
+            json!({"phone": TEACHER, "name": "重复", "org_id": school1, "role_id": teacher}),
+            StatusCode::CONFLICT,
+            "phone",
+        ),
     ];
     for (body, expected, field) in cases {
         let (status, answer) = t.post("/api/v1/users", &admin, body.clone()).await;
         assert_eq!(status, expected, "{body} → {answer}");
-        assert!(answer["details"].as_array().expect("details").iter().any(|d| d["field"] == field), "{body} → {answer}");
+        assert!(
+            answer["details"]
+                .as_array()
+                .expect("details")
+                .iter()
+                .any(|d| d["field"] == field),
+            "{body} → {answer}"
+        );
     }
-    assert_eq!(t.get("/api/v1/users", &t.login(PLATFORM_ADMIN).await).await.1["total"], before);
-    assert_eq!(t.audit_count("user.create").await, 0, "no audit event for refused changes");
+    assert_eq!(
+        t.get("/api/v1/users", &t.login(PLATFORM_ADMIN).await)
+            .await
+            .1["total"],
+        before
+    );
+    assert_eq!(
+        t.audit_count("user.create").await,
+        0,
+        "no audit event for refused changes"
+    );
 }
 
 #[tokio::test]
@@ -62,36 +151,127 @@ async fn a1_edit_freeze_unfreeze_and_reset() {
     let teacher_id = t.user_id(TEACHER).await;
     let teacher_token = t.login(TEACHER).await;
 
-    let (status, body) = t.patch(&format!("/api/v1/users/{teacher_id}"), &admin, json!({"name": "赵敏敏"})).await;
-    assert_eq!((status, body["name"].as_str()), (StatusCode::OK, Some("赵敏敏")));
-    assert_eq!(t.patch(&format!("/api/v1/users/{teacher_id}"), &admin, json!({"phone": PARENT})).await.0, StatusCode::CONFLICT);
-    assert_eq!(t.patch(&format!("/api/v1/users/{teacher_id}"), &admin, json!({"phone": "abc"})).await.0, StatusCode::BAD_REQUEST);
+    let (status, body) = t
+        .patch(
+            &format!("/api/v1/users/{teacher_id}"),
+            &admin,
+            json!({"name": "赵敏敏"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["name"].as_str()),
+        (StatusCode::OK, Some("赵敏敏"))
+    );
+    assert_eq!(
+        t.patch(
+            &format!("/api/v1/users/{teacher_id}"),
+            &admin,
+            json!({"phone": PARENT})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        t.patch(
+            &format!("/api/v1/users/{teacher_id}"),
+            &admin,
+            json!({"phone": "abc"})
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
 
-    let (status, body) = t.post(&format!("/api/v1/users/{teacher_id}/freeze"), &admin, json!({})).await;
-    assert_eq!((status, body["frozen"].as_bool()), (StatusCode::OK, Some(true)));
-    assert_eq!(t.get("/api/v1/me", &teacher_token).await.0, StatusCode::UNAUTHORIZED, "freezing ends sessions");
+    let (status, body) = t
+        .post(
+            &format!("/api/v1/users/{teacher_id}/freeze"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["frozen"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    assert_eq!(
+        t.get("/api/v1/me", &teacher_token).await.0,
+        StatusCode::UNAUTHORIZED,
+        "freezing ends sessions"
+    );
     let (status, body) = t.try_login(TEACHER, PASSWORD).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("account_frozen")));
-    let (status, body) = t.post(&format!("/api/v1/users/{teacher_id}/freeze"), &admin, json!({})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
-    assert_eq!(t.post(&format!("/api/v1/users/{teacher_id}/unfreeze"), &admin, json!({})).await.0, StatusCode::OK);
-    assert_eq!(t.post(&format!("/api/v1/users/{teacher_id}/unfreeze"), &admin, json!({})).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("account_frozen"))
+    );
+    let (status, body) = t
+        .post(
+            &format!("/api/v1/users/{teacher_id}/freeze"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/users/{teacher_id}/unfreeze"),
+            &admin,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/users/{teacher_id}/unfreeze"),
+            &admin,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
     assert_eq!(t.try_login(TEACHER, PASSWORD).await.0, StatusCode::OK);
 
     // Reset: without a body a password is generated; the old one stops working.
-    let (status, body) = t.api(Method::POST, &format!("/api/v1/users/{teacher_id}/reset-password"), Some(&admin), None).await;
+    let (status, body) = t
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{teacher_id}/reset-password"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let new_password = body["initial_password"].as_str().expect("password");
     assert!(kehou_domain::Password::parse(new_password).is_ok());
-    assert_eq!(t.try_login(TEACHER, PASSWORD).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        t.try_login(TEACHER, PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let (_, login) = t.try_login(TEACHER, new_password).await;
     assert_eq!(login["must_change_password"], true);
-    let (status, _) = t.post(&format!("/api/v1/users/{teacher_id}/reset-password"), &admin, json!({"password": "short"})).await;
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/users/{teacher_id}/reset-password"),
+            &admin,
+            json!({"password": "short"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // One may not freeze oneself.
     let me = t.user_id(SCHOOL1_ADMIN).await;
-    assert_eq!(t.post(&format!("/api/v1/users/{me}/freeze"), &admin, json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(&format!("/api/v1/users/{me}/freeze"), &admin, json!({}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -103,7 +283,13 @@ async fn a1_reset_lifts_a_lockout() {
     assert_eq!(t.try_login(TEACHER, PASSWORD).await.0, StatusCode::LOCKED);
     let admin = t.login(SCHOOL1_ADMIN).await;
     let id = t.user_id(TEACHER).await;
-    let (_, body) = t.post(&format!("/api/v1/users/{id}/reset-password"), &admin, json!({"password": "Fresh2026x"})).await;
+    let (_, body) = t
+        .post(
+            &format!("/api/v1/users/{id}/reset-password"),
+            &admin,
+            json!({"password": "Fresh2026x"}),
+        )
+        .await;
     assert_eq!(body["user"]["locked_until"], serde_json::Value::Null);
     assert_eq!(t.try_login(TEACHER, "Fresh2026x").await.0, StatusCode::OK);
 }
@@ -116,23 +302,82 @@ async fn a3_memberships_outside_the_jurisdiction_protect_a_user() {
     let school1 = t.org_id("示例第一小学").await;
     let parent_role = t.role_id("parent").await;
     // The city leader is also a parent at school 1.
-    let (status, body) = t.post(&format!("/api/v1/users/{leader_id}/memberships"), &platform, json!({"org_id": school1, "role_id": parent_role})).await;
+    let (status, body) = t
+        .post(
+            &format!("/api/v1/users/{leader_id}/memberships"),
+            &platform,
+            json!({"org_id": school1, "role_id": parent_role}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(t.post(&format!("/api/v1/users/{leader_id}/memberships"), &platform, json!({"org_id": school1, "role_id": parent_role})).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/users/{leader_id}/memberships"),
+            &platform,
+            json!({"org_id": school1, "role_id": parent_role})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
 
     let admin = t.login(SCHOOL1_ADMIN).await;
     let (status, body) = t.get(&format!("/api/v1/users/{leader_id}"), &admin).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["memberships"].as_array().map(Vec::len), Some(1), "only the membership in the school is shown");
-    assert_eq!(t.post(&format!("/api/v1/users/{leader_id}/reset-password"), &admin, json!({})).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(t.post(&format!("/api/v1/users/{leader_id}/freeze"), &admin, json!({})).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(t.try_login(CITY_LEADER, PASSWORD).await.0, StatusCode::OK, "nothing changed");
+    assert_eq!(
+        body["memberships"].as_array().map(Vec::len),
+        Some(1),
+        "only the membership in the school is shown"
+    );
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/users/{leader_id}/reset-password"),
+            &admin,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/users/{leader_id}/freeze"),
+            &admin,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.try_login(CITY_LEADER, PASSWORD).await.0,
+        StatusCode::OK,
+        "nothing changed"
+    );
 
     // Removing the membership inside the school is allowed.
     let membership = body["memberships"][0]["id"].as_i64().expect("id");
-    let (status, _) = t.api(Method::DELETE, &format!("/api/v1/users/{leader_id}/memberships/{membership}"), Some(&admin), None).await;
+    let (status, _) = t
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/users/{leader_id}/memberships/{membership}"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(t.get(&format!("/api/v1/users/{leader_id}"), &admin).await.0, StatusCode::NOT_FOUND, "no longer in the school");
-    let (status, _) = t.api(Method::DELETE, &format!("/api/v1/users/{leader_id}/memberships/{membership}"), Some(&admin), None).await;
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{leader_id}"), &admin).await.0,
+        StatusCode::NOT_FOUND,
+        "no longer in the school"
+    );
+    let (status, _) = t
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/users/{leader_id}/memberships/{membership}"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

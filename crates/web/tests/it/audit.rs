@@ -5,46 +5,123 @@ use crate::common::*;
 
 #[tokio::test]
 async fn a7_changes_are_audited_and_seen_within_the_jurisdiction() {
-    let t = TestApp::with_config(kehou_web::WebConfig { trust_proxy: true, ..Default::default() }).await;
+    let t = TestApp::with_config(kehou_web::WebConfig {
+        trust_proxy: true,
+        ..Default::default()
+    })
+    .await;
     let admin1 = t.login(SCHOOL1_ADMIN).await;
     let teacher = t.user_id(TEACHER).await;
-    t.patch(&format!("/api/v1/users/{teacher}"), &admin1, json!({"name": "赵老师"})).await;
+    t.patch(
+        &format!("/api/v1/users/{teacher}"),
+        &admin1,
+        json!({"name": "赵老师"}),
+    )
+    .await;
 
-    let (status, body) = t.get("/api/v1/audit-events?entity_type=user&page_size=100", &admin1).await;
+    let (status, body) = t
+        .get(
+            "/api/v1/audit-events?entity_type=user&page_size=100",
+            &admin1,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let event = body["items"].as_array().expect("items").iter().find(|e| e["action"] == "user.update").expect("update event").clone();
+    let event = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "user.update")
+        .expect("update event")
+        .clone();
     assert_eq!(event["entity_id"], teacher);
     assert_eq!(event["actor_name"], "刘芳");
     assert!(event["membership_id"].is_i64());
-    assert!(event["summary"].as_str().expect("summary").contains("赵老师"));
+    assert!(
+        event["summary"]
+            .as_str()
+            .expect("summary")
+            .contains("赵老师")
+    );
 
     // School 2's administrator does not see school 1's events; the street officer does.
-    let (_, body) = t.get("/api/v1/audit-events?page_size=100", &t.login(SCHOOL2_ADMIN).await).await;
-    assert!(body["items"].as_array().expect("items").iter().all(|e| e["action"] != "user.update"));
-    let (_, body) = t.get(&format!("/api/v1/audit-events?entity_id={teacher}&entity_type=user"), &t.login(STREET_OFFICER).await).await;
-    assert!(body["items"].as_array().expect("items").iter().any(|e| e["action"] == "user.update"));
+    let (_, body) = t
+        .get(
+            "/api/v1/audit-events?page_size=100",
+            &t.login(SCHOOL2_ADMIN).await,
+        )
+        .await;
+    assert!(
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| e["action"] != "user.update")
+    );
+    let (_, body) = t
+        .get(
+            &format!("/api/v1/audit-events?entity_id={teacher}&entity_type=user"),
+            &t.login(STREET_OFFICER).await,
+        )
+        .await;
+    assert!(
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|e| e["action"] == "user.update")
+    );
 
     // Filters by actor and time.
     let actor = t.user_id(SCHOOL1_ADMIN).await;
-    let (_, body) = t.get(&format!("/api/v1/audit-events?actor_user_id={actor}&entity_type=user"), &admin1).await;
+    let (_, body) = t
+        .get(
+            &format!("/api/v1/audit-events?actor_user_id={actor}&entity_type=user"),
+            &admin1,
+        )
+        .await;
     assert!(body["total"].as_i64().expect("total") >= 1);
-    let (_, body) = t.get("/api/v1/audit-events?from=2030-01-01T00:00:00Z", &admin1).await;
+    let (_, body) = t
+        .get("/api/v1/audit-events?from=2030-01-01T00:00:00Z", &admin1)
+        .await;
     assert_eq!(body["total"], 0);
-    assert_eq!(t.get("/api/v1/audit-events?from=yesterday", &admin1).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        t.get("/api/v1/audit-events?from=yesterday", &admin1)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
     // Teachers hold no audit permission.
-    assert_eq!(t.get("/api/v1/audit-events", &t.login(TEACHER).await).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/audit-events", &t.login(TEACHER).await)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
 async fn a7_client_address_is_recorded_behind_a_trusted_proxy() {
-    let t = TestApp::with_config(kehou_web::WebConfig { trust_proxy: true, ..Default::default() }).await;
+    let t = TestApp::with_config(kehou_web::WebConfig {
+        trust_proxy: true,
+        ..Default::default()
+    })
+    .await;
     let req = axum::http::Request::post("/api/v1/auth/token")
         .header("content-type", "application/json")
         .header("x-forwarded-for", "203.0.113.7, 10.0.0.1")
-        .body(axum::body::Body::from(json!({"phone": SCHOOL1_ADMIN, "password": PASSWORD}).to_string()))
+        .body(axum::body::Body::from(
+            json!({"phone": SCHOOL1_ADMIN, "password": PASSWORD}).to_string(),
+        ))
         .expect("req");
     assert_eq!(t.request(req).await.status(), StatusCode::OK);
     let admin = t.login(SCHOOL1_ADMIN).await;
     let (_, body) = t.get("/api/v1/audit-events?page_size=100", &admin).await;
-    assert!(body["items"].as_array().expect("items").iter().any(|e| e["action"] == "auth.login" && e["ip"] == "203.0.113.7"), "{body}");
+    assert!(
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|e| e["action"] == "auth.login" && e["ip"] == "203.0.113.7"),
+        "{body}"
+    );
 }

@@ -30,12 +30,17 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// One WebDriver call: a minimal HTTP/1.1 exchange with ChromeDriver on loopback.
 async fn wd(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect chromedriver");
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect chromedriver");
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -47,22 +52,37 @@ async fn wd(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
-        let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut chunk)).await.expect("webdriver answers in time").expect("read");
+        let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut chunk))
+            .await
+            .expect("webdriver answers in time")
+            .expect("read");
         raw.extend_from_slice(&chunk[..n]);
         let text = String::from_utf8_lossy(&raw);
         if let Some((head, rest)) = text.split_once("\r\n\r\n") {
             let lower = head.to_ascii_lowercase();
-            let length = lower.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
+            let length = lower
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
             let complete = match length {
                 Some(len) => rest.len() >= len,
                 None => n == 0 || (lower.contains("chunked") && rest.ends_with("0\r\n\r\n")),
             };
             if complete {
-                let payload = if lower.contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
-                return serde_json::from_str(&payload).unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}: {payload}"));
+                let payload = if lower.contains("transfer-encoding: chunked") {
+                    dechunk(rest)
+                } else {
+                    rest.to_string()
+                };
+                return serde_json::from_str(&payload)
+                    .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}: {payload}"));
             }
         }
-        assert!(n > 0, "webdriver closed the connection early: {}", String::from_utf8_lossy(&raw));
+        assert!(
+            n > 0,
+            "webdriver closed the connection early: {}",
+            String::from_utf8_lossy(&raw)
+        );
     }
 }
 
@@ -74,7 +94,7 @@ fn dechunk(mut s: &str) -> String {
             break;
         }
         out.push_str(&rest[..n]);
-        s = &rest[n..].trim_start_matches("\r\n");
+        s = rest[n..].trim_start_matches("\r\n");
     }
     out
 }
@@ -111,25 +131,52 @@ async fn screenshot(port: u16, session: &str, name: &str) {
 }
 
 async fn find(port: u16, session: &str, css: &str) -> String {
-    let found = wd(port, "POST", &format!("/session/{session}/element"), Some(json!({"using": "css selector", "value": css}))).await;
-    found["value"][ELEMENT].as_str().unwrap_or_else(|| panic!("element {css}: {found}")).to_string()
+    let found = wd(
+        port,
+        "POST",
+        &format!("/session/{session}/element"),
+        Some(json!({"using": "css selector", "value": css})),
+    )
+    .await;
+    found["value"][ELEMENT]
+        .as_str()
+        .unwrap_or_else(|| panic!("element {css}: {found}"))
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
-        assert!(!require_all(), "KEHOU_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing");
-        println!("skipped: Chromium and ChromeDriver are not installed (apt-get install chromium chromium-driver)");
+        assert!(
+            !require_all(),
+            "KEHOU_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
+        );
+        println!(
+            "skipped: Chromium and ChromeDriver are not installed (apt-get install chromium chromium-driver)"
+        );
         return;
     }
     let t = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
 
     let port = free_port();
-    let child = Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
     let driver = Driver { child, port };
     for _ in 0..100 {
         if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
@@ -156,21 +203,51 @@ async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
     .collect::<Vec<_>>();
     let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}});
     let created = wd(driver.port, "POST", "/session", Some(caps)).await;
-    let session = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("session: {created}")).to_string();
+    let session = created["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("session: {created}"))
+        .to_string();
     let s = |path: &str| format!("/session/{session}{path}");
 
-    wd(port, "POST", &s("/url"), Some(json!({"url": format!("{base}/login")}))).await;
+    wd(
+        port,
+        "POST",
+        &s("/url"),
+        Some(json!({"url": format!("{base}/login")})),
+    )
+    .await;
     let phone = find(port, &session, "#f-phone").await;
-    wd(port, "POST", &s(&format!("/element/{phone}/value")), Some(json!({"text": SCHOOL1_ADMIN}))).await;
+    wd(
+        port,
+        "POST",
+        &s(&format!("/element/{phone}/value")),
+        Some(json!({"text": SCHOOL1_ADMIN})),
+    )
+    .await;
     let password = find(port, &session, "#f-password").await;
-    wd(port, "POST", &s(&format!("/element/{password}/value")), Some(json!({"text": PASSWORD}))).await;
+    wd(
+        port,
+        "POST",
+        &s(&format!("/element/{password}/value")),
+        Some(json!({"text": PASSWORD})),
+    )
+    .await;
     let submit = find(port, &session, "button[type=submit]").await;
-    let clicked = wd(port, "POST", &s(&format!("/element/{submit}/click")), Some(json!({}))).await;
+    let clicked = wd(
+        port,
+        "POST",
+        &s(&format!("/element/{submit}/click")),
+        Some(json!({})),
+    )
+    .await;
     assert!(clicked["value"].is_null(), "click: {clicked}");
 
     let mut url = String::new();
     for _ in 0..50 {
-        url = wd(port, "GET", &s("/url"), None).await["value"].as_str().unwrap_or("").to_string();
+        url = wd(port, "GET", &s("/url"), None).await["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         if url == format!("{base}/") {
             break;
         }
@@ -179,25 +256,52 @@ async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
     screenshot(port, &session, "home-1920.png").await;
     if url != format!("{base}/") {
         let source = wd(port, "GET", &s("/source"), None).await;
-        println!("page after login: {}", source["value"].as_str().unwrap_or(""));
+        println!(
+            "page after login: {}",
+            source["value"].as_str().unwrap_or("")
+        );
     }
     assert_eq!(url, format!("{base}/"), "landed on the home page");
     let heading = find(port, &session, "main h1").await;
     let text = wd(port, "GET", &s(&format!("/element/{heading}/text")), None).await;
     assert_eq!(text["value"], "示例第一小学");
     let nav = find(port, &session, "nav.sidebar").await;
-    let nav_text = wd(port, "GET", &s(&format!("/element/{nav}/text")), None).await["value"].as_str().unwrap_or("").to_string();
+    let nav_text = wd(port, "GET", &s(&format!("/element/{nav}/text")), None).await["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     for item in ["首页", "组织机构", "用户账号", "角色权限", "操作日志"] {
-        assert!(nav_text.contains(item), "navigation lacks {item}: {nav_text}");
+        assert!(
+            nav_text.contains(item),
+            "navigation lacks {item}: {nav_text}"
+        );
     }
 
     // At phone width nothing overflows sideways.
-    wd(port, "POST", &s("/window/rect"), Some(json!({"width": 375, "height": 812}))).await;
-    wd(port, "POST", &s("/url"), Some(json!({"url": format!("{base}/users")}))).await;
+    wd(
+        port,
+        "POST",
+        &s("/window/rect"),
+        Some(json!({"width": 375, "height": 812})),
+    )
+    .await;
+    wd(
+        port,
+        "POST",
+        &s("/url"),
+        Some(json!({"url": format!("{base}/users")})),
+    )
+    .await;
     let width = wd(port, "POST", &s("/execute/sync"), Some(json!({"script": "return [document.documentElement.scrollWidth, window.innerWidth]", "args": []}))).await;
     screenshot(port, &session, "users-375.png").await;
-    let (scroll, inner) = (width["value"][0].as_i64().unwrap_or(0), width["value"][1].as_i64().unwrap_or(0));
-    assert!(inner > 0 && scroll <= inner, "page wider than the phone: {scroll} > {inner}");
+    let (scroll, inner) = (
+        width["value"][0].as_i64().unwrap_or(0),
+        width["value"][1].as_i64().unwrap_or(0),
+    );
+    assert!(
+        inner > 0 && scroll <= inner,
+        "page wider than the phone: {scroll} > {inner}"
+    );
 
     wd(port, "DELETE", &s(""), None).await;
 }

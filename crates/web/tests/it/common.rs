@@ -41,9 +41,17 @@ pub struct TestApp {
 async fn database_url(dir: &tempfile::TempDir) -> String {
     match std::env::var("KEHOU_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!("kehou_test_{}", kehou_service::auth::random_token()[..16].to_lowercase());
-            let admin = Database::connect(&admin_url).await.expect("connect to KEHOU_TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let name = format!(
+                "kehou_test_{}",
+                kehou_service::auth::random_token()[..16].to_lowercase()
+            );
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to KEHOU_TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
             let base = admin_url.split('?').next().unwrap_or(&admin_url);
             let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
@@ -62,32 +70,60 @@ impl TestApp {
     pub async fn with_config(config: kehou_web::WebConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = database_url(&dir).await;
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 9, 1, 8, 0, 0).single().expect("time")));
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 9, 1, 8, 0, 0)
+                .single()
+                .expect("time"),
+        ));
         let app = App::start(&url, clock.clone()).await.expect("start app");
         kehou_service::demo::load(&app).await.expect("demo data");
         let router = kehou_web::router(app.clone(), config);
-        Self { app, clock, router, _dir: dir }
+        Self {
+            app,
+            clock,
+            router,
+            _dir: dir,
+        }
     }
 
     pub async fn request(&self, req: Request<Body>) -> axum::response::Response {
-        self.router.clone().oneshot(req).await.expect("router answers")
+        self.router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers")
     }
 
     /// A JSON API call; `token` as bearer, `body` as JSON.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         }
         .expect("request");
         let res = self.request(req).await;
         let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
+            .await
+            .expect("body");
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         (status, value)
     }
 
@@ -108,7 +144,13 @@ impl TestApp {
     }
 
     pub async fn try_login(&self, phone: &str, password: &str) -> (StatusCode, Value) {
-        self.api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"phone": phone, "password": password}))).await
+        self.api(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({"phone": phone, "password": password})),
+        )
+        .await
     }
 
     /// Logs a demo account in and returns its bearer token.
@@ -121,14 +163,24 @@ impl TestApp {
     /// The id of the organization with this name, looked up as the platform admin.
     pub async fn org_id(&self, name: &str) -> i64 {
         let admin = self.login(PLATFORM_ADMIN).await;
-        let (_, body) = self.get(&format!("/api/v1/orgs?q={}", urlencode(name)), &admin).await;
-        body["items"].as_array().and_then(|items| items.iter().find(|o| o["name"] == name)).and_then(|o| o["id"].as_i64()).expect("org exists")
+        let (_, body) = self
+            .get(&format!("/api/v1/orgs?q={}", urlencode(name)), &admin)
+            .await;
+        body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|o| o["name"] == name))
+            .and_then(|o| o["id"].as_i64())
+            .expect("org exists")
     }
 
     pub async fn role_id(&self, code: &str) -> i64 {
         let admin = self.login(PLATFORM_ADMIN).await;
         let (_, body) = self.get("/api/v1/roles", &admin).await;
-        body["items"].as_array().and_then(|items| items.iter().find(|r| r["code"] == code)).and_then(|r| r["id"].as_i64()).expect("role exists")
+        body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["code"] == code))
+            .and_then(|r| r["id"].as_i64())
+            .expect("role exists")
     }
 
     pub async fn user_id(&self, phone: &str) -> i64 {
@@ -141,7 +193,11 @@ impl TestApp {
     pub async fn audit_count(&self, action: &str) -> usize {
         use kehou_store::entity::audit_event;
         use kehou_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        audit_event::Entity::find().filter(audit_event::Column::Action.eq(action)).count(&self.app.db).await.expect("count") as usize
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(action))
+            .count(&self.app.db)
+            .await
+            .expect("count") as usize
     }
 }
 
@@ -155,5 +211,13 @@ pub fn urlencode(s: &str) -> String {
 }
 
 pub fn names(body: &Value) -> Vec<String> {
-    body["items"].as_array().map(|items| items.iter().filter_map(|i| i["name"].as_str().map(String::from)).collect()).unwrap_or_default()
+    body["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -9,6 +9,15 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
+/// Method, path, body, the permission it needs, and the answer when permitted.
+type Route = (
+    Method,
+    String,
+    Option<Value>,
+    Option<Permission>,
+    StatusCode,
+);
+
 #[tokio::test]
 async fn a3_every_preset_role_against_every_protected_route() {
     let t = TestApp::new().await;
@@ -29,27 +38,123 @@ async fn a3_every_preset_role_against_every_protected_route() {
         let own_org = me["memberships"][0]["org_id"].as_i64().expect("org");
 
         // (method, path, body, permission, expected when permitted)
-        let mut routes: Vec<(Method, String, Option<Value>, Option<Permission>, StatusCode)> = vec![
-            (Method::GET, "/api/v1/permissions".into(), None, None, StatusCode::OK),
-            (Method::GET, "/api/v1/orgs".into(), None, Some(Permission::OrgView), StatusCode::OK),
-            (Method::GET, format!("/api/v1/orgs/{own_org}"), None, Some(Permission::OrgView), StatusCode::OK),
-            (Method::POST, "/api/v1/orgs".into(), Some(json!({"name": ""})), Some(Permission::OrgManage), StatusCode::BAD_REQUEST),
-            (Method::PATCH, format!("/api/v1/orgs/{own_org}"), Some(json!({"name": ""})), Some(Permission::OrgManage), StatusCode::BAD_REQUEST),
-            (Method::GET, "/api/v1/users".into(), None, Some(Permission::UserView), StatusCode::OK),
-            (Method::POST, "/api/v1/users".into(), Some(json!({})), Some(Permission::UserManage), StatusCode::BAD_REQUEST),
-            (Method::GET, "/api/v1/roles".into(), None, Some(Permission::RoleView), StatusCode::OK),
-            (Method::POST, "/api/v1/roles".into(), Some(json!({"name": ""})), Some(Permission::RoleManage), StatusCode::BAD_REQUEST),
-            (Method::GET, "/api/v1/audit-events".into(), None, Some(Permission::AuditView), StatusCode::OK),
+        let mut routes: Vec<Route> = vec![
+            (
+                Method::GET,
+                "/api/v1/permissions".into(),
+                None,
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/v1/orgs".into(),
+                None,
+                Some(Permission::OrgView),
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/orgs/{own_org}"),
+                None,
+                Some(Permission::OrgView),
+                StatusCode::OK,
+            ),
+            (
+                Method::POST,
+                "/api/v1/orgs".into(),
+                Some(json!({"name": ""})),
+                Some(Permission::OrgManage),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/orgs/{own_org}"),
+                Some(json!({"name": ""})),
+                Some(Permission::OrgManage),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                Method::GET,
+                "/api/v1/users".into(),
+                None,
+                Some(Permission::UserView),
+                StatusCode::OK,
+            ),
+            (
+                Method::POST,
+                "/api/v1/users".into(),
+                Some(json!({})),
+                Some(Permission::UserManage),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                Method::GET,
+                "/api/v1/roles".into(),
+                None,
+                Some(Permission::RoleView),
+                StatusCode::OK,
+            ),
+            (
+                Method::POST,
+                "/api/v1/roles".into(),
+                Some(json!({"name": ""})),
+                Some(Permission::RoleManage),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                Method::GET,
+                "/api/v1/audit-events".into(),
+                None,
+                Some(Permission::AuditView),
+                StatusCode::OK,
+            ),
         ];
         if !is_platform {
             // Another tenant's ids: the platform root and the platform administrator.
             routes.extend([
-                (Method::GET, format!("/api/v1/orgs/{platform_root}"), None, Some(Permission::OrgView), StatusCode::NOT_FOUND),
-                (Method::PATCH, format!("/api/v1/orgs/{platform_root}"), Some(json!({"name": "x"})), Some(Permission::OrgManage), StatusCode::NOT_FOUND),
-                (Method::GET, format!("/api/v1/users/{platform_admin_user}"), None, Some(Permission::UserView), StatusCode::NOT_FOUND),
-                (Method::POST, format!("/api/v1/users/{platform_admin_user}/freeze"), None, Some(Permission::UserManage), StatusCode::NOT_FOUND),
-                (Method::POST, format!("/api/v1/users/{platform_admin_user}/reset-password"), None, Some(Permission::UserManage), StatusCode::NOT_FOUND),
-                (Method::PATCH, format!("/api/v1/users/{platform_admin_user}"), Some(json!({"name": "x"})), Some(Permission::UserManage), StatusCode::NOT_FOUND),
+                (
+                    Method::GET,
+                    format!("/api/v1/orgs/{platform_root}"),
+                    None,
+                    Some(Permission::OrgView),
+                    StatusCode::NOT_FOUND,
+                ),
+                (
+                    Method::PATCH,
+                    format!("/api/v1/orgs/{platform_root}"),
+                    Some(json!({"name": "x"})),
+                    Some(Permission::OrgManage),
+                    StatusCode::NOT_FOUND,
+                ),
+                (
+                    Method::GET,
+                    format!("/api/v1/users/{platform_admin_user}"),
+                    None,
+                    Some(Permission::UserView),
+                    StatusCode::NOT_FOUND,
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/users/{platform_admin_user}/freeze"),
+                    None,
+                    Some(Permission::UserManage),
+                    StatusCode::NOT_FOUND,
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/users/{platform_admin_user}/reset-password"),
+                    None,
+                    Some(Permission::UserManage),
+                    StatusCode::NOT_FOUND,
+                ),
+                (
+                    Method::PATCH,
+                    format!("/api/v1/users/{platform_admin_user}"),
+                    Some(json!({"name": "x"})),
+                    Some(Permission::UserManage),
+                    StatusCode::NOT_FOUND,
+                ),
             ]);
         }
         for (method, path, body, permission, when_permitted) in routes {
@@ -60,14 +165,25 @@ async fn a3_every_preset_role_against_every_protected_route() {
             let (status, answer) = t.api(method.clone(), &path, Some(&token), body).await;
             assert_eq!(status, expected, "{role_code} {method} {path}: {answer}");
             if !status.is_success() {
-                assert!(answer["code"].is_string() && answer["message"].is_string(), "{role_code} {method} {path}: error body {answer}");
+                assert!(
+                    answer["code"].is_string() && answer["message"].is_string(),
+                    "{role_code} {method} {path}: error body {answer}"
+                );
             }
             checked += 1;
         }
     }
     assert!(checked >= 150, "checked {checked} combinations");
     // Nothing above changed data: the platform administrator still logs in, names are intact.
-    assert_eq!(t.try_login(PLATFORM_ADMIN, PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(
+        t.try_login(PLATFORM_ADMIN, PASSWORD).await.0,
+        StatusCode::OK
+    );
     let admin = t.login(PLATFORM_ADMIN).await;
-    assert_eq!(t.get(&format!("/api/v1/orgs/{platform_root}"), &admin).await.1["name"], kehou_service::org::PLATFORM_NAME);
+    assert_eq!(
+        t.get(&format!("/api/v1/orgs/{platform_root}"), &admin)
+            .await
+            .1["name"],
+        kehou_service::org::PLATFORM_NAME
+    );
 }

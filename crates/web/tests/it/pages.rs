@@ -23,12 +23,22 @@ pub struct Page {
 
 impl<'a> Browser<'a> {
     pub fn new(t: &'a TestApp) -> Self {
-        Self { t, cookies: HashMap::new() }
+        Self {
+            t,
+            cookies: HashMap::new(),
+        }
     }
 
     async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
-        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let req = req.header(header::COOKIE, cookie.join("; ")).body(body).expect("request");
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = req
+            .header(header::COOKIE, cookie.join("; "))
+            .body(body)
+            .expect("request");
         let res = self.t.request(req).await;
         for set in res.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().expect("ascii cookie");
@@ -42,9 +52,20 @@ impl<'a> Browser<'a> {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let location = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.expect("body");
-        Page { status, location, headers, body: String::from_utf8_lossy(&bytes).into() }
+        let location = headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
+            .await
+            .expect("body");
+        Page {
+            status,
+            location,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -52,21 +73,42 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body: String = fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
-        self.send(Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"), Body::from(body)).await
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
     }
 
     /// The `_csrf` value of the first form of a page.
     pub fn csrf(page: &Page) -> String {
         let marker = "name=\"_csrf\" value=\"";
         let start = page.body.find(marker).expect("csrf field") + marker.len();
-        page.body[start..].split('"').next().expect("value").to_string()
+        page.body[start..]
+            .split('"')
+            .next()
+            .expect("value")
+            .to_string()
     }
 
     pub async fn login(&mut self, phone: &str, password: &str) -> Page {
         let page = self.get("/login").await;
         let csrf = Self::csrf(&page);
-        self.post("/login", &[("_csrf", &csrf), ("next", "/"), ("phone", phone), ("password", password)]).await
+        self.post(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("next", "/"),
+                ("phone", phone),
+                ("password", password),
+            ],
+        )
+        .await
     }
 }
 
@@ -83,12 +125,33 @@ async fn a6_login_page_logs_in_and_shows_the_school_and_navigation() {
     assert!(page.body.contains("手机号或密码错误"));
 
     let page = b.login(SCHOOL1_ADMIN, PASSWORD).await;
-    assert_eq!((page.status, page.location.as_str()), (StatusCode::SEE_OTHER, "/"));
-    let cookie = page.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap_or("")).find(|c| c.starts_with("kehou_session=")).expect("session cookie").to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(
+        (page.status, page.location.as_str()),
+        (StatusCode::SEE_OTHER, "/")
+    );
+    let cookie = page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .find(|c| c.starts_with("kehou_session="))
+        .expect("session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let home = b.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
-    for text in ["示例第一小学", "学校课后服务管理员", "刘芳", "href=\"/orgs\"", "href=\"/users\"", "href=\"/roles\"", "href=\"/audit\""] {
+    for text in [
+        "示例第一小学",
+        "学校课后服务管理员",
+        "刘芳",
+        "href=\"/orgs\"",
+        "href=\"/users\"",
+        "href=\"/roles\"",
+        "href=\"/audit\"",
+    ] {
         assert!(home.body.contains(text), "home page lacks {text}");
     }
 
@@ -108,13 +171,28 @@ async fn a6_pages_need_a_session_and_a_valid_login_form() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location, "/login?next=/users%3Fq%3D1");
     // A login post without the form's token is refused.
-    let page = b.post("/login", &[("phone", SCHOOL1_ADMIN), ("password", PASSWORD)]).await;
+    let page = b
+        .post(
+            "/login",
+            &[("phone", SCHOOL1_ADMIN), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!b.cookies.contains_key("kehou_session"));
     // Only local paths are followed after login.
     let login = b.get("/login?next=//evil.example/").await;
     let csrf = Browser::csrf(&login);
-    let page = b.post("/login", &[("_csrf", &csrf), ("next", "//evil.example/"), ("phone", SCHOOL1_ADMIN), ("password", PASSWORD)]).await;
+    let page = b
+        .post(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("next", "//evil.example/"),
+                ("phone", SCHOOL1_ADMIN),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(page.location, "/");
     // Unknown pages answer the error page.
     let page = b.get("/no-such-page").await;
@@ -137,13 +215,37 @@ async fn a6_forced_password_change_comes_first() {
     let form = b.get("/password").await;
     assert!(form.body.contains("请先设置新密码"));
     let csrf = Browser::csrf(&form);
-    let page = b.post("/password", &[("_csrf", &csrf), ("old_password", "Start2026"), ("new_password", "Next2026x"), ("confirm_password", "Other2026")]).await;
+    let page = b
+        .post(
+            "/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", "Start2026"),
+                ("new_password", "Next2026x"),
+                ("confirm_password", "Other2026"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("两次输入的新密码不一致"));
-    let page = b.post("/password", &[("_csrf", &csrf), ("old_password", "Start2026"), ("new_password", "Next2026x"), ("confirm_password", "Next2026x")]).await;
+    let page = b
+        .post(
+            "/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", "Start2026"),
+                ("new_password", "Next2026x"),
+                ("confirm_password", "Next2026x"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(b.get(&page.location).await.body.contains("密码已修改"));
-    assert_eq!(b.get("/users").await.status, StatusCode::FORBIDDEN, "a teacher, no longer redirected");
+    assert_eq!(
+        b.get("/users").await.status,
+        StatusCode::FORBIDDEN,
+        "a teacher, no longer redirected"
+    );
 }
 
 #[tokio::test]
@@ -156,17 +258,61 @@ async fn a2_org_form_shows_field_errors_and_needs_csrf() {
     let csrf = Browser::csrf(&form);
     let shiqi = t.org_id("石岐街道").await.to_string();
 
-    let page = b.post("/orgs/new", &[("kind", "school"), ("parent_id", &shiqi), ("name", "无令牌小学")]).await;
+    let page = b
+        .post(
+            "/orgs/new",
+            &[
+                ("kind", "school"),
+                ("parent_id", &shiqi),
+                ("name", "无令牌小学"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    let page = b.post("/orgs/new", &[("_csrf", &csrf), ("kind", "school"), ("parent_id", &shiqi), ("name", "")]).await;
+    let page = b
+        .post(
+            "/orgs/new",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "school"),
+                ("parent_id", &shiqi),
+                ("name", ""),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("has-error") && page.body.contains("不能为空"));
-    let page = b.post("/orgs/new", &[("_csrf", &csrf), ("kind", "school"), ("parent_id", "abc"), ("name", "坏上级")]).await;
+    let page = b
+        .post(
+            "/orgs/new",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "school"),
+                ("parent_id", "abc"),
+                ("name", "坏上级"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     let officer = t.login(STREET_OFFICER).await;
-    assert_eq!(t.get("/api/v1/orgs?kind=school", &officer).await.1["total"], 2, "nothing created");
+    assert_eq!(
+        t.get("/api/v1/orgs?kind=school", &officer).await.1["total"],
+        2,
+        "nothing created"
+    );
 
-    let page = b.post("/orgs/new", &[("_csrf", &csrf), ("kind", "school"), ("parent_id", &shiqi), ("name", "示例第三小学"), ("region_code", "442000001")]).await;
+    let page = b
+        .post(
+            "/orgs/new",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "school"),
+                ("parent_id", &shiqi),
+                ("name", "示例第三小学"),
+                ("region_code", "442000001"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let detail = b.get(&page.location).await;
     assert!(detail.body.contains("示例第三小学") && detail.body.contains("已创建"));
@@ -183,29 +329,80 @@ async fn a1_user_pages_create_freeze_and_export() {
     let csrf = Browser::csrf(&form);
     let school = t.org_id("示例第一小学").await.to_string();
     let role = t.role_id("teacher").await.to_string();
-    let page = b.post("/users/new", &[("_csrf", &csrf), ("name", "钱老师"), ("phone", "139"), ("org_id", &school), ("role_id", &role)]).await;
+    let page = b
+        .post(
+            "/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("name", "钱老师"),
+                ("phone", "139"),
+                ("org_id", &school),
+                ("role_id", &role),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("手机号格式不正确"));
-    let page = b.post("/users/new", &[("_csrf", &csrf), ("name", "钱老师"), ("phone", "13966667777"), ("org_id", &school), ("role_id", &role)]).await;
+    let page = b
+        .post(
+            "/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("name", "钱老师"),
+                ("phone", "13966667777"),
+                ("org_id", &school),
+                ("role_id", &role),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::CREATED);
     assert!(page.body.contains("初始密码") && page.body.contains("class=\"secret\""));
-    assert_eq!(page.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
-    let page = b.post("/users/new", &[("_csrf", &csrf), ("name", "重复"), ("phone", "13966667777"), ("org_id", &school), ("role_id", &role)]).await;
+    assert_eq!(
+        page.headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let page = b
+        .post(
+            "/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("name", "重复"),
+                ("phone", "13966667777"),
+                ("org_id", &school),
+                ("role_id", &role),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
 
     let id = t.user_id("13966667777").await;
-    let page = b.post(&format!("/users/{id}/freeze"), &[("_csrf", &csrf)]).await;
+    let page = b
+        .post(&format!("/users/{id}/freeze"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let detail = b.get(&page.location).await;
     assert!(detail.body.contains("账号已冻结") && detail.body.contains("解冻账号"));
-    let page = b.post(&format!("/users/{id}/freeze"), &[("_csrf", &csrf)]).await;
+    let page = b
+        .post(&format!("/users/{id}/freeze"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("该账号已是冻结状态"));
 
     let export = b.get("/users/export?q=139").await;
     assert_eq!(export.status, StatusCode::OK);
-    assert_eq!(export.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
-    assert!(export.body.starts_with("PK"), "an xlsx file is a zip archive");
+    assert_eq!(
+        export
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert!(
+        export.body.starts_with("PK"),
+        "an xlsx file is a zip archive"
+    );
 }
 
 #[tokio::test]
@@ -217,13 +414,34 @@ async fn a3_role_page_grants_permissions_in_batch() {
     let page = b.get(&format!("/roles/{role}")).await;
     assert!(page.body.contains("查看用户账号"));
     let csrf = Browser::csrf(&page);
-    let page = b.post(&format!("/roles/{role}"), &[("_csrf", &csrf), ("permissions", "org.view"), ("permissions", "user.view")]).await;
+    let page = b
+        .post(
+            &format!("/roles/{role}"),
+            &[
+                ("_csrf", &csrf),
+                ("permissions", "org.view"),
+                ("permissions", "user.view"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let teacher = t.login(TEACHER).await;
-    assert_eq!(t.get("/api/v1/me", &teacher).await.1["permissions"], json!(["org.view", "user.view"]));
-    let page = b.post(&format!("/roles/{role}"), &[("_csrf", &csrf), ("permissions", "made.up")]).await;
+    assert_eq!(
+        t.get("/api/v1/me", &teacher).await.1["permissions"],
+        json!(["org.view", "user.view"])
+    );
+    let page = b
+        .post(
+            &format!("/roles/{role}"),
+            &[("_csrf", &csrf), ("permissions", "made.up")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert_eq!(t.get("/api/v1/me", &teacher).await.1["permissions"], json!(["org.view", "user.view"]), "unchanged");
+    assert_eq!(
+        t.get("/api/v1/me", &teacher).await.1["permissions"],
+        json!(["org.view", "user.view"]),
+        "unchanged"
+    );
 }
 
 #[tokio::test]
