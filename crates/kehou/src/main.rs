@@ -113,9 +113,8 @@ impl DbArgs {
     async fn app(&self) -> Result<(App, FileConfig)> {
         let file = self.file()?;
         let url = self.url(&file);
-        let app = App::start(&url, Arc::new(SystemClock))
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
+        let db = kehou_store::connect(&url).await.map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
+        let app = App::with_database(db, Arc::new(SystemClock)).await.map_err(describe)?;
         Ok((app, file))
     }
 }
@@ -133,7 +132,18 @@ fn redact(url: &str) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line for people, whatever RUST_BACKTRACE says.
+            eprintln!("错误 / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG")

@@ -32,6 +32,11 @@ impl App {
     /// Connects, migrates, and makes sure the platform root and the preset roles exist.
     pub async fn start(database_url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
         let db = kehou_store::connect(database_url).await?;
+        Self::with_database(db, clock).await
+    }
+
+    /// Like [`App::start`], on a database already connected and migrated.
+    pub async fn with_database(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Result<Self> {
         let app = Self { db, clock };
         org::ensure_platform_root(&app).await?;
         role::ensure_preset_roles(&app).await?;
