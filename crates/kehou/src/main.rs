@@ -113,8 +113,12 @@ impl DbArgs {
     async fn app(&self) -> Result<(App, FileConfig)> {
         let file = self.file()?;
         let url = self.url(&file);
-        let db = kehou_store::connect(&url).await.map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
-        let app = App::with_database(db, Arc::new(SystemClock)).await.map_err(describe)?;
+        let db = kehou_store::connect(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
+        let app = App::with_database(db, Arc::new(SystemClock))
+            .await
+            .map_err(describe)?;
         Ok((app, file))
     }
 }

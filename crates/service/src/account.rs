@@ -16,7 +16,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::audit::{self, By, Change};
-use crate::auth::{MembershipView, hash_password, revoke_sessions};
+use crate::auth::{MembershipView, hash_password, membership_views, revoke_sessions};
 use crate::error::check;
 use crate::{Actor, App, Error, Page, PageRequest, Result};
 
@@ -67,41 +67,14 @@ async fn views(
         .order_by_asc(membership::Column::Id)
         .all(db)
         .await?;
-    let org_ids: Vec<i64> = ms.iter().map(|m| m.org_id).collect();
-    let role_ids: Vec<i64> = ms.iter().map(|m| m.role_id).collect();
-    let orgs: std::collections::HashMap<i64, org::Model> = org::Entity::find()
-        .filter(org::Column::Id.is_in(org_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    let roles: std::collections::HashMap<i64, role::Model> = role::Entity::find()
-        .filter(role::Column::Id.is_in(role_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let memberships = membership_views(db, &ms, |o| actor.in_scope(&o.path)).await?;
     Ok(rows
         .into_iter()
         .map(|u| {
-            let memberships = ms
+            let memberships = memberships
                 .iter()
-                .filter(|m| m.user_id == u.id)
-                .filter_map(|m| {
-                    let o = orgs.get(&m.org_id).filter(|o| actor.in_scope(&o.path))?;
-                    let r = roles.get(&m.role_id)?;
-                    Some(MembershipView {
-                        id: m.id,
-                        org_id: o.id,
-                        org_name: o.name.clone(),
-                        org_kind: kehou_domain::OrgKind::parse(&o.kind)
-                            .unwrap_or(kehou_domain::OrgKind::School),
-                        role_id: r.id,
-                        role_name: r.name.clone(),
-                    })
-                })
+                .filter(|(user_id, _)| *user_id == u.id)
+                .map(|(_, view)| view.clone())
                 .collect();
             UserView {
                 id: u.id,
@@ -297,21 +270,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
         ));
     }
     let now = app.now();
-    let created = user::ActiveModel {
-        phone: Set(phone.as_str().into()),
-        name: Set(name),
-        password_hash: Set(hash),
-        frozen: Set(false),
-        must_change_password: Set(true),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(Error::unique("phone", "该手机号已注册"))?;
+    let created = insert_user(&txn, &phone, name, hash, true, now).await?;
     membership::ActiveModel {
         user_id: Set(created.id),
         org_id: Set(target.id),
@@ -635,6 +594,32 @@ pub async fn remove_membership(
     Ok(())
 }
 
+/// Inserts a new, unfrozen account; a phone already registered answers 409.
+pub(crate) async fn insert_user(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    name: String,
+    password_hash: String,
+    must_change_password: bool,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    user::ActiveModel {
+        phone: Set(phone.as_str().into()),
+        name: Set(name),
+        password_hash: Set(password_hash),
+        frozen: Set(false),
+        must_change_password: Set(must_change_password),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(Error::unique("phone", "该手机号已注册"))
+}
+
 /// Creates a platform administrator from the command line (no actor: the operator of the
 /// machine is trusted).
 pub async fn create_platform_admin(
@@ -668,21 +653,7 @@ pub async fn create_platform_admin(
         return Err(Error::conflict_on("phone", "该手机号已注册"));
     }
     let now = app.now();
-    let created = user::ActiveModel {
-        phone: Set(phone.as_str().into()),
-        name: Set(name),
-        password_hash: Set(hash),
-        frozen: Set(false),
-        must_change_password: Set(false),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(Error::unique("phone", "该手机号已注册"))?;
+    let created = insert_user(&txn, &phone, name, hash, false, now).await?;
     membership::ActiveModel {
         user_id: Set(created.id),
         org_id: Set(root.id),

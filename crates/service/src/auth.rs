@@ -430,6 +430,20 @@ pub async fn memberships_of(
         .order_by_asc(membership::Column::Id)
         .all(db)
         .await?;
+    Ok(membership_views(db, &ms, |_| true)
+        .await?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+/// Views of memberships, each with its user id, keeping those whose organization passes
+/// `keep`; two queries whatever the number of memberships.
+pub(crate) async fn membership_views(
+    db: &impl ConnectionTrait,
+    ms: &[membership::Model],
+    keep: impl Fn(&org::Model) -> bool,
+) -> Result<Vec<(i64, MembershipView)>> {
     let org_ids: Vec<i64> = ms.iter().map(|m| m.org_id).collect();
     let role_ids: Vec<i64> = ms.iter().map(|m| m.role_id).collect();
     let orgs: std::collections::HashMap<i64, org::Model> = org::Entity::find()
@@ -447,18 +461,19 @@ pub async fn memberships_of(
         .map(|r| (r.id, r))
         .collect();
     Ok(ms
-        .into_iter()
+        .iter()
         .filter_map(|m| {
-            let o = orgs.get(&m.org_id)?;
+            let o = orgs.get(&m.org_id).filter(|o| keep(o))?;
             let r = roles.get(&m.role_id)?;
-            Some(MembershipView {
+            let view = MembershipView {
                 id: m.id,
                 org_id: o.id,
                 org_name: o.name.clone(),
                 org_kind: OrgKind::parse(&o.kind).unwrap_or(OrgKind::School),
                 role_id: r.id,
                 role_name: r.name.clone(),
-            })
+            };
+            Some((m.user_id, view))
         })
         .collect())
 }

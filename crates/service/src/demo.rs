@@ -2,13 +2,14 @@
 //! by its natural key (parent + name, phone) and left as it is.
 
 use kehou_domain::org::OrgType;
-use kehou_domain::{BureauLevel, OrgKind, Password};
+use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
 use kehou_store::entity::{membership, org, role, user};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
+use crate::account::insert_user;
 use crate::audit::{self, By, Change};
 use crate::auth::hash_password;
 use crate::{App, Error, Result};
@@ -176,20 +177,8 @@ pub async fn load(app: &App) -> Result<usize> {
             Some(u) => u,
             None => {
                 created += 1;
-                user::ActiveModel {
-                    phone: Set(account.phone.into()),
-                    name: Set(account.name.into()),
-                    password_hash: Set(hash.clone()),
-                    frozen: Set(false),
-                    must_change_password: Set(false),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?
+                let phone = Phone::parse(account.phone).map_err(Error::Internal)?;
+                insert_user(&txn, &phone, account.name.into(), hash.clone(), false, now).await?
             }
         };
         for (org_name, role_code) in account.memberships {
@@ -257,25 +246,8 @@ async fn ensure_org(
         return Ok((existing, false));
     }
     let now = app.now();
-    let o = org::ActiveModel {
-        parent_id: Set(Some(parent.id)),
-        kind: Set(org_type.kind.code().into()),
-        level: Set(org_type.level.map(|l| l.code().into())),
-        name: Set(name.into()),
-        code: Set(None),
-        region_code: Set(region.map(String::from)),
-        path: Set(String::new()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    let path = format!("{}{}/", parent.path, o.id);
-    let mut m = o.into_active_model();
-    m.path = Set(path);
-    let o = m.update(txn).await?;
+    let region = region.map(String::from);
+    let o = crate::org::insert(txn, Some(parent), org_type, name.into(), None, region, now).await?;
     audit::record(
         txn,
         now,

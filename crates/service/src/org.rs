@@ -69,24 +69,11 @@ pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
     }
     let txn = app.db.begin().await?;
     let now = app.now();
-    let root = org::ActiveModel {
-        parent_id: Set(None),
-        kind: Set(OrgKind::Platform.code().into()),
-        level: Set(None),
-        name: Set(PLATFORM_NAME.into()),
-        code: Set(None),
-        region_code: Set(None),
-        path: Set(String::new()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let mut active = root.into_active_model();
-    active.path = Set("/".to_string() + &active.id.as_ref().to_string() + "/");
-    let root = active.update(&txn).await?;
+    let platform = OrgType {
+        kind: OrgKind::Platform,
+        level: None,
+    };
+    let root = insert(&txn, None, platform, PLATFORM_NAME.into(), None, None, now).await?;
     audit::record(
         &txn,
         now,
@@ -103,6 +90,38 @@ pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
     .await?;
     txn.commit().await?;
     Ok(root)
+}
+
+/// Inserts an organization under `parent` (none for the root) and sets its path.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    parent: Option<&org::Model>,
+    org_type: OrgType,
+    name: String,
+    code: Option<String>,
+    region_code: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<org::Model> {
+    let created = org::ActiveModel {
+        parent_id: Set(parent.map(|p| p.id)),
+        kind: Set(org_type.kind.code().into()),
+        level: Set(org_type.level.map(|l| l.code().into())),
+        name: Set(name),
+        code: Set(code),
+        region_code: Set(region_code),
+        path: Set(String::new()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    // The path holds the row's own id, known only after the insert.
+    let path = format!("{}{}/", parent.map_or("/", |p| p.path.as_str()), created.id);
+    let mut active = created.into_active_model();
+    active.path = Set(path);
+    Ok(active.update(db).await?)
 }
 
 /// Loads an organization the actor may see, or answers 404.
@@ -279,25 +298,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewOrg) -> Result<OrgView> 
         .may_contain(org_type)
         .map_err(|reason| Error::invalid("kind", reason))?;
     let now = app.now();
-    let created = org::ActiveModel {
-        parent_id: Set(Some(parent.id)),
-        kind: Set(org_type.kind.code().into()),
-        level: Set(org_type.level.map(|l| l.code().into())),
-        name: Set(name),
-        code: Set(code),
-        region_code: Set(region_code),
-        path: Set(String::new()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let path = format!("{}{}/", parent.path, created.id);
-    let mut active = created.into_active_model();
-    active.path = Set(path);
-    let created = active.update(&txn).await?;
+    let created = insert(&txn, Some(&parent), org_type, name, code, region_code, now).await?;
     audit::record(
         &txn,
         now,
