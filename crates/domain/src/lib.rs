@@ -3,7 +3,9 @@
 //! Constructors of the value types here reject bad input ("parse, don't validate"), so a
 //! value that exists is valid everywhere it travels.
 
+pub mod calendar;
 pub mod field;
+pub mod id_card;
 pub mod org;
 pub mod password;
 pub mod permission;
@@ -11,6 +13,7 @@ pub mod phone;
 pub mod role;
 
 pub use field::{FieldError, Invalid};
+pub use id_card::{Gender, IdCardNo};
 pub use org::{BureauLevel, OrgKind};
 pub use password::Password;
 pub use permission::{PERMISSIONS, Permission, PermissionDef};
