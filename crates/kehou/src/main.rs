@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kehou_service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use kehou_service::vault::Vault;
 use kehou_service::{App, SystemClock};
 use kehou_web::WebConfig;
 use serde::Deserialize;
@@ -84,6 +85,8 @@ struct ServeArgs {
 struct FileConfig {
     database_url: Option<String>,
     bind: Option<String>,
+    /// The SM4 key for personal data, 32 hex characters (or env `KEHOU_DATA_KEY`).
+    personal_data_key: Option<String>,
     #[serde(default)]
     secure_cookies: bool,
     #[serde(default)]
@@ -116,11 +119,59 @@ impl DbArgs {
         let db = kehou_store::connect(&url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
-        let app = App::with_database(db, Arc::new(SystemClock))
+        let vault = Vault::from_hex(&data_key(&file, &url)?).map_err(describe)?;
+        let app = App::with_database(db, Arc::new(SystemClock), Arc::new(vault))
             .await
             .map_err(describe)?;
         Ok((app, file))
     }
+}
+
+const DATA_KEY_FILE: &str = "kehou.key";
+
+/// The personal-data key: env `KEHOU_DATA_KEY`, the config file, or, for a SQLite
+/// database, a key file beside it, generated on first use. Several servers sharing a
+/// PostgreSQL database must share one key, so there it has to be configured.
+fn data_key(file: &FileConfig, url: &str) -> Result<String> {
+    if let Ok(key) = std::env::var("KEHOU_DATA_KEY")
+        && !key.trim().is_empty()
+    {
+        return Ok(key);
+    }
+    if let Some(key) = &file.personal_data_key {
+        return Ok(key.clone());
+    }
+    let Some(db_path) = kehou_store::sqlite_path(url) else {
+        bail!(
+            "no personal data key: set KEHOU_DATA_KEY or personal_data_key in the config file (32 hex characters)"
+        );
+    };
+    let path = std::path::Path::new(db_path).with_file_name(DATA_KEY_FILE);
+    if path.exists() {
+        return std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()));
+    }
+    let key = Vault::generate_key();
+    write_secret(&path, &key)?;
+    println!(
+        "已生成个人信息加密密钥 / personal data key created: {} (back it up with the database)",
+        path.display()
+    );
+    Ok(key)
+}
+
+/// Writes a file only its owner may read.
+fn write_secret(path: &std::path::Path, content: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
 }
 
 /// Hides the password of a database URL in messages.

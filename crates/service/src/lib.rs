@@ -12,6 +12,7 @@ pub mod error;
 pub mod org;
 pub mod page;
 pub mod role;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -21,23 +22,32 @@ pub use error::{Error, Result};
 pub use kehou_store::sea_orm::DatabaseConnection;
 pub use page::{Page, PageRequest};
 
-/// The state every use case needs: the database and the clock.
+/// The state every use case needs: the database, the clock and the personal-data vault.
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
+    pub vault: Arc<vault::Vault>,
 }
 
 impl App {
     /// Connects, migrates, and makes sure the platform root and the preset roles exist.
-    pub async fn start(database_url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+    pub async fn start(
+        database_url: &str,
+        clock: Arc<dyn Clock>,
+        vault: Arc<vault::Vault>,
+    ) -> Result<Self> {
         let db = kehou_store::connect(database_url).await?;
-        Self::with_database(db, clock).await
+        Self::with_database(db, clock, vault).await
     }
 
     /// Like [`App::start`], on a database already connected and migrated.
-    pub async fn with_database(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Result<Self> {
-        let app = Self { db, clock };
+    pub async fn with_database(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        vault: Arc<vault::Vault>,
+    ) -> Result<Self> {
+        let app = Self { db, clock, vault };
         org::ensure_platform_root(&app).await?;
         role::ensure_preset_roles(&app).await?;
         Ok(app)

@@ -49,7 +49,7 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
 }
 
 /// The file path of a `sqlite:` URL, without query parameters.
-fn sqlite_path(url: &str) -> Option<&str> {
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

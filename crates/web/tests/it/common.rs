@@ -75,7 +75,13 @@ impl TestApp {
                 .single()
                 .expect("time"),
         ));
-        let app = App::start(&url, clock.clone()).await.expect("start app");
+        let vault = Arc::new(
+            kehou_service::vault::Vault::from_hex(&kehou_service::vault::Vault::generate_key())
+                .expect("vault"),
+        );
+        let app = App::start(&url, clock.clone(), vault)
+            .await
+            .expect("start app");
         kehou_service::demo::load(&app).await.expect("demo data");
         let router = kehou_web::router(app.clone(), config);
         Self {
