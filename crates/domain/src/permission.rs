@@ -11,6 +11,8 @@ pub enum Permission {
     RoleView,
     RoleManage,
     AuditView,
+    SchoolView,
+    SchoolManage,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -65,6 +67,18 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "查看操作日志",
         group: "操作日志",
     },
+    PermissionDef {
+        permission: Permission::SchoolView,
+        code: "school.view",
+        name: "查看学校基础信息（场室、作息、校历等）",
+        group: "学校基础信息",
+    },
+    PermissionDef {
+        permission: Permission::SchoolManage,
+        code: "school.manage",
+        name: "维护学校基础信息（场室、作息、校历等）",
+        group: "学校基础信息",
+    },
 ];
 
 impl Permission {
@@ -99,6 +113,8 @@ mod tests {
             Permission::RoleView,
             Permission::RoleManage,
             Permission::AuditView,
+            Permission::SchoolView,
+            Permission::SchoolManage,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

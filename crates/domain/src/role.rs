@@ -15,7 +15,15 @@ pub struct PresetRole {
 }
 
 const ALL: &[Permission] = &[
-    OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView,
+    OrgView,
+    OrgManage,
+    UserView,
+    UserManage,
+    RoleView,
+    RoleManage,
+    AuditView,
+    SchoolView,
+    SchoolManage,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -29,14 +37,17 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         code: "bureau_leader",
         name: "教育局领导",
         org_kind: OrgKind::Bureau,
-        permissions: ALL,
+        // Bureaus see the schools' master data read-only.
+        permissions: &[
+            OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView, SchoolView,
+        ],
     },
     PresetRole {
         code: "bureau_officer",
         name: "教育局干事",
         org_kind: OrgKind::Bureau,
         permissions: &[
-            OrgView, OrgManage, UserView, UserManage, RoleView, AuditView,
+            OrgView, OrgManage, UserView, UserManage, RoleView, AuditView, SchoolView,
         ],
     },
     PresetRole {
@@ -44,32 +55,39 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         name: "学校课后服务管理员",
         org_kind: OrgKind::School,
         permissions: &[
-            OrgView, UserView, UserManage, RoleView, RoleManage, AuditView,
+            OrgView,
+            UserView,
+            UserManage,
+            RoleView,
+            RoleManage,
+            AuditView,
+            SchoolView,
+            SchoolManage,
         ],
     },
     PresetRole {
         code: "admin_teacher",
         name: "行政管理教师",
         org_kind: OrgKind::School,
-        permissions: &[OrgView, UserView],
+        permissions: &[OrgView, UserView, SchoolView],
     },
     PresetRole {
         code: "teacher",
         name: "任课教师",
         org_kind: OrgKind::School,
-        permissions: &[],
+        permissions: &[SchoolView],
     },
     PresetRole {
         code: "head_teacher",
         name: "班主任",
         org_kind: OrgKind::School,
-        permissions: &[],
+        permissions: &[SchoolView],
     },
     PresetRole {
         code: "patrol_teacher",
         name: "巡课教师",
         org_kind: OrgKind::School,
-        permissions: &[],
+        permissions: &[SchoolView],
     },
     PresetRole {
         code: "parent",

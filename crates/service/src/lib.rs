@@ -12,6 +12,7 @@ pub mod error;
 pub mod org;
 pub mod page;
 pub mod role;
+pub mod school;
 pub mod vault;
 
 use std::sync::Arc;

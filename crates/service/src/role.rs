@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use kehou_domain::{Invalid, OrgKind, PERMISSIONS, PRESET_ROLES, Permission};
-use kehou_store::entity::{membership, org, role, role_permission};
+use kehou_store::entity::{membership, org, permission_seed, role, role_permission};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -79,7 +79,7 @@ pub async fn ensure_preset_roles(app: &App) -> Result<()> {
         .filter(|p| !existing.contains(p.code))
         .collect();
     if missing.is_empty() {
-        return Ok(());
+        return seed_new_permissions(app).await;
     }
     let txn = app.db.begin().await?;
     let now = app.now();
@@ -118,6 +118,85 @@ pub async fn ensure_preset_roles(app: &App) -> Result<()> {
             },
         )
         .await?;
+    }
+    txn.commit().await?;
+    seed_new_permissions(app).await
+}
+
+/// Grants the catalog permissions this database has not seen yet to the preset roles that
+/// list them, once: a permission an administrator revokes later stays revoked.
+async fn seed_new_permissions(app: &App) -> Result<()> {
+    let seen: BTreeSet<String> = permission_seed::Entity::find()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| s.permission)
+        .collect();
+    let new: Vec<_> = PERMISSIONS
+        .iter()
+        .filter(|d| !seen.contains(d.code))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let txn = app.db.begin().await?;
+    let now = app.now();
+    let presets: HashMap<String, role::Model> = role::Entity::find()
+        .filter(role::Column::Code.is_not_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.code.clone().map(|c| (c, r)))
+        .collect();
+    for def in new {
+        let mut granted = Vec::new();
+        for preset in PRESET_ROLES
+            .iter()
+            .filter(|p| p.permissions.contains(&def.permission))
+        {
+            let Some(r) = presets.get(preset.code) else {
+                continue;
+            };
+            let has = role_permission::Entity::find_by_id((r.id, def.code.to_string()))
+                .one(&txn)
+                .await?
+                .is_some();
+            if !has {
+                role_permission::ActiveModel {
+                    role_id: Set(r.id),
+                    permission: Set(def.code.into()),
+                }
+                .insert(&txn)
+                .await?;
+                granted.push(preset.name);
+            }
+        }
+        permission_seed::ActiveModel {
+            permission: Set(def.code.into()),
+            seeded_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        if !granted.is_empty() {
+            audit::record(
+                &txn,
+                now,
+                &By::system(),
+                Change {
+                    org_id: None,
+                    org_path: "/",
+                    action: "role.permissions",
+                    entity_type: "role",
+                    entity_id: None,
+                    summary: format!(
+                        "新增权限“{}”，授予预置角色：{}",
+                        def.name,
+                        granted.join("、")
+                    ),
+                },
+            )
+            .await?;
+        }
     }
     txn.commit().await?;
     Ok(())

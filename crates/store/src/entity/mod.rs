@@ -3,7 +3,9 @@
 pub mod audit_event;
 pub mod membership;
 pub mod org;
+pub mod permission_seed;
 pub mod role;
 pub mod role_permission;
+pub mod room;
 pub mod session;
 pub mod user;

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod orgs;
 mod roles;
+mod schools;
 mod users;
 
 use axum::Router;
@@ -41,6 +42,14 @@ pub fn router() -> Router<AppState> {
         .route("/roles/{id}", get(roles::get))
         .route("/roles/{id}/permissions", put(roles::set_permissions))
         .route("/audit-events", get(audit::list))
+        .route(
+            "/schools/{school_id}/rooms",
+            get(schools::list_rooms).post(schools::create_room),
+        )
+        .route(
+            "/schools/{school_id}/rooms/{room_id}",
+            get(schools::get_room).patch(schools::update_room),
+        )
         .fallback(not_found)
 }
 
@@ -111,6 +120,7 @@ impl utoipa::Modify for BearerAuth {
         users::add_membership, users::remove_membership,
         roles::permissions, roles::list, roles::create, roles::get, roles::set_permissions,
         audit::list,
+        schools::list_rooms, schools::create_room, schools::get_room, schools::update_room,
     ),
     components(schemas(ErrorBody))
 )]

@@ -22,8 +22,12 @@ pub struct AuditQuery {
     page: Option<String>,
 }
 
-const ENTITY_TYPES: &[(&str, &str)] =
-    &[("org", "组织机构"), ("user", "用户账号"), ("role", "角色")];
+const ENTITY_TYPES: &[(&str, &str)] = &[
+    ("org", "组织机构"),
+    ("user", "用户账号"),
+    ("role", "角色"),
+    ("room", "场室"),
+];
 
 fn action_label(action: &str) -> &str {
     match action {
@@ -41,6 +45,8 @@ fn action_label(action: &str) -> &str {
         "membership.delete" => "移除身份",
         "role.create" => "新增角色",
         "role.permissions" => "配置权限",
+        "room.create" => "新增场室",
+        "room.update" => "修改场室",
         other => other,
     }
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod orgs;
 mod roles;
+mod rooms;
 mod session;
 mod users;
 
@@ -55,6 +56,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{id}", get(roles::detail).post(roles::save))
+        .route("/rooms", get(rooms::index))
+        .route("/schools/{id}/rooms", get(rooms::list).post(rooms::create))
+        .route("/schools/{id}/rooms/export", get(rooms::export))
+        .route(
+            "/schools/{id}/rooms/{room_id}",
+            get(rooms::edit).post(rooms::update),
+        )
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
         .fallback(not_found)
@@ -158,6 +166,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/orgs", "组织机构", Some(Permission::OrgView)),
     ("/users", "用户账号", Some(Permission::UserView)),
     ("/roles", "角色权限", Some(Permission::RoleView)),
+    ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),
 ];
 

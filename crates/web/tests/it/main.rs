@@ -11,3 +11,4 @@ mod matrix;
 mod orgs;
 mod pages;
 mod roles;
+mod rooms;

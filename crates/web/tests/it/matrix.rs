@@ -27,6 +27,7 @@ async fn a3_every_preset_role_against_every_protected_route() {
         body["items"][0]["id"].as_i64().expect("root")
     };
     let platform_admin_user = t.user_id(PLATFORM_ADMIN).await;
+    let school1 = t.org_id("示例第一小学").await;
     let mut checked = 0;
     for account in DEMO_ACCOUNTS {
         let role_code = account.memberships[0].1;
@@ -110,6 +111,42 @@ async fn a3_every_preset_role_against_every_protected_route() {
                 StatusCode::OK,
             ),
         ];
+        // Rooms of 示例第一小学: inside the jurisdiction of the platform, the city, the
+        // street and the school itself; another tenant's elsewhere.
+        let school1_in_scope = is_platform
+            || [
+                CITY_LEADER,
+                STREET_OFFICER,
+                SCHOOL1_ADMIN,
+                TEACHER,
+                PARENT,
+                PATROL_TEACHER,
+                HEAD_TEACHER,
+            ]
+            .contains(&account.phone);
+        let in_scope = |ok: StatusCode| {
+            if school1_in_scope {
+                ok
+            } else {
+                StatusCode::NOT_FOUND
+            }
+        };
+        routes.extend([
+            (
+                Method::GET,
+                format!("/api/v1/schools/{school1}/rooms"),
+                None,
+                Some(Permission::SchoolView),
+                in_scope(StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/schools/{school1}/rooms"),
+                Some(json!({"name": ""})),
+                Some(Permission::SchoolManage),
+                in_scope(StatusCode::BAD_REQUEST),
+            ),
+        ]);
         if !is_platform {
             // Another tenant's ids: the platform root and the platform administrator.
             routes.extend([

@@ -1,0 +1,312 @@
+//! School master data (C1–C6, A5, D3). So far: rooms (C4).
+
+use chrono::{DateTime, Utc};
+use kehou_domain::{Invalid, OrgKind, Permission};
+use kehou_store::entity::{org, room};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, By, Change};
+use crate::error::check;
+use crate::{Actor, App, Error, Page, PageRequest, Result};
+
+/// Loads a school of the actor's jurisdiction, or answers 404.
+pub async fn load_school(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i64,
+) -> Result<org::Model> {
+    crate::org::load_in_scope(db, actor, school_id)
+        .await
+        .ok()
+        .filter(|o| o.kind == OrgKind::School.code())
+        .ok_or(Error::NotFound("学校"))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoomView {
+    pub id: i64,
+    pub school_id: i64,
+    pub name: String,
+    pub building: Option<String>,
+    pub purpose: Option<String>,
+    pub capacity: i32,
+    pub available: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<room::Model> for RoomView {
+    fn from(m: room::Model) -> Self {
+        Self {
+            id: m.id,
+            school_id: m.school_id,
+            name: m.name,
+            building: m.building,
+            purpose: m.purpose,
+            capacity: m.capacity,
+            available: m.available,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RoomFilter {
+    /// Matches the name, building or purpose.
+    pub q: Option<String>,
+    pub available: Option<bool>,
+}
+
+pub async fn list_rooms(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    filter: &RoomFilter,
+    page: PageRequest,
+) -> Result<Page<RoomView>> {
+    actor.require(Permission::SchoolView)?;
+    let school = load_school(&app.db, actor, school_id).await?;
+    let mut query = room::Entity::find().filter(room::Column::SchoolId.eq(school.id));
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(room::Column::Name.contains(q))
+                .add(room::Column::Building.contains(q))
+                .add(room::Column::Purpose.contains(q)),
+        );
+    }
+    if let Some(available) = filter.available {
+        query = query.filter(room::Column::Available.eq(available));
+    }
+    let total = query.clone().count(&app.db).await?;
+    let rows = query
+        .order_by_asc(room::Column::Building)
+        .order_by_asc(room::Column::Name)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(&app.db)
+        .await?;
+    Ok(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}
+
+async fn load_room(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i64,
+    room_id: i64,
+) -> Result<(org::Model, room::Model)> {
+    let school = load_school(db, actor, school_id).await?;
+    let found = room::Entity::find_by_id(room_id)
+        .filter(room::Column::SchoolId.eq(school.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("场室"))?;
+    Ok((school, found))
+}
+
+pub async fn get_room(app: &App, actor: &Actor, school_id: i64, room_id: i64) -> Result<RoomView> {
+    actor.require(Permission::SchoolView)?;
+    Ok(load_room(&app.db, actor, school_id, room_id)
+        .await?
+        .1
+        .into())
+}
+
+/// The fields of a room; on update only those given change.
+#[derive(Debug, Clone, Default)]
+pub struct RoomInput {
+    pub name: Option<String>,
+    pub building: Option<String>,
+    pub purpose: Option<String>,
+    pub capacity: Option<i64>,
+    pub available: Option<bool>,
+}
+
+pub const MAX_ROOM_CAPACITY: i64 = 5000;
+
+/// Checked room fields: `None` where the input left a field out.
+struct RoomFields {
+    name: Option<String>,
+    building: Option<Option<String>>,
+    purpose: Option<Option<String>>,
+    capacity: Option<i32>,
+}
+
+fn check_room(input: &RoomInput, creating: bool) -> Result<RoomFields> {
+    let mut invalid = Invalid::default();
+    let name = match (&input.name, creating) {
+        (None, true) => {
+            invalid.push("name", "请填写场室名称");
+            None
+        }
+        (None, false) => None,
+        (Some(n), _) => invalid.text("name", n, 50),
+    };
+    let building = input
+        .building
+        .as_deref()
+        .map(|b| invalid.optional_text("building", Some(b), 50))
+        .unwrap_or(Some(None));
+    let purpose = input
+        .purpose
+        .as_deref()
+        .map(|p| invalid.optional_text("purpose", Some(p), 50))
+        .unwrap_or(Some(None));
+    let capacity = match input.capacity {
+        None if creating => {
+            invalid.push("capacity", "请填写容纳人数");
+            None
+        }
+        None => None,
+        Some(c) if !(1..=MAX_ROOM_CAPACITY).contains(&c) => {
+            invalid.push(
+                "capacity",
+                format!("容纳人数应在1到{MAX_ROOM_CAPACITY}之间"),
+            );
+            None
+        }
+        Some(c) => i32::try_from(c).ok(),
+    };
+    check(invalid)?;
+    Ok(RoomFields {
+        name,
+        building: input.building.as_ref().and(building),
+        purpose: input.purpose.as_ref().and(purpose),
+        capacity,
+    })
+}
+
+pub async fn create_room(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    input: RoomInput,
+) -> Result<RoomView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    // Another tenant's school is not found, whatever the input.
+    let school = load_school(&txn, actor, school_id).await?;
+    let fields = check_room(&input, true)?;
+    let now = app.now();
+    let created = room::ActiveModel {
+        school_id: Set(school.id),
+        name: Set(fields.name.unwrap_or_default()),
+        building: Set(fields.building.flatten()),
+        purpose: Set(fields.purpose.flatten()),
+        capacity: Set(fields.capacity.unwrap_or(1)),
+        available: Set(input.available.unwrap_or(true)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(Error::unique("name", "本校已有同名场室"))?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "room.create",
+            entity_type: "room",
+            entity_id: Some(created.id),
+            summary: format!("新增场室“{}”，容纳{}人", created.name, created.capacity),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.into())
+}
+
+pub async fn update_room(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    room_id: i64,
+    input: RoomInput,
+) -> Result<RoomView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, current) = load_room(&txn, actor, school_id, room_id).await?;
+    let fields = check_room(&input, false)?;
+    let mut changes = Vec::new();
+    let mut m = current.clone().into_active_model();
+    if let Some(name) = fields.name.filter(|n| *n != current.name) {
+        changes.push(format!("名称：{} → {name}", current.name));
+        m.name = Set(name);
+    }
+    if let Some(building) = fields.building.filter(|b| *b != current.building) {
+        changes.push(format!(
+            "位置：{} → {}",
+            current.building.as_deref().unwrap_or("无"),
+            building.as_deref().unwrap_or("无")
+        ));
+        m.building = Set(building);
+    }
+    if let Some(purpose) = fields.purpose.filter(|p| *p != current.purpose) {
+        changes.push(format!(
+            "用途：{} → {}",
+            current.purpose.as_deref().unwrap_or("无"),
+            purpose.as_deref().unwrap_or("无")
+        ));
+        m.purpose = Set(purpose);
+    }
+    if let Some(capacity) = fields.capacity.filter(|c| *c != current.capacity) {
+        changes.push(format!("容纳人数：{} → {capacity}", current.capacity));
+        m.capacity = Set(capacity);
+    }
+    if let Some(available) = input.available.filter(|a| *a != current.available) {
+        changes.push(if available {
+            "设为可用".to_string()
+        } else {
+            "设为停用".to_string()
+        });
+        m.available = Set(available);
+    }
+    if changes.is_empty() {
+        txn.rollback().await?;
+        return Ok(current.into());
+    }
+    let now = app.now();
+    m.updated_at = Set(now);
+    let updated = m
+        .update(&txn)
+        .await
+        .map_err(Error::unique("name", "本校已有同名场室"))?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "room.update",
+            entity_type: "room",
+            entity_id: Some(updated.id),
+            summary: format!("修改场室“{}”：{}", updated.name, changes.join("；")),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+/// The schools of the actor's jurisdiction, for pickers.
+pub async fn schools_in_scope(app: &App, actor: &Actor) -> Result<Vec<org::Model>> {
+    Ok(org::Entity::find()
+        .filter(org::Column::Path.starts_with(&actor.org_path))
+        .filter(org::Column::Kind.eq(OrgKind::School.code()))
+        .order_by_asc(org::Column::Name)
+        .all(&app.db)
+        .await?)
+}
