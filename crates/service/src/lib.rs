@@ -6,6 +6,7 @@ pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod error;

@@ -3,9 +3,12 @@
 pub mod audit_event;
 pub mod membership;
 pub mod org;
+pub mod period;
 pub mod permission_seed;
 pub mod role;
 pub mod role_permission;
 pub mod room;
 pub mod session;
+pub mod term;
+pub mod term_day;
 pub mod user;

@@ -50,6 +50,26 @@ pub fn router() -> Router<AppState> {
             "/schools/{school_id}/rooms/{room_id}",
             get(schools::get_room).patch(schools::update_room),
         )
+        .route(
+            "/schools/{school_id}/terms",
+            get(schools::list_terms).post(schools::create_term),
+        )
+        .route(
+            "/schools/{school_id}/terms/{term_id}",
+            get(schools::get_term).patch(schools::update_term),
+        )
+        .route(
+            "/schools/{school_id}/terms/{term_id}/calendar",
+            put(schools::set_calendar),
+        )
+        .route(
+            "/schools/{school_id}/terms/{term_id}/days",
+            get(schools::term_days),
+        )
+        .route(
+            "/schools/{school_id}/periods",
+            get(schools::list_periods).put(schools::set_periods),
+        )
         .fallback(not_found)
 }
 
@@ -121,6 +141,8 @@ impl utoipa::Modify for BearerAuth {
         roles::permissions, roles::list, roles::create, roles::get, roles::set_permissions,
         audit::list,
         schools::list_rooms, schools::create_room, schools::get_room, schools::update_room,
+        schools::list_terms, schools::create_term, schools::get_term, schools::update_term, schools::set_calendar, schools::term_days,
+        schools::list_periods, schools::set_periods,
     ),
     components(schemas(ErrorBody))
 )]

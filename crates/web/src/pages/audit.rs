@@ -27,6 +27,8 @@ const ENTITY_TYPES: &[(&str, &str)] = &[
     ("user", "用户账号"),
     ("role", "角色"),
     ("room", "场室"),
+    ("term", "学期"),
+    ("period", "作息"),
 ];
 
 fn action_label(action: &str) -> &str {
@@ -47,6 +49,10 @@ fn action_label(action: &str) -> &str {
         "role.permissions" => "配置权限",
         "room.create" => "新增场室",
         "room.update" => "修改场室",
+        "term.create" => "新增学期",
+        "term.update" => "修改学期",
+        "term.calendar" => "设置校历",
+        "period.set" => "设置作息",
         other => other,
     }
 }

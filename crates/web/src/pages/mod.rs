@@ -2,6 +2,7 @@
 //! `templates/layout.html` and `templates/macros.html`.
 
 mod audit;
+mod calendar;
 mod orgs;
 mod roles;
 mod rooms;
@@ -63,6 +64,26 @@ pub fn router() -> Router<AppState> {
             "/schools/{id}/rooms/{room_id}",
             get(rooms::edit).post(rooms::update),
         )
+        .route("/calendar", get(calendar::index))
+        .route("/schools/{id}/calendar", get(calendar::show))
+        .route("/schools/{id}/terms", post(calendar::create_term))
+        .route(
+            "/schools/{id}/terms/{term_id}/holidays",
+            post(calendar::add_holiday),
+        )
+        .route(
+            "/schools/{id}/terms/{term_id}/holidays/{index}/delete",
+            post(calendar::delete_holiday),
+        )
+        .route(
+            "/schools/{id}/terms/{term_id}/extra-days",
+            post(calendar::add_extra_day),
+        )
+        .route(
+            "/schools/{id}/terms/{term_id}/extra-days/{index}/delete",
+            post(calendar::delete_extra_day),
+        )
+        .route("/schools/{id}/periods", post(calendar::set_periods))
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
         .fallback(not_found)
@@ -167,6 +188,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/users", "用户账号", Some(Permission::UserView)),
     ("/roles", "角色权限", Some(Permission::RoleView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
+    ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),
 ];
 

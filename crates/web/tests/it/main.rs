@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod browser;
+mod calendar;
 mod matrix;
 mod orgs;
 mod pages;
