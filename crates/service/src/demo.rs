@@ -1,9 +1,10 @@
 //! The demo data set loaded by `kehou demo`. Loading is idempotent: what exists is found
 //! by its natural key (parent + name, phone) and left as it is.
 
+use chrono::{NaiveDate, NaiveTime};
 use kehou_domain::org::OrgType;
 use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
-use kehou_store::entity::{membership, org, role, user};
+use kehou_store::entity::{membership, org, period, role, room, term, term_day, user};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
     TransactionTrait,
@@ -225,7 +226,124 @@ pub async fn load(app: &App) -> Result<usize> {
             }
         }
     }
+    for name in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL] {
+        if let Some(school) = orgs.get(name) {
+            created += ensure_school_setup(app, &txn, school).await?;
+        }
+    }
     txn.commit().await?;
+    Ok(created)
+}
+
+/// The current term with its calendar, the bell schedule and a few rooms of a demo school.
+async fn ensure_school_setup(
+    app: &App,
+    txn: &DatabaseTransaction,
+    school: &org::Model,
+) -> Result<usize> {
+    let mut created = 0;
+    let now = app.now();
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| Error::Internal(e.to_string()))
+    };
+    let existing = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .filter(term::Column::SchoolYear.eq("2026-2027"))
+        .filter(term::Column::Name.eq("第一学期"))
+        .one(txn)
+        .await?;
+    if existing.is_none() {
+        let t = term::ActiveModel {
+            school_id: Set(school.id),
+            school_year: Set("2026-2027".into()),
+            name: Set("第一学期".into()),
+            start_date: Set(date("2026-09-01")?),
+            end_date: Set(date("2027-01-22")?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        // National Day week off; Sunday 2026-09-27 is worked on Wednesday's timetable.
+        let days = [
+            ("holiday", Some("国庆节"), "2026-10-01", "2026-10-07", None),
+            ("holiday", Some("元旦"), "2027-01-01", "2027-01-01", None),
+            ("swapped", None, "2026-09-27", "2026-09-27", Some(3)),
+        ];
+        for (kind, name, start, end, follows) in days {
+            term_day::ActiveModel {
+                term_id: Set(t.id),
+                kind: Set(kind.into()),
+                name: Set(name.map(String::from)),
+                start_date: Set(date(start)?),
+                end_date: Set(date(end)?),
+                follows: Set(follows),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+        }
+        created += 1;
+    }
+    let has_periods = period::Entity::find()
+        .filter(period::Column::SchoolId.eq(school.id))
+        .one(txn)
+        .await?
+        .is_some();
+    if !has_periods {
+        let time = |s: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M").map_err(|e| Error::Internal(e.to_string()))
+        };
+        for (name, start, end) in [
+            ("课后一", "15:40", "16:20"),
+            ("课后二", "16:30", "17:10"),
+            ("晚托", "17:20", "18:30"),
+        ] {
+            period::ActiveModel {
+                school_id: Set(school.id),
+                day_type: Set("默认".into()),
+                name: Set(name.into()),
+                start_time: Set(time(start)?),
+                end_time: Set(time(end)?),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
+    let rooms = [
+        ("美术室", "综合楼三楼", "美术", 45),
+        ("音乐室", "综合楼二楼", "音乐", 50),
+        ("科学实验室", "实验楼一楼", "科学", 40),
+        ("篮球场", "运动场", "体育", 80),
+        ("多功能厅", "综合楼一楼", "合唱、舞蹈", 200),
+    ];
+    for (name, building, purpose, capacity) in rooms {
+        let exists = room::Entity::find()
+            .filter(room::Column::SchoolId.eq(school.id))
+            .filter(room::Column::Name.eq(name))
+            .one(txn)
+            .await?
+            .is_some();
+        if !exists {
+            room::ActiveModel {
+                school_id: Set(school.id),
+                name: Set(name.into()),
+                building: Set(Some(building.into())),
+                purpose: Set(Some(purpose.into())),
+                capacity: Set(capacity),
+                available: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
     Ok(created)
 }
 

@@ -8,7 +8,7 @@ async fn autumn_term(t: &TestApp, token: &str, school: i64) -> i64 {
         .post(
             &format!("/api/v1/schools/{school}/terms"),
             token,
-            json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
+            json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{term}");
@@ -96,7 +96,7 @@ async fn a5_term_calendar_answers_teaching_days_and_schedules() {
         )
         .await
         .1["total"],
-        1
+        2
     );
     assert_eq!(
         t.get(
@@ -118,15 +118,15 @@ async fn a5_bad_terms_and_calendars_change_nothing() {
     let path = format!("/api/v1/schools/{school}/terms");
     let cases = [
         (
-            json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2027-01-22", "end_date": "2026-09-01"}),
+            json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2027-01-22", "end_date": "2026-09-01"}),
             "end_date",
         ),
         (
-            json!({"school_year": "2026", "name": "第一学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
+            json!({"school_year": "2026", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
             "school_year",
         ),
         (
-            json!({"school_year": "2026-2028", "name": "第一学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
+            json!({"school_year": "2026-2028", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2027-01-22"}),
             "school_year",
         ),
         (
@@ -134,15 +134,15 @@ async fn a5_bad_terms_and_calendars_change_nothing() {
             "name",
         ),
         (
-            json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2026/09/01", "end_date": "2027-01-22"}),
+            json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026/09/01", "end_date": "2027-01-22"}),
             "start_date",
         ),
         (
-            json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2026-09-01", "end_date": "2028-01-22"}),
+            json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2028-01-22"}),
             "end_date",
         ),
         (
-            json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2026-09-01"}),
+            json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026-09-01"}),
             "end_date",
         ),
     ];
@@ -158,9 +158,13 @@ async fn a5_bad_terms_and_calendars_change_nothing() {
             "{body} → {answer}"
         );
     }
-    assert_eq!(t.get(&path, &admin).await.1["total"], 0);
+    assert_eq!(
+        t.get(&path, &admin).await.1["total"],
+        1,
+        "only the demo term"
+    );
     let term = autumn_term(&t, &admin, school).await;
-    let (status, _) = t.post(&path, &admin, json!({"school_year": "2026-2027", "name": "第一学期", "start_date": "2026-09-01", "end_date": "2027-01-22"})).await;
+    let (status, _) = t.post(&path, &admin, json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2027-01-22"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     let calendar_path = format!("{path}/{term}/calendar");
@@ -263,7 +267,7 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
     let index = b.get("/calendar").await;
     assert_eq!(index.location, format!("/schools/{school}/calendar"));
     let page = b.get(&index.location).await;
-    assert!(page.body.contains("还没有学期"));
+    assert!(page.body.contains("2026-2027 第一学期"), "the demo term");
     let csrf = Browser::csrf(&page);
 
     let bad = b
@@ -272,7 +276,7 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
             &[
                 ("_csrf", &csrf),
                 ("school_year", "2026"),
-                ("name", "第一学期"),
+                ("name", "秋季学期"),
                 ("start_date", "2026-09-01"),
                 ("end_date", "2027-01-22"),
             ],
@@ -286,7 +290,7 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
             &[
                 ("_csrf", &csrf),
                 ("school_year", "2026-2027"),
-                ("name", "第一学期"),
+                ("name", "秋季学期"),
                 ("start_date", "2026-09-01"),
                 ("end_date", "2027-01-22"),
             ],
@@ -294,11 +298,13 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let admin = t.login(SCHOOL1_ADMIN).await;
-    let term = t
+    let (_, terms) = t
         .get(&format!("/api/v1/schools/{school}/terms"), &admin)
-        .await
-        .1["items"][0]["id"]
-        .as_i64()
+        .await;
+    let term = terms["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|t| t["name"] == "秋季学期"))
+        .and_then(|t| t["id"].as_i64())
         .expect("term");
 
     let added = b
@@ -338,7 +344,9 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
         )
         .await;
     assert_eq!(swapped.status, StatusCode::SEE_OTHER);
-    let page = b.get(&swapped.location).await;
+    let page = b
+        .get(&format!("/schools/{school}/calendar?term_id={term}"))
+        .await;
     assert!(
         page.body.contains("国庆节")
             && page.body.contains("调休")

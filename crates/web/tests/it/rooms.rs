@@ -14,7 +14,7 @@ async fn c4_school_admin_manages_rooms_bureau_reads_them() {
         .post(
             &path,
             &admin,
-            json!({"name": "美术室", "building": "综合楼三楼", "purpose": "美术", "capacity": 45}),
+            json!({"name": "书法室", "building": "综合楼三楼", "purpose": "美术", "capacity": 45}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{room}");
@@ -25,16 +25,16 @@ async fn c4_school_admin_manages_rooms_bureau_reads_them() {
     t.post(
         &path,
         &admin,
-        json!({"name": "篮球场", "purpose": "体育", "capacity": 80}),
+        json!({"name": "乒乓球室", "purpose": "体育", "capacity": 80}),
     )
     .await;
 
     let (_, list) = t.get(&path, &admin).await;
-    assert_eq!(list["total"], 2);
+    assert_eq!(list["total"], 7, "five demo rooms and two new ones");
     let (_, found) = t
         .get(&format!("{path}?q={}", urlencode("综合楼")), &admin)
         .await;
-    assert_eq!(names(&found), vec!["美术室"]);
+    assert!(names(&found).contains(&"书法室".to_string()));
 
     let id = room["id"].as_i64().expect("id");
     let (status, updated) = t
@@ -55,13 +55,13 @@ async fn c4_school_admin_manages_rooms_bureau_reads_them() {
     );
     assert_eq!(
         t.get(&format!("{path}?available=true"), &admin).await.1["total"],
-        1
+        6
     );
     assert!(t.audit_count("room.create").await == 2 && t.audit_count("room.update").await == 1);
 
     // The street officer and the city leader read; they do not write.
     let officer = t.login(STREET_OFFICER).await;
-    assert_eq!(t.get(&path, &officer).await.1["total"], 2);
+    assert_eq!(t.get(&path, &officer).await.1["total"], 7);
     assert_eq!(
         t.post(&path, &officer, json!({"name": "x", "capacity": 1}))
             .await
@@ -105,7 +105,7 @@ async fn c4_bad_room_input_changes_nothing() {
     let admin = t.login(SCHOOL1_ADMIN).await;
     let school1 = t.org_id("示例第一小学").await;
     let path = format!("/api/v1/schools/{school1}/rooms");
-    t.post(&path, &admin, json!({"name": "美术室", "capacity": 45}))
+    t.post(&path, &admin, json!({"name": "书法室", "capacity": 45}))
         .await;
     let cases = [
         (json!({"capacity": 45}), StatusCode::BAD_REQUEST, "name"),
@@ -140,7 +140,7 @@ async fn c4_bad_room_input_changes_nothing() {
             "building",
         ),
         (
-            json!({"name": "美术室", "capacity": 30}),
+            json!({"name": "书法室", "capacity": 30}),
             StatusCode::CONFLICT,
             "name",
         ),
@@ -163,7 +163,7 @@ async fn c4_bad_room_input_changes_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         t.get(&path, &admin).await.1["total"],
-        1,
+        6,
         "nothing was created"
     );
     assert_eq!(
@@ -183,12 +183,12 @@ async fn c4_room_pages_list_create_edit_and_export() {
     let index = b.get("/rooms").await;
     assert_eq!(index.location, format!("/schools/{school1}/rooms"));
     let page = b.get(&index.location).await;
-    assert!(page.body.contains("还没有场室") && page.body.contains("新增场室"));
+    assert!(page.body.contains("多功能厅") && page.body.contains("新增场室"));
     let csrf = Browser::csrf(&page);
     let bad = b
         .post(
             &index.location,
-            &[("_csrf", &csrf), ("name", "美术室"), ("capacity", "很多")],
+            &[("_csrf", &csrf), ("name", "书法室"), ("capacity", "很多")],
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -198,7 +198,7 @@ async fn c4_room_pages_list_create_edit_and_export() {
             &index.location,
             &[
                 ("_csrf", &csrf),
-                ("name", "美术室"),
+                ("name", "书法室"),
                 ("building", "综合楼"),
                 ("capacity", "45"),
             ],
@@ -206,24 +206,25 @@ async fn c4_room_pages_list_create_edit_and_export() {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let list = b.get(&ok.location).await;
-    assert!(list.body.contains("美术室") && list.body.contains("已创建"));
+    assert!(list.body.contains("书法室") && list.body.contains("已创建"));
 
     let admin = t.login(SCHOOL1_ADMIN).await;
-    let id = t
-        .get(&format!("/api/v1/schools/{school1}/rooms"), &admin)
-        .await
-        .1["items"][0]["id"]
-        .as_i64()
-        .expect("id");
+    let (_, rooms) = t
+        .get(
+            &format!("/api/v1/schools/{school1}/rooms?q={}", urlencode("书法室")),
+            &admin,
+        )
+        .await;
+    let id = rooms["items"][0]["id"].as_i64().expect("id");
     let edit = b.get(&format!("/schools/{school1}/rooms/{id}")).await;
-    assert!(edit.body.contains("美术室"));
+    assert!(edit.body.contains("书法室"));
     // Unticking "可用" marks the room unavailable.
     let saved = b
         .post(
             &format!("/schools/{school1}/rooms/{id}"),
             &[
                 ("_csrf", &csrf),
-                ("name", "美术室"),
+                ("name", "书法室"),
                 ("building", ""),
                 ("capacity", "40"),
             ],
@@ -248,7 +249,7 @@ async fn c4_room_pages_list_create_edit_and_export() {
     let page = officer.get(&format!("/rooms?school_id={school1}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("美术室")
+        page.body.contains("书法室")
             && page.body.contains("示例第二小学")
             && !page.body.contains("新增场室")
     );
