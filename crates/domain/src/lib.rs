@@ -11,6 +11,7 @@ pub mod password;
 pub mod permission;
 pub mod phone;
 pub mod role;
+pub mod school;
 
 pub use field::{FieldError, Invalid};
 pub use id_card::{Gender, IdCardNo};

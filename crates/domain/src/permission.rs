@@ -13,6 +13,7 @@ pub enum Permission {
     AuditView,
     SchoolView,
     SchoolManage,
+    PersonalDataView,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -79,6 +80,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "维护学校基础信息（场室、作息、校历等）",
         group: "学校基础信息",
     },
+    PermissionDef {
+        permission: Permission::PersonalDataView,
+        code: "personal.view",
+        name: "查看完整证件号和手机号（每次查看都记入操作日志）",
+        group: "个人信息",
+    },
 ];
 
 impl Permission {
@@ -115,6 +122,7 @@ mod tests {
             Permission::AuditView,
             Permission::SchoolView,
             Permission::SchoolManage,
+            Permission::PersonalDataView,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -24,6 +24,7 @@ const ALL: &[Permission] = &[
     AuditView,
     SchoolView,
     SchoolManage,
+    PersonalDataView,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -39,7 +40,15 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         org_kind: OrgKind::Bureau,
         // Bureaus see the schools' master data read-only.
         permissions: &[
-            OrgView, OrgManage, UserView, UserManage, RoleView, RoleManage, AuditView, SchoolView,
+            OrgView,
+            OrgManage,
+            UserView,
+            UserManage,
+            RoleView,
+            RoleManage,
+            AuditView,
+            SchoolView,
+            PersonalDataView,
         ],
     },
     PresetRole {
@@ -63,6 +72,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             AuditView,
             SchoolView,
             SchoolManage,
+            PersonalDataView,
         ],
     },
     PresetRole {

@@ -8,6 +8,8 @@ pub mod permission_seed;
 pub mod role;
 pub mod role_permission;
 pub mod room;
+pub mod school_contact;
+pub mod school_profile;
 pub mod session;
 pub mod term;
 pub mod term_day;

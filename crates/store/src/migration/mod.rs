@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_rooms;
 mod m20261124_000003_calendar;
+mod m20261124_000004_school_profile;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_rooms::Migration),
             Box::new(m20261124_000003_calendar::Migration),
+            Box::new(m20261124_000004_school_profile::Migration),
         ]
     }
 }

@@ -70,6 +70,19 @@ pub fn router() -> Router<AppState> {
             "/schools/{school_id}/periods",
             get(schools::list_periods).put(schools::set_periods),
         )
+        .route(
+            "/schools/{school_id}/profile",
+            get(schools::get_profile).put(schools::set_profile),
+        )
+        .route("/schools/{school_id}/contacts", post(schools::add_contact))
+        .route(
+            "/schools/{school_id}/contacts/{contact_id}",
+            delete(schools::remove_contact),
+        )
+        .route(
+            "/schools/{school_id}/contacts/{contact_id}/phone",
+            get(schools::contact_phone),
+        )
         .fallback(not_found)
 }
 
@@ -143,6 +156,7 @@ impl utoipa::Modify for BearerAuth {
         schools::list_rooms, schools::create_room, schools::get_room, schools::update_room,
         schools::list_terms, schools::create_term, schools::get_term, schools::update_term, schools::set_calendar, schools::term_days,
         schools::list_periods, schools::set_periods,
+        schools::get_profile, schools::set_profile, schools::add_contact, schools::remove_contact, schools::contact_phone,
     ),
     components(schemas(ErrorBody))
 )]

@@ -29,6 +29,7 @@ const ENTITY_TYPES: &[(&str, &str)] = &[
     ("room", "场室"),
     ("term", "学期"),
     ("period", "作息"),
+    ("school", "学校"),
 ];
 
 fn action_label(action: &str) -> &str {
@@ -53,6 +54,10 @@ fn action_label(action: &str) -> &str {
         "term.update" => "修改学期",
         "term.calendar" => "设置校历",
         "period.set" => "设置作息",
+        "school.profile" => "设置学校信息",
+        "school.contact_add" => "新增紧急联系人",
+        "school.contact_remove" => "删除紧急联系人",
+        "personal.view" => "查看个人信息",
         other => other,
     }
 }

@@ -6,6 +6,7 @@ mod calendar;
 mod orgs;
 mod roles;
 mod rooms;
+mod school;
 mod session;
 mod users;
 
@@ -63,6 +64,17 @@ pub fn router() -> Router<AppState> {
         .route(
             "/schools/{id}/rooms/{room_id}",
             get(rooms::edit).post(rooms::update),
+        )
+        .route("/school", get(school::index))
+        .route("/schools/{id}/profile", post(school::save_profile))
+        .route("/schools/{id}/contacts", post(school::add_contact))
+        .route(
+            "/schools/{id}/contacts/{contact_id}/delete",
+            post(school::remove_contact),
+        )
+        .route(
+            "/schools/{id}/contacts/{contact_id}/reveal",
+            post(school::reveal_contact),
         )
         .route("/calendar", get(calendar::index))
         .route("/schools/{id}/calendar", get(calendar::show))
@@ -187,6 +199,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/orgs", "组织机构", Some(Permission::OrgView)),
     ("/users", "用户账号", Some(Permission::UserView)),
     ("/roles", "角色权限", Some(Permission::RoleView)),
+    ("/school", "学校信息", Some(Permission::SchoolView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),

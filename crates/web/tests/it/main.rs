@@ -13,3 +13,4 @@ mod orgs;
 mod pages;
 mod roles;
 mod rooms;
+mod school;
