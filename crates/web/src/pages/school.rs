@@ -57,24 +57,13 @@ struct SchoolPage {
     natures: Vec<Opt>,
 }
 
+#[derive(Default)]
 struct Extras {
     form: Option<ProfileForm>,
     contact_form: ContactForm,
     errors: FormErrors,
     revealed: String,
     notice: String,
-}
-
-impl Default for Extras {
-    fn default() -> Self {
-        Self {
-            form: None,
-            contact_form: ContactForm::default(),
-            errors: FormErrors::default(),
-            revealed: String::new(),
-            notice: String::new(),
-        }
-    }
 }
 
 async fn page(
