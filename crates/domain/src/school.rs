@@ -39,6 +39,11 @@ pub fn grade_name(n: u8) -> String {
     }
 }
 
+/// The standard name of an administrative class: 三年级(2)班.
+pub fn class_name(grade: u8, number: u8) -> String {
+    format!("{}({number})班", grade_name(grade))
+}
+
 /// The type of a school, which decides its stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -147,6 +152,7 @@ mod tests {
         assert_eq!(grade_name(3), "三年级");
         assert_eq!(grade_name(9), "九年级");
         assert_eq!(grade_name(11), "高二");
+        assert_eq!(class_name(3, 2), "三年级(2)班");
         assert_eq!(
             SchoolType::parse("九年一贯制学校"),
             Ok(SchoolType::NineYear)

@@ -3,8 +3,12 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use kehou_domain::org::OrgType;
+use kehou_domain::school::{Nature, SchoolType};
 use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
-use kehou_store::entity::{membership, org, period, role, room, term, term_day, user};
+use kehou_store::entity::{
+    admin_class, membership, org, period, role, room, school_profile, school_unit, term, term_day,
+    user,
+};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
     TransactionTrait,
@@ -226,12 +230,113 @@ pub async fn load(app: &App) -> Result<usize> {
             }
         }
     }
-    for name in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL] {
+    let head_teacher = user::Entity::find()
+        .filter(user::Column::Phone.eq("13800000010"))
+        .one(&txn)
+        .await?
+        .map(|u| u.id);
+    for (name, school_type, classes_per_grade) in [
+        (SCHOOL_1, SchoolType::Primary, 3),
+        (SCHOOL_2, SchoolType::Primary, 2),
+        (MIDDLE_SCHOOL, SchoolType::Junior, 4),
+    ] {
         if let Some(school) = orgs.get(name) {
             created += ensure_school_setup(app, &txn, school).await?;
+            // 郑丽 heads 三年级(2)班 of the first primary school.
+            let head = if name == SCHOOL_1 { head_teacher } else { None };
+            created +=
+                ensure_classes(app, &txn, school, school_type, classes_per_grade, head).await?;
         }
     }
     txn.commit().await?;
+    Ok(created)
+}
+
+/// The profile, the 2026-2027 administrative classes, departments and posts of a demo school.
+async fn ensure_classes(
+    app: &App,
+    txn: &DatabaseTransaction,
+    school: &org::Model,
+    school_type: SchoolType,
+    per_grade: i16,
+    head_of_3_2: Option<i64>,
+) -> Result<usize> {
+    let mut created = 0;
+    let now = app.now();
+    if school_profile::Entity::find_by_id(school.id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        school_profile::ActiveModel {
+            school_id: Set(school.id),
+            school_type: Set(school_type.code().into()),
+            nature: Set(Nature::Public.code().into()),
+            address: Set(Some(format!("示例市{}路1号", &school.name))),
+            campuses: Set("本部".into()),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        created += 1;
+    }
+    let has_classes = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .one(txn)
+        .await?
+        .is_some();
+    if !has_classes {
+        for grade in school_type.grades() {
+            for number in 1..=per_grade {
+                let head = if grade == 3 && number == 2 {
+                    head_of_3_2
+                } else {
+                    None
+                };
+                admin_class::ActiveModel {
+                    school_id: Set(school.id),
+                    school_year: Set("2026-2027".into()),
+                    grade: Set(i16::from(grade)),
+                    number: Set(number),
+                    alias: Set(None),
+                    head_teacher_id: Set(head),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                created += 1;
+            }
+        }
+    }
+    for (kind, name) in [
+        ("department", "语文教研组"),
+        ("department", "数学教研组"),
+        ("department", "英语教研组"),
+        ("department", "艺体教研组"),
+        ("post", "课后服务主管"),
+    ] {
+        let exists = school_unit::Entity::find()
+            .filter(school_unit::Column::SchoolId.eq(school.id))
+            .filter(school_unit::Column::Kind.eq(kind))
+            .filter(school_unit::Column::Name.eq(name))
+            .one(txn)
+            .await?
+            .is_some();
+        if !exists {
+            school_unit::ActiveModel {
+                school_id: Set(school.id),
+                kind: Set(kind.into()),
+                name: Set(name.into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
     Ok(created)
 }
 

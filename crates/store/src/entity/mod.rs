@@ -1,5 +1,6 @@
 //! Hand-written entities, one module per table.
 
+pub mod admin_class;
 pub mod audit_event;
 pub mod membership;
 pub mod org;
@@ -10,6 +11,7 @@ pub mod role_permission;
 pub mod room;
 pub mod school_contact;
 pub mod school_profile;
+pub mod school_unit;
 pub mod session;
 pub mod term;
 pub mod term_day;

@@ -6,6 +6,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_rooms;
 mod m20261124_000003_calendar;
 mod m20261124_000004_school_profile;
+mod m20261124_000005_classes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_rooms::Migration),
             Box::new(m20261124_000003_calendar::Migration),
             Box::new(m20261124_000004_school_profile::Migration),
+            Box::new(m20261124_000005_classes::Migration),
         ]
     }
 }

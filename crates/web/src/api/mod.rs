@@ -9,7 +9,7 @@ mod schools;
 mod users;
 
 use axum::Router;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use kehou_service::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
@@ -82,6 +82,26 @@ pub fn router() -> Router<AppState> {
         .route(
             "/schools/{school_id}/contacts/{contact_id}/phone",
             get(schools::contact_phone),
+        )
+        .route(
+            "/schools/{school_id}/classes",
+            get(schools::list_classes).post(schools::create_class),
+        )
+        .route(
+            "/schools/{school_id}/classes/promote",
+            post(schools::promote_classes),
+        )
+        .route(
+            "/schools/{school_id}/classes/{class_id}",
+            patch(schools::update_class),
+        )
+        .route(
+            "/schools/{school_id}/units",
+            get(schools::list_units).post(schools::add_unit),
+        )
+        .route(
+            "/schools/{school_id}/units/{unit_id}",
+            delete(schools::remove_unit),
         )
         .fallback(not_found)
 }
@@ -157,6 +177,8 @@ impl utoipa::Modify for BearerAuth {
         schools::list_terms, schools::create_term, schools::get_term, schools::update_term, schools::set_calendar, schools::term_days,
         schools::list_periods, schools::set_periods,
         schools::get_profile, schools::set_profile, schools::add_contact, schools::remove_contact, schools::contact_phone,
+        schools::list_classes, schools::create_class, schools::update_class, schools::promote_classes,
+        schools::list_units, schools::add_unit, schools::remove_unit,
     ),
     components(schemas(ErrorBody))
 )]

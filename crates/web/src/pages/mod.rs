@@ -3,6 +3,7 @@
 
 mod audit;
 mod calendar;
+mod classes;
 mod orgs;
 mod roles;
 mod rooms;
@@ -75,6 +76,21 @@ pub fn router() -> Router<AppState> {
         .route(
             "/schools/{id}/contacts/{contact_id}/reveal",
             post(school::reveal_contact),
+        )
+        .route("/classes", get(classes::index))
+        .route(
+            "/schools/{id}/classes",
+            get(classes::list).post(classes::create),
+        )
+        .route("/schools/{id}/classes/promote", post(classes::promote))
+        .route(
+            "/schools/{id}/classes/{class_id}",
+            get(classes::edit).post(classes::update),
+        )
+        .route("/schools/{id}/units", post(classes::add_unit))
+        .route(
+            "/schools/{id}/units/{unit_id}/delete",
+            post(classes::remove_unit),
         )
         .route("/calendar", get(calendar::index))
         .route("/schools/{id}/calendar", get(calendar::show))
@@ -200,6 +216,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/users", "用户账号", Some(Permission::UserView)),
     ("/roles", "角色权限", Some(Permission::RoleView)),
     ("/school", "学校信息", Some(Permission::SchoolView)),
+    ("/classes", "班级管理", Some(Permission::SchoolView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),

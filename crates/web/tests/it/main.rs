@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod browser;
 mod calendar;
+mod classes;
 mod matrix;
 mod orgs;
 mod pages;

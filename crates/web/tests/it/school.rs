@@ -12,7 +12,7 @@ async fn c1_profile_type_decides_stages_and_grades() {
     let path = format!("/api/v1/schools/{school}/profile");
     let (status, before) = t.get(&path, &admin).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(before["school_type"], serde_json::Value::Null);
+    assert_eq!(before["school_type"], "primary", "set by the demo data");
     let (status, body) = t.put(&path, &admin, json!({"school_type": "nine_year", "nature": "公办", "address": "示例市石岐区民族路1号", "campuses": ["本部", " ", "东校区"]})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["stages"], json!(["小学", "初中"]));
@@ -169,7 +169,7 @@ async fn c1_school_page_edits_profile_and_reveals_a_phone_once() {
     let first = b.get("/school").await;
     assert_eq!(first.location, format!("/school?school_id={school}"));
     let page = b.get(&first.location).await;
-    assert!(page.body.contains("示例第一小学") && page.body.contains("未设置"));
+    assert!(page.body.contains("示例第一小学") && page.body.contains("一年级、二年级"));
     let csrf = Browser::csrf(&page);
     let bad = b
         .post(
