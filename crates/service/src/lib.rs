@@ -15,6 +15,7 @@ pub mod org;
 pub mod page;
 pub mod role;
 pub mod school;
+pub mod student;
 pub mod vault;
 
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 
 pub mod admin_class;
 pub mod audit_event;
+pub mod guardian;
 pub mod membership;
 pub mod org;
 pub mod period;
@@ -13,6 +14,7 @@ pub mod school_contact;
 pub mod school_profile;
 pub mod school_unit;
 pub mod session;
+pub mod student;
 pub mod term;
 pub mod term_day;
 pub mod user;

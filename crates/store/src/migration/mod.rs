@@ -7,6 +7,7 @@ mod m20261124_000002_rooms;
 mod m20261124_000003_calendar;
 mod m20261124_000004_school_profile;
 mod m20261124_000005_classes;
+mod m20261124_000006_students;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_calendar::Migration),
             Box::new(m20261124_000004_school_profile::Migration),
             Box::new(m20261124_000005_classes::Migration),
+            Box::new(m20261124_000006_students::Migration),
         ]
     }
 }

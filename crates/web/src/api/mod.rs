@@ -103,6 +103,27 @@ pub fn router() -> Router<AppState> {
             "/schools/{school_id}/units/{unit_id}",
             delete(schools::remove_unit),
         )
+        .route(
+            "/schools/{school_id}/students",
+            get(schools::list_students).post(schools::create_student),
+        )
+        .route(
+            "/schools/{school_id}/students/{student_id}",
+            get(schools::get_student).patch(schools::update_student),
+        )
+        .route(
+            "/schools/{school_id}/students/{student_id}/guardians",
+            post(schools::add_guardian),
+        )
+        .route(
+            "/schools/{school_id}/students/{student_id}/guardians/{guardian_id}",
+            delete(schools::remove_guardian),
+        )
+        .route(
+            "/schools/{school_id}/students/{student_id}/id-number",
+            get(schools::student_id_number),
+        )
+        .route("/me/children", get(schools::my_children))
         .fallback(not_found)
 }
 
@@ -179,6 +200,8 @@ impl utoipa::Modify for BearerAuth {
         schools::get_profile, schools::set_profile, schools::add_contact, schools::remove_contact, schools::contact_phone,
         schools::list_classes, schools::create_class, schools::update_class, schools::promote_classes,
         schools::list_units, schools::add_unit, schools::remove_unit,
+        schools::list_students, schools::create_student, schools::get_student, schools::update_student,
+        schools::add_guardian, schools::remove_guardian, schools::student_id_number, schools::my_children,
     ),
     components(schemas(ErrorBody))
 )]

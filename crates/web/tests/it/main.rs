@@ -15,3 +15,4 @@ mod pages;
 mod roles;
 mod rooms;
 mod school;
+mod students;
