@@ -38,6 +38,17 @@ impl IdCardNo {
         Ok(Self(s))
     }
 
+    /// The valid number with these 17 digits: their check character appended.
+    pub fn complete(first17: &str) -> Result<Self, String> {
+        if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("应为17位数字".into());
+        }
+        Self::parse(&format!(
+            "{first17}{}",
+            check_char(first17.as_bytes()) as char
+        ))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -13,6 +13,8 @@ use kehou_service::{App, SystemClock};
 use kehou_web::WebConfig;
 use serde::Deserialize;
 
+mod bench;
+
 const DEFAULT_DB: &str = "sqlite://data/kehou.db";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -41,6 +43,29 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Import an Excel file into a school, with the checks of the web page.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// students, staff, classes or rooms.
+        kind: String,
+        /// The .xlsx file (download the template from the import page).
+        file: PathBuf,
+        /// The id of the school.
+        #[arg(long)]
+        school: i64,
+        /// Import the good rows and report the bad ones (default: all or nothing).
+        #[arg(long)]
+        good_rows: bool,
+        /// Write the rejected rows to this .xlsx file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Benchmarks (results go into docs/BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
 }
 
@@ -251,6 +276,105 @@ async fn run() -> Result<()> {
             println!("已创建平台管理员 / platform admin created: id {id}, phone {phone}");
             Ok(())
         }
+        Command::Import {
+            db,
+            kind,
+            file,
+            school,
+            good_rows,
+            report,
+        } => {
+            use kehou_service::import::{Kind, Mode};
+            let kind = Kind::parse(&kind).with_context(|| {
+                format!("unknown kind {kind}: students, staff, classes or rooms")
+            })?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (app, _) = db.app().await?;
+            let mode = if good_rows {
+                Mode::GoodRows
+            } else {
+                Mode::AllOrNothing
+            };
+            let started = std::time::Instant::now();
+            let outcome = import_file(&app, kind, school, bytes, mode).await?;
+            println!(
+                "{} 行：新增 {}，更新 {}，跳过 {}，错误 {} 处（{:.1} 秒）/ rows {}: created {}, updated {}, skipped {}, errors {}",
+                outcome.rows,
+                outcome.created,
+                outcome.updated,
+                outcome.skipped,
+                outcome.errors.len(),
+                started.elapsed().as_secs_f64(),
+                outcome.rows,
+                outcome.created,
+                outcome.updated,
+                outcome.skipped,
+                outcome.errors.len()
+            );
+            for e in outcome.errors.iter().take(20) {
+                println!("  第{}行 {}：{}", e.row, e.column, e.reason);
+            }
+            if outcome.errors.len() > 20 {
+                println!("  ……共 {} 处", outcome.errors.len());
+            }
+            if let Some(path) = report
+                && !outcome.errors.is_empty()
+            {
+                std::fs::write(&path, outcome.report().map_err(describe)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("错误报告 / report: {}", path.display());
+            }
+            if !outcome.committed {
+                bail!("nothing was imported");
+            }
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command).await,
+    }
+}
+
+/// Runs an import in the foreground, drawing a progress bar on standard error.
+async fn import_file(
+    app: &App,
+    kind: kehou_service::import::Kind,
+    school: i64,
+    bytes: Vec<u8>,
+    mode: kehou_service::import::Mode,
+) -> Result<kehou_service::import::Outcome> {
+    use kehou_service::import::{Progress, Runner, run};
+    let progress = Arc::new(Progress::default());
+    let bar = tokio::spawn(draw_progress(progress.clone()));
+    let outcome = run(app, &Runner::System, kind, school, bytes, mode, &progress).await;
+    bar.abort();
+    eprintln!();
+    outcome.map_err(describe)
+}
+
+/// Redraws `stage [#####     ] done/total` every 200 ms until aborted; into a log (not a
+/// terminal) it writes one line per stage instead.
+async fn draw_progress(progress: Arc<kehou_service::import::Progress>) {
+    use std::io::Write;
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_stage = "";
+    loop {
+        let (stage, done, total) = progress.snapshot();
+        if !terminal {
+            if stage != last_stage && !stage.is_empty() {
+                eprintln!("{stage}…");
+                last_stage = stage;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
+        }
+        let filled = (done * 30).checked_div(total).unwrap_or(0).min(30) as usize;
+        eprint!(
+            "\r{stage} [{}{}] {done}/{total}   ",
+            "#".repeat(filled),
+            " ".repeat(30 - filled)
+        );
+        let _ = std::io::stderr().flush();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 

@@ -184,7 +184,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<UserView> {
 }
 
 /// A password that meets the policy, for new and reset accounts.
-fn generate_password() -> String {
+pub(crate) fn generate_password() -> String {
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
     const DIGITS: &[u8] = b"23456789";
     let mut rng = rand::rng();

@@ -526,3 +526,225 @@ pub async fn remove_unit(app: &App, actor: &Actor, school_id: i64, unit_id: i64)
     txn.commit().await?;
     Ok(())
 }
+
+pub const IMPORT_COLUMNS: &[crate::sheet::Column] = &[
+    crate::sheet::Column {
+        title: "学年",
+        required: true,
+        help: "如 2026-2027",
+    },
+    crate::sheet::Column {
+        title: "年级",
+        required: true,
+        help: "一年级…九年级、高一…高三，或数字 1–12；须属于本校学段",
+    },
+    crate::sheet::Column {
+        title: "班号",
+        required: true,
+        help: "1 到 99；同一学年同一年级的班号不重复，再次导入时按学年+年级+班号更新",
+    },
+    crate::sheet::Column {
+        title: "班级别名",
+        required: false,
+        help: "如 向日葵班，最多30个字符",
+    },
+    crate::sheet::Column {
+        title: "班主任手机号",
+        required: false,
+        help: "本校教职工的手机号",
+    },
+];
+
+pub const IMPORT_EXAMPLE: &[&str] = &["2026-2027", "三年级", "2", "向日葵班", ""];
+
+/// A grade as written in a sheet: its name (三年级, 高一) or its number.
+fn parse_grade(text: &str) -> Option<u8> {
+    text.trim()
+        .parse::<u8>()
+        .ok()
+        .or_else(|| (1..=12).find(|g| grade_name(*g) == text.trim()))
+}
+
+/// Imports classes; a class already in the school year (same grade and number) takes the
+/// alias and head teacher of its row.
+pub async fn import(
+    app: &App,
+    runner: &crate::import::Runner,
+    school: &kehou_store::entity::org::Model,
+    rows: Vec<crate::sheet::Row>,
+    mode: crate::import::Mode,
+    progress: &crate::import::Progress,
+) -> Result<crate::import::Outcome> {
+    use crate::import::{Mode, Outcome, RowErrors};
+    progress.stage("校验数据", rows.len());
+    let grades = school_type(&app.db, school.id).await?.map(|t| t.grades());
+    let staff_ids: HashMap<i64, String> = staff(&app.db, school.id).await?.into_iter().collect();
+    let phones: HashMap<String, i64> = user::Entity::find()
+        .filter(user::Column::Id.is_in(staff_ids.keys().copied()))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.phone, u.id))
+        .collect();
+    let mut errors = RowErrors::default();
+    let mut seen: HashMap<(String, i16, i16), u32> = HashMap::new();
+    let mut good = Vec::new();
+    for row in &rows {
+        progress.advance(1);
+        let mut invalid = Invalid::default();
+        let year = check_year(&mut invalid, Some(row.get(0)));
+        for e in invalid.0 {
+            errors.push(row.number, "学年", e.reason);
+        }
+        let grade = match (parse_grade(row.get(1)), &grades) {
+            (_, None) => {
+                errors.push(row.number, "年级", "请先在学校信息中设置学校类型");
+                None
+            }
+            (Some(g), Some(grades)) if grades.contains(&g) => Some(i16::from(g)),
+            _ => {
+                errors.push(
+                    row.number,
+                    "年级",
+                    format!("“{}”不是本校学段的年级", row.get(1)),
+                );
+                None
+            }
+        };
+        let number = match row.get(2).parse::<i16>() {
+            Ok(n) if (1..=99).contains(&n) => Some(n),
+            _ => {
+                errors.push(row.number, "班号", "班号应为1到99的整数");
+                None
+            }
+        };
+        let mut invalid = Invalid::default();
+        let alias = invalid.optional_text("alias", Some(row.get(3)), 30);
+        for e in invalid.0 {
+            errors.push(row.number, "班级别名", e.reason);
+        }
+        let head = match row.get(4) {
+            "" => Some(None),
+            phone => match phones.get(phone) {
+                Some(id) => Some(Some(*id)),
+                None => {
+                    errors.push(
+                        row.number,
+                        "班主任手机号",
+                        "不是本校教职工的手机号，请先导入或添加教职工",
+                    );
+                    None
+                }
+            },
+        };
+        let (Some(year), Some(grade), Some(number), Some(alias), Some(head)) =
+            (year, grade, number, alias, head)
+        else {
+            continue;
+        };
+        if let Some(first) = seen.insert((year.clone(), grade, number), row.number) {
+            errors.push(row.number, "班号", format!("与第{first}行是同一个班"));
+            continue;
+        }
+        good.push((year, grade, number, alias, head));
+    }
+    let mut outcome = Outcome {
+        rows: rows.len(),
+        errors: errors.errors,
+        ..Default::default()
+    };
+    outcome.errors.sort_by_key(|e| e.row);
+    let bad_rows = rows.len() - good.len();
+    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+        return Ok(outcome);
+    }
+    outcome.skipped = bad_rows;
+    progress.stage("写入数据库", good.len());
+    let txn = app.db.begin().await?;
+    let existing: HashMap<(String, i16, i16), admin_class::Model> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| ((c.school_year.clone(), c.grade, c.number), c))
+        .collect();
+    let now = app.now();
+    for (year, grade, number, alias, head) in good {
+        match existing.get(&(year.clone(), grade, number)) {
+            Some(current) => {
+                let mut m = current.clone().into_active_model();
+                m.alias = Set(alias);
+                m.head_teacher_id = Set(head);
+                m.updated_at = Set(now);
+                m.update(&txn).await?;
+                outcome.updated += 1;
+            }
+            None => {
+                admin_class::ActiveModel {
+                    school_id: Set(school.id),
+                    school_year: Set(year),
+                    grade: Set(grade),
+                    number: Set(number),
+                    alias: Set(alias),
+                    head_teacher_id: Set(head),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                outcome.created += 1;
+            }
+        }
+        progress.advance(1);
+    }
+    outcome.committed = true;
+    audit::record(
+        &txn,
+        now,
+        &runner.by(),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "class.import",
+            entity_type: "class",
+            entity_id: None,
+            summary: format!(
+                "导入行政班：新增{}个，更新{}个，跳过{}行",
+                outcome.created, outcome.updated, outcome.skipped
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Head teachers' phone numbers by user id, masked, for the classes export.
+pub async fn head_teacher_phones(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+) -> Result<HashMap<i64, String>> {
+    actor.require(Permission::SchoolView)?;
+    let school = load_school(&app.db, actor, school_id).await?;
+    let ids: Vec<i64> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.head_teacher_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let masked = kehou_domain::Phone::parse(&u.phone)
+                .map(|p| p.masked())
+                .unwrap_or_default();
+            (u.id, masked)
+        })
+        .collect())
+}

@@ -249,7 +249,209 @@ pub async fn load(app: &App) -> Result<usize> {
         }
     }
     txn.commit().await?;
+    for (i, name) in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL].into_iter().enumerate() {
+        if let Some(school) = orgs.get(name) {
+            created += ensure_staff(app, school, i).await?;
+            created += ensure_students(app, school, i).await?;
+        }
+    }
     Ok(created)
+}
+
+/// Runs an import of generated rows as the system; the demo's rows are all valid.
+async fn import_rows(
+    app: &App,
+    kind: crate::import::Kind,
+    school: &org::Model,
+    rows: Vec<Vec<String>>,
+) -> Result<usize> {
+    use crate::import::{Kind, Mode, Progress, Runner};
+    let rows: Vec<crate::sheet::Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| crate::sheet::Row {
+            number: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            cells,
+        })
+        .collect();
+    let (runner, mode, progress) = (Runner::System, Mode::AllOrNothing, Progress::default());
+    let outcome = match kind {
+        Kind::Students => {
+            crate::student_import::import(app, &runner, school, rows, mode, &progress).await?
+        }
+        _ => crate::staff::import(app, &runner, school, rows, mode, &progress).await?,
+    };
+    if let Some(e) = outcome.errors.first() {
+        return Err(Error::Internal(format!(
+            "demo {} row {} {}: {}",
+            kind.code(),
+            e.row,
+            e.column,
+            e.reason
+        )));
+    }
+    Ok(outcome.created)
+}
+
+/// The demo staff of a school: its demo accounts and a dozen generated teachers.
+async fn ensure_staff(app: &App, school: &org::Model, index: usize) -> Result<usize> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let has_staff = kehou_store::entity::staff::Entity::find()
+        .filter(kehou_store::entity::staff::Column::SchoolId.eq(school.id))
+        .count(&app.db)
+        .await?
+        > 0;
+    if has_staff {
+        return Ok(0);
+    }
+    let row = |name: &str, phone: &str, gender: &str, roles: &str, subject: &str, dept: &str| {
+        vec![
+            name.to_string(),
+            phone.to_string(),
+            gender.to_string(),
+            roles.to_string(),
+            subject.to_string(),
+            "一级教师".to_string(),
+            String::new(),
+            dept.to_string(),
+            String::new(),
+        ]
+    };
+    let mut rows = Vec::new();
+    match school.name.as_str() {
+        SCHOOL_1 => {
+            rows.push(row(
+                "刘芳",
+                "13800000004",
+                "女",
+                "学校课后服务管理员",
+                "",
+                "",
+            ));
+            rows.push(row(
+                "赵敏",
+                "13800000006",
+                "女",
+                "任课教师",
+                "语文",
+                "语文教研组",
+            ));
+            rows.push(row(
+                "孙伟",
+                "13800000009",
+                "男",
+                "巡课教师",
+                "体育",
+                "艺体教研组",
+            ));
+            rows.push(row(
+                "郑丽",
+                "13800000010",
+                "女",
+                "班主任、任课教师",
+                "数学",
+                "数学教研组",
+            ));
+        }
+        SCHOOL_2 => rows.push(row(
+            "黄磊",
+            "13800000005",
+            "男",
+            "学校课后服务管理员",
+            "",
+            "",
+        )),
+        _ => {}
+    }
+    let subjects = [
+        ("语文", "语文教研组"),
+        ("数学", "数学教研组"),
+        ("英语", "英语教研组"),
+        ("美术", "艺体教研组"),
+        ("音乐", "艺体教研组"),
+        ("体育", "艺体教研组"),
+    ];
+    let mut seq = crate::sample::Seq::new(100 + index as u64);
+    for i in 0..12 {
+        let (subject, dept) = subjects[i % subjects.len()];
+        let female = seq.below(3) > 0;
+        let name = format!(
+            "{}{}",
+            seq.pick(&["王", "李", "张", "刘", "陈", "杨", "黄", "何", "林", "罗"]),
+            seq.pick(if female {
+                &["雅琴", "晓燕", "美玲", "丽华", "秀英", "春梅"]
+            } else {
+                &["志明", "国强", "建华", "晓东", "永刚", "海涛"]
+            })
+        );
+        let phone = format!("137{:02}{:06}", index + 1, i + 1);
+        rows.push(row(
+            &name,
+            &phone,
+            if female { "女" } else { "男" },
+            "任课教师",
+            subject,
+            dept,
+        ));
+    }
+    import_rows(app, crate::import::Kind::Staff, school, rows).await
+}
+
+/// The demo students of a school: 15 to 30 in each class, each with guardians. The demo
+/// parent 周杰 (13800000007) is the father of the first child of 三年级(2)班 of the first
+/// primary school.
+async fn ensure_students(app: &App, school: &org::Model, index: usize) -> Result<usize> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let has_students = kehou_store::entity::student::Entity::find()
+        .filter(kehou_store::entity::student::Column::SchoolId.eq(school.id))
+        .count(&app.db)
+        .await?
+        > 0;
+    if has_students {
+        return Ok(0);
+    }
+    let classes = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .filter(admin_class::Column::SchoolYear.eq("2026-2027"))
+        .all(&app.db)
+        .await?;
+    let mut sizes = crate::sample::Seq::new(200 + index as u64);
+    let mut spec: Vec<(u8, u8, usize)> = classes
+        .iter()
+        .map(|c| {
+            (
+                u8::try_from(c.grade).unwrap_or(1),
+                u8::try_from(c.number).unwrap_or(1),
+                15 + sizes.below(16),
+            )
+        })
+        .collect();
+    spec.sort();
+    // 三年级(2)班 first, so that the demo parent's child is its first student.
+    if let Some(pos) = spec.iter().position(|(g, n, _)| (*g, *n) == (3, 2)) {
+        let class = spec.remove(pos);
+        spec.insert(0, class);
+    }
+    let prefix = format!("{}{}", 2026, index + 1);
+    let mut rows = crate::sample::students(
+        &crate::sample::RosterSpec {
+            region: "442000",
+            year: 2026,
+            number_prefix: &prefix,
+            phone_block: u32::try_from(index + 1).unwrap_or(1),
+            seed: 300 + index as u64,
+        },
+        &spec,
+    );
+    if school.name == SCHOOL_1
+        && let Some(first) = rows.first_mut()
+        && first[5] == "三年级(2)班"
+    {
+        first[1] = format!("周{}", first[1].chars().skip(1).collect::<String>());
+        first[7] = "周杰".into();
+        first[8] = "13800000007".into();
+    }
+    import_rows(app, crate::import::Kind::Students, school, rows).await
 }
 
 /// The profile, the 2026-2027 administrative classes, departments and posts of a demo school.
@@ -486,4 +688,28 @@ async fn ensure_org(
     )
     .await?;
     Ok((o, true))
+}
+
+/// A primary school for benchmarks, directly under the platform: profile, the 2026-2027
+/// classes (`classes_per_grade` in each grade), departments and a term. Returns its id.
+pub async fn benchmark_school(app: &App, name: &str, classes_per_grade: i16) -> Result<i64> {
+    let root = crate::org::ensure_platform_root(app).await?;
+    let txn = app.db.begin().await?;
+    let org_type = OrgType {
+        kind: OrgKind::School,
+        level: None,
+    };
+    let (school, _) = ensure_org(app, &txn, &root, name, org_type, Some("442000")).await?;
+    ensure_school_setup(app, &txn, &school).await?;
+    ensure_classes(
+        app,
+        &txn,
+        &school,
+        SchoolType::Primary,
+        classes_per_grade,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(school.id)
 }

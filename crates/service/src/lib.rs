@@ -11,11 +11,16 @@ pub mod classes;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod org;
 pub mod page;
 pub mod role;
+pub mod sample;
 pub mod school;
+pub mod sheet;
+pub mod staff;
 pub mod student;
+pub mod student_import;
 pub mod vault;
 
 use std::sync::Arc;
@@ -26,12 +31,15 @@ pub use error::{Error, Result};
 pub use kehou_store::sea_orm::DatabaseConnection;
 pub use page::{Page, PageRequest};
 
-/// The state every use case needs: the database, the clock and the personal-data vault.
+/// The state every use case needs: the database, the clock, the personal-data vault and
+/// the running imports.
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub vault: Arc<vault::Vault>,
+    /// Background imports of this process.
+    pub jobs: Arc<import::Jobs>,
 }
 
 impl App {
@@ -51,7 +59,12 @@ impl App {
         clock: Arc<dyn Clock>,
         vault: Arc<vault::Vault>,
     ) -> Result<Self> {
-        let app = Self { db, clock, vault };
+        let app = Self {
+            db,
+            clock,
+            vault,
+            jobs: Arc::default(),
+        };
         org::ensure_platform_root(&app).await?;
         role::ensure_preset_roles(&app).await?;
         Ok(app)

@@ -133,7 +133,7 @@ pub struct RoomInput {
 pub const MAX_ROOM_CAPACITY: i64 = 5000;
 
 /// Checked room fields: `None` where the input left a field out.
-struct RoomFields {
+pub(crate) struct RoomFields {
     name: Option<String>,
     building: Option<Option<String>>,
     purpose: Option<Option<String>>,
@@ -602,4 +602,182 @@ pub async fn reveal_contact_phone(
     .await?;
     txn.commit().await?;
     Ok(phone)
+}
+
+/// Loads a school without a scope check, for the operator of the machine (command line).
+pub async fn load_any_school(db: &impl ConnectionTrait, school_id: i64) -> Result<org::Model> {
+    org::Entity::find_by_id(school_id)
+        .one(db)
+        .await?
+        .filter(|o| o.kind == OrgKind::School.code())
+        .ok_or(Error::NotFound("学校"))
+}
+
+pub const ROOM_COLUMNS: &[crate::sheet::Column] = &[
+    crate::sheet::Column {
+        title: "名称",
+        required: true,
+        help: "本校唯一，最多50个字符；再次导入时按名称更新",
+    },
+    crate::sheet::Column {
+        title: "位置",
+        required: false,
+        help: "楼栋或位置，最多50个字符",
+    },
+    crate::sheet::Column {
+        title: "用途",
+        required: false,
+        help: "如 美术、体育，最多50个字符",
+    },
+    crate::sheet::Column {
+        title: "容纳人数",
+        required: true,
+        help: "1 到 5000 的整数",
+    },
+    crate::sheet::Column {
+        title: "状态",
+        required: false,
+        help: "可用 或 停用；不填为可用",
+    },
+];
+
+pub const ROOM_EXAMPLE: &[&str] = &["书法室", "综合楼四楼", "书法", "40", "可用"];
+
+/// Imports rooms; a room with the same name is updated.
+pub async fn import_rooms(
+    app: &App,
+    runner: &crate::import::Runner,
+    school: &org::Model,
+    rows: Vec<crate::sheet::Row>,
+    mode: crate::import::Mode,
+    progress: &crate::import::Progress,
+) -> Result<crate::import::Outcome> {
+    use crate::import::{Mode, Outcome, RowErrors};
+    progress.stage("校验数据", rows.len());
+    let mut errors = RowErrors::default();
+    let mut seen = std::collections::HashMap::new();
+    let mut good = Vec::new();
+    for row in &rows {
+        progress.advance(1);
+        let capacity = match row.get(3).parse::<i64>() {
+            Ok(c) => Some(c),
+            Err(_) => {
+                errors.push(row.number, "容纳人数", "应为1到5000的整数");
+                None
+            }
+        };
+        let available = match row.get(4) {
+            "" | "可用" => Some(true),
+            "停用" => Some(false),
+            _ => {
+                errors.push(row.number, "状态", "应为“可用”或“停用”");
+                None
+            }
+        };
+        let input = RoomInput {
+            name: Some(row.get(0).to_string()),
+            building: Some(row.get(1).to_string()),
+            purpose: Some(row.get(2).to_string()),
+            capacity,
+            available,
+        };
+        match check_room(&input, true) {
+            Ok(fields) if capacity.is_some() && available.is_some() => {
+                let name = fields.name.clone().unwrap_or_default();
+                if let Some(first) = seen.insert(name.clone(), row.number) {
+                    errors.push(row.number, "名称", format!("与第{first}行的场室同名"));
+                } else if !errors.has(row.number) {
+                    good.push((fields, available.unwrap_or(true)));
+                }
+            }
+            Ok(_) => {}
+            Err(Error::Invalid(fields)) => {
+                for f in fields {
+                    let column = match f.field.as_str() {
+                        "name" => "名称",
+                        "building" => "位置",
+                        "purpose" => "用途",
+                        _ => "容纳人数",
+                    };
+                    if !(column == "容纳人数" && capacity.is_none()) {
+                        errors.push(row.number, column, f.reason);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut outcome = Outcome {
+        rows: rows.len(),
+        errors: errors.errors,
+        ..Default::default()
+    };
+    outcome.errors.sort_by_key(|e| e.row);
+    let bad_rows = rows.len() - good.len();
+    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+        return Ok(outcome);
+    }
+    outcome.skipped = bad_rows;
+    progress.stage("写入数据库", good.len());
+    let txn = app.db.begin().await?;
+    let existing: std::collections::HashMap<String, room::Model> = room::Entity::find()
+        .filter(room::Column::SchoolId.eq(school.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.name.clone(), r))
+        .collect();
+    let now = app.now();
+    for (f, available) in good {
+        let name = f.name.unwrap_or_default();
+        match existing.get(&name) {
+            Some(current) => {
+                let mut m = current.clone().into_active_model();
+                m.building = Set(f.building.flatten());
+                m.purpose = Set(f.purpose.flatten());
+                m.capacity = Set(f.capacity.unwrap_or(1));
+                m.available = Set(available);
+                m.updated_at = Set(now);
+                m.update(&txn).await?;
+                outcome.updated += 1;
+            }
+            None => {
+                room::ActiveModel {
+                    school_id: Set(school.id),
+                    name: Set(name),
+                    building: Set(f.building.flatten()),
+                    purpose: Set(f.purpose.flatten()),
+                    capacity: Set(f.capacity.unwrap_or(1)),
+                    available: Set(available),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                outcome.created += 1;
+            }
+        }
+        progress.advance(1);
+    }
+    outcome.committed = true;
+    audit::record(
+        &txn,
+        now,
+        &runner.by(),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "room.import",
+            entity_type: "room",
+            entity_id: None,
+            summary: format!(
+                "导入场室：新增{}个，更新{}个，跳过{}行",
+                outcome.created, outcome.updated, outcome.skipped
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
 }

@@ -1,32 +1,28 @@
-//! Excel exports of lists: one sheet, a bold header row, the rows as text.
+//! Excel downloads: list exports, import templates and error reports.
 
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use kehou_service::sheet::{self, SheetData};
 
+use crate::error::ApiError;
 use crate::extract::urlencode;
 
-fn workbook(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    let bold = Format::new().set_bold();
-    for (col, title) in headers.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(0, col, *title, &bold)?;
-        sheet.set_column_width(col, 18)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
-        for (c, value) in row.iter().enumerate() {
-            sheet.write_string(r, u16::try_from(c).unwrap_or(u16::MAX), value)?;
-        }
-    }
-    wb.save_to_buffer()
+/// An export of one list: a bold header row and the rows as text.
+pub fn download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> Response {
+    let name = filename.trim_end_matches(".xlsx");
+    file(
+        filename,
+        sheet::workbook(&[SheetData {
+            name,
+            headers,
+            rows,
+        }]),
+    )
 }
 
-/// An `.xlsx` download named `filename` (Chinese names are sent RFC 5987-encoded).
-pub fn download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> Response {
-    match workbook(headers, rows) {
+/// An `.xlsx` attachment named `filename` (Chinese names are sent RFC 5987-encoded).
+pub fn file(filename: &str, bytes: kehou_service::Result<Vec<u8>>) -> Response {
+    match bytes {
         Ok(bytes) => (
             [
                 (
@@ -36,7 +32,7 @@ pub fn download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> Respo
                 (
                     header::CONTENT_DISPOSITION,
                     format!(
-                        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+                        "attachment; filename=\"download.xlsx\"; filename*=UTF-8''{}",
                         urlencode(filename)
                     ),
                 ),
@@ -44,9 +40,6 @@ pub fn download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> Respo
             bytes,
         )
             .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "xlsx export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "导出失败").into_response()
-        }
+        Err(e) => ApiError(e).into_response(),
     }
 }

@@ -14,6 +14,7 @@ pub mod school_contact;
 pub mod school_profile;
 pub mod school_unit;
 pub mod session;
+pub mod staff;
 pub mod student;
 pub mod term;
 pub mod term_day;

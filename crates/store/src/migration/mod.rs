@@ -8,6 +8,7 @@ mod m20261124_000003_calendar;
 mod m20261124_000004_school_profile;
 mod m20261124_000005_classes;
 mod m20261124_000006_students;
+mod m20261124_000007_staff;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_school_profile::Migration),
             Box::new(m20261124_000005_classes::Migration),
             Box::new(m20261124_000006_students::Migration),
+            Box::new(m20261124_000007_staff::Migration),
         ]
     }
 }

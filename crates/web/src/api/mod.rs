@@ -6,9 +6,11 @@ mod auth;
 mod orgs;
 mod roles;
 mod schools;
+mod staff;
 mod users;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put};
 use kehou_service::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
@@ -124,8 +126,36 @@ pub fn router() -> Router<AppState> {
             get(schools::student_id_number),
         )
         .route("/me/children", get(schools::my_children))
+        .route(
+            "/schools/{school_id}/staff",
+            get(staff::list).post(staff::create),
+        )
+        .route(
+            "/schools/{school_id}/staff/{staff_id}",
+            get(staff::get).patch(staff::update),
+        )
+        .route(
+            "/schools/{school_id}/imports/{kind}/template",
+            get(staff::template),
+        )
+        .route(
+            "/schools/{school_id}/imports/{kind}",
+            post(staff::start).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/schools/{school_id}/imports/jobs/{job_id}",
+            get(staff::job),
+        )
+        .route(
+            "/schools/{school_id}/imports/jobs/{job_id}/report",
+            get(staff::report),
+        )
         .fallback(not_found)
 }
+
+/// Uploads are read up to a little over the import limit so that a too-large file gets the
+/// import's own message rather than a bare 413.
+pub const UPLOAD_LIMIT: usize = kehou_service::sheet::MAX_UPLOAD_BYTES + 5_000_000;
 
 async fn not_found() -> ApiError {
     ApiError(kehou_service::Error::NotFound("接口"))
@@ -202,6 +232,8 @@ impl utoipa::Modify for BearerAuth {
         schools::list_units, schools::add_unit, schools::remove_unit,
         schools::list_students, schools::create_student, schools::get_student, schools::update_student,
         schools::add_guardian, schools::remove_guardian, schools::student_id_number, schools::my_children,
+        staff::list, staff::create, staff::get, staff::update,
+        staff::template, staff::start, staff::job, staff::report,
     ),
     components(schemas(ErrorBody))
 )]

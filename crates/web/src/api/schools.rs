@@ -487,7 +487,7 @@ pub struct ClassPatchBody {
 }
 
 /// Tells a field given as `null` from a field left out.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }
 

@@ -368,3 +368,41 @@ pub async fn remove_unit(
     let result = classes::remove_unit(&state.app, actor(&p)?, school_id, unit_id).await;
     after(&state, &p, school_id, String::new(), result, None).await
 }
+
+/// The classes of a school year as a workbook in the import's columns.
+pub async fn export(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(school_id): Path<i64>,
+    Query(q): Query<ClassQuery>,
+) -> PageResult {
+    let a = p.actor()?;
+    let classes = kehou_service::classes::list_classes(
+        &state.app,
+        a,
+        school_id,
+        q.school_year.as_deref(),
+        None,
+    )
+    .await?;
+    let phones = kehou_service::classes::head_teacher_phones(&state.app, a, school_id).await?;
+    let rows: Vec<Vec<String>> = classes
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.school_year,
+                c.grade_name,
+                c.number.to_string(),
+                c.alias.unwrap_or_default(),
+                c.head_teacher_id
+                    .and_then(|id| phones.get(&id).cloned())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headers: Vec<&str> = kehou_service::classes::IMPORT_COLUMNS
+        .iter()
+        .map(|c| c.title)
+        .collect();
+    Ok(crate::xlsx::download("行政班.xlsx", &headers, &rows))
+}

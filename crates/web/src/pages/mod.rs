@@ -4,11 +4,14 @@
 mod audit;
 mod calendar;
 mod classes;
+mod imports;
 mod orgs;
 mod roles;
 mod rooms;
 mod school;
 mod session;
+mod staff;
+mod students;
 mod users;
 
 use std::collections::HashMap;
@@ -16,7 +19,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -83,6 +86,7 @@ pub fn router() -> Router<AppState> {
             get(classes::list).post(classes::create),
         )
         .route("/schools/{id}/classes/promote", post(classes::promote))
+        .route("/schools/{id}/classes/export", get(classes::export))
         .route(
             "/schools/{id}/classes/{class_id}",
             get(classes::edit).post(classes::update),
@@ -112,6 +116,50 @@ pub fn router() -> Router<AppState> {
             post(calendar::delete_extra_day),
         )
         .route("/schools/{id}/periods", post(calendar::set_periods))
+        .route("/students", get(students::index))
+        .route(
+            "/schools/{id}/students",
+            get(students::list).post(students::create),
+        )
+        .route("/schools/{id}/students/export", get(students::export))
+        .route(
+            "/schools/{id}/students/{student_id}",
+            get(students::detail).post(students::update),
+        )
+        .route(
+            "/schools/{id}/students/{student_id}/guardians",
+            post(students::add_guardian),
+        )
+        .route(
+            "/schools/{id}/students/{student_id}/guardians/{guardian_id}/delete",
+            post(students::remove_guardian),
+        )
+        .route(
+            "/schools/{id}/students/{student_id}/id-number",
+            post(students::reveal_id),
+        )
+        .route("/staff", get(staff::index))
+        .route("/schools/{id}/staff", get(staff::list).post(staff::create))
+        .route("/schools/{id}/staff/export", get(staff::export))
+        .route(
+            "/schools/{id}/staff/{staff_id}",
+            get(staff::edit).post(staff::update),
+        )
+        .route(
+            "/schools/{id}/imports/{kind}",
+            get(imports::form)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(crate::api::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/schools/{id}/imports/{kind}/template",
+            get(imports::template),
+        )
+        .route("/schools/{id}/imports/jobs/{job_id}", get(imports::job))
+        .route(
+            "/schools/{id}/imports/jobs/{job_id}/report",
+            get(imports::report),
+        )
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
         .fallback(not_found)
@@ -217,6 +265,8 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/roles", "角色权限", Some(Permission::RoleView)),
     ("/school", "学校信息", Some(Permission::SchoolView)),
     ("/classes", "班级管理", Some(Permission::SchoolView)),
+    ("/students", "学生管理", Some(Permission::SchoolView)),
+    ("/staff", "教职工", Some(Permission::SchoolView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),
@@ -436,4 +486,33 @@ pub fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&beijing())
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
+}
+
+/// The schools a bureau user may pick from (empty for a school's own staff), and the
+/// school to show: the one asked for, else the first of the list.
+pub async fn school_choice(
+    state: &AppState,
+    a: &kehou_service::Actor,
+    requested: Option<i64>,
+) -> Result<(Vec<Opt>, Option<i64>), PageError> {
+    if a.org_kind == kehou_domain::OrgKind::School {
+        return Ok((Vec::new(), Some(requested.unwrap_or(a.org_id))));
+    }
+    let schools: Vec<Opt> = kehou_service::school::schools_in_scope(&state.app, a)
+        .await?
+        .into_iter()
+        .map(|s| Opt::new(s.id, s.name))
+        .collect();
+    let chosen = requested.or_else(|| schools.first().and_then(|s| s.value.parse().ok()));
+    Ok((schools, chosen))
+}
+
+/// A list with nothing to show yet.
+pub fn empty_list() -> ListInfo {
+    ListInfo {
+        total: 0,
+        page: 1,
+        pages: 1,
+        query: String::new(),
+    }
 }

@@ -230,14 +230,54 @@ pub async fn new_page(
 
 #[derive(Template)]
 #[template(path = "issued_password.html")]
-struct IssuedPage {
+struct IssuedPage<'a> {
     frame: Frame,
     heading: &'static str,
     created: bool,
     user_id: i64,
-    user_name: String,
-    phone: String,
-    password: String,
+    user_name: &'a str,
+    phone: &'a str,
+    password: &'a str,
+    back: &'a str,
+}
+
+/// The one-time password of a created or reset account.
+pub(super) struct Issued<'a> {
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub phone: &'a str,
+    pub password: &'a str,
+    pub created: bool,
+    /// The list to go back to.
+    pub back: &'a str,
+}
+
+pub(super) async fn issued_page(state: &AppState, p: &Principal, i: Issued<'_>) -> PageResult {
+    let heading = if i.created {
+        "账号已创建"
+    } else {
+        "密码已重置"
+    };
+    let page = IssuedPage {
+        frame: frame(state, p, heading, i.back, "").await?,
+        heading,
+        created: i.created,
+        user_id: i.user_id,
+        user_name: i.user_name,
+        phone: i.phone,
+        password: i.password,
+        back: i.back,
+    };
+    let mut response = render(&page);
+    // The one-time password must not stay in any cache.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    if i.created {
+        *response.status_mut() = StatusCode::CREATED;
+    }
+    Ok(response)
 }
 
 async fn issued(
@@ -246,30 +286,19 @@ async fn issued(
     issued: IssuedPassword,
     created: bool,
 ) -> PageResult {
-    let heading = if created {
-        "账号已创建"
-    } else {
-        "密码已重置"
-    };
-    let page = IssuedPage {
-        frame: frame(state, p, heading, "/users", "").await?,
-        heading,
-        created,
-        user_id: issued.user.id,
-        user_name: issued.user.name,
-        phone: issued.user.phone,
-        password: issued.initial_password,
-    };
-    let mut response = render(&page);
-    // The one-time password must not stay in any cache.
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    if created {
-        *response.status_mut() = StatusCode::CREATED;
-    }
-    Ok(response)
+    issued_page(
+        state,
+        p,
+        Issued {
+            user_id: issued.user.id,
+            user_name: &issued.user.name,
+            phone: &issued.user.phone,
+            password: &issued.initial_password,
+            created,
+            back: "/users",
+        },
+    )
+    .await
 }
 
 pub async fn create(

@@ -7,7 +7,7 @@ use crate::common::*;
 async fn a1_school_admin_sees_only_the_school_users() {
     let t = TestApp::new().await;
     let admin = t.login(SCHOOL1_ADMIN).await;
-    let (status, body) = t.get("/api/v1/users?page_size=100", &admin).await;
+    let (status, body) = t.get("/api/v1/users?q=1380000&page_size=100", &admin).await;
     assert_eq!(status, StatusCode::OK);
     let mut phones: Vec<String> = body["items"]
         .as_array()
@@ -20,6 +20,11 @@ async fn a1_school_admin_sees_only_the_school_users() {
         phones,
         vec![SCHOOL1_ADMIN, TEACHER, PARENT, PATROL_TEACHER, HEAD_TEACHER]
     );
+    // The generated staff and guardians of the school are visible, the other school's not.
+    for (prefix, expected) in [("13701", 12), ("13702", 0), ("13902", 0)] {
+        let (_, found) = t.get(&format!("/api/v1/users?q={prefix}"), &admin).await;
+        assert_eq!(found["total"], expected, "{prefix}");
+    }
     let other = t.user_id(SCHOOL2_ADMIN).await;
     assert_eq!(
         t.get(&format!("/api/v1/users/{other}"), &admin).await.0,
@@ -33,7 +38,7 @@ async fn a1_school_admin_sees_only_the_school_users() {
     );
     // Filters.
     let (_, body) = t
-        .get(&format!("/api/v1/users?q={}", urlencode("郑")), &admin)
+        .get(&format!("/api/v1/users?q={}", urlencode("郑丽")), &admin)
         .await;
     assert_eq!(body["total"], 1);
     let head_role = t.role_id("head_teacher").await;

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod calendar;
 mod classes;
+mod imports;
 mod matrix;
 mod orgs;
 mod pages;

@@ -146,6 +146,42 @@ async fn a3_every_preset_role_against_every_protected_route() {
                 Some(Permission::SchoolManage),
                 in_scope(StatusCode::BAD_REQUEST),
             ),
+            (
+                Method::GET,
+                format!("/api/v1/schools/{school1}/students"),
+                None,
+                Some(Permission::SchoolView),
+                in_scope(StatusCode::OK),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/schools/{school1}/staff"),
+                None,
+                Some(Permission::SchoolView),
+                in_scope(StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/schools/{school1}/staff"),
+                Some(json!({"name": ""})),
+                Some(Permission::SchoolManage),
+                in_scope(StatusCode::BAD_REQUEST),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/schools/{school1}/imports/students/template"),
+                None,
+                Some(Permission::SchoolView),
+                in_scope(StatusCode::OK),
+            ),
+            (
+                // An empty upload: refused before any job starts.
+                Method::POST,
+                format!("/api/v1/schools/{school1}/imports/students"),
+                None,
+                Some(Permission::SchoolManage),
+                in_scope(StatusCode::BAD_REQUEST),
+            ),
         ]);
         if !is_platform {
             // Another tenant's ids: the platform root and the platform administrator.

@@ -68,6 +68,25 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The raw bytes of a download.
+    pub async fn get_bytes(&mut self, path: &str) -> Vec<u8> {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = Request::get(path)
+            .header(header::COOKIE, cookie.join("; "))
+            .body(Body::empty())
+            .expect("request");
+        let res = self.t.request(req).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        axum::body::to_bytes(res.into_body(), 50 << 20)
+            .await
+            .expect("body")
+            .to_vec()
+    }
+
     pub async fn get(&mut self, path: &str) -> Page {
         self.send(Request::get(path), Body::empty()).await
     }
@@ -456,4 +475,42 @@ async fn a7_audit_page_filters_and_rejects_bad_dates() {
     assert!(page.body.contains("开始日期格式应为"));
     let page = b.get("/audit?from=2030-01-01").await;
     assert!(page.body.contains("没有符合条件的操作记录"));
+}
+
+impl Browser<'_> {
+    /// Submits a `multipart/form-data` form with text fields and one file.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> Page {
+        let boundary = "----kehou-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path).header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Body::from(body),
+        )
+        .await
+    }
 }

@@ -1,0 +1,168 @@
+//! `kehou bench …`: measurements reported in docs/BENCHMARKS.md.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Subcommand;
+use kehou_service::import::{Kind, Mode};
+use kehou_service::sample::{RosterSpec, students};
+use kehou_service::sheet::{self, SheetData};
+use kehou_service::vault::Vault;
+use kehou_service::{App, SystemClock};
+
+use crate::describe;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generate a workbook of students with guardians, import it into a new school, import
+    /// it again (every row an update), and export it.
+    Import {
+        /// Number of students.
+        #[arg(long, default_value_t = 50_000)]
+        students: usize,
+        /// Database URL; default: a new SQLite file in the temporary folder, removed after.
+        #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+}
+
+pub async fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Import {
+            students,
+            database_url,
+        } => import(students, database_url).await,
+    }
+}
+
+/// The process's peak resident memory (VmHWM) in MB, where /proc tells it.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn memory() -> String {
+    peak_memory_mb()
+        .map(|m| format!("{m:.0} MB"))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn import(count: usize, database_url: Option<String>) -> Result<()> {
+    let temp = std::env::temp_dir().join(format!("kehou-bench-{}.db", std::process::id()));
+    let url = database_url.unwrap_or_else(|| format!("sqlite://{}", temp.display()));
+    let engine = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let db = kehou_store::connect(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
+    let vault = Vault::from_hex(&Vault::generate_key()).map_err(describe)?;
+    let app = App::with_database(db, Arc::new(SystemClock), Arc::new(vault))
+        .await
+        .map_err(describe)?;
+    let name = format!("基准测试学校{}", std::process::id());
+    let classes_per_grade: u8 = 20;
+    let school = kehou_service::demo::benchmark_school(&app, &name, i16::from(classes_per_grade))
+        .await
+        .map_err(describe)?;
+    let classes: Vec<(u8, u8, usize)> = (1..=6u8)
+        .flat_map(|g| (1..=classes_per_grade).map(move |n| (g, n)))
+        .enumerate()
+        .map(|(i, (g, n))| {
+            let total_classes = 6 * usize::from(classes_per_grade);
+            let size = count / total_classes + usize::from(i < count % total_classes);
+            (g, n, size)
+        })
+        .collect();
+
+    let started = Instant::now();
+    let rows = students(
+        &RosterSpec {
+            region: "442000",
+            year: 2026,
+            number_prefix: "B",
+            phone_block: 50,
+            seed: 1,
+        },
+        &classes,
+    );
+    let headers: Vec<&str> = Kind::Students.columns().iter().map(|c| c.title).collect();
+    let bytes = sheet::workbook(&[SheetData {
+        name: "学生及监护人",
+        headers: &headers,
+        rows: &rows,
+    }])
+    .map_err(describe)?;
+    let guardians: usize = rows
+        .iter()
+        .map(|r| 1 + usize::from(!r[11].is_empty()))
+        .sum();
+    println!(
+        "{engine}: generated {} students with {guardians} guardians, workbook {:.1} MB, in {:.2} s",
+        rows.len(),
+        bytes.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    drop(rows);
+
+    for (label, expect_created) in [
+        ("first import (inserts)", true),
+        ("re-import (updates)", false),
+    ] {
+        let started = Instant::now();
+        let outcome = crate::import_file(
+            &app,
+            Kind::Students,
+            school,
+            bytes.clone(),
+            Mode::AllOrNothing,
+        )
+        .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            outcome.committed && outcome.errors.is_empty(),
+            "import rejected rows: {:?}",
+            outcome.errors.first()
+        );
+        let changed = if expect_created {
+            outcome.created
+        } else {
+            outcome.updated
+        };
+        anyhow::ensure!(changed == count, "{label}: {changed} rows of {count}");
+        println!(
+            "{engine}: {label}: {count} rows in {seconds:.2} s = {:.0} rows/s; peak memory so far {}",
+            count as f64 / seconds,
+            memory()
+        );
+    }
+
+    let started = Instant::now();
+    let rows = kehou_service::student::export_rows_of(&app, school, &Default::default())
+        .await
+        .map_err(describe)?;
+    let exported = sheet::workbook(&[SheetData {
+        name: "学生名单",
+        headers: &kehou_service::student::export_headers(),
+        rows: &rows,
+    }])
+    .map_err(describe)?;
+    println!(
+        "{engine}: export of {} rows to {:.1} MB in {:.2} s; peak memory {}",
+        rows.len(),
+        exported.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        memory()
+    );
+    if temp.exists() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
+        }
+    }
+    Ok(())
+}
