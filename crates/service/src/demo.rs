@@ -311,7 +311,7 @@ async fn ensure_staff(app: &App, school: &org::Model, index: usize) -> Result<us
             gender.to_string(),
             roles.to_string(),
             subject.to_string(),
-            "一级教师".to_string(),
+            if subject.is_empty() { "" } else { "一级教师" }.to_string(),
             String::new(),
             dept.to_string(),
             String::new(),
