@@ -57,6 +57,7 @@ fn in_scope_condition(actor: &Actor) -> Condition {
 }
 
 async fn views(
+    app: &App,
     db: &impl ConnectionTrait,
     actor: &Actor,
     rows: Vec<user::Model>,
@@ -78,7 +79,7 @@ async fn views(
                 .collect();
             UserView {
                 id: u.id,
-                phone: u.phone,
+                phone: app.vault.account_phone(&u),
                 name: u.name,
                 frozen: u.frozen,
                 locked_until: u.locked_until,
@@ -93,7 +94,7 @@ async fn views(
 
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    /// Matches the name or the phone number.
+    /// Part of the name, or a whole phone number (numbers are stored encrypted).
     pub q: Option<String>,
     pub frozen: Option<bool>,
     pub org_id: Option<i64>,
@@ -109,11 +110,12 @@ pub async fn list(
     actor.require(Permission::UserView)?;
     let mut query = user::Entity::find().filter(in_scope_condition(actor));
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(
-            Condition::any()
-                .add(user::Column::Name.contains(q))
-                .add(user::Column::Phone.contains(q)),
-        );
+        // Phone numbers are stored encrypted: a whole number is found through its blind
+        // index, anything else matches the name.
+        query = match Phone::parse(q) {
+            Ok(phone) => query.filter(phone_is(app, &phone)),
+            Err(_) => query.filter(user::Column::Name.contains(q)),
+        };
     }
     if let Some(frozen) = filter.frozen {
         query = query.filter(user::Column::Frozen.eq(frozen));
@@ -138,7 +140,7 @@ pub async fn list(
         .limit(page.page_size)
         .all(&app.db)
         .await?;
-    let items = views(&app.db, actor, rows).await?;
+    let items = views(app, &app.db, actor, rows).await?;
     Ok(Page {
         items,
         total,
@@ -180,7 +182,7 @@ async fn load_manageable(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> R
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<UserView> {
     actor.require(Permission::UserView)?;
     let u = load_visible(&app.db, actor, id).await?;
-    Ok(views(&app.db, actor, vec![u]).await?.remove(0))
+    Ok(views(app, &app.db, actor, vec![u]).await?.remove(0))
 }
 
 /// A password that meets the policy, for new and reset accounts.
@@ -258,19 +260,14 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
     let hash = hash_password(&password)?;
     let txn = app.db.begin().await?;
     let (target, r) = check_membership_target(&txn, actor, org_id, role_id).await?;
-    if user::Entity::find()
-        .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
+    if find_by_phone(app, &txn, &phone).await?.is_some() {
         return Err(Error::conflict_on(
             "phone",
             "该手机号已注册，请在用户详情中为其添加身份",
         ));
     }
     let now = app.now();
-    let created = insert_user(&txn, &phone, name, hash, true, now).await?;
+    let created = insert_user(app, &txn, &phone, name, hash, true, now).await?;
     membership::ActiveModel {
         user_id: Set(created.id),
         org_id: Set(target.id),
@@ -301,7 +298,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
     )
     .await?;
     txn.commit().await?;
-    let user = views(&app.db, actor, vec![created]).await?.remove(0);
+    let user = views(app, &app.db, actor, vec![created]).await?.remove(0);
     Ok(IssuedPassword {
         user,
         initial_password: plain,
@@ -350,24 +347,20 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Resu
     let mut changes = Vec::new();
     let mut m = u.clone().into_active_model();
     if let Some(Some(phone)) = phone
-        && phone.as_str() != u.phone
+        && app.vault.blind_index(phone.as_str()) != u.phone_index
     {
-        if user::Entity::find()
-            .filter(user::Column::Phone.eq(phone.as_str()))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
+        if find_by_phone(app, &txn, &phone).await?.is_some() {
             return Err(Error::conflict_on("phone", "该手机号已被其他账号使用"));
         }
         changes.push(format!(
             "手机号：{} → {}",
-            Phone::parse(&u.phone)
+            Phone::parse(&app.vault.account_phone(&u))
                 .map(|p| p.masked())
                 .unwrap_or_default(),
             phone.masked()
         ));
-        m.phone = Set(phone.as_str().into());
+        m.phone_index = Set(app.vault.blind_index(phone.as_str()));
+        m.phone_enc = Set(Some(app.vault.encrypt(phone.as_str())?));
     }
     if let Some(Some(name)) = name
         && name != u.name
@@ -596,6 +589,7 @@ pub async fn remove_membership(
 
 /// Inserts a new, unfrozen account; a phone already registered answers 409.
 pub(crate) async fn insert_user(
+    app: &App,
     db: &impl ConnectionTrait,
     phone: &Phone,
     name: String,
@@ -604,7 +598,8 @@ pub(crate) async fn insert_user(
     now: DateTime<Utc>,
 ) -> Result<user::Model> {
     user::ActiveModel {
-        phone: Set(phone.as_str().into()),
+        phone_index: Set(app.vault.blind_index(phone.as_str())),
+        phone_enc: Set(Some(app.vault.encrypt(phone.as_str())?)),
         name: Set(name),
         password_hash: Set(password_hash),
         frozen: Set(false),
@@ -644,16 +639,11 @@ pub async fn create_platform_admin(
         .ok_or(Error::NotFound("平台管理员角色"))?;
     let hash = hash_password(&password)?;
     let txn = app.db.begin().await?;
-    if user::Entity::find()
-        .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
+    if find_by_phone(app, &txn, &phone).await?.is_some() {
         return Err(Error::conflict_on("phone", "该手机号已注册"));
     }
     let now = app.now();
-    let created = insert_user(&txn, &phone, name, hash, false, now).await?;
+    let created = insert_user(app, &txn, &phone, name, hash, false, now).await?;
     membership::ActiveModel {
         user_id: Set(created.id),
         org_id: Set(root.id),
@@ -683,4 +673,44 @@ pub async fn create_platform_admin(
     .await?;
     txn.commit().await?;
     Ok(created.id)
+}
+
+/// The condition "the account's phone number is `phone`", through the blind index.
+pub(crate) fn phone_is(app: &App, phone: &Phone) -> kehou_store::sea_orm::sea_query::SimpleExpr {
+    user::Column::PhoneIndex.eq(app.vault.blind_index(phone.as_str()))
+}
+
+/// The account with this phone number, if any.
+pub(crate) async fn find_by_phone(
+    app: &App,
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(phone_is(app, phone))
+        .one(db)
+        .await?)
+}
+
+/// Encrypts the phone numbers of accounts stored before numbers were encrypted: they hold
+/// the number itself where the blind index belongs, and no ciphertext. Runs at startup.
+pub(crate) async fn encrypt_legacy_phones(app: &App) -> Result<usize> {
+    let legacy = user::Entity::find()
+        .filter(user::Column::PhoneEnc.is_null())
+        .all(&app.db)
+        .await?;
+    if legacy.is_empty() {
+        return Ok(0);
+    }
+    let txn = app.db.begin().await?;
+    for u in &legacy {
+        let plain = u.phone_index.clone();
+        let mut m = u.clone().into_active_model();
+        m.phone_index = Set(app.vault.blind_index(&plain));
+        m.phone_enc = Set(Some(app.vault.encrypt(&plain)?));
+        m.update(&txn).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(accounts = legacy.len(), "encrypted account phone numbers");
+    Ok(legacy.len())
 }

@@ -110,11 +110,7 @@ pub async fn login(
     let phone = Phone::parse(phone).map_err(|_| wrong())?;
     let now = app.now();
     let txn = app.db.begin().await?;
-    let Some(u) = user::Entity::find()
-        .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(&txn)
-        .await?
-    else {
+    let Some(u) = crate::account::find_by_phone(app, &txn, &phone).await? else {
         return Err(wrong());
     };
     if let Some(until) = u.locked_until
@@ -264,8 +260,8 @@ async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<
     Ok(Principal {
         session_id: s.id,
         user_id: u.id,
+        phone: app.vault.account_phone(&u),
         user_name: u.name,
-        phone: u.phone,
         must_change_password: u.must_change_password,
         csrf_token: s.csrf_token,
         actor,

@@ -584,7 +584,7 @@ pub async fn import(
         .all(&app.db)
         .await?
         .into_iter()
-        .map(|u| (u.phone, u.id))
+        .map(|u| (app.vault.account_phone(&u), u.id))
         .collect();
     let mut errors = RowErrors::default();
     let mut seen: HashMap<(String, i16, i16), u32> = HashMap::new();
@@ -741,10 +741,74 @@ pub async fn head_teacher_phones(
         .await?
         .into_iter()
         .map(|u| {
-            let masked = kehou_domain::Phone::parse(&u.phone)
+            let masked = kehou_domain::Phone::parse(&app.vault.account_phone(&u))
                 .map(|p| p.masked())
                 .unwrap_or_default();
             (u.id, masked)
         })
         .collect())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GradeView {
+    /// 1–12.
+    pub grade: u8,
+    /// 三年级, 高一.
+    pub name: String,
+    /// 小学, 初中 or 高中.
+    pub stage: &'static str,
+    /// Classes of the grade in the school year.
+    pub classes: usize,
+    /// Enrolled students in those classes.
+    pub students: u64,
+}
+
+/// The grades of a school (from its type) with their classes and enrolled students in a
+/// school year (the newest when none is given).
+pub async fn grades(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    school_year: Option<&str>,
+) -> Result<Vec<GradeView>> {
+    use kehou_store::entity::student;
+    use kehou_store::sea_orm::{PaginatorTrait, QuerySelect};
+    actor.require(Permission::SchoolView)?;
+    let school = load_school(&app.db, actor, school_id).await?;
+    let Some(school_type) = school_type(&app.db, school.id).await? else {
+        return Ok(Vec::new());
+    };
+    let classes = list_classes(app, actor, school.id, school_year, None).await?;
+    let year = school_year
+        .map(String::from)
+        .or_else(|| classes.first().map(|c| c.school_year.clone()));
+    let mut out = Vec::new();
+    for stage in school_type.stages() {
+        for grade in stage.grades() {
+            let ids: Vec<i64> = classes
+                .iter()
+                .filter(|c| Some(&c.school_year) == year.as_ref() && c.grade == i16::from(grade))
+                .map(|c| c.id)
+                .collect();
+            let students = if ids.is_empty() {
+                0
+            } else {
+                student::Entity::find()
+                    .select_only()
+                    .column(student::Column::Id)
+                    .filter(student::Column::ClassId.is_in(ids.clone()))
+                    .filter(student::Column::Status.eq("enrolled"))
+                    .count(&app.db)
+                    .await?
+            };
+            out.push(GradeView {
+                grade,
+                name: grade_name(grade),
+                stage: stage.label(),
+                classes: ids.len(),
+                students,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -7,7 +7,6 @@ use kehou_domain::school::{Nature, SchoolType};
 use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
 use kehou_store::entity::{
     admin_class, membership, org, period, role, room, school_profile, school_unit, term, term_day,
-    user,
 };
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
@@ -174,16 +173,21 @@ pub async fn load(app: &App) -> Result<usize> {
     let hash = hash_password(&Password::parse(DEMO_PASSWORD).map_err(Error::Internal)?)?;
     for account in DEMO_ACCOUNTS {
         let now = app.now();
-        let u = match user::Entity::find()
-            .filter(user::Column::Phone.eq(account.phone))
-            .one(&txn)
-            .await?
-        {
+        let phone = Phone::parse(account.phone).map_err(Error::Internal)?;
+        let u = match crate::account::find_by_phone(app, &txn, &phone).await? {
             Some(u) => u,
             None => {
                 created += 1;
-                let phone = Phone::parse(account.phone).map_err(Error::Internal)?;
-                insert_user(&txn, &phone, account.name.into(), hash.clone(), false, now).await?
+                insert_user(
+                    app,
+                    &txn,
+                    &phone,
+                    account.name.into(),
+                    hash.clone(),
+                    false,
+                    now,
+                )
+                .await?
             }
         };
         for (org_name, role_code) in account.memberships {
@@ -230,11 +234,13 @@ pub async fn load(app: &App) -> Result<usize> {
             }
         }
     }
-    let head_teacher = user::Entity::find()
-        .filter(user::Column::Phone.eq("13800000010"))
-        .one(&txn)
-        .await?
-        .map(|u| u.id);
+    let head_teacher = crate::account::find_by_phone(
+        app,
+        &txn,
+        &Phone::parse("13800000010").map_err(Error::Internal)?,
+    )
+    .await?
+    .map(|u| u.id);
     for (name, school_type, classes_per_grade) in [
         (SCHOOL_1, SchoolType::Primary, 3),
         (SCHOOL_2, SchoolType::Primary, 2),
@@ -311,7 +317,12 @@ async fn ensure_staff(app: &App, school: &org::Model, index: usize) -> Result<us
             gender.to_string(),
             roles.to_string(),
             subject.to_string(),
-            if subject.is_empty() { "" } else { "一级教师" }.to_string(),
+            if subject.is_empty() {
+                ""
+            } else {
+                "一级教师"
+            }
+            .to_string(),
             String::new(),
             dept.to_string(),
             String::new(),

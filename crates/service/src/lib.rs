@@ -65,6 +65,7 @@ impl App {
             vault,
             jobs: Arc::default(),
         };
+        account::encrypt_legacy_phones(&app).await?;
         org::ensure_platform_root(&app).await?;
         role::ensure_preset_roles(&app).await?;
         Ok(app)

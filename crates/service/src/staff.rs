@@ -112,7 +112,11 @@ pub struct StaffView {
     pub updated_at: DateTime<Utc>,
 }
 
-async fn views(db: &impl ConnectionTrait, rows: Vec<staff::Model>) -> Result<Vec<StaffView>> {
+async fn views(
+    app: &App,
+    db: &impl ConnectionTrait,
+    rows: Vec<staff::Model>,
+) -> Result<Vec<StaffView>> {
     let users: HashMap<i64, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().map(|s| s.user_id)))
         .all(db)
@@ -151,7 +155,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<staff::Model>) -> Result<Vec
                 user_id: s.user_id,
                 name: u.map(|u| u.name.clone()).unwrap_or_default(),
                 phone: u
-                    .and_then(|u| Phone::parse(&u.phone).ok())
+                    .and_then(|u| Phone::parse(&app.vault.account_phone(u)).ok())
                     .map(|p| p.masked())
                     .unwrap_or_default(),
                 gender_label: if s.gender == "female" { "女" } else { "男" },
@@ -193,14 +197,15 @@ pub async fn list_staff(
     let school = load_school(&app.db, actor, school_id).await?;
     let mut q = staff::Entity::find().filter(staff::Column::SchoolId.eq(school.id));
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // A whole phone number is found through its blind index, anything else by name.
+        let matches = match Phone::parse(text) {
+            Ok(phone) => Condition::all().add(crate::account::phone_is(app, &phone)),
+            Err(_) => Condition::all().add(user::Column::Name.contains(text)),
+        };
         let users = kehou_store::sea_orm::sea_query::Query::select()
             .column(user::Column::Id)
             .from(user::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(user::Column::Name.contains(text))
-                    .add(user::Column::Phone.eq(text)),
-            )
+            .cond_where(matches)
             .to_owned();
         q = q.filter(staff::Column::UserId.in_subquery(users));
     }
@@ -218,7 +223,7 @@ pub async fn list_staff(
         .all(&app.db)
         .await?;
     Ok(Page {
-        items: views(&app.db, rows).await?,
+        items: views(app, &app.db, rows).await?,
         total,
         page: page.page,
         page_size: page.page_size,
@@ -233,7 +238,7 @@ pub async fn get_staff(app: &App, actor: &Actor, school_id: i64, id: i64) -> Res
         .one(&app.db)
         .await?
         .ok_or(Error::NotFound("教职工"))?;
-    Ok(views(&app.db, vec![s]).await?.remove(0))
+    Ok(views(app, &app.db, vec![s]).await?.remove(0))
 }
 
 /// A staff member as entered on the form, the API or a sheet row.
@@ -368,6 +373,7 @@ pub async fn staff_roles(app: &App, actor: &Actor, school_id: i64) -> Result<Vec
 /// Returns whether the staff record is new.
 #[allow(clippy::too_many_arguments)]
 async fn upsert(
+    app: &App,
     txn: &DatabaseTransaction,
     school: &org::Model,
     f: &StaffFields,
@@ -377,14 +383,11 @@ async fn upsert(
     now: DateTime<Utc>,
     update_existing: bool,
 ) -> Result<(staff::Model, bool, bool)> {
-    let (account, new_account) = match user::Entity::find()
-        .filter(user::Column::Phone.eq(f.phone.as_str()))
-        .one(txn)
-        .await?
-    {
+    let (account, new_account) = match crate::account::find_by_phone(app, txn, &f.phone).await? {
         Some(u) => (u, false),
         None => (
             crate::account::insert_user(
+                app,
                 txn,
                 &f.phone,
                 f.name.clone(),
@@ -526,6 +529,7 @@ pub async fn create_staff(
     let hash = crate::auth::hash_password(&Password::parse(&plain).map_err(Error::Internal)?)?;
     let now = app.now();
     let (record, _, new_account) = upsert(
+        app,
         &txn,
         &school,
         &f,
@@ -559,7 +563,7 @@ pub async fn create_staff(
         },
     )
     .await?;
-    let view = views(&txn, vec![record]).await?.remove(0);
+    let view = views(app, &txn, vec![record]).await?.remove(0);
     txn.commit().await?;
     Ok(CreatedStaff {
         staff: view,
@@ -632,7 +636,7 @@ pub async fn update_staff(
     let now = app.now();
     m.updated_at = Set(now);
     let updated = m.update(&txn).await?;
-    let view = views(&txn, vec![updated]).await?.remove(0);
+    let view = views(app, &txn, vec![updated]).await?.remove(0);
     audit::record(
         &txn,
         now,
@@ -769,8 +773,18 @@ pub async fn import(
     let now = app.now();
     let txn = app.db.begin().await?;
     for (f, department_id, role_ids) in &good {
-        let (_, created, _) =
-            upsert(&txn, school, f, *department_id, role_ids, &hash, now, true).await?;
+        let (_, created, _) = upsert(
+            app,
+            &txn,
+            school,
+            f,
+            *department_id,
+            role_ids,
+            &hash,
+            now,
+            true,
+        )
+        .await?;
         if created {
             outcome.created += 1;
         } else {

@@ -115,7 +115,7 @@ async fn views(
                         id: g.id,
                         user_id: u.id,
                         name: u.name.clone(),
-                        phone: Phone::parse(&u.phone)
+                        phone: Phone::parse(&app.vault.account_phone(u))
                             .map(|p| p.masked())
                             .unwrap_or_default(),
                         relation: g.relation.clone(),
@@ -575,17 +575,14 @@ async fn link_guardian(
         return Err(Error::Internal("validation".into()));
     };
     let now = app.now();
-    let account = match user::Entity::find()
-        .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(db)
-        .await?
-    {
+    let account = match crate::account::find_by_phone(app, db, &phone).await? {
         Some(u) => u,
         None => {
             // The parent sets a password through "forgot password" or a school reset.
             let unusable = Password::parse(&format!("{}a1", &crate::auth::random_token()[..30]))
                 .map_err(Error::Internal)?;
             crate::account::insert_user(
+                app,
                 db,
                 &phone,
                 name,

@@ -416,7 +416,7 @@ async fn guardian_accounts(
         }
     }
     let phones: Vec<&str> = names.keys().copied().collect();
-    let mut ids = users_by_phone(txn, &phones).await?;
+    let mut ids = users_by_phone(app, txn, &phones).await?;
     let missing: Vec<(&str, &str)> = names
         .iter()
         .filter(|(phone, _)| !ids.contains_key(**phone))
@@ -428,23 +428,36 @@ async fn guardian_accounts(
         let hash = crate::auth::hash_password(&unusable)?;
         let now = app.now();
         for chunk in missing.chunks(CHUNK) {
-            user::Entity::insert_many(chunk.iter().map(|(phone, name)| user::ActiveModel {
-                phone: Set((*phone).into()),
-                name: Set((*name).into()),
-                password_hash: Set(hash.clone()),
-                frozen: Set(false),
-                must_change_password: Set(true),
-                failed_logins: Set(0),
-                locked_until: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+            let sealed = chunk
+                .iter()
+                .map(|(phone, name)| {
+                    Ok((
+                        app.vault.blind_index(phone),
+                        app.vault.encrypt(phone)?,
+                        *name,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            user::Entity::insert_many(sealed.into_iter().map(|(index, enc, name)| {
+                user::ActiveModel {
+                    phone_index: Set(index),
+                    phone_enc: Set(Some(enc)),
+                    name: Set((*name).into()),
+                    password_hash: Set(hash.clone()),
+                    frozen: Set(false),
+                    must_change_password: Set(true),
+                    failed_logins: Set(0),
+                    locked_until: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
             }))
             .exec(txn)
             .await?;
         }
         let new_phones: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
-        ids.extend(users_by_phone(txn, &new_phones).await?);
+        ids.extend(users_by_phone(app, txn, &new_phones).await?);
     }
     let parent = role::Entity::find()
         .filter(role::Column::Code.eq("parent"))
@@ -486,15 +499,20 @@ async fn guardian_accounts(
         .collect())
 }
 
-/// The accounts of these phone numbers. Each chunk of the sorted numbers is read as one
-/// range of the unique phone index and filtered here: an `IN` list of hundreds of values
-/// costs PostgreSQL a comparison per value and row whenever it scans, which it does on a
-/// table whose statistics are stale, as they are right after a large import.
+/// The accounts of these phone numbers, found through their blind indexes. Each chunk of
+/// the sorted indexes is read as one range of the unique index and filtered here: an `IN`
+/// list of hundreds of values costs PostgreSQL a comparison per value and row whenever it
+/// scans, which it does on a table whose statistics are stale, as they are right after a
+/// large import.
 async fn users_by_phone<'a>(
+    app: &App,
     db: &impl ConnectionTrait,
     phones: &[&'a str],
 ) -> Result<HashMap<&'a str, i64>> {
-    let mut sorted = phones.to_vec();
+    let mut sorted: Vec<(String, &'a str)> = phones
+        .iter()
+        .map(|p| (app.vault.blind_index(p), *p))
+        .collect();
     sorted.sort_unstable();
     sorted.dedup();
     let mut out = HashMap::new();
@@ -505,14 +523,14 @@ async fn users_by_phone<'a>(
         let found: Vec<(i64, String)> = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
-            .column(user::Column::Phone)
-            .filter(user::Column::Phone.between(*first, *last))
+            .column(user::Column::PhoneIndex)
+            .filter(user::Column::PhoneIndex.between(first.0.as_str(), last.0.as_str()))
             .into_tuple()
             .all(db)
             .await?;
-        for (id, phone) in found {
-            if let Ok(i) = chunk.binary_search(&phone.as_str()) {
-                out.insert(chunk[i], id);
+        for (id, index) in found {
+            if let Ok(i) = chunk.binary_search_by(|(k, _)| k.as_str().cmp(index.as_str())) {
+                out.insert(chunk[i].1, id);
             }
         }
     }

@@ -96,6 +96,15 @@ impl Vault {
             value.trim().to_uppercase().as_bytes(),
         ))
     }
+
+    /// The phone number of an account in clear; empty if it cannot be decrypted (a wrong
+    /// key), which shows as a blank rather than failing the whole page.
+    pub fn account_phone(&self, u: &kehou_store::entity::user::Model) -> String {
+        u.phone_enc
+            .as_deref()
+            .and_then(|enc| self.decrypt(enc).ok())
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
-/// A person's account. The phone number is the login name.
+/// A person's account. The phone number is the login name; it is stored encrypted
+/// (`phone_enc`, SM4) and found through its blind index (column `phone`, HMAC-SM3).
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
-    pub phone: String,
+    #[sea_orm(unique, column_name = "phone")]
+    pub phone_index: String,
+    pub phone_enc: Option<String>,
     pub name: String,
     pub password_hash: String,
     pub frozen: bool,
@@ -23,7 +25,6 @@ impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User")
             .field("id", &self.id)
-            .field("phone", &self.phone)
             .field("name", &self.name)
             .finish_non_exhaustive()
     }

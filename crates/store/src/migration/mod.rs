@@ -9,6 +9,7 @@ mod m20261124_000004_school_profile;
 mod m20261124_000005_classes;
 mod m20261124_000006_students;
 mod m20261124_000007_staff;
+mod m20261124_000008_user_phone_enc;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_classes::Migration),
             Box::new(m20261124_000006_students::Migration),
             Box::new(m20261124_000007_staff::Migration),
+            Box::new(m20261124_000008_user_phone_enc::Migration),
         ]
     }
 }

@@ -126,6 +126,7 @@ pub fn router() -> Router<AppState> {
             get(schools::student_id_number),
         )
         .route("/me/children", get(schools::my_children))
+        .route("/schools/{school_id}/grades", get(schools::list_grades))
         .route(
             "/schools/{school_id}/staff",
             get(staff::list).post(staff::create),
@@ -231,7 +232,7 @@ impl utoipa::Modify for BearerAuth {
         schools::list_classes, schools::create_class, schools::update_class, schools::promote_classes,
         schools::list_units, schools::add_unit, schools::remove_unit,
         schools::list_students, schools::create_student, schools::get_student, schools::update_student,
-        schools::add_guardian, schools::remove_guardian, schools::student_id_number, schools::my_children,
+        schools::add_guardian, schools::remove_guardian, schools::student_id_number, schools::my_children, schools::list_grades,
         staff::list, staff::create, staff::get, staff::update,
         staff::template, staff::start, staff::job, staff::report,
     ),

@@ -781,3 +781,25 @@ pub async fn my_children(
         page_size: total.max(1),
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GradeQuery {
+    /// `2026-2027`; the newest school year with classes when left out.
+    pub school_year: Option<String>,
+}
+
+/// The grades of the school's stages with their classes and enrolled students.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/grades", tag = "schools", params(("school_id" = i64, Path), GradeQuery),
+    responses((status = 200, body = Vec<kehou_service::classes::GradeView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_grades(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<GradeQuery>,
+) -> Result<Json<Vec<kehou_service::classes::GradeView>>, ApiError> {
+    Ok(Json(
+        kehou_service::classes::grades(&state.app, p.actor()?, school_id, q.school_year.as_deref())
+            .await?,
+    ))
+}

@@ -14,7 +14,7 @@ use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    /// Part of the name or phone number.
+    /// Part of the name, or a whole phone number.
     pub q: Option<String>,
     pub frozen: Option<bool>,
     pub org_id: Option<i64>,

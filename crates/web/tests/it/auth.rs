@@ -325,10 +325,16 @@ async fn demo_data_loads_idempotently() {
         before_users.as_u64().expect("total") > 1000,
         "{before_users}"
     );
-    assert_eq!(
-        t.get("/api/v1/users?q=1380000", &admin).await.1["total"],
-        10
-    );
+    for account in kehou_service::demo::DEMO_ACCOUNTS {
+        assert_eq!(
+            t.get(&format!("/api/v1/users?q={}", account.phone), &admin)
+                .await
+                .1["total"],
+            1,
+            "{}",
+            account.phone
+        );
+    }
 }
 
 #[tokio::test]

@@ -936,3 +936,34 @@ async fn c6_student_page_reveals_the_id_once_with_an_audit_entry() {
         list["items"][0]["guardians"].as_array().map(Vec::len)
     );
 }
+
+#[tokio::test]
+async fn c1_c3_grades_follow_the_school_type_with_classes_and_students() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let (status, grades) = t
+        .get(&format!("/api/v1/schools/{school}/grades"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{grades}");
+    let grades = grades.as_array().expect("grades");
+    assert_eq!(grades.len(), 6);
+    assert_eq!(grades[2]["name"], "三年级");
+    assert_eq!(grades[2]["stage"], "小学");
+    assert_eq!(grades[2]["classes"], 3);
+    let total: u64 = grades.iter().filter_map(|g| g["students"].as_u64()).sum();
+    assert_eq!(total, student_count(&t, &admin, school).await);
+    let middle = t.org_id("示例实验中学").await;
+    let (status, _) = t
+        .get(&format!("/api/v1/schools/{middle}/grades"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another school");
+    let (_, mid) = t
+        .get(
+            &format!("/api/v1/schools/{middle}/grades?school_year=2030-2031"),
+            &t.login(CITY_LEADER).await,
+        )
+        .await;
+    assert_eq!(mid[0]["name"], "七年级", "{mid}");
+    assert_eq!(mid[0]["classes"], 0);
+}

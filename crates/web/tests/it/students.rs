@@ -301,3 +301,75 @@ async fn c6_bad_student_input_changes_nothing() {
         .await;
     assert_eq!(users["total"], 0);
 }
+
+#[tokio::test]
+async fn p4_account_phones_are_stored_encrypted_and_found_by_blind_index() {
+    use kehou_store::entity::user;
+    use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let t = TestApp::new().await;
+    let all = user::Entity::find().all(&t.app.db).await.expect("users");
+    assert!(all.len() > 1000);
+    for u in &all {
+        assert_eq!(
+            u.phone_index.len(),
+            64,
+            "{u:?}: the column holds the blind index"
+        );
+        let enc = u.phone_enc.as_deref().expect("ciphertext");
+        let plain = t.app.vault.decrypt(enc).expect("decrypts");
+        assert_eq!(plain.len(), 11);
+        assert!(!enc.contains(&plain), "{enc}");
+    }
+    let parent = user::Entity::find()
+        .filter(user::Column::PhoneIndex.eq(t.app.vault.blind_index(PARENT)))
+        .one(&t.app.db)
+        .await
+        .expect("query")
+        .expect("the demo parent");
+    assert_eq!(t.app.vault.account_phone(&parent), PARENT);
+    assert!(
+        !all.iter().any(|u| u.phone_index == PARENT),
+        "no number in clear"
+    );
+    // Logging in still works by phone.
+    t.login(PARENT).await;
+}
+
+#[tokio::test]
+async fn p4_accounts_stored_before_encryption_are_converted_at_startup() {
+    use kehou_store::entity::user;
+    use kehou_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let t = TestApp::new().await;
+    let parent = t.user_id(PARENT).await;
+    // An account as an earlier version stored it: the number in clear, no ciphertext.
+    let mut legacy = user::Entity::find_by_id(parent)
+        .one(&t.app.db)
+        .await
+        .expect("query")
+        .expect("parent")
+        .into_active_model();
+    legacy.phone_index = Set(PARENT.into());
+    legacy.phone_enc = Set(None);
+    legacy.update(&t.app.db).await.expect("downgrade");
+    let (status, _) = t.try_login(PARENT, PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "not found before conversion"
+    );
+    let app = kehou_service::App::with_database(
+        t.app.db.clone(),
+        t.app.clock.clone(),
+        t.app.vault.clone(),
+    )
+    .await
+    .expect("restart");
+    let converted = user::Entity::find_by_id(parent)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("parent");
+    assert_eq!(converted.phone_index, app.vault.blind_index(PARENT));
+    assert_eq!(app.vault.account_phone(&converted), PARENT);
+    t.login(PARENT).await;
+}
