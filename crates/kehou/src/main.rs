@@ -14,6 +14,7 @@ use kehou_web::WebConfig;
 use serde::Deserialize;
 
 mod bench;
+mod schedule;
 
 const DEFAULT_DB: &str = "sqlite://data/kehou.db";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -61,6 +62,11 @@ enum Command {
         /// Write the rejected rows to this .xlsx file.
         #[arg(long)]
         report: Option<PathBuf>,
+    },
+    /// Timetables: solve and check FET files.
+    Schedule {
+        #[command(subcommand)]
+        command: schedule::ScheduleCommand,
     },
     /// Benchmarks (results go into docs/BENCHMARKS.md).
     Bench {
@@ -331,6 +337,7 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Bench { command } => bench::run(command).await,
+        Command::Schedule { command } => schedule::run(command),
     }
 }
 

@@ -1,0 +1,958 @@
+//! The timetabling solver: a greedy start, then a tabu search over activity moves that
+//! first removes hard violations and then lowers the weighted soft cost, until the time
+//! limit. Deterministic for a seed (it counts iterations, and reads the clock only to stop).
+//!
+//! Cost bookkeeping: double bookings are counted in occupancy grids as moves happen; every
+//! other constraint keeps its own cost, re-evaluated when one of its activities moves.
+
+use std::time::Instant;
+
+use crate::check::rooms_needed;
+use crate::diagnose;
+use crate::model::{Instance, Placement, Rule, Slot};
+
+/// Solver settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop after this long, returning the best timetable found.
+    pub seconds: f64,
+    pub seed: u64,
+    /// Stop after this many search steps too: with it, a run is reproducible whatever the
+    /// machine's speed.
+    pub max_iterations: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            seconds: 60.0,
+            seed: 1,
+            max_iterations: None,
+        }
+    }
+}
+
+/// What the progress callback is told, about every tenth of a second.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub elapsed: f64,
+    pub iterations: u64,
+    /// Hard violations of the best timetable so far.
+    pub hard: u32,
+    pub soft: f64,
+}
+
+/// The best timetable found.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub placements: Vec<Option<Placement>>,
+    pub hard: u32,
+    pub soft: f64,
+    pub iterations: u64,
+    pub elapsed: f64,
+    /// Seconds until the first timetable without hard violations, if one was found.
+    pub first_feasible: Option<f64>,
+    /// Why no timetable was found, when `hard > 0`: the blocking constraints and who they
+    /// concern.
+    pub blocking: Vec<String>,
+}
+
+impl Solution {
+    pub fn feasible(&self) -> bool {
+        self.hard == 0
+    }
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// A constraint the search re-evaluates when one of its activities moves.
+#[derive(Debug, Clone)]
+enum Tracked {
+    MinDays {
+        acts: Vec<usize>,
+        days: u16,
+        consecutive_ok: bool,
+    },
+    SameStart(Vec<usize>),
+    NotOverlapping(Vec<usize>),
+    Consecutive(usize, usize),
+    Grouped(usize, usize),
+    /// The activity, and the activities sharing its students.
+    EndsDay(usize, Vec<usize>),
+    /// Distinct busy hours per day of a resource (teacher or atom set) above `max`.
+    MaxHoursDaily {
+        resource: Resource,
+        max: u16,
+    },
+    MaxDaysPerWeek {
+        teacher: usize,
+        max: u16,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Resource {
+    Teacher(usize),
+    Atom(usize),
+}
+
+#[derive(Debug, Clone)]
+struct TrackedConstraint {
+    what: Tracked,
+    weight: f64,
+}
+
+/// Everything precomputed from the instance.
+struct Prepared {
+    slots: usize,
+    hours: usize,
+    duration: Vec<usize>,
+    teachers: Vec<Vec<usize>>,
+    atoms: Vec<Vec<usize>>,
+    /// Allowed start slot indices per activity (hard unary constraints applied).
+    domain: Vec<Vec<usize>>,
+    /// Soft cost of starting at each slot, per activity (slots × activities, flat).
+    start_cost: Vec<f64>,
+    needs_room: Vec<bool>,
+    /// Candidate rooms per activity with their soft preference cost.
+    rooms: Vec<Vec<(usize, f64)>>,
+    /// Room unavailability weight per room and slot (0: available).
+    room_unavailable: Vec<f64>,
+    tracked: Vec<TrackedConstraint>,
+    /// Tracked constraints per activity.
+    tracked_of: Vec<Vec<usize>>,
+    locked: Vec<Option<Placement>>,
+    teacher_count: usize,
+    atom_count: usize,
+    room_count: usize,
+}
+
+const HARD: f64 = 100.0;
+
+fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
+    let hours = inst.hours.len();
+    let slots = inst.slot_count();
+    let n = inst.activities.len();
+    let atoms_of_set = inst.atoms();
+    let duration: Vec<usize> = inst
+        .activities
+        .iter()
+        .map(|a| usize::from(a.duration.max(1)))
+        .collect();
+    let atoms: Vec<Vec<usize>> = inst
+        .activities
+        .iter()
+        .map(|a| {
+            let mut v: Vec<usize> = a
+                .sets
+                .iter()
+                .flat_map(|s| atoms_of_set[*s].iter().copied())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    let teachers: Vec<Vec<usize>> = inst.activities.iter().map(|a| a.teachers.clone()).collect();
+    // Unary time costs: per activity and start, hard (forbidden) or soft (weight).
+    let mut forbidden = vec![false; n * slots];
+    let mut start_cost = vec![0.0; n * slots];
+    let mut blame: Vec<Vec<String>> = vec![Vec::new(); n];
+    let occupies = |a: usize, start: usize, s: usize| {
+        let (d, h) = (start / hours, start % hours);
+        (d == s / hours) && (h..h + duration[a]).contains(&(s % hours))
+    };
+    for a in 0..n {
+        for start in 0..slots {
+            if start % hours + duration[a] > hours {
+                forbidden[a * slots + start] = true;
+            }
+        }
+    }
+    let mut add_unary = |a: usize, start: usize, weight: f64, origin: &str| {
+        if weight >= HARD {
+            if !forbidden[a * slots + start] {
+                forbidden[a * slots + start] = true;
+                if !blame[a].iter().any(|b| b == origin) {
+                    blame[a].push(origin.to_string());
+                }
+            }
+        } else {
+            start_cost[a * slots + start] += weight;
+        }
+    };
+    let mut room_unavailable = vec![0.0; inst.rooms.len() * slots];
+    let mut tracked = Vec::new();
+    let mut pref_rooms: Vec<Vec<(Vec<usize>, f64)>> = vec![Vec::new(); n];
+    for c in &inst.constraints {
+        let w = c.weight;
+        let origin = c.origin.as_str();
+        match &c.rule {
+            Rule::Basic => {}
+            Rule::BreakTimes(list)
+            | Rule::TeacherNotAvailable { slots: list, .. }
+            | Rule::SetNotAvailable { slots: list, .. } => {
+                let applies = |a: usize| match &c.rule {
+                    Rule::TeacherNotAvailable { teacher, .. } => teachers[a].contains(teacher),
+                    Rule::SetNotAvailable { set, .. } => {
+                        atoms[a].iter().any(|x| atoms_of_set[*set].contains(x))
+                    }
+                    _ => true,
+                };
+                let idx: Vec<usize> = list.iter().map(|s| inst.index(*s)).collect();
+                for a in (0..n).filter(|a| applies(*a)) {
+                    for start in 0..slots {
+                        let hits = idx.iter().filter(|s| occupies(a, start, **s)).count();
+                        for _ in 0..hits {
+                            add_unary(a, start, w, origin);
+                        }
+                    }
+                }
+            }
+            Rule::RoomNotAvailable { room, slots: list } => {
+                for s in list {
+                    room_unavailable[room * slots + inst.index(*s)] += w;
+                }
+            }
+            Rule::StartingTimes {
+                activities,
+                slots: list,
+            } => {
+                let idx: Vec<usize> = list.iter().map(|s| inst.index(*s)).collect();
+                for a in activities {
+                    for start in (0..slots).filter(|s| !idx.contains(s)) {
+                        add_unary(*a, start, w, origin);
+                    }
+                }
+            }
+            Rule::TimeSlots {
+                activities,
+                slots: list,
+            } => {
+                let idx: Vec<usize> = list.iter().map(|s| inst.index(*s)).collect();
+                for a in activities {
+                    for start in 0..slots {
+                        let outside =
+                            (0..slots).any(|s| occupies(*a, start, s) && !idx.contains(&s));
+                        if outside {
+                            add_unary(*a, start, w, origin);
+                        }
+                    }
+                }
+            }
+            Rule::PreferredRooms { activities, rooms } => {
+                for a in activities {
+                    pref_rooms[*a].push((rooms.clone(), w));
+                }
+            }
+            Rule::MinDaysBetween {
+                activities,
+                days,
+                consecutive_if_same_day,
+            } => tracked.push(TrackedConstraint {
+                what: Tracked::MinDays {
+                    acts: activities.clone(),
+                    days: *days,
+                    consecutive_ok: *consecutive_if_same_day,
+                },
+                weight: w,
+            }),
+            Rule::SameStartingTime(list) => tracked.push(TrackedConstraint {
+                what: Tracked::SameStart(list.clone()),
+                weight: w,
+            }),
+            Rule::NotOverlapping(list) => tracked.push(TrackedConstraint {
+                what: Tracked::NotOverlapping(list.clone()),
+                weight: w,
+            }),
+            Rule::Consecutive { first, second } => tracked.push(TrackedConstraint {
+                what: Tracked::Consecutive(*first, *second),
+                weight: w,
+            }),
+            Rule::Grouped(a, b) => tracked.push(TrackedConstraint {
+                what: Tracked::Grouped(*a, *b),
+                weight: w,
+            }),
+            Rule::EndsStudentsDay(a) => {
+                let others = (0..n)
+                    .filter(|b| *b != *a && atoms[*b].iter().any(|x| atoms[*a].contains(x)))
+                    .collect();
+                tracked.push(TrackedConstraint {
+                    what: Tracked::EndsDay(*a, others),
+                    weight: w,
+                });
+            }
+            Rule::TeacherMaxHoursDaily { teacher, max } => tracked.push(TrackedConstraint {
+                what: Tracked::MaxHoursDaily {
+                    resource: Resource::Teacher(*teacher),
+                    max: *max,
+                },
+                weight: w,
+            }),
+            Rule::TeacherMaxDaysPerWeek { teacher, max } => tracked.push(TrackedConstraint {
+                what: Tracked::MaxDaysPerWeek {
+                    teacher: *teacher,
+                    max: *max,
+                },
+                weight: w,
+            }),
+            Rule::SetMaxHoursDaily { set, max } => {
+                for atom in &atoms_of_set[*set] {
+                    tracked.push(TrackedConstraint {
+                        what: Tracked::MaxHoursDaily {
+                            resource: Resource::Atom(*atom),
+                            max: *max,
+                        },
+                        weight: w,
+                    });
+                }
+            }
+        }
+    }
+    let mut tracked_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, t) in tracked.iter().enumerate() {
+        let acts: Vec<usize> = match &t.what {
+            Tracked::MinDays { acts, .. }
+            | Tracked::SameStart(acts)
+            | Tracked::NotOverlapping(acts) => acts.clone(),
+            Tracked::Consecutive(a, b) | Tracked::Grouped(a, b) => vec![*a, *b],
+            Tracked::EndsDay(a, others) => {
+                let mut v = others.clone();
+                v.push(*a);
+                v
+            }
+            Tracked::MaxHoursDaily { resource, .. } => (0..n)
+                .filter(|a| match resource {
+                    Resource::Teacher(t) => teachers[*a].contains(t),
+                    Resource::Atom(x) => atoms[*a].contains(x),
+                })
+                .collect(),
+            Tracked::MaxDaysPerWeek { teacher, .. } => {
+                (0..n).filter(|a| teachers[*a].contains(teacher)).collect()
+            }
+        };
+        for a in acts {
+            if !tracked_of[a].contains(&i) {
+                tracked_of[a].push(i);
+            }
+        }
+    }
+    let needs_room = rooms_needed(inst);
+    let mut rooms = vec![Vec::new(); n];
+    let mut problems = Vec::new();
+    for a in 0..n {
+        if !needs_room[a] {
+            continue;
+        }
+        for (r, room) in inst.rooms.iter().enumerate() {
+            if room.capacity < inst.activities[a].size {
+                continue;
+            }
+            let mut cost = 0.0;
+            let mut allowed = true;
+            for (list, w) in &pref_rooms[a] {
+                if !list.contains(&r) {
+                    if *w >= HARD {
+                        allowed = false;
+                    } else {
+                        cost += w;
+                    }
+                }
+            }
+            if allowed {
+                rooms[a].push((r, cost));
+            }
+        }
+        if rooms[a].is_empty() {
+            problems.push(format!(
+                "活动 {}（{} 人）没有可用的场室：指定场室的约束与容量不允许任何场室",
+                inst.describe(a),
+                inst.activities[a].size
+            ));
+        }
+    }
+    let locked: Vec<Option<Placement>> = inst
+        .activities
+        .iter()
+        .map(|a| if a.locked { a.placement } else { None })
+        .collect();
+    let mut domain = Vec::with_capacity(n);
+    for a in 0..n {
+        let d: Vec<usize> = match locked[a] {
+            Some(p) => vec![inst.index(p.start)],
+            None => (0..slots).filter(|s| !forbidden[a * slots + s]).collect(),
+        };
+        if d.is_empty() {
+            problems.push(format!(
+                "活动 {} 没有可排的时间：{} 排除了所有时间",
+                inst.describe(a),
+                if blame[a].is_empty() {
+                    "课时长度".to_string()
+                } else {
+                    blame[a].join("、")
+                }
+            ));
+        }
+        domain.push(d);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Prepared {
+        slots,
+        hours,
+        duration,
+        teachers,
+        atoms,
+        domain,
+        start_cost,
+        needs_room,
+        rooms,
+        room_unavailable,
+        tracked,
+        tracked_of,
+        locked,
+        teacher_count: inst.teachers.len(),
+        atom_count: inst.sets.len(),
+        room_count: inst.rooms.len(),
+    })
+}
+
+/// The search state: placements, occupancy grids and costs.
+#[derive(Clone)]
+struct State {
+    start: Vec<Option<usize>>,
+    room: Vec<Option<usize>>,
+    teacher_occ: Vec<u16>,
+    atom_occ: Vec<u16>,
+    room_occ: Vec<u16>,
+    /// Double bookings plus unplaced activities plus hard unary room costs.
+    occ_hard: i64,
+    /// Soft unary costs (start times, rooms).
+    unary_soft: f64,
+    /// Cost of each tracked constraint: (hard violations, soft cost).
+    cost: Vec<(i64, f64)>,
+}
+
+impl State {
+    fn hard(&self) -> i64 {
+        self.occ_hard + self.cost.iter().map(|c| c.0).sum::<i64>()
+    }
+    fn soft(&self) -> f64 {
+        self.unary_soft + self.cost.iter().map(|c| c.1).sum::<f64>()
+    }
+}
+
+struct Search<'a> {
+    p: &'a Prepared,
+    s: State,
+}
+
+impl<'a> Search<'a> {
+    fn new(p: &'a Prepared, n: usize) -> Self {
+        let s = State {
+            start: vec![None; n],
+            room: vec![None; n],
+            teacher_occ: vec![0; p.teacher_count * p.slots],
+            atom_occ: vec![0; p.atom_count * p.slots],
+            room_occ: vec![0; p.room_count * p.slots],
+            occ_hard: i64::try_from(n).unwrap_or(i64::MAX),
+            unary_soft: 0.0,
+            cost: vec![(0, 0.0); p.tracked.len()],
+        };
+        Self { p, s }
+    }
+
+    fn room_cost(&self, a: usize, r: usize) -> f64 {
+        self.p.rooms[a]
+            .iter()
+            .find(|(x, _)| *x == r)
+            .map(|(_, c)| *c)
+            .unwrap_or(0.0)
+    }
+
+    /// Adds or removes activity `a` at `start`/`room` in the grids; returns nothing, keeps
+    /// `occ_hard` and `unary_soft` right.
+    fn toggle(&mut self, a: usize, start: usize, room: Option<usize>, add: bool) {
+        let p = self.p;
+        let slots = p.slots;
+        for k in 0..p.duration[a] {
+            let s = start + k;
+            for t in &p.teachers[a] {
+                bump(
+                    &mut self.s.teacher_occ[t * slots + s],
+                    add,
+                    &mut self.s.occ_hard,
+                );
+            }
+            for x in &p.atoms[a] {
+                bump(
+                    &mut self.s.atom_occ[x * slots + s],
+                    add,
+                    &mut self.s.occ_hard,
+                );
+            }
+            if let Some(r) = room {
+                bump(
+                    &mut self.s.room_occ[r * slots + s],
+                    add,
+                    &mut self.s.occ_hard,
+                );
+                let w = p.room_unavailable[r * slots + s];
+                if w >= HARD {
+                    self.s.occ_hard += if add { 1 } else { -1 };
+                } else if w > 0.0 {
+                    self.s.unary_soft += if add { w } else { -w };
+                }
+            }
+        }
+        let mut soft = p.start_cost[a * slots + start];
+        if let Some(r) = room {
+            soft += self.room_cost(a, r);
+        }
+        self.s.unary_soft += if add { soft } else { -soft };
+        // Being unplaced counts as one hard violation.
+        self.s.occ_hard += if add { -1 } else { 1 };
+    }
+
+    fn place(&mut self, a: usize, start: usize, room: Option<usize>) {
+        self.toggle(a, start, room, true);
+        self.s.start[a] = Some(start);
+        self.s.room[a] = room;
+    }
+
+    fn unplace(&mut self, a: usize) {
+        if let Some(start) = self.s.start[a] {
+            let room = self.s.room[a];
+            self.toggle(a, start, room, false);
+            self.s.start[a] = None;
+            self.s.room[a] = None;
+        }
+    }
+
+    /// The best room for `a` starting at `start`: fewest clashes and unavailability, then
+    /// lowest preference cost.
+    fn best_room(&self, a: usize, start: usize) -> Option<usize> {
+        if !self.p.needs_room[a] {
+            return None;
+        }
+        let slots = self.p.slots;
+        let mut best: Option<(usize, f64, usize)> = None;
+        for &(r, pref) in &self.p.rooms[a] {
+            let mut clashes = 0;
+            let mut cost = pref;
+            for k in 0..self.p.duration[a] {
+                let s = start + k;
+                clashes += usize::from(self.s.room_occ[r * slots + s] > 0);
+                let w = self.p.room_unavailable[r * slots + s];
+                if w >= HARD {
+                    clashes += 1;
+                } else {
+                    cost += w;
+                }
+            }
+            if best.is_none_or(|(c, bc, _)| (clashes, cost) < (c, bc)) {
+                best = Some((clashes, cost, r));
+            }
+        }
+        best.map(|(_, _, r)| r)
+    }
+
+    fn evaluate(&self, c: usize) -> (i64, f64) {
+        let t = &self.p.tracked[c];
+        let v = self.violations(&t.what);
+        if t.weight >= HARD {
+            (v, 0.0)
+        } else {
+            (0, t.weight * v as f64)
+        }
+    }
+
+    fn day_hour(&self, a: usize) -> Option<(usize, usize)> {
+        self.s.start[a].map(|s| (s / self.p.hours, s % self.p.hours))
+    }
+
+    fn violations(&self, what: &Tracked) -> i64 {
+        let hours = self.p.hours;
+        let adjacent = |a: usize, b: usize| match (self.day_hour(a), self.day_hour(b)) {
+            (Some((da, ha)), Some((db, hb))) => {
+                da == db && (ha + self.p.duration[a] == hb || hb + self.p.duration[b] == ha)
+            }
+            _ => false,
+        };
+        match what {
+            Tracked::MinDays {
+                acts,
+                days,
+                consecutive_ok,
+            } => {
+                let mut v = 0;
+                for (i, a) in acts.iter().enumerate() {
+                    let Some((da, _)) = self.day_hour(*a) else {
+                        continue;
+                    };
+                    for b in &acts[i + 1..] {
+                        let Some((db, _)) = self.day_hour(*b) else {
+                            continue;
+                        };
+                        if da.abs_diff(db) < usize::from(*days)
+                            && !(da == db && *consecutive_ok && adjacent(*a, *b))
+                        {
+                            v += 1;
+                        }
+                    }
+                }
+                v
+            }
+            Tracked::SameStart(list) => {
+                let first = list.first().and_then(|a| self.s.start[*a]);
+                list.iter()
+                    .skip(1)
+                    .filter(|a| {
+                        let s = self.s.start[**a];
+                        s.is_some() && first.is_some() && s != first
+                    })
+                    .count() as i64
+            }
+            Tracked::NotOverlapping(list) => {
+                let mut v = 0;
+                for (i, a) in list.iter().enumerate() {
+                    let Some(sa) = self.s.start[*a] else { continue };
+                    for b in &list[i + 1..] {
+                        let Some(sb) = self.s.start[*b] else { continue };
+                        if sa < sb + self.p.duration[*b] && sb < sa + self.p.duration[*a] {
+                            v += 1;
+                        }
+                    }
+                }
+                v
+            }
+            Tracked::Consecutive(a, b) => match (self.s.start[*a], self.s.start[*b]) {
+                (Some(sa), Some(sb)) => {
+                    i64::from(!(sa / hours == sb / hours && sa + self.p.duration[*a] == sb))
+                }
+                _ => 0,
+            },
+            Tracked::Grouped(a, b) => match (self.s.start[*a], self.s.start[*b]) {
+                (Some(_), Some(_)) => i64::from(!adjacent(*a, *b)),
+                _ => 0,
+            },
+            Tracked::EndsDay(a, others) => {
+                let Some(sa) = self.s.start[*a] else { return 0 };
+                let (day, end) = (sa / hours, sa % hours + self.p.duration[*a]);
+                i64::from(others.iter().any(|b| {
+                    self.s.start[*b].is_some_and(|sb| {
+                        sb / hours == day && sb % hours + self.p.duration[*b] > end
+                    })
+                }))
+            }
+            Tracked::MaxHoursDaily { resource, max } => {
+                let row = match resource {
+                    Resource::Teacher(t) => {
+                        &self.s.teacher_occ[t * self.p.slots..(t + 1) * self.p.slots]
+                    }
+                    Resource::Atom(x) => &self.s.atom_occ[x * self.p.slots..(x + 1) * self.p.slots],
+                };
+                row.chunks(hours)
+                    .map(|day| {
+                        let busy = day.iter().filter(|c| **c > 0).count();
+                        i64::try_from(busy.saturating_sub(usize::from(*max)))
+                            .unwrap_or(0)
+                            .min(1)
+                    })
+                    .sum()
+            }
+            Tracked::MaxDaysPerWeek { teacher, max } => {
+                let row = &self.s.teacher_occ[teacher * self.p.slots..(teacher + 1) * self.p.slots];
+                let days = row
+                    .chunks(hours)
+                    .filter(|d| d.iter().any(|c| *c > 0))
+                    .count();
+                i64::from(days > usize::from(*max))
+            }
+        }
+    }
+
+    /// Moves `a` to `start` (with its best room) and re-evaluates its tracked constraints.
+    fn apply(&mut self, a: usize, start: usize) {
+        self.unplace(a);
+        let room = self.best_room(a, start);
+        self.place(a, start, room);
+        self.refresh(a);
+    }
+
+    fn refresh(&mut self, a: usize) {
+        for i in 0..self.p.tracked_of[a].len() {
+            let c = self.p.tracked_of[a][i];
+            self.s.cost[c] = self.evaluate(c);
+        }
+    }
+
+    /// The (hard, soft) totals if `a` moved to `start`; the state is restored after.
+    fn try_move(&mut self, a: usize, start: usize) -> (i64, f64) {
+        let (old_start, old_room) = (self.s.start[a], self.s.room[a]);
+        let saved: Vec<(i64, f64)> = self.p.tracked_of[a]
+            .iter()
+            .map(|c| self.s.cost[*c])
+            .collect();
+        self.apply(a, start);
+        let result = (self.s.hard(), self.s.soft());
+        self.unplace(a);
+        if let Some(s) = old_start {
+            self.place(a, s, old_room);
+        }
+        for (i, c) in self.p.tracked_of[a].iter().enumerate() {
+            self.s.cost[*c] = saved[i];
+        }
+        result
+    }
+
+    /// Activities involved in a hard violation.
+    fn conflicted(&self) -> Vec<usize> {
+        let p = self.p;
+        let slots = p.slots;
+        let mut out = Vec::new();
+        for a in 0..self.s.start.len() {
+            if p.locked[a].is_some() {
+                continue;
+            }
+            let Some(start) = self.s.start[a] else {
+                out.push(a);
+                continue;
+            };
+            let mut hit = (0..p.duration[a]).any(|k| {
+                let s = start + k;
+                p.teachers[a]
+                    .iter()
+                    .any(|t| self.s.teacher_occ[t * slots + s] > 1)
+                    || p.atoms[a]
+                        .iter()
+                        .any(|x| self.s.atom_occ[x * slots + s] > 1)
+                    || self.s.room[a].is_some_and(|r| {
+                        self.s.room_occ[r * slots + s] > 1
+                            || p.room_unavailable[r * slots + s] >= HARD
+                    })
+            });
+            hit |= p.tracked_of[a].iter().any(|c| self.s.cost[*c].0 > 0);
+            if hit {
+                out.push(a);
+            }
+        }
+        out
+    }
+}
+
+fn bump(cell: &mut u16, add: bool, conflicts: &mut i64) {
+    if add {
+        if *cell >= 1 {
+            *conflicts += 1;
+        }
+        *cell += 1;
+    } else {
+        if *cell >= 2 {
+            *conflicts -= 1;
+        }
+        *cell = cell.saturating_sub(1);
+    }
+}
+
+/// Solves an instance. Never panics on a bad instance: what cannot be scheduled at all is
+/// reported in `blocking` with no search.
+pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progress)) -> Solution {
+    let started = Instant::now();
+    let n = inst.activities.len();
+    let p = match prepare(inst) {
+        Ok(p) => p,
+        Err(problems) => {
+            return Solution {
+                placements: vec![None; n],
+                hard: u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+                soft: 0.0,
+                iterations: 0,
+                elapsed: started.elapsed().as_secs_f64(),
+                first_feasible: None,
+                blocking: problems,
+            };
+        }
+    };
+    let capacity = diagnose::capacity(inst, &p.domain);
+    if !capacity.is_empty() {
+        return Solution {
+            placements: vec![None; n],
+            hard: u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+            soft: 0.0,
+            iterations: 0,
+            elapsed: started.elapsed().as_secs_f64(),
+            first_feasible: None,
+            blocking: capacity,
+        };
+    }
+    let mut rng = Rng::new(options.seed);
+    let mut search = Search::new(&p, n);
+    // Locked activities first, then the most constrained.
+    for a in 0..n {
+        if let Some(lock) = p.locked[a] {
+            let start = inst.index(lock.start);
+            let room = lock
+                .room
+                .filter(|_| p.needs_room[a])
+                .or_else(|| search.best_room(a, start));
+            search.place(a, start, room);
+            search.refresh(a);
+        }
+    }
+    // Fewest choices first; ties in a seeded random order (keys drawn once per activity).
+    let mut keyed: Vec<(usize, usize, usize)> = (0..n)
+        .filter(|a| p.locked[*a].is_none())
+        .map(|a| (p.domain[a].len() / p.duration[a], rng.below(1 << 20), a))
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, _, a)| a).collect();
+    for &a in &order {
+        let mut best: Option<((i64, f64), usize)> = None;
+        for &start in &p.domain[a] {
+            let value = search.try_move(a, start);
+            if best.is_none_or(|(v, _)| value.0 < v.0 || (value.0 == v.0 && value.1 < v.1)) {
+                best = Some((value, start));
+            }
+        }
+        if let Some((_, start)) = best {
+            search.apply(a, start);
+        }
+    }
+    let mut best = search.s.clone();
+    let mut best_value = (best.hard(), best.soft());
+    let mut first_feasible = (best_value.0 == 0).then(|| started.elapsed().as_secs_f64());
+    let mut tabu: Vec<u64> = vec![0; n * p.slots];
+    let mut iterations: u64 = 0;
+    let mut conflicted = search.conflicted();
+    let mut last_report = 0.0;
+    let movable: Vec<usize> = (0..n).filter(|a| p.locked[*a].is_none()).collect();
+    let mut since_improvement: u64 = 0;
+    loop {
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed >= options.seconds
+            || movable.is_empty()
+            || options.max_iterations.is_some_and(|m| iterations >= m)
+        {
+            break;
+        }
+        if elapsed - last_report >= 0.1 {
+            last_report = elapsed;
+            progress(&Progress {
+                elapsed,
+                iterations,
+                hard: u32::try_from(best_value.0.max(0)).unwrap_or(u32::MAX),
+                soft: best_value.1,
+            });
+        }
+        if best_value.0 == 0 && best_value.1 <= 0.0 {
+            break;
+        }
+        iterations += 1;
+        if iterations.is_multiple_of(20) || conflicted.is_empty() {
+            conflicted = search.conflicted();
+        }
+        let current_hard = search.s.hard();
+        let a = if current_hard > 0 && !conflicted.is_empty() {
+            conflicted[rng.below(conflicted.len())]
+        } else {
+            movable[rng.below(movable.len())]
+        };
+        let here = search.s.start[a];
+        let mut choice: Option<((i64, f64), usize)> = None;
+        let mut ties = 0;
+        for &start in &p.domain[a] {
+            if Some(start) == here {
+                continue;
+            }
+            let value = search.try_move(a, start);
+            let aspiration =
+                value.0 < best_value.0 || (value.0 == best_value.0 && value.1 < best_value.1);
+            if tabu[a * p.slots + start] > iterations && !aspiration {
+                continue;
+            }
+            let better =
+                choice.is_none_or(|(v, _)| value.0 < v.0 || (value.0 == v.0 && value.1 < v.1));
+            let equal = choice.is_some_and(|(v, _)| value.0 == v.0 && value.1 == v.1);
+            if better {
+                choice = Some((value, start));
+                ties = 1;
+            } else if equal {
+                ties += 1;
+                if rng.below(ties) == 0 {
+                    choice = Some((value, start));
+                }
+            }
+        }
+        let Some((value, start)) = choice else {
+            continue;
+        };
+        if let Some(old) = here {
+            tabu[a * p.slots + old] = iterations + 5 + rng.below(10) as u64;
+        }
+        search.apply(a, start);
+        since_improvement += 1;
+        if value.0 < best_value.0 || (value.0 == best_value.0 && value.1 < best_value.1 - 1e-9) {
+            best = search.s.clone();
+            best_value = value;
+            since_improvement = 0;
+            if best_value.0 == 0 && first_feasible.is_none() {
+                first_feasible = Some(started.elapsed().as_secs_f64());
+            }
+        }
+        // A long plateau: perturb by moving a few random activities anywhere allowed.
+        if since_improvement > 2000 + 20 * n as u64 {
+            since_improvement = 0;
+            for _ in 0..(n / 20).max(2) {
+                let a = movable[rng.below(movable.len())];
+                let d = &p.domain[a];
+                let start = d[rng.below(d.len())];
+                search.apply(a, start);
+            }
+            conflicted = search.conflicted();
+        }
+    }
+    let placements = (0..n)
+        .map(|a| {
+            best.start[a].map(|s| Placement {
+                start: Slot {
+                    day: u16::try_from(s / p.hours).unwrap_or(0),
+                    hour: u16::try_from(s % p.hours).unwrap_or(0),
+                },
+                room: best.room[a],
+            })
+        })
+        .collect::<Vec<_>>();
+    let hard = u32::try_from(best_value.0.max(0)).unwrap_or(u32::MAX);
+    let blocking = if hard > 0 {
+        diagnose::remaining(inst, &placements)
+    } else {
+        Vec::new()
+    };
+    Solution {
+        placements,
+        hard,
+        soft: best_value.1,
+        iterations,
+        elapsed: started.elapsed().as_secs_f64(),
+        first_feasible,
+        blocking,
+    }
+}
