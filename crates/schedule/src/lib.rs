@@ -2,6 +2,7 @@
 //! explains infeasibility, an independent checker, and FET file interchange. Pure domain
 //! code: no IO, no database, no async.
 
+pub mod assign;
 pub mod check;
 pub mod diagnose;
 pub mod fet;
