@@ -15,6 +15,27 @@ use crate::describe;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Run our solver and FET's `fet-cl` on every FET example whose constraints we support,
+    /// with the same time limit, and compare the time to the first feasible timetable.
+    Fet {
+        /// The examples folder (Debian's fet-data).
+        #[arg(
+            long,
+            default_value = "/usr/share/doc/fet-data/examples/FET-5-official"
+        )]
+        examples: std::path::PathBuf,
+        /// Time limit per file and solver.
+        #[arg(long, default_value_t = 120.0)]
+        seconds: f64,
+        /// The FET command-line solver.
+        #[arg(long, default_value = "fet-cl")]
+        fet_cl: String,
+        /// Only files whose path contains this.
+        #[arg(long)]
+        only: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Generate a workbook of students with guardians, import it into a new school, import
     /// it again (every row an update), and export it.
     Import {
@@ -29,6 +50,13 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
+        BenchCommand::Fet {
+            examples,
+            seconds,
+            fet_cl,
+            only,
+            seed,
+        } => crate::fetbench::run(&examples, seconds, &fet_cl, only.as_deref(), seed),
         BenchCommand::Import {
             students,
             database_url,

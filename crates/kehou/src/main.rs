@@ -14,6 +14,7 @@ use kehou_web::WebConfig;
 use serde::Deserialize;
 
 mod bench;
+mod fetbench;
 mod schedule;
 
 const DEFAULT_DB: &str = "sqlite://data/kehou.db";

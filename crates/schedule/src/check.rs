@@ -301,10 +301,20 @@ pub fn check(inst: &Instance, placements: &[Option<Placement>]) -> Report {
                             continue;
                         };
                         let gap = pa.start.day.abs_diff(pb.start.day);
-                        if gap >= *days {
-                            continue;
+                        // As in FET: closer than the minimum is a violation; on the same day
+                        // with "consecutive if same day", not being adjacent is another.
+                        if gap == 0 && *consecutive_if_same_day && !adjacent(inst, *a, pa, *b, pb) {
+                            push(
+                                o,
+                                w,
+                                format!(
+                                    "活动 {} 与 {} 在同一天，应连续安排",
+                                    inst.describe(*a),
+                                    inst.describe(*b)
+                                ),
+                            );
                         }
-                        if gap == 0 && *consecutive_if_same_day && adjacent(inst, *a, pa, *b, pb) {
+                        if gap >= *days {
                             continue;
                         }
                         push(

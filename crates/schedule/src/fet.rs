@@ -142,6 +142,10 @@ impl<'a, 'input> Reader<'a, 'input> {
         for n in children(list, item) {
             let name = child_text(n, "Name").unwrap_or_else(|| text(n));
             if name.is_empty() {
+                // FET itself keeps activity tags with empty names; nothing refers to them.
+                if item == "Activity_Tag" {
+                    continue;
+                }
                 return Err(self.invalid(n, "empty name"));
             }
             if out.contains(&name) {
@@ -329,6 +333,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                 .map(|s| self.lookup(&self.set, s, "students set", &text(s)))
                 .collect::<Result<Vec<_>, _>>()?;
             let tags = children(n, "Activity_Tag")
+                .filter(|t| !text(*t).is_empty())
                 .map(|t| self.lookup(&self.tag, t, "activity tag", &text(t)))
                 .collect::<Result<Vec<_>, _>>()?;
             let subject = child(n, "Subject")

@@ -83,8 +83,9 @@ pub enum Rule {
         activities: Vec<usize>,
         slots: Vec<Slot>,
     },
-    /// Each pair of these activities is at least `days` days apart; a pair on the same day
-    /// counts as satisfied when `consecutive_if_same_day` and they are adjacent.
+    /// Each pair of these activities is at least `days` days apart. With
+    /// `consecutive_if_same_day`, a pair that is on the same day all the same (the rule
+    /// being soft) must also be adjacent, which counts as a second violation (FET's rule).
     MinDaysBetween {
         activities: Vec<usize>,
         days: u16,

@@ -138,6 +138,9 @@ struct Prepared {
     /// Tracked constraints per activity.
     tracked_of: Vec<Vec<usize>>,
     locked: Vec<Option<Placement>>,
+    /// Activities that must start together (hard same-starting-time) move as one: the
+    /// members of each activity's group, itself included.
+    members: Vec<Vec<usize>>,
     teacher_count: usize,
     atom_count: usize,
     room_count: usize,
@@ -411,6 +414,52 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
         }
         domain.push(d);
     }
+    // Hard same-starting-time groups: one domain, the intersection of the members'.
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for c in &inst.constraints {
+        if let (Rule::SameStartingTime(list), true) = (&c.rule, c.weight >= HARD) {
+            for w in list.windows(2) {
+                let (x, y) = (root(&mut parent, w[0]), root(&mut parent, w[1]));
+                parent[x] = y;
+            }
+        }
+    }
+    let mut groups: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for a in 0..n {
+        let r = root(&mut parent, a);
+        groups.entry(r).or_default().push(a);
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for list in groups.values() {
+        if list.len() > 1 && problems.is_empty() {
+            let mut common = domain[list[0]].clone();
+            for m in &list[1..] {
+                common.retain(|s| domain[*m].contains(s));
+            }
+            if common.is_empty() {
+                problems.push(format!(
+                    "须同时开始的活动 {} 没有共同可排的时间",
+                    list.iter()
+                        .map(|a| inst.describe(*a))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ));
+            }
+            for m in list {
+                domain[*m] = common.clone();
+            }
+        }
+        for m in list {
+            members[*m] = list.clone();
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -428,6 +477,7 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
         tracked,
         tracked_of,
         locked,
+        members,
         teacher_count: inst.teachers.len(),
         atom_count: inst.sets.len(),
         room_count: inst.rooms.len(),
@@ -448,6 +498,8 @@ struct State {
     unary_soft: f64,
     /// Cost of each tracked constraint: (hard violations, soft cost).
     cost: Vec<(i64, f64)>,
+    /// The activities starting at each slot, for swap moves.
+    starting: Vec<Vec<usize>>,
 }
 
 impl State {
@@ -475,6 +527,7 @@ impl<'a> Search<'a> {
             occ_hard: i64::try_from(n).unwrap_or(i64::MAX),
             unary_soft: 0.0,
             cost: vec![(0, 0.0); p.tracked.len()],
+            starting: vec![Vec::new(); p.slots],
         };
         Self { p, s }
     }
@@ -535,6 +588,7 @@ impl<'a> Search<'a> {
         self.toggle(a, start, room, true);
         self.s.start[a] = Some(start);
         self.s.room[a] = room;
+        self.s.starting[start].push(a);
     }
 
     fn unplace(&mut self, a: usize) {
@@ -543,6 +597,7 @@ impl<'a> Search<'a> {
             self.toggle(a, start, room, false);
             self.s.start[a] = None;
             self.s.room[a] = None;
+            self.s.starting[start].retain(|x| *x != a);
         }
     }
 
@@ -611,9 +666,10 @@ impl<'a> Search<'a> {
                         let Some((db, _)) = self.day_hour(*b) else {
                             continue;
                         };
-                        if da.abs_diff(db) < usize::from(*days)
-                            && !(da == db && *consecutive_ok && adjacent(*a, *b))
-                        {
+                        if da.abs_diff(db) < usize::from(*days) {
+                            v += 1;
+                        }
+                        if da == db && *consecutive_ok && !adjacent(*a, *b) {
                             v += 1;
                         }
                     }
@@ -689,12 +745,21 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Moves `a` to `start` (with its best room) and re-evaluates its tracked constraints.
+    /// Moves `a` and the activities that start with it to `start` (each with its best
+    /// room) and re-evaluates their tracked constraints.
     fn apply(&mut self, a: usize, start: usize) {
-        self.unplace(a);
-        let room = self.best_room(a, start);
-        self.place(a, start, room);
-        self.refresh(a);
+        let p = self.p;
+        for &m in &p.members[a] {
+            self.unplace(m);
+        }
+        for &m in &p.members[a] {
+            let locked_room = p.locked[m].and_then(|l| l.room).filter(|_| p.needs_room[m]);
+            let room = locked_room.or_else(|| self.best_room(m, start));
+            self.place(m, start, room);
+        }
+        for &m in &p.members[a] {
+            self.refresh(m);
+        }
     }
 
     fn refresh(&mut self, a: usize) {
@@ -706,21 +771,89 @@ impl<'a> Search<'a> {
 
     /// The (hard, soft) totals if `a` moved to `start`; the state is restored after.
     fn try_move(&mut self, a: usize, start: usize) -> (i64, f64) {
-        let (old_start, old_room) = (self.s.start[a], self.s.room[a]);
-        let saved: Vec<(i64, f64)> = self.p.tracked_of[a]
+        let p = self.p;
+        let old: Vec<(usize, Option<usize>, Option<usize>)> = p.members[a]
             .iter()
-            .map(|c| self.s.cost[*c])
+            .map(|m| (*m, self.s.start[*m], self.s.room[*m]))
+            .collect();
+        let saved: Vec<(usize, (i64, f64))> = p.members[a]
+            .iter()
+            .flat_map(|m| p.tracked_of[*m].iter())
+            .map(|c| (*c, self.s.cost[*c]))
             .collect();
         self.apply(a, start);
         let result = (self.s.hard(), self.s.soft());
-        self.unplace(a);
-        if let Some(s) = old_start {
-            self.place(a, s, old_room);
+        for (m, _, _) in &old {
+            self.unplace(*m);
         }
-        for (i, c) in self.p.tracked_of[a].iter().enumerate() {
-            self.s.cost[*c] = saved[i];
+        for (m, s, r) in &old {
+            if let Some(s) = s {
+                self.place(*m, *s, *r);
+            }
+        }
+        for (c, cost) in saved.into_iter().rev() {
+            self.s.cost[c] = cost;
         }
         result
+    }
+
+    /// The (hard, soft) totals if `a` and `b` exchanged their starts; restored after.
+    fn try_swap(&mut self, a: usize, b: usize) -> (i64, f64) {
+        let p = self.p;
+        let old = [
+            (a, self.s.start[a], self.s.room[a]),
+            (b, self.s.start[b], self.s.room[b]),
+        ];
+        let saved: Vec<(usize, (i64, f64))> = p.tracked_of[a]
+            .iter()
+            .chain(p.tracked_of[b].iter())
+            .map(|c| (*c, self.s.cost[*c]))
+            .collect();
+        self.swap(a, b);
+        let result = (self.s.hard(), self.s.soft());
+        for (m, _, _) in &old {
+            self.unplace(*m);
+        }
+        for (m, s, r) in &old {
+            if let Some(s) = s {
+                self.place(*m, *s, *r);
+            }
+        }
+        for (c, cost) in saved.into_iter().rev() {
+            self.s.cost[c] = cost;
+        }
+        result
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        let (Some(sa), Some(sb)) = (self.s.start[a], self.s.start[b]) else {
+            return;
+        };
+        self.unplace(b);
+        self.apply(a, sb);
+        self.apply(b, sa);
+    }
+
+    /// Activities `b` that `a` could exchange starts with: single (not tied to others),
+    /// unlocked, as long, sharing a teacher or students, and allowed at `a`'s start.
+    fn swap_partners(&self, a: usize, t: usize) -> Vec<usize> {
+        let p = self.p;
+        let Some(here) = self.s.start[a] else {
+            return Vec::new();
+        };
+        self.s.starting[t]
+            .iter()
+            .copied()
+            .filter(|b| {
+                *b != a
+                    && p.members[*b].len() == 1
+                    && p.locked[*b].is_none()
+                    && p.duration[*b] == p.duration[a]
+                    && (p.teachers[*b].iter().any(|x| p.teachers[a].contains(x))
+                        || p.atoms[*b].iter().any(|x| p.atoms[a].contains(x)))
+                    && p.domain[*b].binary_search(&here).is_ok()
+            })
+            .collect()
     }
 
     /// Activities involved in a hard violation.
@@ -825,6 +958,10 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
     keyed.sort_unstable();
     let order: Vec<usize> = keyed.into_iter().map(|(_, _, a)| a).collect();
     for &a in &order {
+        if search.s.start[a].is_some() {
+            // Placed with its same-starting-time group.
+            continue;
+        }
         let mut best: Option<((i64, f64), usize)> = None;
         for &start in &p.domain[a] {
             let value = search.try_move(a, start);
@@ -885,7 +1022,7 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             let value = search.try_move(a, start);
             let aspiration =
                 value.0 < best_value.0 || (value.0 == best_value.0 && value.1 < best_value.1);
-            if tabu[a * p.slots + start] > iterations && !aspiration {
+            if tabu[p.members[a][0] * p.slots + start] > iterations && !aspiration {
                 continue;
             }
             let better =
@@ -901,13 +1038,45 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
                 }
             }
         }
+        // Exchanges with activities of the same teacher or class, for tight timetables where
+        // no single move helps.
+        let mut swap_with: Option<usize> = None;
+        if current_hard > 0 && p.members[a].len() == 1 && here.is_some() {
+            for &start in &p.domain[a] {
+                if Some(start) == here {
+                    continue;
+                }
+                for b in search.swap_partners(a, start) {
+                    let value = search.try_swap(a, b);
+                    let aspiration = value.0 < best_value.0
+                        || (value.0 == best_value.0 && value.1 < best_value.1);
+                    let is_tabu = tabu[a * p.slots + start] > iterations
+                        || here.is_some_and(|h| tabu[b * p.slots + h] > iterations);
+                    if is_tabu && !aspiration {
+                        continue;
+                    }
+                    let better = choice
+                        .is_none_or(|(v, _)| value.0 < v.0 || (value.0 == v.0 && value.1 < v.1));
+                    if better {
+                        choice = Some((value, start));
+                        swap_with = Some(b);
+                    }
+                }
+            }
+        }
         let Some((value, start)) = choice else {
             continue;
         };
         if let Some(old) = here {
-            tabu[a * p.slots + old] = iterations + 5 + rng.below(10) as u64;
+            tabu[p.members[a][0] * p.slots + old] = iterations + 5 + rng.below(10) as u64;
         }
-        search.apply(a, start);
+        match swap_with {
+            Some(b) => {
+                tabu[b * p.slots + start] = iterations + 5 + rng.below(10) as u64;
+                search.swap(a, b);
+            }
+            None => search.apply(a, start),
+        }
         since_improvement += 1;
         if value.0 < best_value.0 || (value.0 == best_value.0 && value.1 < best_value.1 - 1e-9) {
             best = search.s.clone();

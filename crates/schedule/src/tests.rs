@@ -620,6 +620,12 @@ const SMALL_FET: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 fn e1_fet_files_are_read_solved_written_locked_and_read_back() {
     let inst = fet::read(SMALL_FET).expect("reads");
     assert_eq!(inst.name, "测试学校");
+    // FET keeps activity tags with empty names; they are ignored, not an error.
+    let empty_tag = SMALL_FET.replace(
+        "<Activity_Tags_List>",
+        "<Activity_Tags_List><Activity_Tag><Name></Name></Activity_Tag>",
+    );
+    assert_eq!(fet::read(&empty_tag).expect("reads").tags, vec!["实验"]);
     assert_eq!((inst.days.len(), inst.hours.len()), (2, 3));
     assert_eq!(
         inst.activities.len(),
@@ -769,4 +775,27 @@ fn e1_fet_bad_input_names_the_element_and_line() {
             1
         )]))
     );
+}
+
+#[test]
+fn e1_min_days_consecutive_if_same_day_follows_fet() {
+    let mut inst = school(1, 1, 0);
+    let a = lesson(&mut inst, 0, 0, 1);
+    let b = lesson(&mut inst, 0, 0, 1);
+    rule(
+        &mut inst,
+        Rule::MinDaysBetween {
+            activities: vec![a, b],
+            days: 1,
+            consecutive_if_same_day: true,
+        },
+        100.0,
+    );
+    // Hard: the same day is a violation even when adjacent.
+    assert!(!check(&inst, &[at(0, 0), at(0, 1)]).feasible());
+    inst.constraints[1].weight = 60.0;
+    // Soft: adjacent on the same day costs the weight once; apart on the same day twice.
+    assert_eq!(check(&inst, &[at(0, 0), at(0, 1)]).soft_cost, 60.0);
+    assert_eq!(check(&inst, &[at(0, 0), at(0, 2)]).soft_cost, 120.0);
+    assert_eq!(check(&inst, &[at(0, 0), at(1, 2)]).soft_cost, 0.0);
 }

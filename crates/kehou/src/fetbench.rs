@@ -1,0 +1,163 @@
+//! `kehou bench fet`: our solver against FET's `fet-cl` on FET's own example files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use kehou_schedule::fet::{self, FetError};
+use kehou_schedule::{Options, check, solve};
+
+fn fet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            fet_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "fet")
+            && !path.to_string_lossy().contains("_data_and_timetable")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs fet-cl with a time limit; the seconds until it reported success, if it did.
+fn run_fet_cl(fet_cl: &str, file: &Path, seconds: f64) -> Result<Option<f64>> {
+    let out = std::env::temp_dir().join(format!("kehou-fetbench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    let started = Instant::now();
+    let mut child = Command::new(fet_cl)
+        .arg(format!("--inputfile={}", file.display()))
+        .arg(format!("--outputdir={}", out.display()))
+        .arg(format!("--timelimitseconds={}", seconds.ceil()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {fet_cl} (Debian package fet)"))?;
+    // fet-cl honours its limit; this is only a guard against a hang.
+    let guard = Duration::from_secs_f64(seconds + 30.0);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() > guard {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut stdout = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        use std::io::Read;
+        let _ = s.read_to_string(&mut stdout);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let ok = status.is_some_and(|s| s.success()) && stdout.contains("Simulation successful");
+    Ok(ok.then_some(elapsed))
+}
+
+pub fn run(
+    examples: &Path,
+    seconds: f64,
+    fet_cl: &str,
+    only: Option<&str>,
+    seed: u64,
+) -> Result<()> {
+    let mut files = Vec::new();
+    fet_files(examples, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        bail!("no .fet files under {}", examples.display());
+    }
+    println!(
+        "| file | activities | ours | ours first feasible (s) | soft cost | fet-cl | fet-cl (s) | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let (mut ratios, mut in_set, mut skipped) = (Vec::new(), 0, 0);
+    let (mut ours_solved, mut fet_solved, mut missed) = (0, 0, Vec::new());
+    for file in &files {
+        let name = file
+            .strip_prefix(examples)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let xml = std::fs::read_to_string(file).unwrap_or_default();
+        let inst = match fet::read(&xml) {
+            Ok(inst) => inst,
+            Err(FetError::Unsupported(_)) => {
+                skipped += 1;
+                continue;
+            }
+            Err(e) => {
+                println!("| {name} | – | unreadable: {e} | | | | | |");
+                in_set += 1;
+                continue;
+            }
+        };
+        in_set += 1;
+        let options = Options {
+            seconds,
+            seed,
+            max_iterations: None,
+        };
+        let solution = solve(&inst, &options, &mut |_| {});
+        let report = check(&inst, &solution.placements);
+        let ours = solution.first_feasible.filter(|_| report.feasible());
+        let theirs = run_fet_cl(fet_cl, file, seconds)?;
+        ours_solved += usize::from(ours.is_some());
+        fet_solved += usize::from(theirs.is_some());
+        if theirs.is_some() && ours.is_none() {
+            missed.push(name.clone());
+        }
+        let ratio = match (ours, theirs) {
+            (Some(o), Some(t)) => {
+                // Both are wall-clock; floor at 10 ms so instant solves compare sanely.
+                let r = o.max(0.01) / t.max(0.01);
+                ratios.push(r);
+                format!("{r:.2}")
+            }
+            _ => "–".into(),
+        };
+        let show = |t: Option<f64>| t.map(|t| format!("{t:.2}")).unwrap_or_else(|| "–".into());
+        println!(
+            "| {name} | {} | {} | {} | {:.1} | {} | {} | {ratio} |",
+            inst.activities.len(),
+            if ours.is_some() {
+                "solved"
+            } else {
+                "not solved"
+            },
+            show(ours),
+            report.soft_cost,
+            if theirs.is_some() {
+                "solved"
+            } else {
+                "not solved"
+            },
+            show(theirs),
+        );
+    }
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    let median = if ratios.is_empty() {
+        f64::NAN
+    } else if ratios.len() % 2 == 1 {
+        ratios[ratios.len() / 2]
+    } else {
+        (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+    };
+    println!();
+    println!(
+        "files in the set: {in_set} (skipped with other constraint types: {skipped}); solved: ours {ours_solved}, fet-cl {fet_solved}; median ratio ours/fet-cl over files both solved: {median:.2}; time limit {seconds} s"
+    );
+    if !missed.is_empty() {
+        println!("solved by fet-cl but not by us: {}", missed.join(", "));
+    }
+    Ok(())
+}
