@@ -15,6 +15,14 @@ use crate::describe;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Solve a generated after-school term of a large school: 3 000 students each in 2–3
+    /// of 420 teaching classes, 120 teachers, 60 rooms, 5 days × 3 periods.
+    Schedule {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+    },
     /// Run our solver and FET's `fet-cl` on every FET example whose constraints we support,
     /// with the same time limit, and compare the time to the first feasible timetable.
     Fet {
@@ -50,6 +58,7 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
+        BenchCommand::Schedule { seed, seconds } => crate::fetbench::generated(seed, seconds),
         BenchCommand::Fet {
             examples,
             seconds,

@@ -161,3 +161,114 @@ pub fn run(
     }
     Ok(())
 }
+
+/// A generated after-school term of a large school, solved and checked.
+pub fn generated(seed: u64, seconds: f64) -> Result<()> {
+    use kehou_schedule::model::{Activity, Constraint, Instance, Room, Rule, StudentSet};
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        usize::try_from(x % n as u64).unwrap_or(0)
+    };
+    let (students, classes, teachers, rooms) = (3000, 420, 120, 60);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); classes];
+    for s in 0..students {
+        let mut chosen: Vec<usize> = Vec::new();
+        while chosen.len() < 2 + next(2) {
+            let c = next(classes);
+            if !chosen.contains(&c) {
+                chosen.push(c);
+            }
+        }
+        for c in chosen {
+            members[c].push(s);
+        }
+    }
+    let all_rooms: Vec<usize> = (0..rooms).collect();
+    let mut inst = Instance {
+        name: "generated after-school term".into(),
+        days: ["周一", "周二", "周三", "周四", "周五"]
+            .map(String::from)
+            .to_vec(),
+        hours: ["课后一", "课后二", "晚托"].map(String::from).to_vec(),
+        teachers: (0..teachers).map(|t| format!("教师{t:03}")).collect(),
+        subjects: Vec::new(),
+        tags: Vec::new(),
+        sets: (0..students)
+            .map(|s| StudentSet {
+                name: format!("学生{s:04}"),
+                size: 1,
+                parents: Vec::new(),
+            })
+            .collect(),
+        rooms: (0..rooms)
+            .map(|r| Room {
+                name: format!("场室{r:02}"),
+                capacity: 45,
+            })
+            .collect(),
+        activities: Vec::new(),
+        constraints: vec![Constraint {
+            rule: Rule::Basic,
+            weight: 100.0,
+            origin: "basic".into(),
+        }],
+    };
+    for (c, list) in members.iter().enumerate() {
+        inst.activities.push(Activity {
+            id: u32::try_from(c + 1).unwrap_or(0),
+            group: 0,
+            duration: 1,
+            teachers: vec![c % teachers],
+            subject: None,
+            tags: Vec::new(),
+            sets: list.clone(),
+            size: u32::try_from(list.len()).unwrap_or(u32::MAX),
+            placement: None,
+            locked: false,
+        });
+    }
+    inst.constraints.push(Constraint {
+        rule: Rule::PreferredRooms {
+            activities: (0..classes).collect(),
+            rooms: all_rooms,
+        },
+        weight: 100.0,
+        origin: "rooms".into(),
+    });
+    let started = Instant::now();
+    let solution = solve(
+        &inst,
+        &Options {
+            seconds,
+            seed,
+            max_iterations: None,
+        },
+        &mut |_| {},
+    );
+    let elapsed = started.elapsed().as_secs_f64();
+    let report = check(&inst, &solution.placements);
+    println!(
+        "generated term: {} students, {} classes, {} teachers, {} rooms, 15 periods: {} in {elapsed:.2} s (first feasible {}), checker: {} hard violations",
+        students,
+        classes,
+        teachers,
+        rooms,
+        if solution.feasible() {
+            "feasible"
+        } else {
+            "infeasible"
+        },
+        solution
+            .first_feasible
+            .map(|t| format!("{t:.2} s"))
+            .unwrap_or_else(|| "–".into()),
+        report.hard.len()
+    );
+    for b in &solution.blocking {
+        println!("  {b}");
+    }
+    Ok(())
+}
