@@ -616,10 +616,12 @@ impl<'a, 'input> Reader<'a, 'input> {
                     .iter()
                     .enumerate()
                     .filter(|(_, a)| {
+                        // Home rooms, as in FET, concern the activities of that teacher
+                        // alone, or of that students set alone.
                         subject.is_none_or(|s| a.subject == Some(s))
                             && tag.is_none_or(|t| a.tags.contains(&t))
-                            && teacher.is_none_or(|t| a.teachers.contains(&t))
-                            && set.is_none_or(|s| a.sets.contains(&s))
+                            && teacher.is_none_or(|t| a.teachers == [t])
+                            && set.is_none_or(|s| a.sets == [s])
                     })
                     .map(|(i, _)| i)
                     .collect();

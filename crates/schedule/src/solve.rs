@@ -856,6 +856,96 @@ impl<'a> Search<'a> {
             .collect()
     }
 
+    /// The Kempe chain of `a` between its start and `t2`: the activities at `t2` sharing a
+    /// teacher or students with `a` must go to `a`'s start, those at `a`'s start sharing
+    /// with them to `t2`, and so on. Exchanging the two sides keeps those teachers and
+    /// students free of new clashes. `None` when some member cannot move (locked, tied to
+    /// others, longer than one period, not allowed there) or the chain grows too long.
+    fn kempe(&self, a: usize, t2: usize) -> Option<(Vec<usize>, Vec<usize>)> {
+        let p = self.p;
+        let t1 = self.s.start[a]?;
+        let movable = |x: usize, to: usize| {
+            p.duration[x] == 1
+                && p.members[x].len() == 1
+                && p.locked[x].is_none()
+                && p.domain[x].binary_search(&to).is_ok()
+        };
+        if !movable(a, t2) {
+            return None;
+        }
+        let shares = |x: usize, y: usize| {
+            p.teachers[x].iter().any(|t| p.teachers[y].contains(t))
+                || p.atoms[x].iter().any(|t| p.atoms[y].contains(t))
+        };
+        let (mut forth, mut back) = (vec![a], Vec::new());
+        let mut queue = vec![(a, true)];
+        while let Some((x, from_t1)) = queue.pop() {
+            let (other, target) = if from_t1 { (t2, t1) } else { (t1, t2) };
+            for &y in &self.s.starting[other] {
+                if forth.contains(&y) || back.contains(&y) || !shares(x, y) {
+                    continue;
+                }
+                if !movable(y, target) || forth.len() + back.len() >= 24 {
+                    return None;
+                }
+                if from_t1 {
+                    back.push(y);
+                } else {
+                    forth.push(y);
+                }
+                queue.push((y, !from_t1));
+            }
+        }
+        Some((forth, back))
+    }
+
+    /// Moves `forth` to `t2` and `back` to `t1`.
+    fn chain(&mut self, forth: &[usize], back: &[usize], t1: usize, t2: usize) {
+        for &x in forth.iter().chain(back) {
+            self.unplace(x);
+        }
+        for &x in forth {
+            let room = self.best_room(x, t2);
+            self.place(x, t2, room);
+        }
+        for &x in back {
+            let room = self.best_room(x, t1);
+            self.place(x, t1, room);
+        }
+        for &x in forth.iter().chain(back) {
+            self.refresh(x);
+        }
+    }
+
+    fn try_chain(&mut self, forth: &[usize], back: &[usize], t1: usize, t2: usize) -> (i64, f64) {
+        let p = self.p;
+        let old: Vec<(usize, Option<usize>, Option<usize>)> = forth
+            .iter()
+            .chain(back)
+            .map(|x| (*x, self.s.start[*x], self.s.room[*x]))
+            .collect();
+        let saved: Vec<(usize, (i64, f64))> = forth
+            .iter()
+            .chain(back)
+            .flat_map(|x| p.tracked_of[*x].iter())
+            .map(|c| (*c, self.s.cost[*c]))
+            .collect();
+        self.chain(forth, back, t1, t2);
+        let result = (self.s.hard(), self.s.soft());
+        for (x, _, _) in &old {
+            self.unplace(*x);
+        }
+        for (x, s, r) in &old {
+            if let Some(s) = s {
+                self.place(*x, *s, *r);
+            }
+        }
+        for (c, cost) in saved.into_iter().rev() {
+            self.s.cost[c] = cost;
+        }
+        result
+    }
+
     /// Activities involved in a hard violation.
     fn conflicted(&self) -> Vec<usize> {
         let p = self.p;
@@ -1064,18 +1154,43 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
                 }
             }
         }
+        // Kempe chains: whole groups of lessons of the teachers and classes involved trade
+        // places between two periods.
+        let mut kempe: Option<(Vec<usize>, Vec<usize>)> = None;
+        if let (true, Some(h)) = (current_hard > 0, here) {
+            for &start in &p.domain[a] {
+                if start == h || tabu[a * p.slots + start] > iterations {
+                    continue;
+                }
+                let Some((forth, back)) = search.kempe(a, start) else {
+                    continue;
+                };
+                if forth.len() + back.len() <= 2 {
+                    continue;
+                }
+                let value = search.try_chain(&forth, &back, h, start);
+                let better =
+                    choice.is_none_or(|(v, _)| value.0 < v.0 || (value.0 == v.0 && value.1 < v.1));
+                if better {
+                    choice = Some((value, start));
+                    swap_with = None;
+                    kempe = Some((forth, back));
+                }
+            }
+        }
         let Some((value, start)) = choice else {
             continue;
         };
         if let Some(old) = here {
             tabu[p.members[a][0] * p.slots + old] = iterations + 5 + rng.below(10) as u64;
         }
-        match swap_with {
-            Some(b) => {
+        match (swap_with, kempe, here) {
+            (_, Some((forth, back)), Some(h)) => search.chain(&forth, &back, h, start),
+            (Some(b), _, _) => {
                 tabu[b * p.slots + start] = iterations + 5 + rng.below(10) as u64;
                 search.swap(a, b);
             }
-            None => search.apply(a, start),
+            _ => search.apply(a, start),
         }
         since_improvement += 1;
         if value.0 < best_value.0 || (value.0 == best_value.0 && value.1 < best_value.1 - 1e-9) {

@@ -799,3 +799,36 @@ fn e1_min_days_consecutive_if_same_day_follows_fet() {
     assert_eq!(check(&inst, &[at(0, 0), at(0, 2)]).soft_cost, 120.0);
     assert_eq!(check(&inst, &[at(0, 0), at(1, 2)]).soft_cost, 0.0);
 }
+
+#[test]
+fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
+    let xml = SMALL_FET
+        .replace(
+            "<Rooms_List>",
+            "<Rooms_List><Room><Name>一班教室</Name><Capacity>40</Capacity></Room>",
+        )
+        .replace(
+            "<Activity><Teacher>王老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
+            "<Activity><Teacher>王老师</Teacher><Teacher>李老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
+        )
+        .replace(
+            "</Space_Constraints_List>",
+            "<ConstraintTeacherHomeRoom><Weight_Percentage>100</Weight_Percentage><Teacher>王老师</Teacher><Room>一班教室</Room></ConstraintTeacherHomeRoom></Space_Constraints_List>",
+        );
+    let inst = fet::read(&xml).expect("reads");
+    let home = inst
+        .constraints
+        .iter()
+        .find_map(|c| match &c.rule {
+            Rule::PreferredRooms { activities, rooms } if rooms == &vec![0] => {
+                Some(activities.clone())
+            }
+            _ => None,
+        })
+        .expect("home room rule");
+    assert_eq!(
+        home,
+        vec![0],
+        "activity 2 has two teachers, so only activity 1"
+    );
+}
