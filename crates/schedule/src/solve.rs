@@ -1068,7 +1068,6 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
     let mut first_feasible = (best_value.0 == 0).then(|| started.elapsed().as_secs_f64());
     let mut tabu: Vec<u64> = vec![0; n * p.slots];
     let mut iterations: u64 = 0;
-    let mut conflicted = search.conflicted();
     let mut last_report = 0.0;
     let movable: Vec<usize> = (0..n).filter(|a| p.locked[*a].is_none()).collect();
     let mut since_improvement: u64 = 0;
@@ -1093,9 +1092,8 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             break;
         }
         iterations += 1;
-        if iterations.is_multiple_of(20) || conflicted.is_empty() {
-            conflicted = search.conflicted();
-        }
+        // Fresh every step: a stale list sends the search after activities already fixed.
+        let conflicted = search.conflicted();
         let current_hard = search.s.hard();
         let a = if current_hard > 0 && !conflicted.is_empty() {
             conflicted[rng.below(conflicted.len())]
@@ -1210,7 +1208,6 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
                 let start = d[rng.below(d.len())];
                 search.apply(a, start);
             }
-            conflicted = search.conflicted();
         }
     }
     let placements = (0..n)
