@@ -575,7 +575,7 @@ pub async fn import(
     mode: crate::import::Mode,
     progress: &crate::import::Progress,
 ) -> Result<crate::import::Outcome> {
-    use crate::import::{Mode, Outcome, RowErrors};
+    use crate::import::{Outcome, RowErrors};
     progress.stage("校验数据", rows.len());
     let grades = school_type(&app.db, school.id).await?.map(|t| t.grades());
     let staff_ids: HashMap<i64, String> = staff(&app.db, school.id).await?.into_iter().collect();
@@ -648,17 +648,10 @@ pub async fn import(
         }
         good.push((year, grade, number, alias, head));
     }
-    let mut outcome = Outcome {
-        rows: rows.len(),
-        errors: errors.errors,
-        ..Default::default()
-    };
-    outcome.errors.sort_by_key(|e| e.row);
-    let bad_rows = rows.len() - good.len();
-    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+    let (mut outcome, write) = Outcome::validated(rows.len(), errors, good.len(), mode);
+    if !write {
         return Ok(outcome);
     }
-    outcome.skipped = bad_rows;
     progress.stage("写入数据库", good.len());
     let txn = app.db.begin().await?;
     let existing: HashMap<(String, i16, i16), admin_class::Model> = admin_class::Entity::find()
@@ -698,24 +691,16 @@ pub async fn import(
         }
         progress.advance(1);
     }
-    outcome.committed = true;
-    audit::record(
-        &txn,
-        now,
-        &runner.by(),
-        Change {
-            org_id: Some(school.id),
-            org_path: &school.path,
-            action: "class.import",
-            entity_type: "class",
-            entity_id: None,
-            summary: format!(
-                "导入行政班：新增{}个，更新{}个，跳过{}行",
-                outcome.created, outcome.updated, outcome.skipped
-            ),
-        },
-    )
-    .await?;
+    outcome
+        .record(
+            &txn,
+            now,
+            runner,
+            school,
+            ("class.import", "class"),
+            ("行政班", "个"),
+        )
+        .await?;
     txn.commit().await?;
     Ok(outcome)
 }

@@ -116,6 +116,52 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome of validating `rows` rows of which `good` passed, and whether to write:
+    /// not when no row is good, nor in all-or-nothing mode when any is bad.
+    pub fn validated(rows: usize, errors: RowErrors, good: usize, mode: Mode) -> (Self, bool) {
+        let mut errors = errors.errors;
+        errors.sort_by_key(|e| e.row);
+        let bad = rows - good;
+        let write = good > 0 && !(mode == Mode::AllOrNothing && bad > 0);
+        let outcome = Self {
+            rows,
+            skipped: if write { bad } else { 0 },
+            errors,
+            ..Default::default()
+        };
+        (outcome, write)
+    }
+
+    /// Marks the outcome written and records its audit event: "导入行政班：新增3个…".
+    pub async fn record(
+        &mut self,
+        db: &impl kehou_store::sea_orm::ConnectionTrait,
+        now: DateTime<Utc>,
+        runner: &Runner,
+        school: &kehou_store::entity::org::Model,
+        (action, entity_type): (&str, &str),
+        (what, unit): (&str, &str),
+    ) -> Result<()> {
+        self.committed = true;
+        crate::audit::record(
+            db,
+            now,
+            &runner.by(),
+            crate::audit::Change {
+                org_id: Some(school.id),
+                org_path: &school.path,
+                action,
+                entity_type,
+                entity_id: None,
+                summary: format!(
+                    "导入{what}：新增{}{unit}，更新{}{unit}，跳过{}行",
+                    self.created, self.updated, self.skipped
+                ),
+            },
+        )
+        .await
+    }
+
     /// The error report as a workbook.
     pub fn report(&self) -> Result<Vec<u8>> {
         let rows: Vec<Vec<String>> = self

@@ -652,7 +652,7 @@ pub async fn import_rooms(
     mode: crate::import::Mode,
     progress: &crate::import::Progress,
 ) -> Result<crate::import::Outcome> {
-    use crate::import::{Mode, Outcome, RowErrors};
+    use crate::import::{Outcome, RowErrors};
     progress.stage("校验数据", rows.len());
     let mut errors = RowErrors::default();
     let mut seen = std::collections::HashMap::new();
@@ -707,17 +707,10 @@ pub async fn import_rooms(
             Err(e) => return Err(e),
         }
     }
-    let mut outcome = Outcome {
-        rows: rows.len(),
-        errors: errors.errors,
-        ..Default::default()
-    };
-    outcome.errors.sort_by_key(|e| e.row);
-    let bad_rows = rows.len() - good.len();
-    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+    let (mut outcome, write) = Outcome::validated(rows.len(), errors, good.len(), mode);
+    if !write {
         return Ok(outcome);
     }
-    outcome.skipped = bad_rows;
     progress.stage("写入数据库", good.len());
     let txn = app.db.begin().await?;
     let existing: std::collections::HashMap<String, room::Model> = room::Entity::find()
@@ -760,24 +753,16 @@ pub async fn import_rooms(
         }
         progress.advance(1);
     }
-    outcome.committed = true;
-    audit::record(
-        &txn,
-        now,
-        &runner.by(),
-        Change {
-            org_id: Some(school.id),
-            org_path: &school.path,
-            action: "room.import",
-            entity_type: "room",
-            entity_id: None,
-            summary: format!(
-                "导入场室：新增{}个，更新{}个，跳过{}行",
-                outcome.created, outcome.updated, outcome.skipped
-            ),
-        },
-    )
-    .await?;
+    outcome
+        .record(
+            &txn,
+            now,
+            runner,
+            school,
+            ("room.import", "room"),
+            ("场室", "个"),
+        )
+        .await?;
     txn.commit().await?;
     Ok(outcome)
 }

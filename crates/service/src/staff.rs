@@ -755,17 +755,10 @@ pub async fn import(
             good.push((f, department_id, role_ids));
         }
     }
-    let mut outcome = Outcome {
-        rows: rows.len(),
-        errors: errors.errors,
-        ..Default::default()
-    };
-    outcome.errors.sort_by_key(|e| e.row);
-    let bad_rows = rows.len() - good.len();
-    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+    let (mut outcome, write) = Outcome::validated(rows.len(), errors, good.len(), mode);
+    if !write {
         return Ok(outcome);
     }
-    outcome.skipped = bad_rows;
     progress.stage("写入数据库", good.len());
     let unusable = Password::parse(&format!("{}a1", &crate::auth::random_token()[..30]))
         .map_err(Error::Internal)?;
@@ -792,24 +785,16 @@ pub async fn import(
         }
         progress.advance(1);
     }
-    outcome.committed = true;
-    audit::record(
-        &txn,
-        now,
-        &runner.by(),
-        Change {
-            org_id: Some(school.id),
-            org_path: &school.path,
-            action: "staff.import",
-            entity_type: "staff",
-            entity_id: None,
-            summary: format!(
-                "导入教职工：新增{}人，更新{}人，跳过{}行",
-                outcome.created, outcome.updated, outcome.skipped
-            ),
-        },
-    )
-    .await?;
+    outcome
+        .record(
+            &txn,
+            now,
+            runner,
+            school,
+            ("staff.import", "staff"),
+            ("教职工", "人"),
+        )
+        .await?;
     txn.commit().await?;
     Ok(outcome)
 }

@@ -14,7 +14,6 @@ use kehou_store::sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
-use crate::audit::{self, Change};
 use crate::import::{CHUNK, Mode, Outcome, Progress, RowErrors, Runner};
 use crate::sheet::{Column, Row};
 use crate::student::{GuardianInput, StudentFields, StudentInput, check_guardian, check_student};
@@ -314,17 +313,10 @@ pub async fn import(
         }
         good.push(g);
     }
-    let bad_rows = rows.len() - good.len();
-    let mut outcome = Outcome {
-        rows: rows.len(),
-        errors: errors.errors,
-        ..Default::default()
-    };
-    outcome.errors.sort_by_key(|e| e.row);
-    if good.is_empty() || (mode == Mode::AllOrNothing && bad_rows > 0) {
+    let (mut outcome, write) = Outcome::validated(rows.len(), errors, good.len(), mode);
+    if !write {
         return Ok(outcome);
     }
-    outcome.skipped = bad_rows;
     progress.stage("写入数据库", good.len());
     let txn = app.db.begin().await?;
     let users = guardian_accounts(app, &txn, school, &good).await?;
@@ -378,24 +370,16 @@ pub async fn import(
     link_guardians(&txn, school.id, &good, &ids, &users, now).await?;
     outcome.created = new.len();
     outcome.updated = old.len();
-    outcome.committed = true;
-    audit::record(
-        &txn,
-        now,
-        &runner.by(),
-        Change {
-            org_id: Some(school.id),
-            org_path: &school.path,
-            action: "student.import",
-            entity_type: "student",
-            entity_id: None,
-            summary: format!(
-                "导入学生及监护人：新增{}人，更新{}人，跳过{}行",
-                outcome.created, outcome.updated, outcome.skipped
-            ),
-        },
-    )
-    .await?;
+    outcome
+        .record(
+            &txn,
+            now,
+            runner,
+            school,
+            ("student.import", "student"),
+            ("学生及监护人", "人"),
+        )
+        .await?;
     txn.commit().await?;
     Ok(outcome)
 }
