@@ -47,7 +47,17 @@ pub fn run(command: ScheduleCommand) -> Result<()> {
                 seed,
                 max_iterations: None,
             };
-            let solution = solve(&inst, &options, &mut |_| {});
+            // Progress on standard error, once a second, so that a long run shows it is alive.
+            let mut shown = 0.0;
+            let solution = solve(&inst, &options, &mut |p| {
+                if p.elapsed - shown >= 1.0 {
+                    shown = p.elapsed;
+                    eprintln!(
+                        "{:>6.1}s  hard {}  soft {:.1}  steps {}",
+                        p.elapsed, p.hard, p.soft, p.iterations
+                    );
+                }
+            });
             let report = check(&inst, &solution.placements);
             // The independent checker has the last word.
             let feasible = report.feasible();

@@ -89,6 +89,8 @@ struct Reader<'a, 'input> {
     hour: HashMap<String, u16>,
     /// FET activity id → index, `None` for inactive activities.
     activity: HashMap<u32, Option<usize>>,
+    /// Indexes in `inst.constraints` of the home-room constraints.
+    home_rooms: Vec<usize>,
 }
 
 fn children<'a, 'i>(node: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
@@ -625,6 +627,9 @@ impl<'a, 'input> Reader<'a, 'input> {
                     })
                     .map(|(i, _)| i)
                     .collect();
+                if kind.contains("HomeRoom") {
+                    self.home_rooms.push(self.inst.constraints.len());
+                }
                 push(&mut self.inst, Rule::PreferredRooms { activities, rooms });
             }
         }
@@ -672,6 +677,7 @@ pub fn read(xml: &str) -> Result<Instance, FetError> {
         day: HashMap::new(),
         hour: HashMap::new(),
         activity: HashMap::new(),
+        home_rooms: Vec::new(),
     };
     r.inst.name = child_text(root, "Institution_Name").unwrap_or_default();
     r.inst.days = r.names(child(root, "Days_List"), "Day")?;
@@ -719,8 +725,28 @@ pub fn read(xml: &str) -> Result<Instance, FetError> {
             }
         }
     }
+    home_rooms_yield(&mut r.inst, &r.home_rooms);
     check_locks(&r.inst)?;
     Ok(r.inst)
+}
+
+/// As in FET, a home room does not apply to an activity that has a preferred room of its
+/// own (by activity, subject or activity tag): that preference wins.
+fn home_rooms_yield(inst: &mut Instance, home_rooms: &[usize]) {
+    let mut preferred = vec![false; inst.activities.len()];
+    for (i, c) in inst.constraints.iter().enumerate() {
+        if let (Rule::PreferredRooms { activities, .. }, false) = (&c.rule, home_rooms.contains(&i))
+        {
+            for a in activities {
+                preferred[*a] = true;
+            }
+        }
+    }
+    for &i in home_rooms {
+        if let Rule::PreferredRooms { activities, .. } = &mut inst.constraints[i].rule {
+            activities.retain(|a| !preferred[*a]);
+        }
+    }
 }
 
 /// Two locked activities of the same teacher, students or room at the same time cannot

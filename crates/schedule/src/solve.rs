@@ -1,6 +1,8 @@
-//! The timetabling solver: a greedy start, then a tabu search over activity moves that
-//! first removes hard violations and then lowers the weighted soft cost, until the time
-//! limit. Deterministic for a seed (it counts iterations, and reads the clock only to stop).
+//! The timetabling solver: a construction by recursive swapping (FET's method, in
+//! `recursive`) that honours every hard constraint as it places, then a tabu search over
+//! activity moves, swaps and Kempe chains that removes what hard violations remain and
+//! lowers the weighted soft cost, until the time limit. Deterministic for a seed (it counts
+//! steps, and reads the clock only to stop).
 //!
 //! Cost bookkeeping: double bookings are counted in occupancy grids as moves happen; every
 //! other constraint keeps its own cost, re-evaluated when one of its activities moves.
@@ -10,6 +12,8 @@ use std::time::Instant;
 use crate::check::rooms_needed;
 use crate::diagnose;
 use crate::model::{Instance, Placement, Rule, Slot};
+
+mod recursive;
 
 /// Solver settings.
 #[derive(Debug, Clone)]
@@ -123,6 +127,7 @@ struct Prepared {
     slots: usize,
     hours: usize,
     duration: Vec<usize>,
+    max_duration: usize,
     teachers: Vec<Vec<usize>>,
     atoms: Vec<Vec<usize>>,
     /// Allowed start slot indices per activity (hard unary constraints applied).
@@ -466,6 +471,7 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
     Ok(Prepared {
         slots,
         hours,
+        max_duration: duration.iter().copied().max().unwrap_or(1),
         duration,
         teachers,
         atoms,
@@ -498,16 +504,19 @@ struct State {
     unary_soft: f64,
     /// Cost of each tracked constraint: (hard violations, soft cost).
     cost: Vec<(i64, f64)>,
+    /// The sums of `cost`, kept as costs change so that totals cost nothing to read.
+    tracked_hard: i64,
+    tracked_soft: f64,
     /// The activities starting at each slot, for swap moves.
     starting: Vec<Vec<usize>>,
 }
 
 impl State {
     fn hard(&self) -> i64 {
-        self.occ_hard + self.cost.iter().map(|c| c.0).sum::<i64>()
+        self.occ_hard + self.tracked_hard
     }
     fn soft(&self) -> f64 {
-        self.unary_soft + self.cost.iter().map(|c| c.1).sum::<f64>()
+        self.unary_soft + self.tracked_soft
     }
 }
 
@@ -527,6 +536,8 @@ impl<'a> Search<'a> {
             occ_hard: i64::try_from(n).unwrap_or(i64::MAX),
             unary_soft: 0.0,
             cost: vec![(0, 0.0); p.tracked.len()],
+            tracked_hard: 0,
+            tracked_soft: 0.0,
             starting: vec![Vec::new(); p.slots],
         };
         Self { p, s }
@@ -765,64 +776,63 @@ impl<'a> Search<'a> {
     fn refresh(&mut self, a: usize) {
         for i in 0..self.p.tracked_of[a].len() {
             let c = self.p.tracked_of[a][i];
+            self.set_cost(c, self.evaluate(c));
+        }
+    }
+
+    fn set_cost(&mut self, c: usize, value: (i64, f64)) {
+        let old = std::mem::replace(&mut self.s.cost[c], value);
+        self.s.tracked_hard += value.0 - old.0;
+        self.s.tracked_soft += value.1 - old.1;
+    }
+
+    /// Every tracked constraint evaluated afresh, and the sums recomputed (no drift).
+    fn refresh_all(&mut self) {
+        for c in 0..self.p.tracked.len() {
             self.s.cost[c] = self.evaluate(c);
         }
+        self.s.tracked_hard = self.s.cost.iter().map(|c| c.0).sum();
+        self.s.tracked_soft = self.s.cost.iter().map(|c| c.1).sum();
+    }
+
+    /// The (hard, soft) totals after `change`, which may move only the activities in
+    /// `touched`; the state is restored after.
+    fn try_with(&mut self, touched: &[usize], change: impl FnOnce(&mut Self)) -> (i64, f64) {
+        let p = self.p;
+        let old: Vec<(usize, Option<usize>, Option<usize>)> = touched
+            .iter()
+            .map(|x| (*x, self.s.start[*x], self.s.room[*x]))
+            .collect();
+        let saved: Vec<(usize, (i64, f64))> = touched
+            .iter()
+            .flat_map(|x| p.tracked_of[*x].iter())
+            .map(|c| (*c, self.s.cost[*c]))
+            .collect();
+        change(self);
+        let result = (self.s.hard(), self.s.soft());
+        for (x, _, _) in &old {
+            self.unplace(*x);
+        }
+        for (x, s, r) in &old {
+            if let Some(s) = s {
+                self.place(*x, *s, *r);
+            }
+        }
+        for (c, cost) in saved.into_iter().rev() {
+            self.set_cost(c, cost);
+        }
+        result
     }
 
     /// The (hard, soft) totals if `a` moved to `start`; the state is restored after.
     fn try_move(&mut self, a: usize, start: usize) -> (i64, f64) {
         let p = self.p;
-        let old: Vec<(usize, Option<usize>, Option<usize>)> = p.members[a]
-            .iter()
-            .map(|m| (*m, self.s.start[*m], self.s.room[*m]))
-            .collect();
-        let saved: Vec<(usize, (i64, f64))> = p.members[a]
-            .iter()
-            .flat_map(|m| p.tracked_of[*m].iter())
-            .map(|c| (*c, self.s.cost[*c]))
-            .collect();
-        self.apply(a, start);
-        let result = (self.s.hard(), self.s.soft());
-        for (m, _, _) in &old {
-            self.unplace(*m);
-        }
-        for (m, s, r) in &old {
-            if let Some(s) = s {
-                self.place(*m, *s, *r);
-            }
-        }
-        for (c, cost) in saved.into_iter().rev() {
-            self.s.cost[c] = cost;
-        }
-        result
+        self.try_with(&p.members[a], |s| s.apply(a, start))
     }
 
     /// The (hard, soft) totals if `a` and `b` exchanged their starts; restored after.
     fn try_swap(&mut self, a: usize, b: usize) -> (i64, f64) {
-        let p = self.p;
-        let old = [
-            (a, self.s.start[a], self.s.room[a]),
-            (b, self.s.start[b], self.s.room[b]),
-        ];
-        let saved: Vec<(usize, (i64, f64))> = p.tracked_of[a]
-            .iter()
-            .chain(p.tracked_of[b].iter())
-            .map(|c| (*c, self.s.cost[*c]))
-            .collect();
-        self.swap(a, b);
-        let result = (self.s.hard(), self.s.soft());
-        for (m, _, _) in &old {
-            self.unplace(*m);
-        }
-        for (m, s, r) in &old {
-            if let Some(s) = s {
-                self.place(*m, *s, *r);
-            }
-        }
-        for (c, cost) in saved.into_iter().rev() {
-            self.s.cost[c] = cost;
-        }
-        result
+        self.try_with(&[a, b], |s| s.swap(a, b))
     }
 
     fn swap(&mut self, a: usize, b: usize) {
@@ -918,32 +928,8 @@ impl<'a> Search<'a> {
     }
 
     fn try_chain(&mut self, forth: &[usize], back: &[usize], t1: usize, t2: usize) -> (i64, f64) {
-        let p = self.p;
-        let old: Vec<(usize, Option<usize>, Option<usize>)> = forth
-            .iter()
-            .chain(back)
-            .map(|x| (*x, self.s.start[*x], self.s.room[*x]))
-            .collect();
-        let saved: Vec<(usize, (i64, f64))> = forth
-            .iter()
-            .chain(back)
-            .flat_map(|x| p.tracked_of[*x].iter())
-            .map(|c| (*c, self.s.cost[*c]))
-            .collect();
-        self.chain(forth, back, t1, t2);
-        let result = (self.s.hard(), self.s.soft());
-        for (x, _, _) in &old {
-            self.unplace(*x);
-        }
-        for (x, s, r) in &old {
-            if let Some(s) = s {
-                self.place(*x, *s, *r);
-            }
-        }
-        for (c, cost) in saved.into_iter().rev() {
-            self.s.cost[c] = cost;
-        }
-        result
+        let touched: Vec<usize> = forth.iter().chain(back).copied().collect();
+        self.try_with(&touched, |s| s.chain(forth, back, t1, t2))
     }
 
     /// Activities involved in a hard violation.
@@ -1040,16 +1026,54 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             search.refresh(a);
         }
     }
-    // Fewest choices first; ties in a seeded random order (keys drawn once per activity).
-    let mut keyed: Vec<(usize, usize, usize)> = (0..n)
+    // Fewest choices first, then the busiest teachers and students; remaining ties in a
+    // seeded random order (keys drawn once per activity).
+    let mut load = vec![0usize; p.teacher_count + p.atom_count];
+    for a in 0..n {
+        for t in &p.teachers[a] {
+            load[*t] += p.duration[a];
+        }
+        for x in &p.atoms[a] {
+            load[p.teacher_count + x] += p.duration[a];
+        }
+    }
+    let mut keyed: Vec<(usize, std::cmp::Reverse<usize>, usize, usize)> = (0..n)
         .filter(|a| p.locked[*a].is_none())
-        .map(|a| (p.domain[a].len() / p.duration[a], rng.below(1 << 20), a))
+        .map(|a| {
+            let busy = p.teachers[a].iter().map(|t| load[*t]).sum::<usize>()
+                + p.atoms[a]
+                    .iter()
+                    .map(|x| load[p.teacher_count + x])
+                    .sum::<usize>();
+            (
+                p.domain[a].len() / p.duration[a],
+                std::cmp::Reverse(busy),
+                rng.below(1 << 20),
+                a,
+            )
+        })
         .collect();
     keyed.sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|(_, _, a)| a).collect();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, _, _, a)| a).collect();
+    // Construction by recursive swapping; most of the time may go to it, the rest to the
+    // search below.
+    let construction = recursive::Swapper::new(&mut search, &mut rng).run(
+        &order,
+        (started, options.seconds * 0.85),
+        options.max_iterations,
+        &mut |attempts, unplaced| {
+            progress(&Progress {
+                elapsed: started.elapsed().as_secs_f64(),
+                iterations: attempts,
+                hard: u32::try_from(unplaced).unwrap_or(u32::MAX),
+                soft: 0.0,
+            })
+        },
+    );
+    // What construction left unplaced goes where it does the least harm.
+    search.refresh_all();
     for &a in &order {
         if search.s.start[a].is_some() {
-            // Placed with its same-starting-time group.
             continue;
         }
         let mut best: Option<((i64, f64), usize)> = None;
@@ -1063,11 +1087,12 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             search.apply(a, start);
         }
     }
+    search.refresh_all();
     let mut best = search.s.clone();
     let mut best_value = (best.hard(), best.soft());
     let mut first_feasible = (best_value.0 == 0).then(|| started.elapsed().as_secs_f64());
     let mut tabu: Vec<u64> = vec![0; n * p.slots];
-    let mut iterations: u64 = 0;
+    let mut iterations: u64 = construction.attempts;
     let mut last_report = 0.0;
     let movable: Vec<usize> = (0..n).filter(|a| p.locked[*a].is_none()).collect();
     let mut since_improvement: u64 = 0;
@@ -1210,6 +1235,11 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             }
         }
     }
+    // The sums drift a little over many moves: the figures reported are computed afresh.
+    search.s = best;
+    search.refresh_all();
+    let best = search.s;
+    best_value = (best.hard(), best.soft());
     let placements = (0..n)
         .map(|a| {
             best.start[a].map(|s| Placement {

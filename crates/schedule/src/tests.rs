@@ -832,3 +832,41 @@ fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
         "activity 2 has two teachers, so only activity 1"
     );
 }
+
+#[test]
+fn e1_an_activity_preferred_room_wins_over_a_home_room() {
+    // 李老师's art lesson is tagged 实验, whose preferred room is 美术室: FET lets that
+    // preference win over the teacher's home room instead of calling the file impossible.
+    let xml = SMALL_FET
+        .replace(
+            "<Rooms_List>",
+            "<Rooms_List><Room><Name>一班教室</Name><Capacity>40</Capacity></Room>",
+        )
+        .replace(
+            "</Space_Constraints_List>",
+            "<ConstraintTeacherHomeRoom><Weight_Percentage>100</Weight_Percentage><Teacher>李老师</Teacher><Room>一班教室</Room></ConstraintTeacherHomeRoom></Space_Constraints_List>",
+        );
+    let inst = fet::read(&xml).expect("reads");
+    let home = inst
+        .constraints
+        .iter()
+        .find_map(|c| match &c.rule {
+            Rule::PreferredRooms { activities, rooms } if rooms == &vec![0] => {
+                Some(activities.clone())
+            }
+            _ => None,
+        })
+        .expect("home room rule");
+    assert!(
+        home.is_empty(),
+        "the tagged lesson keeps its own room: {home:?}"
+    );
+    let solution = quick(&inst);
+    assert!(solution.feasible(), "{:?}", solution.blocking);
+    let art = inst
+        .activities
+        .iter()
+        .position(|a| a.id == 3)
+        .expect("activity 3");
+    assert_eq!(solution.placements[art].and_then(|p| p.room), Some(1));
+}
