@@ -153,6 +153,28 @@ struct Prepared {
 
 const HARD: f64 = 100.0;
 
+impl Prepared {
+    /// Whether two activities share a teacher or students (atoms are sorted).
+    fn share(&self, x: usize, y: usize) -> bool {
+        if self.teachers[x]
+            .iter()
+            .any(|t| self.teachers[y].contains(t))
+        {
+            return true;
+        }
+        let (a, b) = (&self.atoms[x], &self.atoms[y]);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
 fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
     let hours = inst.hours.len();
     let slots = inst.slot_count();
@@ -859,8 +881,7 @@ impl<'a> Search<'a> {
                     && p.members[*b].len() == 1
                     && p.locked[*b].is_none()
                     && p.duration[*b] == p.duration[a]
-                    && (p.teachers[*b].iter().any(|x| p.teachers[a].contains(x))
-                        || p.atoms[*b].iter().any(|x| p.atoms[a].contains(x)))
+                    && p.share(a, *b)
                     && p.domain[*b].binary_search(&here).is_ok()
             })
             .collect()
@@ -883,16 +904,12 @@ impl<'a> Search<'a> {
         if !movable(a, t2) {
             return None;
         }
-        let shares = |x: usize, y: usize| {
-            p.teachers[x].iter().any(|t| p.teachers[y].contains(t))
-                || p.atoms[x].iter().any(|t| p.atoms[y].contains(t))
-        };
         let (mut forth, mut back) = (vec![a], Vec::new());
         let mut queue = vec![(a, true)];
         while let Some((x, from_t1)) = queue.pop() {
             let (other, target) = if from_t1 { (t2, t1) } else { (t1, t2) };
             for &y in &self.s.starting[other] {
-                if forth.contains(&y) || back.contains(&y) || !shares(x, y) {
+                if forth.contains(&y) || back.contains(&y) || !p.share(x, y) {
                     continue;
                 }
                 if !movable(y, target) || forth.len() + back.len() >= 24 {

@@ -35,6 +35,8 @@ pub(super) struct Swapper<'s, 'a> {
     /// Per activity and start: forced placements until which that start is barred.
     tabu: Vec<u64>,
     forced: u64,
+    /// Placement steps in the current attempt, and their budget (one per activity: more
+    /// and an attempt dwells too long on one activity; measured on FET's examples).
     nodes: usize,
     node_limit: usize,
     /// How many starts a displaced activity may try (below the top level).
@@ -60,7 +62,7 @@ impl<'s, 'a> Swapper<'s, 'a> {
             forced: 0,
             nodes: 0,
             branch: 1,
-            node_limit: (2 * n).max(200),
+            node_limit: n.max(200),
         }
     }
 
@@ -227,9 +229,7 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 }
             }
             for &b in &overlapping {
-                let shares = p.teachers[m].iter().any(|x| p.teachers[b].contains(x))
-                    || p.atoms[m].iter().any(|x| p.atoms[b].contains(x));
-                if shares {
+                if p.share(m, b) {
                     add(&mut displaced, b);
                 }
             }
@@ -245,15 +245,17 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 }
                 let mut cost = pref;
                 let mut usable = true;
+                let mut occupied = false;
                 for s in t..t + dur {
                     let w = p.room_unavailable[r * p.slots + s];
                     if w >= HARD {
                         usable = false;
                     }
                     cost += w;
+                    occupied |= search.s.room_occ[r * p.slots + s] > 0;
                 }
                 let mut new = 0;
-                for &b in &overlapping {
+                for &b in overlapping.iter().filter(|_| occupied) {
                     if search.s.room[b] == Some(r) && !displaced.contains(&b) {
                         if p.locked[b].is_some() || self.moved[b] {
                             usable = false;
@@ -374,6 +376,17 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 }
             }
             Tracked::MaxHoursDaily { resource, max } => {
+                // The grid counts the displaced too: if even so it fits, it fits.
+                let row = match resource {
+                    Resource::Teacher(x) => &search.s.teacher_occ[x * p.slots..(x + 1) * p.slots],
+                    Resource::Atom(x) => &search.s.atom_occ[x * p.slots..(x + 1) * p.slots],
+                };
+                let busy_at_most = (0..hours)
+                    .filter(|h| (hour..hour + dur).contains(h) || row[day * hours + h] > 0)
+                    .count();
+                if busy_at_most <= usize::from(*max) {
+                    return Some(());
+                }
                 let uses = |b: usize| match resource {
                     Resource::Teacher(x) => p.teachers[b].contains(x),
                     Resource::Atom(x) => p.atoms[b].contains(x),
@@ -407,6 +420,15 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 }
             }
             Tracked::MaxDaysPerWeek { teacher, max } => {
+                let row = &search.s.teacher_occ[teacher * p.slots..(teacher + 1) * p.slots];
+                let days_at_most = row
+                    .chunks(hours)
+                    .enumerate()
+                    .filter(|(d, list)| *d == day || list.iter().any(|c| *c > 0))
+                    .count();
+                if days_at_most <= usize::from(*max) {
+                    return Some(());
+                }
                 let mut per_day: Vec<Vec<usize>> = vec![Vec::new(); p.slots / hours];
                 for (s, list) in search.s.starting.iter().enumerate() {
                     for &b in list {
