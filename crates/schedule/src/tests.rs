@@ -870,3 +870,41 @@ fn e1_an_activity_preferred_room_wins_over_a_home_room() {
         .expect("activity 3");
     assert_eq!(solution.placements[art].and_then(|p| p.room), Some(1));
 }
+
+#[test]
+fn e1_fully_packed_timetables_are_solved_by_displacement() {
+    // Four classes and four teachers, every period of the week taken: each class meets
+    // each teacher once a day (hard minimum of one day between those five lessons). Such a
+    // timetable has no slack, so activities must push others out and re-place them.
+    let mut inst = school(4, 4, 0);
+    for class in 0..4 {
+        for teacher in 0..4 {
+            let lessons: Vec<usize> = (0..5)
+                .map(|_| lesson(&mut inst, teacher, class, 1))
+                .collect();
+            rule(
+                &mut inst,
+                Rule::MinDaysBetween {
+                    activities: lessons,
+                    days: 1,
+                    consecutive_if_same_day: false,
+                },
+                100.0,
+            );
+        }
+    }
+    for seed in 1..=4 {
+        let solution = solve(
+            &inst,
+            &Options {
+                seconds: 10.0,
+                seed,
+                max_iterations: Some(2_000),
+            },
+            &mut |_| {},
+        );
+        assert!(solution.feasible(), "seed {seed}: {:?}", solution.blocking);
+        let report = agrees(&inst, &solution);
+        assert!(report.hard.is_empty());
+    }
+}
