@@ -875,8 +875,8 @@ fn e1_an_activity_preferred_room_wins_over_a_home_room() {
 fn e1_planted_packed_timetables_are_rebuilt_by_displacement() {
     // A timetable with no free period for anyone, made by drawing at every period a random
     // pairing of eight classes with eight teachers; the solver gets the lessons without
-    // their times and must rebuild some timetable; each class meets a teacher on a day at
-    // most once more than the drawing did (hard minimum of one day between first lessons).
+    // their times and must rebuild some timetable. Per class and teacher, the first lessons
+    // of the days they meet must stay on different days (hard minimum of one day).
     for seed in 1..=4u64 {
         let mut inst = school(8, 8, 0);
         inst.hours = ["1", "2", "3", "4", "5", "6"].map(String::from).to_vec();
@@ -887,7 +887,6 @@ fn e1_planted_packed_timetables_are_rebuilt_by_displacement() {
             state ^= state << 17;
             (state % n as u64) as usize
         };
-        // Per class and teacher, the first lesson of each day they meet: at least a day apart.
         let mut first_of_day: Vec<Vec<usize>> = vec![Vec::new(); 64];
         for period in 0..30 {
             let mut teachers: Vec<usize> = (0..8).collect();
