@@ -38,9 +38,13 @@ pub enum BenchCommand {
         /// The FET command-line solver.
         #[arg(long, default_value = "fet-cl")]
         fet_cl: String,
-        /// Only files whose path contains this.
+        /// Only files whose path contains this (repeatable: any of them).
         #[arg(long)]
-        only: Option<String>,
+        only: Vec<String>,
+        /// Our solver's time for lowering the soft cost after its first feasible timetable
+        /// (fet-cl stops at its first).
+        #[arg(long, default_value_t = 10.0)]
+        polish: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -64,8 +68,9 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             seconds,
             fet_cl,
             only,
+            polish,
             seed,
-        } => crate::fetbench::run(&examples, seconds, &fet_cl, only.as_deref(), seed),
+        } => crate::fetbench::run(&examples, seconds, &fet_cl, &only, polish, seed),
         BenchCommand::Import {
             students,
             database_url,

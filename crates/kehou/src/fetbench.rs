@@ -64,7 +64,8 @@ pub fn run(
     examples: &Path,
     seconds: f64,
     fet_cl: &str,
-    only: Option<&str>,
+    only: &[String],
+    polish: f64,
     seed: u64,
 ) -> Result<()> {
     let mut files = Vec::new();
@@ -85,7 +86,7 @@ pub fn run(
             .unwrap_or(file)
             .display()
             .to_string();
-        if only.is_some_and(|o| !name.contains(o)) {
+        if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
             continue;
         }
         let xml = std::fs::read_to_string(file).unwrap_or_default();
@@ -106,6 +107,7 @@ pub fn run(
             seconds,
             seed,
             max_iterations: None,
+            polish_seconds: Some(polish),
         };
         let solution = solve(&inst, &options, &mut |_| {});
         let report = check(&inst, &solution.placements);
@@ -245,6 +247,7 @@ pub fn generated(seed: u64, seconds: f64) -> Result<()> {
             seconds,
             seed,
             max_iterations: None,
+            polish_seconds: None,
         },
         &mut |_| {},
     );

@@ -46,6 +46,7 @@ pub fn run(command: ScheduleCommand) -> Result<()> {
                 seconds,
                 seed,
                 max_iterations: None,
+                polish_seconds: None,
             };
             // Progress on standard error, once a second, so that a long run shows it is alive.
             let mut shown = 0.0;

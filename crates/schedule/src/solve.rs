@@ -24,6 +24,9 @@ pub struct Options {
     /// Stop after this many search steps too: with it, a run is reproducible whatever the
     /// machine's speed.
     pub max_iterations: Option<u64>,
+    /// Once a timetable without hard violations is found, keep lowering the soft cost for
+    /// at most this long (`None`: until the time limit).
+    pub polish_seconds: Option<f64>,
 }
 
 impl Default for Options {
@@ -32,6 +35,7 @@ impl Default for Options {
             seconds: 60.0,
             seed: 1,
             max_iterations: None,
+            polish_seconds: None,
         }
     }
 }
@@ -1115,7 +1119,11 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
     let mut since_improvement: u64 = 0;
     loop {
         let elapsed = started.elapsed().as_secs_f64();
+        let polished = first_feasible
+            .zip(options.polish_seconds)
+            .is_some_and(|(found, polish)| elapsed >= found + polish);
         if elapsed >= options.seconds
+            || polished
             || movable.is_empty()
             || options.max_iterations.is_some_and(|m| iterations >= m)
         {

@@ -81,6 +81,7 @@ fn quick(inst: &Instance) -> crate::Solution {
             seconds: 10.0,
             seed: 7,
             max_iterations: Some(200_000),
+            polish_seconds: None,
         },
         &mut |_| {},
     )
@@ -477,6 +478,7 @@ fn e1_seeded_runs_are_reproducible() {
                 seconds: 30.0,
                 seed: 3,
                 max_iterations: Some(5_000),
+                polish_seconds: None,
             },
             &mut |_| {},
         )
@@ -643,6 +645,7 @@ fn e1_fet_files_are_read_solved_written_locked_and_read_back() {
             seconds: 5.0,
             seed: 1,
             max_iterations: Some(50_000),
+            polish_seconds: None,
         },
         &mut |_| {},
     );
@@ -920,10 +923,41 @@ fn e1_planted_packed_timetables_are_rebuilt_by_displacement() {
                 // Two steps per lesson: construction by displacement needs about one per
                 // lesson here; the search alone (the solver before it) needed up to 5 000.
                 max_iterations: Some(2 * inst.activities.len() as u64),
+                polish_seconds: None,
             },
             &mut |_| {},
         );
         assert!(solution.feasible(), "seed {seed}: {:?}", solution.blocking);
         agrees(&inst, &solution);
     }
+}
+
+#[test]
+fn e1_polishing_stops_after_its_time() {
+    // Two lessons of one teacher both prefer the first period: one of them always costs its
+    // weight, so only the polishing limit (not the 5 s limit) ends the run early.
+    let mut inst = school(1, 2, 0);
+    let a = lesson(&mut inst, 0, 0, 1);
+    let b = lesson(&mut inst, 0, 1, 1);
+    rule(
+        &mut inst,
+        Rule::StartingTimes {
+            activities: vec![a, b],
+            slots: vec![slot(0, 0)],
+        },
+        50.0,
+    );
+    let solution = solve(
+        &inst,
+        &Options {
+            seconds: 5.0,
+            seed: 1,
+            max_iterations: None,
+            polish_seconds: Some(0.2),
+        },
+        &mut |_| {},
+    );
+    assert!(solution.feasible());
+    assert_eq!(solution.soft, 50.0);
+    assert!(solution.elapsed < 2.5, "ran {} s", solution.elapsed);
 }
