@@ -47,7 +47,8 @@ pub struct Activity {
     pub sets: Vec<usize>,
     /// Number of students, for room capacity.
     pub size: u32,
-    /// Where it is, when given (a timetable being checked, or a lock).
+    /// Where it is, when given: a timetable being checked, a lock, or (unlocked) where it
+    /// was before a re-solve, which the solver keeps when it can.
     pub placement: Option<Placement>,
     /// Kept exactly where `placement` puts it.
     pub locked: bool,

@@ -60,6 +60,9 @@ pub struct Solution {
     pub elapsed: f64,
     /// Seconds until the first timetable without hard violations, if one was found.
     pub first_feasible: Option<f64>,
+    /// Unlocked activities that had a placement (a re-solve) and now start elsewhere; the
+    /// cost of moving them is not part of `soft`, which is the constraints' alone.
+    pub moved: usize,
     /// Why no timetable was found, when `hard > 0`: the blocking constraints and who they
     /// concern.
     pub blocking: Vec<String>,
@@ -147,6 +150,9 @@ struct Prepared {
     /// Tracked constraints per activity.
     tracked_of: Vec<Vec<usize>>,
     locked: Vec<Option<Placement>>,
+    /// Where unlocked activities were before (a timetable being re-solved after a manual
+    /// change): they start there when they can, and each one moved costs `MOVE_COST`.
+    previous: Vec<Option<usize>>,
     /// Activities that must start together (hard same-starting-time) move as one: the
     /// members of each activity's group, itself included.
     members: Vec<Vec<usize>>,
@@ -156,6 +162,10 @@ struct Prepared {
 }
 
 const HARD: f64 = 100.0;
+
+/// The soft cost of moving a lesson away from where it was, when re-solving: low, so that
+/// every stated preference counts for more than keeping one lesson in place.
+pub const MOVE_COST: f64 = 1.0;
 
 impl Prepared {
     /// Whether two activities share a teacher or students (atoms are sorted).
@@ -426,6 +436,23 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
         .iter()
         .map(|a| if a.locked { a.placement } else { None })
         .collect();
+    let previous: Vec<Option<usize>> = inst
+        .activities
+        .iter()
+        .map(|a| {
+            a.placement
+                .filter(|_| !a.locked)
+                .map(|p| inst.index(p.start))
+                .filter(|s| *s < slots)
+        })
+        .collect();
+    for (a, was) in previous.iter().enumerate() {
+        if let Some(was) = was {
+            for start in (0..slots).filter(|s| s != was) {
+                start_cost[a * slots + start] += MOVE_COST;
+            }
+        }
+    }
     let mut domain = Vec::with_capacity(n);
     for a in 0..n {
         let d: Vec<usize> = match locked[a] {
@@ -509,6 +536,7 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
         tracked,
         tracked_of,
         locked,
+        previous,
         members,
         teacher_count: inst.teachers.len(),
         atom_count: inst.sets.len(),
@@ -1017,6 +1045,7 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
                 iterations: 0,
                 elapsed: started.elapsed().as_secs_f64(),
                 first_feasible: None,
+                moved: 0,
                 blocking: problems,
             };
         }
@@ -1030,6 +1059,7 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             iterations: 0,
             elapsed: started.elapsed().as_secs_f64(),
             first_feasible: None,
+            moved: 0,
             blocking: capacity,
         };
     }
@@ -1276,6 +1306,9 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             })
         })
         .collect::<Vec<_>>();
+    let moved = (0..n)
+        .filter(|a| p.previous[*a].is_some() && best.start[*a] != p.previous[*a])
+        .count();
     let hard = u32::try_from(best_value.0.max(0)).unwrap_or(u32::MAX);
     let blocking = if hard > 0 {
         diagnose::remaining(inst, &placements)
@@ -1285,10 +1318,11 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
     Solution {
         placements,
         hard,
-        soft: best_value.1,
+        soft: best_value.1 - moved as f64 * MOVE_COST,
         iterations,
         elapsed: started.elapsed().as_secs_f64(),
         first_feasible,
+        moved,
         blocking,
     }
 }

@@ -961,3 +961,50 @@ fn e1_polishing_stops_after_its_time() {
     assert_eq!(solution.soft, 50.0);
     assert!(solution.elapsed < 2.5, "ran {} s", solution.elapsed);
 }
+
+#[test]
+fn e1_re_solving_after_a_manual_change_moves_few_lessons() {
+    let mut inst = school(3, 3, 0);
+    for class in 0..3 {
+        for teacher in 0..3 {
+            for _ in 0..2 {
+                lesson(&mut inst, teacher, class, 1);
+            }
+        }
+    }
+    let first = quick(&inst);
+    assert!(first.feasible());
+    // The timetable as it stands, then one lesson dragged onto a period where its class
+    // already has another lesson, and locked there.
+    for (a, placement) in first.placements.iter().enumerate() {
+        inst.activities[a].placement = *placement;
+    }
+    let start = |p: Option<Placement>| p.map(|p| p.start);
+    let dragged = 0;
+    let target = first
+        .placements
+        .iter()
+        .enumerate()
+        .find(|(b, p)| {
+            *b != dragged
+                && inst.activities[*b].sets == inst.activities[dragged].sets
+                && start(**p) != start(first.placements[dragged])
+        })
+        .and_then(|(_, p)| start(*p))
+        .expect("another lesson of the class");
+    inst.activities[dragged].placement = Some(Placement {
+        start: target,
+        room: None,
+    });
+    inst.activities[dragged].locked = true;
+    let second = quick(&inst);
+    agrees(&inst, &second);
+    assert!(second.feasible(), "{:?}", second.blocking);
+    assert_eq!(start(second.placements[dragged]), Some(target));
+    let moved = (0..inst.activities.len())
+        .filter(|a| *a != dragged && start(second.placements[*a]) != start(first.placements[*a]))
+        .count();
+    assert!((1..=3).contains(&moved), "{moved} lessons moved");
+    assert_eq!(second.moved, moved);
+    assert_eq!(second.soft, 0.0);
+}

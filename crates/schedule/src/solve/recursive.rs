@@ -75,6 +75,21 @@ impl<'s, 'a> Swapper<'s, 'a> {
         max_attempts: Option<u64>,
         report: &mut dyn FnMut(u64, usize),
     ) -> Outcome {
+        // A timetable being re-solved: lessons stay where they were while they clash with
+        // nothing kept so far.
+        for &u in order {
+            let was = self.search.p.previous[u];
+            let unplaced = self.search.p.members[u]
+                .iter()
+                .all(|m| self.search.s.start[*m].is_none());
+            let allowed = was.is_some_and(|t| self.search.p.domain[u].binary_search(&t).is_ok());
+            if let (Some(t), true, true) = (was, unplaced, allowed) {
+                if let Some(c) = self.candidate(u, t).filter(|c| c.displaced.is_empty()) {
+                    self.commit(u, c);
+                    self.settle();
+                }
+            }
+        }
         let mut queue: VecDeque<usize> = order.iter().copied().collect();
         let mut attempts = 0;
         let mut last_report = 0.0;
