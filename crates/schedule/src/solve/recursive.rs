@@ -83,11 +83,12 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 .iter()
                 .all(|m| self.search.s.start[*m].is_none());
             let allowed = was.is_some_and(|t| self.search.p.domain[u].binary_search(&t).is_ok());
-            if let (Some(t), true, true) = (was, unplaced, allowed) {
-                if let Some(c) = self.candidate(u, t).filter(|c| c.displaced.is_empty()) {
-                    self.commit(u, c);
-                    self.settle();
-                }
+            let Some(t) = was.filter(|_| unplaced && allowed) else {
+                continue;
+            };
+            if let Some(c) = self.candidate(u, t).filter(|c| c.displaced.is_empty()) {
+                self.commit(u, c);
+                self.settle();
             }
         }
         let mut queue: VecDeque<usize> = order.iter().copied().collect();
