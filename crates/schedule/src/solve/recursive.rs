@@ -1,8 +1,8 @@
 //! Recursive swapping, the construction FET uses (Lalescu): activities are placed hardest
 //! first; one that finds no free start goes where it displaces the fewest others, and those
 //! are placed the same way, up to a depth and a budget of steps. When even that fails, the
-//! activity is forced in and the displaced ones wait their turn, barred for a while from
-//! going straight back. Every hard constraint is honoured as it places, so a run that
+//! activity is forced in and the displaced ones wait their turn, barred for a few steps
+//! from going straight back. Every hard constraint is honoured as it places, so a run that
 //! places everything is a feasible timetable.
 
 use std::collections::VecDeque;
@@ -122,7 +122,9 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 continue;
             };
             self.forced += 1;
-            let tenure = self.forced + 4 + self.rng.below(8) as u64;
+            // A short, random bar: longer ones starve fully booked teachers of the only
+            // periods they have (measured on FET's examples).
+            let tenure = self.forced + self.rng.below(4) as u64;
             let slots = self.search.p.slots;
             for &b in &c.displaced {
                 for &x in &self.search.p.members[b] {
