@@ -803,24 +803,21 @@ fn e1_min_days_consecutive_if_same_day_follows_fet() {
     assert_eq!(check(&inst, &[at(0, 0), at(1, 2)]).soft_cost, 0.0);
 }
 
-#[test]
-fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
-    let xml = SMALL_FET
-        .replace(
-            "<Rooms_List>",
-            "<Rooms_List><Room><Name>一班教室</Name><Capacity>40</Capacity></Room>",
-        )
-        .replace(
-            "<Activity><Teacher>王老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
-            "<Activity><Teacher>王老师</Teacher><Teacher>李老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
-        )
-        .replace(
-            "</Space_Constraints_List>",
-            "<ConstraintTeacherHomeRoom><Weight_Percentage>100</Weight_Percentage><Teacher>王老师</Teacher><Room>一班教室</Room></ConstraintTeacherHomeRoom></Space_Constraints_List>",
-        );
-    let inst = fet::read(&xml).expect("reads");
-    let home = inst
-        .constraints
+/// `SMALL_FET` with a room 一班教室 (index 0) as the home room of `teacher`.
+fn with_home_room(xml: &str, teacher: &str) -> String {
+    xml.replace(
+        "<Rooms_List>",
+        "<Rooms_List><Room><Name>一班教室</Name><Capacity>40</Capacity></Room>",
+    )
+    .replace(
+        "</Space_Constraints_List>",
+        &format!("<ConstraintTeacherHomeRoom><Weight_Percentage>100</Weight_Percentage><Teacher>{teacher}</Teacher><Room>一班教室</Room></ConstraintTeacherHomeRoom></Space_Constraints_List>"),
+    )
+}
+
+/// The activities the home room 一班教室 applies to.
+fn home_room_activities(inst: &Instance) -> Vec<usize> {
+    inst.constraints
         .iter()
         .find_map(|c| match &c.rule {
             Rule::PreferredRooms { activities, rooms } if rooms == &vec![0] => {
@@ -828,9 +825,21 @@ fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
             }
             _ => None,
         })
-        .expect("home room rule");
+        .expect("home room rule")
+}
+
+#[test]
+fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
+    let xml = with_home_room(
+        &SMALL_FET.replace(
+            "<Activity><Teacher>王老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
+            "<Activity><Teacher>王老师</Teacher><Teacher>李老师</Teacher><Subject>数学</Subject><Students>一(1)班</Students><Duration>1</Duration><Total_Duration>2</Total_Duration><Id>2</Id>",
+        ),
+        "王老师",
+    );
+    let inst = fet::read(&xml).expect("reads");
     assert_eq!(
-        home,
+        home_room_activities(&inst),
         vec![0],
         "activity 2 has two teachers, so only activity 1"
     );
@@ -840,26 +849,8 @@ fn e1_home_rooms_concern_activities_of_that_teacher_alone() {
 fn e1_an_activity_preferred_room_wins_over_a_home_room() {
     // 李老师's art lesson is tagged 实验, whose preferred room is 美术室: FET lets that
     // preference win over the teacher's home room instead of calling the file impossible.
-    let xml = SMALL_FET
-        .replace(
-            "<Rooms_List>",
-            "<Rooms_List><Room><Name>一班教室</Name><Capacity>40</Capacity></Room>",
-        )
-        .replace(
-            "</Space_Constraints_List>",
-            "<ConstraintTeacherHomeRoom><Weight_Percentage>100</Weight_Percentage><Teacher>李老师</Teacher><Room>一班教室</Room></ConstraintTeacherHomeRoom></Space_Constraints_List>",
-        );
-    let inst = fet::read(&xml).expect("reads");
-    let home = inst
-        .constraints
-        .iter()
-        .find_map(|c| match &c.rule {
-            Rule::PreferredRooms { activities, rooms } if rooms == &vec![0] => {
-                Some(activities.clone())
-            }
-            _ => None,
-        })
-        .expect("home room rule");
+    let inst = fet::read(&with_home_room(SMALL_FET, "李老师")).expect("reads");
+    let home = home_room_activities(&inst);
     assert!(
         home.is_empty(),
         "the tagged lesson keeps its own room: {home:?}"
