@@ -1035,33 +1035,24 @@ fn bump(cell: &mut u16, add: bool, conflicts: &mut i64) {
 pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progress)) -> Solution {
     let started = Instant::now();
     let n = inst.activities.len();
+    // What cannot be scheduled at all is reported without a search.
+    let unsolved = |blocking: Vec<String>| Solution {
+        placements: vec![None; n],
+        hard: u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+        soft: 0.0,
+        iterations: 0,
+        elapsed: started.elapsed().as_secs_f64(),
+        first_feasible: None,
+        moved: 0,
+        blocking,
+    };
     let p = match prepare(inst) {
         Ok(p) => p,
-        Err(problems) => {
-            return Solution {
-                placements: vec![None; n],
-                hard: u32::try_from(n.max(1)).unwrap_or(u32::MAX),
-                soft: 0.0,
-                iterations: 0,
-                elapsed: started.elapsed().as_secs_f64(),
-                first_feasible: None,
-                moved: 0,
-                blocking: problems,
-            };
-        }
+        Err(problems) => return unsolved(problems),
     };
     let capacity = diagnose::capacity(inst, &p.domain);
     if !capacity.is_empty() {
-        return Solution {
-            placements: vec![None; n],
-            hard: u32::try_from(n.max(1)).unwrap_or(u32::MAX),
-            soft: 0.0,
-            iterations: 0,
-            elapsed: started.elapsed().as_secs_f64(),
-            first_feasible: None,
-            moved: 0,
-            blocking: capacity,
-        };
+        return unsolved(capacity);
     }
     let mut rng = Rng::new(options.seed);
     let mut search = Search::new(&p, n);
@@ -1138,7 +1129,6 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
             search.apply(a, start);
         }
     }
-    search.refresh_all();
     let mut best = search.s.clone();
     let mut best_value = (best.hard(), best.soft());
     let mut first_feasible = (best_value.0 == 0).then(|| started.elapsed().as_secs_f64());

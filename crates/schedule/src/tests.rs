@@ -74,17 +74,19 @@ fn slot(day: u16, hour: u16) -> Slot {
     Slot { day, hour }
 }
 
+/// A run bounded by steps (the 30 s limit only guards a slow machine), so reproducible.
+fn steps(inst: &Instance, seed: u64, max_iterations: u64) -> crate::Solution {
+    let options = Options {
+        seconds: 30.0,
+        seed,
+        max_iterations: Some(max_iterations),
+        polish_seconds: None,
+    };
+    solve(inst, &options, &mut |_| {})
+}
+
 fn quick(inst: &Instance) -> crate::Solution {
-    solve(
-        inst,
-        &Options {
-            seconds: 10.0,
-            seed: 7,
-            max_iterations: Some(200_000),
-            polish_seconds: None,
-        },
-        &mut |_| {},
-    )
+    steps(inst, 7, 200_000)
 }
 
 /// The solver's claims hold under the independent checker.
@@ -471,19 +473,7 @@ fn e1_seeded_runs_are_reproducible() {
         Rule::TeacherMaxHoursDaily { teacher: 0, max: 2 },
         90.0,
     );
-    let run = || {
-        solve(
-            &inst,
-            &Options {
-                seconds: 30.0,
-                seed: 3,
-                max_iterations: Some(5_000),
-                polish_seconds: None,
-            },
-            &mut |_| {},
-        )
-        .placements
-    };
+    let run = || steps(&inst, 3, 5_000).placements;
     assert_eq!(run(), run());
 }
 
@@ -639,16 +629,7 @@ fn e1_fet_files_are_read_solved_written_locked_and_read_back() {
     assert_eq!(atoms[0].len(), 3, "一年级 = 一(1)男, 一(1)女, 一(2)班");
     assert_eq!(inst.activities[2].duration, 2);
     assert_eq!(inst.activities[2].size, 30);
-    let s = solve(
-        &inst,
-        &Options {
-            seconds: 5.0,
-            seed: 1,
-            max_iterations: Some(50_000),
-            polish_seconds: None,
-        },
-        &mut |_| {},
-    );
+    let s = steps(&inst, 1, 50_000);
     assert!(s.feasible(), "{:?}", s.blocking);
     agrees(&inst, &s);
     assert_eq!(
@@ -906,18 +887,9 @@ fn e1_planted_packed_timetables_are_rebuilt_by_displacement() {
                 100.0,
             );
         }
-        let solution = solve(
-            &inst,
-            &Options {
-                seconds: 10.0,
-                seed,
-                // Two steps per lesson: construction by displacement needs about one per
-                // lesson here; the search alone (the solver before it) needed up to 5 000.
-                max_iterations: Some(2 * inst.activities.len() as u64),
-                polish_seconds: None,
-            },
-            &mut |_| {},
-        );
+        // Two steps per lesson: construction by displacement needs about one per lesson
+        // here; the search alone (the solver before it) needed up to 5 000.
+        let solution = steps(&inst, seed, 2 * inst.activities.len() as u64);
         assert!(solution.feasible(), "seed {seed}: {:?}", solution.blocking);
         agrees(&inst, &solution);
     }
@@ -942,9 +914,8 @@ fn e1_polishing_stops_after_its_time() {
         &inst,
         &Options {
             seconds: 5.0,
-            seed: 1,
-            max_iterations: None,
             polish_seconds: Some(0.2),
+            ..Options::default()
         },
         &mut |_| {},
     );

@@ -692,14 +692,7 @@ pub async fn import(
         progress.advance(1);
     }
     outcome
-        .record(
-            &txn,
-            now,
-            runner,
-            school,
-            ("class.import", "class"),
-            ("行政班", "个"),
-        )
+        .record(&txn, now, runner, school, crate::import::Kind::Classes)
         .await?;
     txn.commit().await?;
     Ok(outcome)

@@ -49,6 +49,24 @@ impl Kind {
         }
     }
 
+    /// The audited entity type; the audit action is `{entity}.import`.
+    fn entity(self) -> &'static str {
+        match self {
+            Kind::Students => "student",
+            Kind::Staff => "staff",
+            Kind::Classes => "class",
+            Kind::Rooms => "room",
+        }
+    }
+
+    /// The counting word for the audit summary: people or things.
+    fn unit(self) -> &'static str {
+        match self {
+            Kind::Students | Kind::Staff => "人",
+            Kind::Classes | Kind::Rooms => "个",
+        }
+    }
+
     pub fn columns(self) -> &'static [Column] {
         match self {
             Kind::Students => crate::student_import::COLUMNS,
@@ -139,10 +157,10 @@ impl Outcome {
         now: DateTime<Utc>,
         runner: &Runner,
         school: &kehou_store::entity::org::Model,
-        (action, entity_type): (&str, &str),
-        (what, unit): (&str, &str),
+        kind: Kind,
     ) -> Result<()> {
         self.committed = true;
+        let (what, unit) = (kind.label(), kind.unit());
         crate::audit::record(
             db,
             now,
@@ -150,8 +168,8 @@ impl Outcome {
             crate::audit::Change {
                 org_id: Some(school.id),
                 org_path: &school.path,
-                action,
-                entity_type,
+                action: &format!("{}.import", kind.entity()),
+                entity_type: kind.entity(),
                 entity_id: None,
                 summary: format!(
                     "导入{what}：新增{}{unit}，更新{}{unit}，跳过{}行",

@@ -754,14 +754,7 @@ pub async fn import_rooms(
         progress.advance(1);
     }
     outcome
-        .record(
-            &txn,
-            now,
-            runner,
-            school,
-            ("room.import", "room"),
-            ("场室", "个"),
-        )
+        .record(&txn, now, runner, school, crate::import::Kind::Rooms)
         .await?;
     txn.commit().await?;
     Ok(outcome)

@@ -786,14 +786,7 @@ pub async fn import(
         progress.advance(1);
     }
     outcome
-        .record(
-            &txn,
-            now,
-            runner,
-            school,
-            ("staff.import", "staff"),
-            ("教职工", "人"),
-        )
+        .record(&txn, now, runner, school, crate::import::Kind::Staff)
         .await?;
     txn.commit().await?;
     Ok(outcome)

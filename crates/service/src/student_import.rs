@@ -371,14 +371,7 @@ pub async fn import(
     outcome.created = new.len();
     outcome.updated = old.len();
     outcome
-        .record(
-            &txn,
-            now,
-            runner,
-            school,
-            ("student.import", "student"),
-            ("学生及监护人", "人"),
-        )
+        .record(&txn, now, runner, school, crate::import::Kind::Students)
         .await?;
     txn.commit().await?;
     Ok(outcome)

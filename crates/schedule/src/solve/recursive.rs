@@ -2,8 +2,9 @@
 //! first; one that finds no free start goes where it displaces the fewest others, and those
 //! are placed the same way, up to a depth and a budget of steps. When even that fails, the
 //! activity is forced in and the displaced ones wait their turn, sometimes barred for a step
-//! from going straight back; a run that stops coming closer starts over. Every hard constraint is honoured as it places, so a run that
-//! places everything is a feasible timetable.
+//! from going straight back; a run that stops coming closer starts over. Every hard
+//! constraint is honoured as it places, so a run that places everything is a feasible
+//! timetable.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -75,22 +76,7 @@ impl<'s, 'a> Swapper<'s, 'a> {
         max_attempts: Option<u64>,
         report: &mut dyn FnMut(u64, usize),
     ) -> Outcome {
-        // A timetable being re-solved: lessons stay where they were while they clash with
-        // nothing kept so far.
-        for &u in order {
-            let was = self.search.p.previous[u];
-            let unplaced = self.search.p.members[u]
-                .iter()
-                .all(|m| self.search.s.start[*m].is_none());
-            let allowed = was.is_some_and(|t| self.search.p.domain[u].binary_search(&t).is_ok());
-            let Some(t) = was.filter(|_| unplaced && allowed) else {
-                continue;
-            };
-            if let Some(c) = self.candidate(u, t).filter(|c| c.displaced.is_empty()) {
-                self.commit(u, c);
-                self.settle();
-            }
-        }
+        self.keep_previous(order);
         let mut queue: VecDeque<usize> = order.iter().copied().collect();
         let mut attempts = 0;
         let mut last_report = 0.0;
@@ -103,6 +89,14 @@ impl<'s, 'a> Swapper<'s, 'a> {
                 continue;
             }
             let left = self.search.s.start.iter().filter(|s| s.is_none()).count();
+            let elapsed = deadline.0.elapsed().as_secs_f64();
+            if elapsed >= deadline.1 || max_attempts.is_some_and(|m| attempts >= m) {
+                break;
+            }
+            if elapsed - last_report >= 0.1 {
+                last_report = elapsed;
+                report(attempts, left);
+            }
             if left < fewest_left {
                 (fewest_left, since_fewest) = (left, 0);
             } else {
@@ -116,18 +110,10 @@ impl<'s, 'a> Swapper<'s, 'a> {
                         self.search.unplace(a);
                     }
                 }
+                self.keep_previous(order);
                 queue = order.iter().copied().collect();
                 (fewest_left, since_fewest) = (usize::MAX, 0);
                 continue;
-            }
-            let elapsed = deadline.0.elapsed().as_secs_f64();
-            if elapsed >= deadline.1 || max_attempts.is_some_and(|m| attempts >= m) {
-                queue.push_front(u);
-                break;
-            }
-            if elapsed - last_report >= 0.1 {
-                last_report = elapsed;
-                report(attempts, queue.len() + 1);
             }
             attempts += 1;
             self.nodes = 0;
@@ -163,6 +149,25 @@ impl<'s, 'a> Swapper<'s, 'a> {
             }
         }
         Outcome { attempts }
+    }
+
+    /// A timetable being re-solved: lessons stay where they were while they clash with
+    /// nothing kept so far.
+    fn keep_previous(&mut self, order: &[usize]) {
+        for &u in order {
+            let was = self.search.p.previous[u];
+            let unplaced = self.search.p.members[u]
+                .iter()
+                .all(|m| self.search.s.start[*m].is_none());
+            let allowed = was.is_some_and(|t| self.search.p.domain[u].binary_search(&t).is_ok());
+            let Some(t) = was.filter(|_| unplaced && allowed) else {
+                continue;
+            };
+            if let Some(c) = self.candidate(u, t).filter(|c| c.displaced.is_empty()) {
+                self.commit(u, c);
+                self.settle();
+            }
+        }
     }
 
     /// Forgets the current attempt's log: its changes stay.
@@ -526,10 +531,7 @@ impl<'s, 'a> Swapper<'s, 'a> {
 
     /// Undoes the logged changes after `mark`.
     fn restore(&mut self, mark: usize) {
-        while self.log.len() > mark {
-            let Some((x, start, room)) = self.log.pop() else {
-                break;
-            };
+        for (x, start, room) in self.log.drain(mark..).rev() {
             self.search.unplace(x);
             if let Some(s) = start {
                 self.search.place(x, s, room);
