@@ -20,7 +20,7 @@ pub enum BenchCommand {
     Schedule {
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value_t = 60.0)]
+        #[arg(long, default_value_t = 60.0, value_parser = crate::schedule::time_limit)]
         seconds: f64,
     },
     /// Run our solver and FET's `fet-cl` on every FET example whose constraints we support,
@@ -33,7 +33,7 @@ pub enum BenchCommand {
         )]
         examples: std::path::PathBuf,
         /// Time limit per file and solver.
-        #[arg(long, default_value_t = 120.0)]
+        #[arg(long, default_value_t = 120.0, value_parser = crate::schedule::time_limit)]
         seconds: f64,
         /// The FET command-line solver.
         #[arg(long, default_value = "fet-cl")]
@@ -43,7 +43,7 @@ pub enum BenchCommand {
         only: Vec<String>,
         /// Our solver's time for lowering the soft cost after its first feasible timetable
         /// (fet-cl stops at its first).
-        #[arg(long, default_value_t = 10.0)]
+        #[arg(long, default_value_t = 10.0, value_parser = crate::schedule::duration)]
         polish: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -22,6 +22,14 @@ fn fet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// A file's path below the examples folder, as the table names it.
+fn relative(examples: &Path, file: &Path) -> String {
+    file.strip_prefix(examples)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
 /// Runs fet-cl with a time limit; the seconds until it reported success, if it did.
 fn run_fet_cl(fet_cl: &str, file: &Path, seconds: f64) -> Result<Option<f64>> {
     let out = std::env::temp_dir().join(format!("kehou-fetbench-{}", std::process::id()));
@@ -74,6 +82,15 @@ pub fn run(
     if files.is_empty() {
         bail!("no .fet files under {}", examples.display());
     }
+    if !only.is_empty() {
+        files.retain(|f| {
+            only.iter()
+                .any(|o| relative(examples, f).contains(o.as_str()))
+        });
+        if files.is_empty() {
+            bail!("no example file matches --only {}", only.join(" --only "));
+        }
+    }
     println!(
         "| file | activities | ours | ours first feasible (s) | soft cost | fet-cl | fet-cl (s) | ratio |"
     );
@@ -81,14 +98,7 @@ pub fn run(
     let (mut ratios, mut in_set, mut skipped) = (Vec::new(), 0, 0);
     let (mut ours_solved, mut fet_solved, mut missed) = (0, 0, Vec::new());
     for file in &files {
-        let name = file
-            .strip_prefix(examples)
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
-            continue;
-        }
+        let name = relative(examples, file);
         let xml = std::fs::read_to_string(file).unwrap_or_default();
         let inst = match fet::read(&xml) {
             Ok(inst) => inst,
@@ -147,16 +157,14 @@ pub fn run(
         );
     }
     ratios.sort_by(|a, b| a.total_cmp(b));
-    let median = if ratios.is_empty() {
-        f64::NAN
-    } else if ratios.len() % 2 == 1 {
-        ratios[ratios.len() / 2]
-    } else {
-        (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+    let median = match ratios.len() {
+        0 => "–".to_string(),
+        k if k % 2 == 1 => format!("{:.2}", ratios[k / 2]),
+        k => format!("{:.2}", (ratios[k / 2 - 1] + ratios[k / 2]) / 2.0),
     };
     println!();
     println!(
-        "files in the set: {in_set} (skipped with other constraint types: {skipped}); solved: ours {ours_solved}, fet-cl {fet_solved}; median ratio ours/fet-cl over files both solved: {median:.2}; time limit {seconds} s"
+        "files in the set: {in_set} (skipped with other constraint types: {skipped}); solved: ours {ours_solved}, fet-cl {fet_solved}; median ratio ours/fet-cl over files both solved: {median}; time limit {seconds} s"
     );
     if !missed.is_empty() {
         println!("solved by fet-cl but not by us: {}", missed.join(", "));

@@ -476,6 +476,29 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn time_limits_must_be_positive_numbers() {
+        let parse = |args: &[&str]| super::Cli::try_parse_from(args).map(|_| ());
+        let solve = ["kehou", "schedule", "solve", "x.fet"];
+        assert!(parse(&[&solve[..], &["--seconds", "2.5"]].concat()).is_ok());
+        for bad in [
+            "--seconds=-1",
+            "--seconds=0",
+            "--seconds=abc",
+            "--seconds=inf",
+        ] {
+            let err = parse(&[&solve[..], &[bad]].concat())
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains("seconds"), "{bad}: {err}");
+        }
+        assert!(parse(&["kehou", "bench", "fet", "--polish", "0"]).is_ok());
+        assert!(parse(&["kehou", "bench", "fet", "--polish=-2"]).is_err());
+        assert!(parse(&["kehou", "bench", "schedule", "--seconds", "0"]).is_err());
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(

@@ -13,7 +13,7 @@ pub enum ScheduleCommand {
     Solve {
         file: PathBuf,
         /// Time limit in seconds.
-        #[arg(long, default_value_t = 60.0)]
+        #[arg(long, default_value_t = 60.0, value_parser = time_limit)]
         seconds: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -122,5 +122,21 @@ pub fn run(command: ScheduleCommand) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// A time limit in seconds: a number above zero.
+pub fn time_limit(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
+        _ => Err(format!("{text:?} is not a number of seconds above zero")),
+    }
+}
+
+/// A duration in seconds that may be zero.
+pub fn duration(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        _ => Err(format!("{text:?} is not a number of seconds (0 or more)")),
     }
 }
