@@ -127,16 +127,18 @@ pub fn run(command: ScheduleCommand) -> Result<()> {
 
 /// A time limit in seconds: a number above zero.
 pub fn time_limit(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
-        _ => Err(format!("{text:?} is not a number of seconds above zero")),
-    }
+    seconds(text)
+        .filter(|s| *s > 0.0)
+        .ok_or_else(|| format!("{text:?} is not a number of seconds above zero"))
 }
 
 /// A duration in seconds that may be zero.
 pub fn duration(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
-        _ => Err(format!("{text:?} is not a number of seconds (0 or more)")),
-    }
+    seconds(text).ok_or_else(|| format!("{text:?} is not a number of seconds (0 or more)"))
+}
+
+fn seconds(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
 }

@@ -183,20 +183,25 @@ impl Prepared {
 /// The matrix behind `Prepared::share`, one bit per pair of activities: the displacement
 /// checks ask it for every overlapping pair, and intersecting long student lists each time
 /// took a third of the solver's time on FET's larger examples.
-fn sharing_matrix(teachers: &[Vec<usize>], atoms: &[Vec<usize>]) -> Vec<u64> {
+fn sharing_matrix(
+    teachers: &[Vec<usize>],
+    atoms: &[Vec<usize>],
+    (teacher_count, atom_count): (usize, usize),
+) -> Vec<u64> {
     let n = teachers.len();
     let words = n.div_ceil(64);
-    let mut users: std::collections::HashMap<(bool, usize), Vec<usize>> = Default::default();
+    // The activities of each teacher, then of each atom.
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); teacher_count + atom_count];
     for a in 0..n {
         for &t in &teachers[a] {
-            users.entry((true, t)).or_default().push(a);
+            users[t].push(a);
         }
         for &x in &atoms[a] {
-            users.entry((false, x)).or_default().push(a);
+            users[teacher_count + x].push(a);
         }
     }
     let mut bits = vec![0u64; n * words];
-    for list in users.values() {
+    for list in &users {
         for &x in list {
             for &y in list {
                 bits[x * words + y / 64] |= 1 << (y % 64);
@@ -542,7 +547,7 @@ fn prepare(inst: &Instance) -> Result<Prepared, Vec<String>> {
         slots,
         hours,
         duration,
-        sharing: sharing_matrix(&teachers, &atoms),
+        sharing: sharing_matrix(&teachers, &atoms, (inst.teachers.len(), inst.sets.len())),
         teachers,
         atoms,
         domain,
@@ -1342,60 +1347,34 @@ pub fn solve(inst: &Instance, options: &Options, progress: &mut dyn FnMut(&Progr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Activity, Constraint, Room, StudentSet};
+    use crate::model::{Activity, StudentSet};
 
     /// Years with groups, teachers and activities drawn at random, more than 64 of them so
     /// that the bit sets span several words.
     fn random_school(seed: u64) -> Instance {
         let mut rng = Rng::new(seed);
-        let mut sets = Vec::new();
+        let mut inst = crate::tests::school(12, 0, 1);
         for year in 0..4 {
-            sets.push(StudentSet {
+            inst.sets.push(StudentSet {
                 name: format!("Y{year}"),
                 size: 60,
                 parents: Vec::new(),
             });
             for group in 0..3 {
-                sets.push(StudentSet {
+                inst.sets.push(StudentSet {
                     name: format!("Y{year}-{group}"),
                     size: 20,
                     parents: vec![year * 4],
                 });
             }
         }
-        let activities = (0..150)
-            .map(|i| Activity {
-                id: i + 1,
-                group: 0,
-                duration: 1 + u16::from(rng.below(3) == 0),
-                teachers: (0..rng.below(3)).map(|_| rng.below(12)).collect(),
-                subject: None,
-                tags: Vec::new(),
-                sets: (0..rng.below(3)).map(|_| rng.below(sets.len())).collect(),
-                size: 20,
-                placement: None,
-                locked: false,
-            })
-            .collect();
-        Instance {
-            name: "random".into(),
-            days: (0..5).map(|d| format!("D{d}")).collect(),
-            hours: (0..6).map(|h| format!("H{h}")).collect(),
-            teachers: (0..12).map(|t| format!("T{t}")).collect(),
-            subjects: Vec::new(),
-            tags: Vec::new(),
-            sets,
-            rooms: vec![Room {
-                name: "R0".into(),
-                capacity: 40,
-            }],
-            activities,
-            constraints: vec![Constraint {
-                rule: Rule::Basic,
-                weight: 100.0,
-                origin: "basic".into(),
-            }],
+        for _ in 0..150 {
+            let a = crate::tests::lesson(&mut inst, 0, 0, 1 + u16::from(rng.below(3) == 0));
+            let activity = &mut inst.activities[a];
+            activity.teachers = (0..rng.below(3)).map(|_| rng.below(12)).collect();
+            activity.sets = (0..rng.below(3)).map(|_| rng.below(16)).collect();
         }
+        inst
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::{Report, check};
 
 /// A small school: 5 days × 4 hours, teachers T0…, classes C0… (each a year with no
 /// groups), rooms R0… of 40 seats.
-fn school(teachers: usize, classes: usize, rooms: usize) -> Instance {
+pub(crate) fn school(teachers: usize, classes: usize, rooms: usize) -> Instance {
     Instance {
         name: "test".into(),
         days: ["一", "二", "三", "四", "五"].map(String::from).to_vec(),
@@ -38,7 +38,7 @@ fn school(teachers: usize, classes: usize, rooms: usize) -> Instance {
     }
 }
 
-fn lesson(inst: &mut Instance, teacher: usize, class: usize, duration: u16) -> usize {
+pub(crate) fn lesson(inst: &mut Instance, teacher: usize, class: usize, duration: u16) -> usize {
     let id = u32::try_from(inst.activities.len() + 1).unwrap_or(0);
     inst.activities.push(Activity {
         id,

@@ -309,7 +309,7 @@ impl<'s, 'a> Swapper<'s, 'a> {
         let mut unary = 0.0;
         let words = p.words();
         for &m in group {
-            let dur = p.duration[m];
+            let (dur, needs_room) = (p.duration[m], p.needs_room[m]);
             unary += p.start_cost[m * p.slots + t];
             // Activities taking place during [t, t + dur): those sharing a teacher or
             // students go; the rooms they hold are noted for the room choice below.
@@ -317,7 +317,8 @@ impl<'s, 'a> Swapper<'s, 'a> {
             let sharing = &p.sharing[m * words..(m + 1) * words];
             for (w, shares) in sharing.iter().enumerate() {
                 let running = (t..t + dur).fold(0, |acc, s| acc | search.s.running[s * words + w]);
-                let mut bits = if p.needs_room[m] {
+                // Rooms are held by anyone: all of them are looked at when a room is needed.
+                let mut bits = if needs_room {
                     running
                 } else {
                     running & shares
@@ -331,12 +332,12 @@ impl<'s, 'a> Swapper<'s, 'a> {
                     if shares >> (b % 64) & 1 == 1 {
                         add(&mut displaced, b);
                     }
-                    if let Some(r) = search.s.room[b].filter(|_| p.needs_room[m]) {
+                    if let Some(r) = search.s.room[b].filter(|_| needs_room) {
                         holders.push((r, b));
                     }
                 }
             }
-            if !p.needs_room[m] {
+            if !needs_room {
                 continue;
             }
             let locked_room = p.locked[m].and_then(|l| l.room);
