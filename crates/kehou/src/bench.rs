@@ -6,9 +6,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Subcommand;
 use kehou_service::import::{Kind, Mode};
-use kehou_service::sample::{RosterSpec, students};
-use kehou_service::sheet::{self, SheetData};
-use kehou_service::vault::Vault;
+use kehou_service::system::sample::{RosterSpec, students};
+use kehou_service::platform::sheet::{self, SheetData};
+use kehou_service::platform::vault::Vault;
 use kehou_service::{App, SystemClock};
 
 use crate::describe;
@@ -109,7 +109,7 @@ async fn import(count: usize, database_url: Option<String>) -> Result<()> {
         .map_err(describe)?;
     let name = format!("基准测试学校{}", std::process::id());
     let classes_per_grade: u8 = 20;
-    let school = kehou_service::demo::benchmark_school(&app, &name, i16::from(classes_per_grade))
+    let school = kehou_service::system::demo::benchmark_school(&app, &name, i16::from(classes_per_grade))
         .await
         .map_err(describe)?;
     let classes: Vec<(u8, u8, usize)> = (1..=6u8)
@@ -185,12 +185,12 @@ async fn import(count: usize, database_url: Option<String>) -> Result<()> {
     }
 
     let started = Instant::now();
-    let rows = kehou_service::student::export_rows_of(&app, school, &Default::default())
+    let rows = kehou_service::school::student::export_rows_of(&app, school, &Default::default())
         .await
         .map_err(describe)?;
     let exported = sheet::workbook(&[SheetData {
         name: "学生名单",
-        headers: &kehou_service::student::export_headers(),
+        headers: &kehou_service::school::student::export_headers(),
         rows: &rows,
     }])
     .map_err(describe)?;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use kehou_service::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
-use kehou_service::vault::Vault;
+use kehou_service::system::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use kehou_service::platform::vault::Vault;
 use kehou_service::{App, SystemClock};
 use kehou_web::WebConfig;
 use serde::Deserialize;
@@ -247,7 +247,7 @@ async fn run() -> Result<()> {
             load_only,
         } => {
             let (app, file) = args.db.app().await?;
-            let created = kehou_service::demo::load(&app).await?;
+            let created = kehou_service::system::demo::load(&app).await?;
             println!(
                 "演示数据已就绪（本次新增 {created} 条记录）/ demo data loaded ({created} rows created)"
             );
@@ -277,7 +277,7 @@ async fn run() -> Result<()> {
         } => {
             let password = read_password(password_stdin)?;
             let (app, _) = db.app().await?;
-            let id = kehou_service::account::create_platform_admin(&app, &phone, &name, &password)
+            let id = kehou_service::identity::account::create_platform_admin(&app, &phone, &name, &password)
                 .await
                 .map_err(describe)?;
             println!("已创建平台管理员 / platform admin created: id {id}, phone {phone}");
@@ -350,10 +350,10 @@ async fn import_file(
     bytes: Vec<u8>,
     mode: kehou_service::import::Mode,
 ) -> Result<kehou_service::import::Outcome> {
-    use kehou_service::import::{Progress, Runner, run};
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(kehou_service::import::Progress::default());
     let bar = tokio::spawn(draw_progress(progress.clone()));
-    let outcome = run(app, &Runner::System, kind, school, bytes, mode, &progress).await;
+    let outcome =
+        kehou_service::system::import_file(app, kind, school, bytes, mode, &progress).await;
     bar.abort();
     eprintln!();
     outcome.map_err(describe)
@@ -453,6 +453,8 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
         secure_cookies: file.secure_cookies,
         trust_proxy: file.trust_proxy,
     };
+    // This instance's share of the background work (imports, later reminders and reports).
+    kehou_service::system::worker::spawn(app.clone());
     let router = kehou_web::router(app, config);
     let shown = if local.ip().is_unspecified() {
         format!("127.0.0.1:{}", local.port())

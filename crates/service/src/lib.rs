@@ -2,44 +2,35 @@
 //! and checks permission and scope itself (default deny); every change writes its audit
 //! event in the same transaction.
 
-pub mod account;
-pub mod actor;
-pub mod audit;
-pub mod auth;
-pub mod calendar;
-pub mod classes;
-pub mod clock;
-pub mod demo;
-pub mod error;
+//!
+//! One module per business area (the same names in every crate, see
+//! `docs/ARCHITECTURE.md`): `platform` (shared services), `identity`, `org`, `school`,
+//! `import`, and `system` for what runs without a person.
+
+pub mod identity;
 pub mod import;
 pub mod org;
-pub mod page;
-pub mod role;
-pub mod sample;
+pub mod platform;
 pub mod school;
-pub mod sheet;
-pub mod staff;
-pub mod student;
-pub mod student_import;
-pub mod vault;
+pub mod system;
 
 use std::sync::Arc;
 
-pub use actor::{Actor, Principal};
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use identity::actor::{Actor, Principal};
 pub use kehou_store::sea_orm::DatabaseConnection;
-pub use page::{Page, PageRequest};
+pub use platform::clock::{Clock, ManualClock, SystemClock};
+pub use platform::error::{Error, Result};
+pub use platform::page::{Page, PageRequest};
 
 /// The state every use case needs: the database, the clock, the personal-data vault and
-/// the running imports.
+/// the job worker's wake-up.
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
-    pub vault: Arc<vault::Vault>,
-    /// Background imports of this process.
-    pub jobs: Arc<import::Jobs>,
+    pub vault: Arc<platform::vault::Vault>,
+    /// Woken when this instance queues a job, so that its worker starts at once.
+    pub job_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -47,7 +38,7 @@ impl App {
     pub async fn start(
         database_url: &str,
         clock: Arc<dyn Clock>,
-        vault: Arc<vault::Vault>,
+        vault: Arc<platform::vault::Vault>,
     ) -> Result<Self> {
         let db = kehou_store::connect(database_url).await?;
         Self::with_database(db, clock, vault).await
@@ -57,17 +48,17 @@ impl App {
     pub async fn with_database(
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
-        vault: Arc<vault::Vault>,
+        vault: Arc<platform::vault::Vault>,
     ) -> Result<Self> {
         let app = Self {
             db,
             clock,
             vault,
-            jobs: Arc::default(),
+            job_wakeup: Arc::default(),
         };
-        account::encrypt_legacy_phones(&app).await?;
+        identity::account::encrypt_legacy_phones(&app).await?;
         org::ensure_platform_root(&app).await?;
-        role::ensure_preset_roles(&app).await?;
+        identity::role::ensure_preset_roles(&app).await?;
         Ok(app)
     }
 

@@ -1,11 +1,18 @@
 //! The HTTP layer of kehou: the JSON API under `/api/v1` and the server-rendered pages.
 //! No SQL here: every handler calls a use case of `kehou-service`.
+//!
+//! One module per business area (`platform`, `identity`, `org`, `school`, `import`), each
+//! with its API handlers, its page handlers and one `area()` that declares its routes;
+//! `http` holds what they share. [`router`] merges the areas: adding an area adds one line
+//! to [`areas`].
 
-pub mod api;
-mod error;
-mod extract;
-mod pages;
-mod xlsx;
+pub mod http;
+
+mod identity;
+mod import;
+mod org;
+mod platform;
+mod school;
 
 use std::sync::Arc;
 
@@ -14,7 +21,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 pub use kehou_service::App;
 
-pub use error::{ApiError, ErrorBody};
+pub use http::error::{ApiError, ErrorBody};
+use http::routes::{Area, Assembled, RouteInfo};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone, Default)]
@@ -31,16 +39,48 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
 }
 
+/// Every business area's routes.
+fn areas() -> Vec<Area> {
+    vec![
+        platform::area(),
+        identity::area(),
+        org::area(),
+        school::area(),
+        import::area(),
+    ]
+}
+
+/// The OpenAPI document of `/api/v1`, built from the areas' route declarations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    http::routes::assemble(areas()).openapi
+}
+
+/// Every route of the application, API and pages, as declared.
+pub fn routes() -> Vec<RouteInfo> {
+    http::routes::assemble(areas()).routes
+}
+
 /// The whole application: API, pages, static files and the health check.
 pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState {
         app,
         config: Arc::new(config),
     };
-    Router::new()
+    let Assembled {
+        router, openapi, ..
+    } = http::routes::assemble(areas());
+    let openapi = Arc::new(openapi);
+    router
         .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router())
-        .merge(pages::router())
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/api/v1/{*rest}", axum::routing::any(http::api::not_found))
+        .fallback(http::page::not_found)
         .with_state(state)
 }
 

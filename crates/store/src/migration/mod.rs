@@ -10,6 +10,7 @@ mod m20261124_000005_classes;
 mod m20261124_000006_students;
 mod m20261124_000007_staff;
 mod m20261124_000008_user_phone_enc;
+mod m20261130_000009_jobs;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_students::Migration),
             Box::new(m20261124_000007_staff::Migration),
             Box::new(m20261124_000008_user_phone_enc::Migration),
+            Box::new(m20261130_000009_jobs::Migration),
         ]
     }
 }

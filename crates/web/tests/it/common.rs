@@ -43,7 +43,7 @@ async fn database_url(dir: &tempfile::TempDir) -> String {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!(
                 "kehou_test_{}",
-                kehou_service::auth::random_token()[..16].to_lowercase()
+                kehou_service::identity::auth::random_token()[..16].to_lowercase()
             );
             let admin = Database::connect(&admin_url)
                 .await
@@ -68,6 +68,13 @@ impl TestApp {
     }
 
     pub async fn with_config(config: kehou_web::WebConfig) -> Self {
+        let t = Self::without_worker(config).await;
+        kehou_service::system::worker::spawn(t.app.clone());
+        t
+    }
+
+    /// A platform whose background jobs wait until a test runs them (no worker).
+    pub async fn without_worker(config: kehou_web::WebConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = database_url(&dir).await;
         let clock = Arc::new(ManualClock::new(
@@ -76,13 +83,13 @@ impl TestApp {
                 .expect("time"),
         ));
         let vault = Arc::new(
-            kehou_service::vault::Vault::from_hex(&kehou_service::vault::Vault::generate_key())
+            kehou_service::platform::vault::Vault::from_hex(&kehou_service::platform::vault::Vault::generate_key())
                 .expect("vault"),
         );
         let app = App::start(&url, clock.clone(), vault)
             .await
             .expect("start app");
-        kehou_service::demo::load(&app).await.expect("demo data");
+        kehou_service::system::demo::load(&app).await.expect("demo data");
         let router = kehou_web::router(app.clone(), config);
         Self {
             app,
@@ -197,7 +204,7 @@ impl TestApp {
 
     /// How many audit events with this action exist in the whole platform.
     pub async fn audit_count(&self, action: &str) -> usize {
-        use kehou_store::entity::audit_event;
+        use kehou_store::entity::platform::audit_event;
         use kehou_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         audit_event::Entity::find()
             .filter(audit_event::Column::Action.eq(action))

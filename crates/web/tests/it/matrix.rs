@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use kehou_domain::Permission;
-use kehou_service::demo::DEMO_ACCOUNTS;
+use kehou_service::system::demo::DEMO_ACCOUNTS;
 use serde_json::{Value, json};
 
 use crate::common::*;

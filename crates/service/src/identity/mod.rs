@@ -1,0 +1,6 @@
+//! Who is acting: logins and sessions, accounts and memberships, roles and permissions.
+
+pub mod account;
+pub mod actor;
+pub mod auth;
+pub mod role;

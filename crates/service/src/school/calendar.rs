@@ -1,0 +1,726 @@
+//! Terms and their calendars (A5), and the bell schedule (D3), of a school.
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use kehou_domain::calendar::{
+    DayKind, Exception, ExtraDay, Holiday, Period, TermCalendar, breaks, check_periods,
+};
+use kehou_domain::{FieldError, Invalid, Permission};
+use kehou_store::entity::school::{period, term, term_day};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::platform::audit::{self, By, Change};
+use crate::platform::error::check;
+use crate::school::{load_school, school_for};
+use crate::{Actor, App, Error, Result};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HolidayView {
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExtraDayView {
+    pub date: NaiveDate,
+    /// The weekday whose timetable is followed, 1 = Monday … 5 = Friday.
+    pub follows: u8,
+    /// `swapped` (调休) or `makeup` (补课).
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TermView {
+    pub id: i64,
+    pub school_id: i64,
+    pub school_year: String,
+    pub name: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub holidays: Vec<HolidayView>,
+    pub extra_days: Vec<ExtraDayView>,
+    /// How many teaching days the term has.
+    pub teaching_days: usize,
+}
+
+fn weekday_of(n: i16) -> Option<Weekday> {
+    match n {
+        1 => Some(Weekday::Mon),
+        2 => Some(Weekday::Tue),
+        3 => Some(Weekday::Wed),
+        4 => Some(Weekday::Thu),
+        5 => Some(Weekday::Fri),
+        _ => None,
+    }
+}
+
+pub fn weekday_label(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "周一",
+        Weekday::Tue => "周二",
+        Weekday::Wed => "周三",
+        Weekday::Thu => "周四",
+        Weekday::Fri => "周五",
+        Weekday::Sat => "周六",
+        Weekday::Sun => "周日",
+    }
+}
+
+fn kind_code(kind: Exception) -> &'static str {
+    match kind {
+        Exception::Swapped => "swapped",
+        Exception::MakeUp => "makeup",
+    }
+}
+
+/// The calendar of a stored term, as the domain rules see it.
+pub async fn term_calendar(db: &impl ConnectionTrait, t: &term::Model) -> Result<TermCalendar> {
+    let rows = term_day::Entity::find()
+        .filter(term_day::Column::TermId.eq(t.id))
+        .order_by_asc(term_day::Column::StartDate)
+        .all(db)
+        .await?;
+    let mut holidays = Vec::new();
+    let mut extra_days = Vec::new();
+    for r in rows {
+        match (r.kind.as_str(), r.follows.and_then(weekday_of)) {
+            ("holiday", _) => holidays.push(Holiday {
+                name: r.name.unwrap_or_default(),
+                start: r.start_date,
+                end: r.end_date,
+            }),
+            ("swapped", Some(follows)) => extra_days.push(ExtraDay {
+                date: r.start_date,
+                follows,
+                kind: Exception::Swapped,
+            }),
+            ("makeup", Some(follows)) => extra_days.push(ExtraDay {
+                date: r.start_date,
+                follows,
+                kind: Exception::MakeUp,
+            }),
+            _ => {}
+        }
+    }
+    TermCalendar::new(t.start_date, t.end_date, holidays, extra_days).map_err(Error::Invalid)
+}
+
+async fn view(db: &impl ConnectionTrait, t: term::Model) -> Result<TermView> {
+    let calendar = term_calendar(db, &t).await?;
+    let rows = term_day::Entity::find()
+        .filter(term_day::Column::TermId.eq(t.id))
+        .order_by_asc(term_day::Column::StartDate)
+        .all(db)
+        .await?;
+    let holidays = rows
+        .iter()
+        .filter(|r| r.kind == "holiday")
+        .map(|r| HolidayView {
+            name: r.name.clone().unwrap_or_default(),
+            start: r.start_date,
+            end: r.end_date,
+        })
+        .collect();
+    let extra_days = rows
+        .iter()
+        .filter(|r| r.kind != "holiday")
+        .map(|r| ExtraDayView {
+            date: r.start_date,
+            follows: r.follows.and_then(|f| u8::try_from(f).ok()).unwrap_or(1),
+            kind: if r.kind == "swapped" {
+                "swapped"
+            } else {
+                "makeup"
+            },
+        })
+        .collect();
+    Ok(TermView {
+        id: t.id,
+        school_id: t.school_id,
+        school_year: t.school_year,
+        name: t.name,
+        start_date: t.start_date,
+        end_date: t.end_date,
+        holidays,
+        extra_days,
+        teaching_days: calendar.teaching_days().count(),
+    })
+}
+
+pub async fn list_terms(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<TermView>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    let rows = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .order_by_desc(term::Column::StartDate)
+        .all(&app.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        out.push(view(&app.db, t).await?);
+    }
+    Ok(out)
+}
+
+async fn load_term(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+) -> Result<(kehou_store::entity::org::Model, term::Model)> {
+    let school = load_school(db, actor, school_id).await?;
+    let t = term::Entity::find_by_id(term_id)
+        .filter(term::Column::SchoolId.eq(school.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("学期"))?;
+    Ok((school, t))
+}
+
+pub async fn get_term(app: &App, actor: &Actor, school_id: i64, term_id: i64) -> Result<TermView> {
+    actor.require(Permission::SchoolView)?;
+    let (_, t) = load_term(&app.db, actor, school_id, term_id).await?;
+    view(&app.db, t).await
+}
+
+pub fn parse_date(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Option<NaiveDate> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => {
+            invalid.push(field, "请填写日期");
+            None
+        }
+        Some(v) => invalid.take(
+            field,
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| "日期格式应为 年-月-日，如 2026-09-01".to_string()),
+        ),
+    }
+}
+
+/// `2026-2027`: two consecutive years.
+fn parse_school_year(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let ok = v
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.parse::<i32>().ok()?, b.parse::<i32>().ok()?)))
+        .is_some_and(|(a, b)| (2000..=2100).contains(&a) && b == a + 1 && v.len() == 9);
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err("学年格式应为“2026-2027”".into())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TermInput {
+    pub school_year: Option<String>,
+    pub name: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+struct TermFields {
+    school_year: String,
+    name: String,
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+fn check_term(input: &TermInput, current: Option<&term::Model>) -> Result<TermFields> {
+    let mut invalid = Invalid::default();
+    let school_year = match (&input.school_year, current) {
+        (Some(y), _) => invalid.take("school_year", parse_school_year(y)),
+        (None, Some(c)) => Some(c.school_year.clone()),
+        (None, None) => invalid.take("school_year", parse_school_year("")),
+    };
+    let name = match (&input.name, current) {
+        (Some(n), _) => invalid.text("name", n, 30),
+        (None, Some(c)) => Some(c.name.clone()),
+        (None, None) => invalid.text("name", "", 30),
+    };
+    let start = match (&input.start_date, current) {
+        (None, Some(c)) => Some(c.start_date),
+        (v, _) => parse_date(&mut invalid, "start_date", v.as_deref()),
+    };
+    let end = match (&input.end_date, current) {
+        (None, Some(c)) => Some(c.end_date),
+        (v, _) => parse_date(&mut invalid, "end_date", v.as_deref()),
+    };
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            invalid.push("end_date", "结束日期不能早于开始日期");
+        } else if (e - s).num_days() > 366 {
+            invalid.push("end_date", "一个学期不能超过一年");
+        }
+    }
+    check(invalid)?;
+    match (school_year, name, start, end) {
+        (Some(school_year), Some(name), Some(start), Some(end)) => Ok(TermFields {
+            school_year,
+            name,
+            start,
+            end,
+        }),
+        _ => Err(Error::Internal("validation".into())),
+    }
+}
+
+pub async fn create_term(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    input: TermInput,
+) -> Result<TermView> {
+    let txn = app.db.begin().await?;
+    let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
+    let f = check_term(&input, None)?;
+    let now = app.now();
+    let created = term::ActiveModel {
+        school_id: Set(school.id),
+        school_year: Set(f.school_year),
+        name: Set(f.name),
+        start_date: Set(f.start),
+        end_date: Set(f.end),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(Error::unique("name", "该学年已有同名学期"))?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "term.create",
+            entity_type: "term",
+            entity_id: Some(created.id),
+            summary: format!(
+                "新增学期 {} {}（{} 至 {}）",
+                created.school_year, created.name, created.start_date, created.end_date
+            ),
+        },
+    )
+    .await?;
+    let out = view(&txn, created).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn update_term(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    input: TermInput,
+) -> Result<TermView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, current) = load_term(&txn, actor, school_id, term_id).await?;
+    let f = check_term(&input, Some(&current))?;
+    let mut m = current.clone().into_active_model();
+    m.school_year = Set(f.school_year);
+    m.name = Set(f.name);
+    m.start_date = Set(f.start);
+    m.end_date = Set(f.end);
+    let now = app.now();
+    m.updated_at = Set(now);
+    let updated = m
+        .update(&txn)
+        .await
+        .map_err(Error::unique("name", "该学年已有同名学期"))?;
+    // The exceptions must still fit the new dates.
+    term_calendar(&txn, &updated).await?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "term.update",
+            entity_type: "term",
+            entity_id: Some(updated.id),
+            summary: format!(
+                "修改学期 {} {}（{} 至 {}）",
+                updated.school_year, updated.name, updated.start_date, updated.end_date
+            ),
+        },
+    )
+    .await?;
+    let out = view(&txn, updated).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct HolidayInput {
+    pub name: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ExtraDayInput {
+    pub date: Option<String>,
+    /// 1 = Monday … 5 = Friday.
+    pub follows: Option<i16>,
+    /// `swapped` (调休) or `makeup` (补课).
+    pub kind: Option<String>,
+}
+
+/// Replaces a term's holidays and extra teaching days in one step, checked as a whole.
+pub async fn set_calendar(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    holidays: &[HolidayInput],
+    extra_days: &[ExtraDayInput],
+) -> Result<TermView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, t) = load_term(&txn, actor, school_id, term_id).await?;
+    let mut invalid = Invalid::default();
+    let mut parsed_holidays = Vec::new();
+    for (i, h) in holidays.iter().enumerate() {
+        let name = invalid.text(
+            &format!("holidays[{i}].name"),
+            h.name.as_deref().unwrap_or(""),
+            30,
+        );
+        let start = parse_date(
+            &mut invalid,
+            &format!("holidays[{i}].start"),
+            h.start.as_deref(),
+        );
+        let end = parse_date(
+            &mut invalid,
+            &format!("holidays[{i}].end"),
+            h.end.as_deref(),
+        );
+        if let (Some(name), Some(start), Some(end)) = (name, start, end) {
+            parsed_holidays.push(Holiday { name, start, end });
+        }
+    }
+    let mut parsed_extra = Vec::new();
+    for (i, x) in extra_days.iter().enumerate() {
+        let date = parse_date(
+            &mut invalid,
+            &format!("extra_days[{i}].date"),
+            x.date.as_deref(),
+        );
+        let follows = match x.follows.and_then(weekday_of) {
+            Some(w) => Some(w),
+            None => {
+                invalid.push(
+                    &format!("extra_days[{i}].follows"),
+                    "请选择按周一至周五哪天的课表上课",
+                );
+                None
+            }
+        };
+        let kind = match x.kind.as_deref() {
+            Some("swapped") => Some(Exception::Swapped),
+            Some("makeup") => Some(Exception::MakeUp),
+            _ => {
+                invalid.push(
+                    &format!("extra_days[{i}].kind"),
+                    "类型应为调休（swapped）或补课（makeup）",
+                );
+                None
+            }
+        };
+        if let (Some(date), Some(follows), Some(kind)) = (date, follows, kind) {
+            parsed_extra.push(ExtraDay {
+                date,
+                follows,
+                kind,
+            });
+        }
+    }
+    check(invalid)?;
+    let calendar = TermCalendar::new(
+        t.start_date,
+        t.end_date,
+        parsed_holidays.clone(),
+        parsed_extra.clone(),
+    )
+    .map_err(Error::Invalid)?;
+    term_day::Entity::delete_many()
+        .filter(term_day::Column::TermId.eq(t.id))
+        .exec(&txn)
+        .await?;
+    for h in &parsed_holidays {
+        term_day::ActiveModel {
+            term_id: Set(t.id),
+            kind: Set("holiday".into()),
+            name: Set(Some(h.name.clone())),
+            start_date: Set(h.start),
+            end_date: Set(h.end),
+            follows: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    for x in &parsed_extra {
+        term_day::ActiveModel {
+            term_id: Set(t.id),
+            kind: Set(kind_code(x.kind).into()),
+            name: Set(None),
+            start_date: Set(x.date),
+            end_date: Set(x.date),
+            follows: Set(Some(x.follows.number_from_monday() as i16)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let now = app.now();
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "term.calendar",
+            entity_type: "term",
+            entity_id: Some(t.id),
+            summary: format!(
+                "设置 {} {} 校历：假期{}段，调休/补课{}天，共{}个教学日",
+                t.school_year,
+                t.name,
+                parsed_holidays.len(),
+                parsed_extra.len(),
+                calendar.teaching_days().count()
+            ),
+        },
+    )
+    .await?;
+    let out = view(&txn, t).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DayView {
+    pub date: NaiveDate,
+    /// `teaching`, `holiday`, `weekend` or `outside_term`.
+    pub kind: &'static str,
+    /// For teaching days: the weekday whose timetable applies, 1 = Monday … 5 = Friday.
+    pub schedule: Option<u8>,
+    /// `swapped` or `makeup` for exceptional teaching days.
+    pub exception: Option<&'static str>,
+}
+
+/// The term's days from `from` to `to` (the whole term by default): is each a teaching day,
+/// and which weekday's timetable applies.
+pub async fn days(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<DayView>> {
+    actor.require(Permission::SchoolView)?;
+    let (_, t) = load_term(&app.db, actor, school_id, term_id).await?;
+    let calendar = term_calendar(&app.db, &t).await?;
+    let from = from.unwrap_or(t.start_date);
+    let to = to.unwrap_or(t.end_date);
+    if to < from || (to - from).num_days() > 400 {
+        return Err(Error::invalid(
+            "to",
+            "查询范围应为400天以内，且结束不早于开始",
+        ));
+    }
+    Ok(from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| match calendar.day(date) {
+            DayKind::OutsideTerm => DayView {
+                date,
+                kind: "outside_term",
+                schedule: None,
+                exception: None,
+            },
+            DayKind::Holiday => DayView {
+                date,
+                kind: "holiday",
+                schedule: None,
+                exception: None,
+            },
+            DayKind::Weekend => DayView {
+                date,
+                kind: "weekend",
+                schedule: None,
+                exception: None,
+            },
+            DayKind::Teaching {
+                schedule,
+                exception,
+            } => DayView {
+                date,
+                kind: "teaching",
+                schedule: u8::try_from(schedule.number_from_monday()).ok(),
+                exception: exception.map(kind_code),
+            },
+        })
+        .collect())
+}
+
+// ---- Bell schedule ----
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeriodView {
+    pub id: i64,
+    pub day_type: String,
+    pub name: String,
+    /// `HH:MM`.
+    pub start: String,
+    pub end: String,
+    /// Minutes until the next period of the same day type.
+    pub break_after: Option<i64>,
+}
+
+/// The bell schedule of a school: every day type's periods in time order.
+pub async fn list_periods(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<PeriodView>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    let rows = period::Entity::find()
+        .filter(period::Column::SchoolId.eq(school.id))
+        .order_by_asc(period::Column::DayType)
+        .order_by_asc(period::Column::StartTime)
+        .all(&app.db)
+        .await?;
+    let mut out: Vec<PeriodView> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let next = rows.get(i + 1).filter(|n| n.day_type == r.day_type);
+        out.push(PeriodView {
+            id: r.id,
+            day_type: r.day_type.clone(),
+            name: r.name.clone(),
+            start: r.start_time.format("%H:%M").to_string(),
+            end: r.end_time.format("%H:%M").to_string(),
+            break_after: next.map(|n| (n.start_time - r.end_time).num_minutes()),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PeriodInput {
+    pub name: Option<String>,
+    /// `HH:MM`.
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+fn parse_time(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Option<NaiveTime> {
+    let v = value.map(str::trim).unwrap_or("");
+    invalid.take(
+        field,
+        NaiveTime::parse_from_str(v, "%H:%M")
+            .map_err(|_| "时间格式应为 时:分，如 15:40".to_string()),
+    )
+}
+
+/// Replaces the periods of one day type (an empty list removes the day type).
+pub async fn set_periods(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    day_type: &str,
+    inputs: &[PeriodInput],
+) -> Result<Vec<PeriodView>> {
+    let txn = app.db.begin().await?;
+    let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
+    let mut invalid = Invalid::default();
+    let day_type = invalid.text("day_type", day_type, 20);
+    let mut periods = Vec::new();
+    for (i, p) in inputs.iter().enumerate() {
+        let name = invalid.text(
+            &format!("periods[{i}].name"),
+            p.name.as_deref().unwrap_or(""),
+            20,
+        );
+        let start = parse_time(
+            &mut invalid,
+            &format!("periods[{i}].start"),
+            p.start.as_deref(),
+        );
+        let end = parse_time(&mut invalid, &format!("periods[{i}].end"), p.end.as_deref());
+        if let (Some(name), Some(start), Some(end)) = (name, start, end) {
+            periods.push(Period { name, start, end });
+        }
+    }
+    if inputs.len() > 20 {
+        invalid.push("periods", "每种作息最多20个节次");
+    }
+    check(invalid)?;
+    let Some(day_type) = day_type else {
+        return Err(Error::Internal("validation".into()));
+    };
+    check_periods(&mut periods).map_err(|errors: Vec<FieldError>| Error::Invalid(errors))?;
+    period::Entity::delete_many()
+        .filter(period::Column::SchoolId.eq(school.id))
+        .filter(period::Column::DayType.eq(day_type.as_str()))
+        .exec(&txn)
+        .await?;
+    for p in &periods {
+        period::ActiveModel {
+            school_id: Set(school.id),
+            day_type: Set(day_type.clone()),
+            name: Set(p.name.clone()),
+            start_time: Set(p.start),
+            end_time: Set(p.end),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let now = app.now();
+    let described: Vec<String> = periods
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}–{}",
+                p.name,
+                p.start.format("%H:%M"),
+                p.end.format("%H:%M")
+            )
+        })
+        .collect();
+    let gaps = breaks(&periods);
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "period.set",
+            entity_type: "period",
+            entity_id: None,
+            summary: if periods.is_empty() {
+                format!("删除作息“{day_type}”")
+            } else {
+                format!(
+                    "设置作息“{day_type}”：{}（课间{:?}分钟）",
+                    described.join("，"),
+                    gaps
+                )
+            },
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    list_periods(app, actor, school_id).await
+}

@@ -1,0 +1,851 @@
+//! Students and guardians (C6). ID numbers are encrypted at rest and masked in every list
+//! unless the role may see them whole; each whole view is audited (P4). Guardians are
+//! parent accounts, created or linked by phone number; a parent sees their own children.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kehou_domain::school::class_name;
+use kehou_domain::{Gender, IdCardNo, Invalid, Password, Permission, Phone};
+use kehou_store::entity::org;
+use kehou_store::entity::identity::{membership, role, user};
+use kehou_store::entity::school::{admin_class, guardian, student};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::platform::audit::{self, By, Change};
+use crate::platform::error::check;
+use crate::school::{load_school, school_for};
+use crate::{Actor, App, Error, Page, PageRequest, Principal, Result};
+
+pub const STATUSES: [(&str, &str); 3] = [
+    ("enrolled", "在读"),
+    ("transferred", "转出"),
+    ("graduated", "毕业"),
+];
+
+fn status_label(code: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("在读")
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GuardianView {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// Masked: `138****0007`.
+    pub phone: String,
+    pub relation: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StudentView {
+    pub id: i64,
+    pub school_id: i64,
+    pub student_no: String,
+    pub name: String,
+    /// male or female.
+    pub gender: String,
+    pub gender_label: &'static str,
+    /// Masked (`4420**********123X`); the whole number through the audited endpoint.
+    pub id_number: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub class_id: Option<i64>,
+    pub class_name: Option<String>,
+    /// enrolled, transferred or graduated.
+    pub status: String,
+    pub status_label: &'static str,
+    pub guardians: Vec<GuardianView>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn masked_id(app: &App, enc: Option<&str>) -> Option<String> {
+    let enc = enc?;
+    Some(
+        app.vault
+            .decrypt(enc)
+            .ok()
+            .and_then(|plain| IdCardNo::parse(&plain).ok())
+            .map(|id| id.masked())
+            .unwrap_or_else(|| "无法解密".into()),
+    )
+}
+
+/// Views of students with their class names and guardians, in three queries.
+async fn views(
+    app: &App,
+    db: &impl ConnectionTrait,
+    rows: Vec<student::Model>,
+) -> Result<Vec<StudentView>> {
+    let class_ids: Vec<i64> = rows.iter().filter_map(|s| s.class_id).collect();
+    let classes: HashMap<i64, admin_class::Model> = admin_class::Entity::find()
+        .filter(admin_class::Column::Id.is_in(class_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let gs = guardian::Entity::find()
+        .filter(guardian::Column::StudentId.is_in(rows.iter().map(|s| s.id)))
+        .order_by_asc(guardian::Column::Id)
+        .all(db)
+        .await?;
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(gs.iter().map(|g| g.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|s| {
+            let class = s.class_id.and_then(|id| classes.get(&id));
+            let guardians = gs
+                .iter()
+                .filter(|g| g.student_id == s.id)
+                .filter_map(|g| {
+                    let u = users.get(&g.user_id)?;
+                    Some(GuardianView {
+                        id: g.id,
+                        user_id: u.id,
+                        name: u.name.clone(),
+                        phone: Phone::parse(&app.vault.account_phone(u))
+                            .map(|p| p.masked())
+                            .unwrap_or_default(),
+                        relation: g.relation.clone(),
+                    })
+                })
+                .collect();
+            StudentView {
+                id: s.id,
+                school_id: s.school_id,
+                id_number: masked_id(app, s.id_no_enc.as_deref()),
+                class_name: class.map(|c| {
+                    c.alias.clone().unwrap_or_else(|| {
+                        class_name(
+                            u8::try_from(c.grade).unwrap_or(0),
+                            u8::try_from(c.number).unwrap_or(0),
+                        )
+                    })
+                }),
+                gender_label: if s.gender == "female" { "女" } else { "男" },
+                status_label: status_label(&s.status),
+                student_no: s.student_no,
+                name: s.name,
+                gender: s.gender,
+                birth_date: s.birth_date,
+                class_id: s.class_id,
+                status: s.status,
+                guardians,
+                updated_at: s.updated_at,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StudentFilter {
+    /// A name or student number fragment, or a whole ID number.
+    pub q: Option<String>,
+    pub class_id: Option<i64>,
+    pub status: Option<String>,
+}
+
+pub async fn list_students(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    filter: &StudentFilter,
+    page: PageRequest,
+) -> Result<Page<StudentView>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    let mut q = student::Entity::find().filter(student::Column::SchoolId.eq(school.id));
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        q = match IdCardNo::parse(text) {
+            // A whole ID number is found through its blind index, never by decrypting.
+            Ok(id) => q.filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str()))),
+            Err(_) => q.filter(
+                Condition::any()
+                    .add(student::Column::Name.contains(text))
+                    .add(student::Column::StudentNo.contains(text)),
+            ),
+        };
+    }
+    if let Some(class_id) = filter.class_id {
+        q = q.filter(student::Column::ClassId.eq(class_id));
+    }
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(student::Column::Status.eq(status));
+    }
+    let total = q.clone().count(&app.db).await?;
+    let rows = q
+        .order_by_asc(student::Column::StudentNo)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(&app.db)
+        .await?;
+    Ok(Page {
+        items: views(app, &app.db, rows).await?,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}
+
+async fn load_student(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+) -> Result<(org::Model, student::Model)> {
+    let school = load_school(db, actor, school_id).await?;
+    let s = student::Entity::find_by_id(student_id)
+        .filter(student::Column::SchoolId.eq(school.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("学生"))?;
+    Ok((school, s))
+}
+
+pub async fn get_student(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+) -> Result<StudentView> {
+    actor.require(Permission::SchoolView)?;
+    let (_, s) = load_student(&app.db, actor, school_id, student_id).await?;
+    Ok(views(app, &app.db, vec![s]).await?.remove(0))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct GuardianInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// 父亲, 母亲, 祖父, 祖母, 外祖父, 外祖母, 其他.
+    pub relation: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StudentInput {
+    pub student_no: Option<String>,
+    pub name: Option<String>,
+    pub gender: Option<String>,
+    pub id_number: Option<String>,
+    pub birth_date: Option<String>,
+    pub class_id: Option<i64>,
+    pub status: Option<String>,
+    pub guardians: Vec<GuardianInput>,
+}
+
+pub const RELATIONS: [&str; 7] = ["父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他"];
+
+/// Checked student fields.
+pub struct StudentFields {
+    pub student_no: String,
+    pub name: String,
+    pub gender: Gender,
+    pub id_number: Option<IdCardNo>,
+    pub birth_date: Option<NaiveDate>,
+    pub class_id: Option<i64>,
+    pub status: &'static str,
+}
+
+/// Checks a student's fields: the birth date and gender must agree with the ID number.
+pub fn check_student(input: &StudentInput, invalid: &mut Invalid) -> Option<StudentFields> {
+    let student_no = invalid.text("student_no", input.student_no.as_deref().unwrap_or(""), 30);
+    let name = invalid.text("name", input.name.as_deref().unwrap_or(""), 50);
+    let gender = invalid.take(
+        "gender",
+        Gender::parse(input.gender.as_deref().unwrap_or("")),
+    );
+    let id_number = match input
+        .id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Some(None),
+        Some(v) => invalid.take("id_number", IdCardNo::parse(v)).map(Some),
+    };
+    let birth_date = match input
+        .birth_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Some(None),
+        Some(v) => invalid
+            .take(
+                "birth_date",
+                NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| "出生日期格式应为 年-月-日".to_string()),
+            )
+            .map(Some),
+    };
+    let status = match input.status.as_deref().filter(|s| !s.is_empty()) {
+        None => Some("enrolled"),
+        Some(s) => STATUSES
+            .iter()
+            .find(|(c, l)| *c == s || *l == s)
+            .map(|(c, _)| *c)
+            .or_else(|| {
+                invalid.push("status", "状态应为在读、转出或毕业");
+                None
+            }),
+    };
+    if let (Some(Some(id)), Some(Some(birth))) = (&id_number, &birth_date)
+        && id.birth_date() != *birth
+    {
+        invalid.push(
+            "birth_date",
+            format!("出生日期与身份证号不符（身份证号为 {}）", id.birth_date()),
+        );
+    }
+    if let (Some(Some(id)), Some(g)) = (&id_number, &gender)
+        && id.gender() != *g
+    {
+        invalid.push("gender", "性别与身份证号不符");
+    }
+    let (student_no, name, gender, id_number, birth_date, status) = (
+        student_no?,
+        name?,
+        gender?,
+        id_number?,
+        birth_date?,
+        status?,
+    );
+    let birth_date = birth_date.or_else(|| id_number.as_ref().map(IdCardNo::birth_date));
+    Some(StudentFields {
+        student_no,
+        name,
+        gender,
+        id_number,
+        birth_date,
+        class_id: input.class_id,
+        status,
+    })
+}
+
+async fn check_class(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    class_id: Option<i64>,
+) -> Result<()> {
+    if let Some(id) = class_id
+        && admin_class::Entity::find_by_id(id)
+            .filter(admin_class::Column::SchoolId.eq(school_id))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(Error::invalid("class_id", "班级不存在"));
+    }
+    Ok(())
+}
+
+/// A student number or ID number already used in the school answers 409 on that field.
+async fn check_unique(
+    app: &App,
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    f: &StudentFields,
+) -> Result<()> {
+    let same_no = student::Entity::find()
+        .filter(student::Column::SchoolId.eq(school_id))
+        .filter(student::Column::StudentNo.eq(f.student_no.as_str()))
+        .one(db)
+        .await?;
+    if same_no.is_some() {
+        return Err(Error::conflict_on(
+            "student_no",
+            format!("学号 {} 已存在", f.student_no),
+        ));
+    }
+    if let Some(id) = &f.id_number {
+        let same_id = student::Entity::find()
+            .filter(student::Column::SchoolId.eq(school_id))
+            .filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str())))
+            .one(db)
+            .await?;
+        if let Some(other) = same_id {
+            return Err(Error::conflict_on(
+                "id_number",
+                format!(
+                    "本校学生 {}（学号 {}）已使用该身份证号",
+                    other.name, other.student_no
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn gender_code(g: Gender) -> &'static str {
+    match g {
+        Gender::Male => "male",
+        Gender::Female => "female",
+    }
+}
+
+pub async fn create_student(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    input: StudentInput,
+) -> Result<StudentView> {
+    let txn = app.db.begin().await?;
+    let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
+    let mut invalid = Invalid::default();
+    let fields = check_student(&input, &mut invalid);
+    for (i, g) in input.guardians.iter().enumerate() {
+        check_guardian(g, &mut invalid, &format!("guardians[{i}]."));
+    }
+    check(invalid)?;
+    let Some(f) = fields else {
+        return Err(Error::Internal("validation".into()));
+    };
+    check_class(&txn, school.id, f.class_id).await?;
+    check_unique(app, &txn, school.id, &f).await?;
+    let now = app.now();
+    let created = student::ActiveModel {
+        school_id: Set(school.id),
+        student_no: Set(f.student_no),
+        name: Set(f.name),
+        gender: Set(gender_code(f.gender).into()),
+        id_no_enc: Set(f
+            .id_number
+            .as_ref()
+            .map(|id| app.vault.encrypt(id.as_str()))
+            .transpose()?),
+        id_no_index: Set(f
+            .id_number
+            .as_ref()
+            .map(|id| app.vault.blind_index(id.as_str()))),
+        birth_date: Set(f.birth_date),
+        class_id: Set(f.class_id),
+        status: Set(f.status.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(Error::unique(
+        "student_no",
+        "学号或身份证号与本校已有学生重复",
+    ))?;
+    for g in &input.guardians {
+        link_guardian(app, &txn, &school, &created, g).await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "student.create",
+            entity_type: "student",
+            entity_id: Some(created.id),
+            summary: format!(
+                "新增学生 {}（学号 {}），监护人{}位",
+                created.name,
+                created.student_no,
+                input.guardians.len()
+            ),
+        },
+    )
+    .await?;
+    let out = views(app, &txn, vec![created]).await?.remove(0);
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StudentPatch {
+    pub name: Option<String>,
+    pub class_id: Option<Option<i64>>,
+    pub status: Option<String>,
+}
+
+pub async fn update_student(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+    patch: StudentPatch,
+) -> Result<StudentView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, current) = load_student(&txn, actor, school_id, student_id).await?;
+    let mut invalid = Invalid::default();
+    let name = patch.name.as_deref().map(|n| invalid.text("name", n, 50));
+    let status = patch.status.as_deref().map(|s| {
+        STATUSES
+            .iter()
+            .find(|(c, l)| *c == s || *l == s)
+            .map(|(c, _)| *c)
+    });
+    if let Some(None) = status {
+        invalid.push("status", "状态应为在读、转出或毕业");
+    }
+    check(invalid)?;
+    let mut m = current.clone().into_active_model();
+    if let Some(Some(name)) = name {
+        m.name = Set(name);
+    }
+    if let Some(Some(status)) = status {
+        m.status = Set(status.into());
+    }
+    if let Some(class_id) = patch.class_id {
+        check_class(&txn, school.id, class_id).await?;
+        m.class_id = Set(class_id);
+    }
+    let now = app.now();
+    m.updated_at = Set(now);
+    let updated = m.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "student.update",
+            entity_type: "student",
+            entity_id: Some(updated.id),
+            summary: format!("修改学生 {}（学号 {}）", updated.name, updated.student_no),
+        },
+    )
+    .await?;
+    let out = views(app, &txn, vec![updated]).await?.remove(0);
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub fn check_guardian(
+    g: &GuardianInput,
+    invalid: &mut Invalid,
+    prefix: &str,
+) -> Option<(String, Phone, String)> {
+    let name = invalid.text(
+        &format!("{prefix}name"),
+        g.name.as_deref().unwrap_or(""),
+        50,
+    );
+    let phone = invalid.take(
+        &format!("{prefix}phone"),
+        Phone::parse(g.phone.as_deref().unwrap_or("")),
+    );
+    let relation = match g.relation.as_deref().map(str::trim) {
+        Some(r) if RELATIONS.contains(&r) => Some(r.to_string()),
+        _ => {
+            invalid.push(
+                &format!("{prefix}relation"),
+                "关系应为父亲、母亲、祖父、祖母、外祖父、外祖母或其他",
+            );
+            None
+        }
+    };
+    Some((name?, phone?, relation?))
+}
+
+/// Finds or creates the parent account of `phone`, gives it the parent role at the school,
+/// and links it to the student.
+async fn link_guardian(
+    app: &App,
+    db: &impl ConnectionTrait,
+    school: &org::Model,
+    s: &student::Model,
+    g: &GuardianInput,
+) -> Result<()> {
+    let mut invalid = Invalid::default();
+    let checked = check_guardian(g, &mut invalid, "");
+    check(invalid)?;
+    let Some((name, phone, relation)) = checked else {
+        return Err(Error::Internal("validation".into()));
+    };
+    let now = app.now();
+    let account = match crate::identity::account::find_by_phone(app, db, &phone).await? {
+        Some(u) => u,
+        None => {
+            // The parent sets a password through "forgot password" or a school reset.
+            let unusable = Password::parse(&format!("{}a1", &crate::identity::auth::random_token()[..30]))
+                .map_err(Error::Internal)?;
+            crate::identity::account::insert_user(
+                app,
+                db,
+                &phone,
+                name,
+                crate::identity::auth::hash_password(&unusable)?,
+                true,
+                now,
+            )
+            .await?
+        }
+    };
+    let parent_role = role::Entity::find()
+        .filter(role::Column::Code.eq("parent"))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("家长角色"))?;
+    let has_membership = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(account.id))
+        .filter(membership::Column::OrgId.eq(school.id))
+        .filter(membership::Column::RoleId.eq(parent_role.id))
+        .one(db)
+        .await?
+        .is_some();
+    if !has_membership {
+        membership::ActiveModel {
+            user_id: Set(account.id),
+            org_id: Set(school.id),
+            role_id: Set(parent_role.id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    guardian::ActiveModel {
+        student_id: Set(s.id),
+        user_id: Set(account.id),
+        relation: Set(relation),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(Error::unique("phone", "该家长已是这名学生的监护人"))?;
+    Ok(())
+}
+
+pub async fn add_guardian(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+    g: GuardianInput,
+) -> Result<StudentView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
+    link_guardian(app, &txn, &school, &s, &g).await?;
+    audit::record(
+        &txn,
+        app.now(),
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "guardian.create",
+            entity_type: "student",
+            entity_id: Some(s.id),
+            summary: format!(
+                "为学生 {} 添加监护人 {}（{}）",
+                s.name,
+                g.name.as_deref().unwrap_or(""),
+                g.relation.as_deref().unwrap_or("")
+            ),
+        },
+    )
+    .await?;
+    let out = views(app, &txn, vec![s]).await?.remove(0);
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn remove_guardian(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+    guardian_id: i64,
+) -> Result<StudentView> {
+    actor.require(Permission::SchoolManage)?;
+    let txn = app.db.begin().await?;
+    let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
+    let g = guardian::Entity::find_by_id(guardian_id)
+        .filter(guardian::Column::StudentId.eq(s.id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("监护人"))?;
+    guardian::Entity::delete_by_id(g.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        app.now(),
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "guardian.delete",
+            entity_type: "student",
+            entity_id: Some(s.id),
+            summary: format!("移除学生 {} 的一位监护人（{}）", s.name, g.relation),
+        },
+    )
+    .await?;
+    let out = views(app, &txn, vec![s]).await?.remove(0);
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// The whole ID number of a student, for roles allowed to see it; every look is audited.
+pub async fn reveal_id_number(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_id: i64,
+) -> Result<String> {
+    actor.require(Permission::PersonalDataView)?;
+    let txn = app.db.begin().await?;
+    let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
+    let enc = s.id_no_enc.as_deref().ok_or(Error::NotFound("身份证号"))?;
+    let plain = app.vault.decrypt(enc)?;
+    audit::record(
+        &txn,
+        app.now(),
+        &By::actor(actor),
+        Change {
+            org_id: Some(school.id),
+            org_path: &school.path,
+            action: "personal.view",
+            entity_type: "student",
+            entity_id: Some(s.id),
+            summary: format!("查看学生 {}（学号 {}）的完整身份证号", s.name, s.student_no),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(plain)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildView {
+    pub student_id: i64,
+    pub name: String,
+    pub school_id: i64,
+    pub school_name: String,
+    pub class_name: Option<String>,
+    pub relation: String,
+}
+
+/// The children of the signed-in parent, in every school: their own and nobody else's.
+pub async fn my_children(app: &App, principal: &Principal) -> Result<Vec<ChildView>> {
+    let links = guardian::Entity::find()
+        .filter(guardian::Column::UserId.eq(principal.user_id))
+        .all(&app.db)
+        .await?;
+    let rows = student::Entity::find()
+        .filter(student::Column::Id.is_in(links.iter().map(|g| g.student_id)))
+        .all(&app.db)
+        .await?;
+    let schools: HashMap<i64, String> = org::Entity::find()
+        .filter(org::Column::Id.is_in(rows.iter().map(|s| s.school_id)))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let full = views(app, &app.db, rows).await?;
+    Ok(full
+        .into_iter()
+        .map(|s| ChildView {
+            relation: links
+                .iter()
+                .find(|g| g.student_id == s.id)
+                .map(|g| g.relation.clone())
+                .unwrap_or_default(),
+            student_id: s.id,
+            school_name: schools.get(&s.school_id).cloned().unwrap_or_default(),
+            school_id: s.school_id,
+            name: s.name,
+            class_name: s.class_name,
+        })
+        .collect())
+}
+
+/// The columns of the students export: the import's columns, so that an export can be
+/// edited and imported again.
+pub fn export_headers() -> Vec<&'static str> {
+    crate::school::student_import::COLUMNS
+        .iter()
+        .map(|c| c.title)
+        .collect()
+}
+
+/// The students matching the filter as export rows, ID numbers and phones masked.
+pub async fn export_rows(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    filter: &StudentFilter,
+) -> Result<Vec<Vec<String>>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    export_rows_of(app, school.id, filter).await
+}
+
+/// [`export_rows`] without the permission check, for the benchmark and the command line.
+pub async fn export_rows_of(
+    app: &App,
+    school_id: i64,
+    filter: &StudentFilter,
+) -> Result<Vec<Vec<String>>> {
+    let mut q = student::Entity::find().filter(student::Column::SchoolId.eq(school_id));
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        q = match IdCardNo::parse(text) {
+            Ok(id) => q.filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str()))),
+            Err(_) => q.filter(
+                Condition::any()
+                    .add(student::Column::Name.contains(text))
+                    .add(student::Column::StudentNo.contains(text)),
+            ),
+        };
+    }
+    if let Some(class_id) = filter.class_id {
+        q = q.filter(student::Column::ClassId.eq(class_id));
+    }
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(student::Column::Status.eq(status));
+    }
+    let mut out = Vec::new();
+    let mut last_id = 0;
+    // Keyset pages keep every query's parameter list short on both engines.
+    loop {
+        let rows = q
+            .clone()
+            .filter(student::Column::Id.gt(last_id))
+            .order_by_asc(student::Column::Id)
+            .limit(crate::import::CHUNK as u64 * 2)
+            .all(&app.db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        last_id = last.id;
+        for s in views(app, &app.db, rows).await? {
+            let mut row = vec![
+                s.student_no,
+                s.name,
+                s.gender_label.to_string(),
+                s.id_number.unwrap_or_default(),
+                s.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                s.class_name.unwrap_or_default(),
+                s.status_label.to_string(),
+            ];
+            for g in s.guardians.iter().take(2) {
+                row.extend([g.name.clone(), g.phone.clone(), g.relation.clone()]);
+            }
+            out.push(row);
+        }
+    }
+    out.sort_by(|a, b| a[0].cmp(&b[0]));
+    Ok(out)
+}

@@ -1,0 +1,726 @@
+//! The demo data set loaded by `kehou demo`. Loading is idempotent: what exists is found
+//! by its natural key (parent + name, phone) and left as it is.
+
+use chrono::{NaiveDate, NaiveTime};
+use kehou_domain::org::OrgType;
+use kehou_domain::school::{Nature, SchoolType};
+use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
+use kehou_store::entity::org;
+use kehou_store::entity::identity::{membership, role};
+use kehou_store::entity::school::{admin_class, period, room, school_profile, school_unit, term, term_day};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use crate::identity::account::insert_user;
+use crate::platform::audit::{self, By, Change};
+use crate::identity::auth::hash_password;
+use crate::{App, Error, Result};
+
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+
+pub const CITY_BUREAU: &str = "示例市教育和体育局";
+pub const SHIQI: &str = "石岐街道";
+pub const EAST: &str = "东区街道";
+pub const SCHOOL_1: &str = "示例第一小学";
+pub const SCHOOL_2: &str = "示例第二小学";
+pub const MIDDLE_SCHOOL: &str = "示例实验中学";
+pub const INSTITUTION: &str = "示例艺术培训中心";
+
+/// One demo account: phone, name, and the (organization, preset role) pairs it holds.
+pub struct DemoAccount {
+    pub phone: &'static str,
+    pub name: &'static str,
+    pub memberships: &'static [(&'static str, &'static str)],
+}
+
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        phone: "13800000001",
+        name: "王建国",
+        memberships: &[(crate::org::PLATFORM_NAME, "platform_admin")],
+    },
+    DemoAccount {
+        phone: "13800000002",
+        name: "李明",
+        memberships: &[(CITY_BUREAU, "bureau_leader")],
+    },
+    DemoAccount {
+        phone: "13800000003",
+        name: "陈红",
+        memberships: &[(SHIQI, "bureau_officer")],
+    },
+    DemoAccount {
+        phone: "13800000004",
+        name: "刘芳",
+        memberships: &[(SCHOOL_1, "school_admin")],
+    },
+    DemoAccount {
+        phone: "13800000005",
+        name: "黄磊",
+        memberships: &[(SCHOOL_2, "school_admin")],
+    },
+    DemoAccount {
+        phone: "13800000006",
+        name: "赵敏",
+        memberships: &[(SCHOOL_1, "teacher")],
+    },
+    DemoAccount {
+        phone: "13800000007",
+        name: "周杰",
+        memberships: &[(SCHOOL_1, "parent")],
+    },
+    DemoAccount {
+        phone: "13800000008",
+        name: "吴婷",
+        memberships: &[(INSTITUTION, "institution_admin")],
+    },
+    DemoAccount {
+        phone: "13800000009",
+        name: "孙伟",
+        memberships: &[(SCHOOL_1, "patrol_teacher")],
+    },
+    DemoAccount {
+        phone: "13800000010",
+        name: "郑丽",
+        memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")],
+    },
+];
+
+/// One demo organization, created under its parent (by name).
+struct DemoOrg {
+    name: &'static str,
+    parent: &'static str,
+    kind: OrgKind,
+    level: Option<BureauLevel>,
+    region: Option<&'static str>,
+}
+
+/// Organizations in creation order.
+const DEMO_ORGS: &[DemoOrg] = &[
+    DemoOrg {
+        name: CITY_BUREAU,
+        parent: crate::org::PLATFORM_NAME,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::City),
+        region: Some("442000"),
+    },
+    DemoOrg {
+        name: SHIQI,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::Street),
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: EAST,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Bureau,
+        level: Some(BureauLevel::Street),
+        region: Some("442000002"),
+    },
+    DemoOrg {
+        name: SCHOOL_1,
+        parent: SHIQI,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: SCHOOL_2,
+        parent: SHIQI,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000001"),
+    },
+    DemoOrg {
+        name: MIDDLE_SCHOOL,
+        parent: EAST,
+        kind: OrgKind::School,
+        level: None,
+        region: Some("442000002"),
+    },
+    DemoOrg {
+        name: INSTITUTION,
+        parent: CITY_BUREAU,
+        kind: OrgKind::Institution,
+        level: None,
+        region: Some("442000"),
+    },
+];
+
+/// Loads the demo data set; returns how many rows it created (0 on a second run).
+pub async fn load(app: &App) -> Result<usize> {
+    let root = crate::org::ensure_platform_root(app).await?;
+    let txn = app.db.begin().await?;
+    let mut created = 0;
+    let mut orgs = std::collections::HashMap::new();
+    orgs.insert(root.name.clone(), root);
+    for demo in DEMO_ORGS {
+        let parent = orgs
+            .get(demo.parent)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("demo parent {}", demo.parent)))?;
+        let org_type = OrgType {
+            kind: demo.kind,
+            level: demo.level,
+        };
+        let (o, new) = ensure_org(app, &txn, &parent, demo.name, org_type, demo.region).await?;
+        created += usize::from(new);
+        orgs.insert(demo.name.to_string(), o);
+    }
+    let hash = hash_password(&Password::parse(DEMO_PASSWORD).map_err(Error::Internal)?)?;
+    for account in DEMO_ACCOUNTS {
+        let now = app.now();
+        let phone = Phone::parse(account.phone).map_err(Error::Internal)?;
+        let u = match crate::identity::account::find_by_phone(app, &txn, &phone).await? {
+            Some(u) => u,
+            None => {
+                created += 1;
+                insert_user(
+                    app,
+                    &txn,
+                    &phone,
+                    account.name.into(),
+                    hash.clone(),
+                    false,
+                    now,
+                )
+                .await?
+            }
+        };
+        for (org_name, role_code) in account.memberships {
+            let o = orgs
+                .get(*org_name)
+                .ok_or_else(|| Error::Internal(format!("demo org {org_name}")))?;
+            let r = role::Entity::find()
+                .filter(role::Column::Code.eq(*role_code))
+                .one(&txn)
+                .await?
+                .ok_or(Error::NotFound("预置角色"))?;
+            let exists = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(u.id))
+                .filter(membership::Column::OrgId.eq(o.id))
+                .filter(membership::Column::RoleId.eq(r.id))
+                .one(&txn)
+                .await?
+                .is_some();
+            if !exists {
+                created += 1;
+                membership::ActiveModel {
+                    user_id: Set(u.id),
+                    org_id: Set(o.id),
+                    role_id: Set(r.id),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    now,
+                    &By::system(),
+                    Change {
+                        org_id: Some(o.id),
+                        org_path: &o.path,
+                        action: "membership.create",
+                        entity_type: "user",
+                        entity_id: Some(u.id),
+                        summary: format!("演示数据：{} 为 {}·{}", u.name, o.name, r.name),
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    let head_teacher = crate::identity::account::find_by_phone(
+        app,
+        &txn,
+        &Phone::parse("13800000010").map_err(Error::Internal)?,
+    )
+    .await?
+    .map(|u| u.id);
+    for (name, school_type, classes_per_grade) in [
+        (SCHOOL_1, SchoolType::Primary, 3),
+        (SCHOOL_2, SchoolType::Primary, 2),
+        (MIDDLE_SCHOOL, SchoolType::Junior, 4),
+    ] {
+        if let Some(school) = orgs.get(name) {
+            created += ensure_school_setup(app, &txn, school).await?;
+            // 郑丽 heads 三年级(2)班 of the first primary school.
+            let head = if name == SCHOOL_1 { head_teacher } else { None };
+            created +=
+                ensure_classes(app, &txn, school, school_type, classes_per_grade, head).await?;
+        }
+    }
+    txn.commit().await?;
+    for (i, name) in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL].into_iter().enumerate() {
+        if let Some(school) = orgs.get(name) {
+            created += ensure_staff(app, school, i).await?;
+            created += ensure_students(app, school, i).await?;
+        }
+    }
+    Ok(created)
+}
+
+/// Runs an import of generated rows as the system; the demo's rows are all valid.
+async fn import_rows(
+    app: &App,
+    kind: crate::import::Kind,
+    school: &org::Model,
+    rows: Vec<Vec<String>>,
+) -> Result<usize> {
+    use crate::import::{Kind, Mode, Progress, Runner};
+    let rows: Vec<crate::platform::sheet::Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| crate::platform::sheet::Row {
+            number: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            cells,
+        })
+        .collect();
+    let (runner, mode, progress) = (Runner::System, Mode::AllOrNothing, Progress::default());
+    let outcome = match kind {
+        Kind::Students => {
+            crate::school::student_import::import(app, &runner, school, rows, mode, &progress).await?
+        }
+        _ => crate::school::staff::import(app, &runner, school, rows, mode, &progress).await?,
+    };
+    if let Some(e) = outcome.errors.first() {
+        return Err(Error::Internal(format!(
+            "demo {} row {} {}: {}",
+            kind.code(),
+            e.row,
+            e.column,
+            e.reason
+        )));
+    }
+    Ok(outcome.created)
+}
+
+/// The demo staff of a school: its demo accounts and a dozen generated teachers.
+async fn ensure_staff(app: &App, school: &org::Model, index: usize) -> Result<usize> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let has_staff = kehou_store::entity::school::staff::Entity::find()
+        .filter(kehou_store::entity::school::staff::Column::SchoolId.eq(school.id))
+        .count(&app.db)
+        .await?
+        > 0;
+    if has_staff {
+        return Ok(0);
+    }
+    let row = |name: &str, phone: &str, gender: &str, roles: &str, subject: &str, dept: &str| {
+        vec![
+            name.to_string(),
+            phone.to_string(),
+            gender.to_string(),
+            roles.to_string(),
+            subject.to_string(),
+            if subject.is_empty() {
+                ""
+            } else {
+                "一级教师"
+            }
+            .to_string(),
+            String::new(),
+            dept.to_string(),
+            String::new(),
+        ]
+    };
+    let mut rows = Vec::new();
+    match school.name.as_str() {
+        SCHOOL_1 => {
+            rows.push(row(
+                "刘芳",
+                "13800000004",
+                "女",
+                "学校课后服务管理员",
+                "",
+                "",
+            ));
+            rows.push(row(
+                "赵敏",
+                "13800000006",
+                "女",
+                "任课教师",
+                "语文",
+                "语文教研组",
+            ));
+            rows.push(row(
+                "孙伟",
+                "13800000009",
+                "男",
+                "巡课教师",
+                "体育",
+                "艺体教研组",
+            ));
+            rows.push(row(
+                "郑丽",
+                "13800000010",
+                "女",
+                "班主任、任课教师",
+                "数学",
+                "数学教研组",
+            ));
+        }
+        SCHOOL_2 => rows.push(row(
+            "黄磊",
+            "13800000005",
+            "男",
+            "学校课后服务管理员",
+            "",
+            "",
+        )),
+        _ => {}
+    }
+    let subjects = [
+        ("语文", "语文教研组"),
+        ("数学", "数学教研组"),
+        ("英语", "英语教研组"),
+        ("美术", "艺体教研组"),
+        ("音乐", "艺体教研组"),
+        ("体育", "艺体教研组"),
+    ];
+    let mut seq = crate::system::sample::Seq::new(100 + index as u64);
+    for i in 0..12 {
+        let (subject, dept) = subjects[i % subjects.len()];
+        let female = seq.below(3) > 0;
+        let name = format!(
+            "{}{}",
+            seq.pick(&["王", "李", "张", "刘", "陈", "杨", "黄", "何", "林", "罗"]),
+            seq.pick(if female {
+                &["雅琴", "晓燕", "美玲", "丽华", "秀英", "春梅"]
+            } else {
+                &["志明", "国强", "建华", "晓东", "永刚", "海涛"]
+            })
+        );
+        let phone = format!("137{:02}{:06}", index + 1, i + 1);
+        rows.push(row(
+            &name,
+            &phone,
+            if female { "女" } else { "男" },
+            "任课教师",
+            subject,
+            dept,
+        ));
+    }
+    import_rows(app, crate::import::Kind::Staff, school, rows).await
+}
+
+/// The demo students of a school: 15 to 30 in each class, each with guardians. The demo
+/// parent 周杰 (13800000007) is the father of the first child of 三年级(2)班 of the first
+/// primary school.
+async fn ensure_students(app: &App, school: &org::Model, index: usize) -> Result<usize> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let has_students = kehou_store::entity::school::student::Entity::find()
+        .filter(kehou_store::entity::school::student::Column::SchoolId.eq(school.id))
+        .count(&app.db)
+        .await?
+        > 0;
+    if has_students {
+        return Ok(0);
+    }
+    let classes = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .filter(admin_class::Column::SchoolYear.eq("2026-2027"))
+        .all(&app.db)
+        .await?;
+    let mut sizes = crate::system::sample::Seq::new(200 + index as u64);
+    let mut spec: Vec<(u8, u8, usize)> = classes
+        .iter()
+        .map(|c| {
+            (
+                u8::try_from(c.grade).unwrap_or(1),
+                u8::try_from(c.number).unwrap_or(1),
+                15 + sizes.below(16),
+            )
+        })
+        .collect();
+    spec.sort();
+    // 三年级(2)班 first, so that the demo parent's child is its first student.
+    if let Some(pos) = spec.iter().position(|(g, n, _)| (*g, *n) == (3, 2)) {
+        let class = spec.remove(pos);
+        spec.insert(0, class);
+    }
+    let prefix = format!("{}{}", 2026, index + 1);
+    let mut rows = crate::system::sample::students(
+        &crate::system::sample::RosterSpec {
+            region: "442000",
+            year: 2026,
+            number_prefix: &prefix,
+            phone_block: u32::try_from(index + 1).unwrap_or(1),
+            seed: 300 + index as u64,
+        },
+        &spec,
+    );
+    if school.name == SCHOOL_1
+        && let Some(first) = rows.first_mut()
+        && first[5] == "三年级(2)班"
+    {
+        first[1] = format!("周{}", first[1].chars().skip(1).collect::<String>());
+        first[7] = "周杰".into();
+        first[8] = "13800000007".into();
+    }
+    import_rows(app, crate::import::Kind::Students, school, rows).await
+}
+
+/// The profile, the 2026-2027 administrative classes, departments and posts of a demo school.
+async fn ensure_classes(
+    app: &App,
+    txn: &DatabaseTransaction,
+    school: &org::Model,
+    school_type: SchoolType,
+    per_grade: i16,
+    head_of_3_2: Option<i64>,
+) -> Result<usize> {
+    let mut created = 0;
+    let now = app.now();
+    if school_profile::Entity::find_by_id(school.id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        school_profile::ActiveModel {
+            school_id: Set(school.id),
+            school_type: Set(school_type.code().into()),
+            nature: Set(Nature::Public.code().into()),
+            address: Set(Some(format!("示例市{}路1号", &school.name))),
+            campuses: Set("本部".into()),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        created += 1;
+    }
+    let has_classes = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .one(txn)
+        .await?
+        .is_some();
+    if !has_classes {
+        for grade in school_type.grades() {
+            for number in 1..=per_grade {
+                let head = if grade == 3 && number == 2 {
+                    head_of_3_2
+                } else {
+                    None
+                };
+                admin_class::ActiveModel {
+                    school_id: Set(school.id),
+                    school_year: Set("2026-2027".into()),
+                    grade: Set(i16::from(grade)),
+                    number: Set(number),
+                    alias: Set(None),
+                    head_teacher_id: Set(head),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                created += 1;
+            }
+        }
+    }
+    for (kind, name) in [
+        ("department", "语文教研组"),
+        ("department", "数学教研组"),
+        ("department", "英语教研组"),
+        ("department", "艺体教研组"),
+        ("post", "课后服务主管"),
+    ] {
+        let exists = school_unit::Entity::find()
+            .filter(school_unit::Column::SchoolId.eq(school.id))
+            .filter(school_unit::Column::Kind.eq(kind))
+            .filter(school_unit::Column::Name.eq(name))
+            .one(txn)
+            .await?
+            .is_some();
+        if !exists {
+            school_unit::ActiveModel {
+                school_id: Set(school.id),
+                kind: Set(kind.into()),
+                name: Set(name.into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+/// The current term with its calendar, the bell schedule and a few rooms of a demo school.
+async fn ensure_school_setup(
+    app: &App,
+    txn: &DatabaseTransaction,
+    school: &org::Model,
+) -> Result<usize> {
+    let mut created = 0;
+    let now = app.now();
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| Error::Internal(e.to_string()))
+    };
+    let existing = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .filter(term::Column::SchoolYear.eq("2026-2027"))
+        .filter(term::Column::Name.eq("第一学期"))
+        .one(txn)
+        .await?;
+    if existing.is_none() {
+        let t = term::ActiveModel {
+            school_id: Set(school.id),
+            school_year: Set("2026-2027".into()),
+            name: Set("第一学期".into()),
+            start_date: Set(date("2026-09-01")?),
+            end_date: Set(date("2027-01-22")?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        // National Day week off; Sunday 2026-09-27 is worked on Wednesday's timetable.
+        let days = [
+            ("holiday", Some("国庆节"), "2026-10-01", "2026-10-07", None),
+            ("holiday", Some("元旦"), "2027-01-01", "2027-01-01", None),
+            ("swapped", None, "2026-09-27", "2026-09-27", Some(3)),
+        ];
+        for (kind, name, start, end, follows) in days {
+            term_day::ActiveModel {
+                term_id: Set(t.id),
+                kind: Set(kind.into()),
+                name: Set(name.map(String::from)),
+                start_date: Set(date(start)?),
+                end_date: Set(date(end)?),
+                follows: Set(follows),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+        }
+        created += 1;
+    }
+    let has_periods = period::Entity::find()
+        .filter(period::Column::SchoolId.eq(school.id))
+        .one(txn)
+        .await?
+        .is_some();
+    if !has_periods {
+        let time = |s: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M").map_err(|e| Error::Internal(e.to_string()))
+        };
+        for (name, start, end) in [
+            ("课后一", "15:40", "16:20"),
+            ("课后二", "16:30", "17:10"),
+            ("晚托", "17:20", "18:30"),
+        ] {
+            period::ActiveModel {
+                school_id: Set(school.id),
+                day_type: Set("默认".into()),
+                name: Set(name.into()),
+                start_time: Set(time(start)?),
+                end_time: Set(time(end)?),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
+    let rooms = [
+        ("美术室", "综合楼三楼", "美术", 45),
+        ("音乐室", "综合楼二楼", "音乐", 50),
+        ("科学实验室", "实验楼一楼", "科学", 40),
+        ("篮球场", "运动场", "体育", 80),
+        ("多功能厅", "综合楼一楼", "合唱、舞蹈", 200),
+    ];
+    for (name, building, purpose, capacity) in rooms {
+        let exists = room::Entity::find()
+            .filter(room::Column::SchoolId.eq(school.id))
+            .filter(room::Column::Name.eq(name))
+            .one(txn)
+            .await?
+            .is_some();
+        if !exists {
+            room::ActiveModel {
+                school_id: Set(school.id),
+                name: Set(name.into()),
+                building: Set(Some(building.into())),
+                purpose: Set(Some(purpose.into())),
+                capacity: Set(capacity),
+                available: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+async fn ensure_org(
+    app: &App,
+    txn: &DatabaseTransaction,
+    parent: &org::Model,
+    name: &str,
+    org_type: OrgType,
+    region: Option<&str>,
+) -> Result<(org::Model, bool)> {
+    if let Some(existing) = org::Entity::find()
+        .filter(org::Column::ParentId.eq(parent.id))
+        .filter(org::Column::Name.eq(name))
+        .one(txn)
+        .await?
+    {
+        return Ok((existing, false));
+    }
+    let now = app.now();
+    let region = region.map(String::from);
+    let o = crate::org::insert(txn, Some(parent), org_type, name.into(), None, region, now).await?;
+    audit::record(
+        txn,
+        now,
+        &By::system(),
+        Change {
+            org_id: Some(o.id),
+            org_path: &o.path,
+            action: "org.create",
+            entity_type: "org",
+            entity_id: Some(o.id),
+            summary: format!("演示数据：新增{}“{}”", org_type.label(), o.name),
+        },
+    )
+    .await?;
+    Ok((o, true))
+}
+
+/// A primary school for benchmarks, directly under the platform: profile, the 2026-2027
+/// classes (`classes_per_grade` in each grade), departments and a term. Returns its id.
+pub async fn benchmark_school(app: &App, name: &str, classes_per_grade: i16) -> Result<i64> {
+    let root = crate::org::ensure_platform_root(app).await?;
+    let txn = app.db.begin().await?;
+    let org_type = OrgType {
+        kind: OrgKind::School,
+        level: None,
+    };
+    let (school, _) = ensure_org(app, &txn, &root, name, org_type, Some("442000")).await?;
+    ensure_school_setup(app, &txn, &school).await?;
+    ensure_classes(
+        app,
+        &txn,
+        &school,
+        SchoolType::Primary,
+        classes_per_grade,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(school.id)
+}

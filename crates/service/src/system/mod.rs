@@ -1,0 +1,45 @@
+//! Work done without a person: the command line, start-up and background jobs. Nothing
+//! here checks permissions, so nothing here is reachable from a web handler; the
+//! functions say in their names and docs what they do on the operator's behalf.
+
+pub mod demo;
+pub mod sample;
+
+use kehou_domain::OrgKind;
+use kehou_store::entity::org;
+use kehou_store::sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::{Error, Result};
+
+/// Loads a school without a scope check, for the operator of the machine (command line).
+pub async fn load_any_school(db: &impl ConnectionTrait, school_id: i64) -> Result<org::Model> {
+    org::Entity::find_by_id(school_id)
+        .one(db)
+        .await?
+        .filter(|o| o.kind == OrgKind::School.code())
+        .ok_or(Error::NotFound("学校"))
+}
+
+pub mod worker;
+
+/// Runs an import in the foreground for the operator of the machine (`kehou import`):
+/// no permission check, audited as the system.
+pub async fn import_file(
+    app: &crate::App,
+    kind: crate::import::Kind,
+    school_id: i64,
+    bytes: Vec<u8>,
+    mode: crate::import::Mode,
+    progress: &crate::import::Progress,
+) -> Result<crate::import::Outcome> {
+    crate::import::run(
+        app,
+        &crate::import::Runner::System,
+        kind,
+        school_id,
+        bytes,
+        mode,
+        progress,
+    )
+    .await
+}

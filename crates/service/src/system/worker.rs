@@ -1,0 +1,110 @@
+//! The job worker of this instance: claims jobs from the shared table, runs them while
+//! renewing their lease and recording progress, records the result. Every instance runs
+//! one; it wakes when this instance queues a job and polls for the others' jobs.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use kehou_store::entity::platform::job;
+
+use crate::platform::jobs::{self, Failure, Progress};
+use crate::{App, Error, Result};
+
+/// How often a running job's lease is renewed and its progress written.
+const HEARTBEAT: StdDuration = StdDuration::from_secs(3);
+/// How often an idle worker looks for jobs queued by other instances.
+const POLL: StdDuration = StdDuration::from_secs(2);
+
+/// A name for this process's worker, unique across instances.
+pub fn worker_name() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        &crate::identity::auth::random_token()[..8]
+    )
+}
+
+/// Claims and runs one job. `false` when there was nothing to run.
+pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
+    let Some(held) = jobs::claim(&app.db, worker, app.now()).await? else {
+        return Ok(false);
+    };
+    tracing::info!(job = held.id, kind = %held.kind, attempt = held.attempts, "job claimed");
+    let progress = Arc::new(Progress::default());
+    let heartbeat = {
+        let (app, worker, progress, id) = (
+            app.clone(),
+            worker.to_string(),
+            progress.clone(),
+            held.id,
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                let (stage, done, total) = progress.snapshot();
+                match jobs::heartbeat(&app.db, id, &worker, app.now(), (stage, done, total)).await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(job = id, "lease lost to another worker");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(job = id, error = %e, "heartbeat failed"),
+                }
+            }
+        })
+    };
+    let outcome = dispatch(app, &held, &progress).await;
+    heartbeat.abort();
+    let now = app.now();
+    match outcome {
+        Ok(result) => {
+            if !jobs::finish(&app.db, held.id, worker, now, &result).await? {
+                tracing::warn!(job = held.id, "finished after losing the lease; result dropped");
+            }
+        }
+        Err(e) => {
+            tracing::info!(job = held.id, error = %e, "job failed");
+            let message = crate::import::describe(&e);
+            let failure = match e {
+                Error::Internal(_) => Failure::Transient(message),
+                _ => Failure::Permanent(message),
+            };
+            jobs::fail(&app.db, &held, worker, now, failure).await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<serde_json::Value> {
+    match held.kind.as_str() {
+        crate::import::JOB_KIND => crate::import::run_job(app, held, progress).await,
+        other => Err(Error::Internal(format!("未知的任务类型：{other}"))),
+    }
+}
+
+/// Runs the worker until the process ends: jobs one at a time, purging old ones now and
+/// then.
+pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
+    let worker = worker_name();
+    tokio::spawn(async move {
+        let mut idle_rounds: u32 = 0;
+        loop {
+            match run_next(&app, &worker).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "job worker"),
+            }
+            idle_rounds = idle_rounds.wrapping_add(1);
+            if idle_rounds % 300 == 1
+                && let Err(e) = jobs::purge(&app.db, app.now()).await
+            {
+                tracing::error!(error = %e, "purging jobs");
+            }
+            tokio::select! {
+                () = app.job_wakeup.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    })
+}

@@ -1,0 +1,330 @@
+//! Extractors: the client's address, the API's bearer principal, the pages' cookie
+//! principal, and JSON/query/path wrappers whose rejections use the API's error body.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kehou_service::identity::auth;
+use kehou_service::{Actor, Error, Principal};
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::page::{FormData, PageError};
+
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+pub const SESSION_COOKIE: &str = "kehou_session";
+
+/// The address of the client: the socket peer, or the first `X-Forwarded-For` entry
+/// behind a trusted proxy.
+pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
+    if state.config.trust_proxy
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = forwarded.split(',').next()
+    {
+        return Some(first.trim().to_string());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// An API caller authenticated by `Authorization: Bearer <token>`.
+pub struct ApiPrincipal(pub Principal);
+
+impl FromRequestParts<AppState> for ApiPrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            Error::Unauthenticated("缺少访问令牌（Authorization: Bearer）".into())
+        })?;
+        let ip = client_ip(parts, state);
+        Ok(Self(
+            auth::authenticate(&state.app, token, ip.as_deref()).await?,
+        ))
+    }
+}
+
+/// A browser with a valid session cookie. Without one, the page redirects to the login
+/// page; with a password to change, to the password page.
+pub struct PagePrincipal(pub Principal);
+
+pub struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to(&self.0).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for PagePrincipal {
+    type Rejection = ToLogin;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let to_login = || ToLogin(format!("/login?next={}", urlencode(next)));
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
+        let ip = client_ip(parts, state);
+        let principal = auth::authenticate(&state.app, token, ip.as_deref())
+            .await
+            .map_err(|_| to_login())?;
+        let path = parts.uri.path();
+        if principal.must_change_password && path != "/password" && path != "/logout" {
+            return Err(ToLogin("/password".into()));
+        }
+        // The form extractor that runs after this one checks its token against it.
+        parts.extensions.insert(principal.clone());
+        Ok(Self(principal))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for PagePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let ip = client_ip(parts, state);
+        Ok(auth::authenticate(&state.app, token, ip.as_deref())
+            .await
+            .ok()
+            .map(Self))
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The client's address, for audit events of unauthenticated calls (logins).
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip(parts, state)))
+    }
+}
+
+/// An API caller acting through a membership: what every use case on business data needs.
+/// A session without a membership, or with a password to change first, is refused here.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiPrincipal(p) = ApiPrincipal::from_request_parts(parts, state).await?;
+        Ok(Self(p.actor()?.clone()))
+    }
+}
+
+/// A browser session acting through a membership: the session (for the page frame) and
+/// the actor (for the use cases). Without a session the page redirects to the login page;
+/// without a membership it answers 403.
+pub struct PageActor(pub Principal, pub Actor);
+
+impl FromRequestParts<AppState> for PageActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let PagePrincipal(p) = <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let actor = p
+            .actor()
+            .map_err(|e| PageError(e).into_response())?
+            .clone();
+        Ok(Self(p, actor))
+    }
+}
+
+/// A form posted from a page of this session: the CSRF token is checked before the handler
+/// runs. The only way a page handler receives form fields.
+pub struct CsrfForm(pub FormData);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let principal = match parts.extensions.get::<Principal>() {
+            Some(p) => p.clone(),
+            None => {
+                <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?
+                    .0
+            }
+        };
+        let form = FormData::read(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        check_csrf(form.get("_csrf"), &principal).map_err(IntoResponse::into_response)?;
+        Ok(Self(form))
+    }
+}
+
+/// A form posted before there is a session (the login form): nothing to check it against.
+pub struct PublicForm(pub FormData);
+
+impl FromRequest<AppState> for PublicForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            FormData::read(req, state)
+                .await
+                .map_err(IntoResponse::into_response)?,
+        ))
+    }
+}
+
+/// Checks a submitted CSRF token against the session's.
+pub fn check_csrf(token: Option<&str>, p: &Principal) -> Result<(), PageError> {
+    if token == Some(p.csrf_token.as_str()) {
+        Ok(())
+    } else {
+        Err(PageError(Error::Forbidden(
+            "页面已过期或来源不明，请刷新页面后重试".into(),
+        )))
+    }
+}
+
+/// A file upload form (`multipart/form-data`) posted from a page of this session: its
+/// `_csrf` field is checked before the handler runs. The handler gets the other fields, or
+/// why the upload could not be read (to show on the form).
+pub struct CsrfUpload(pub Result<Upload, Error>);
+
+/// The fields of an upload form.
+pub struct Upload {
+    pub mode: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let principal = match parts.extensions.get::<Principal>() {
+            Some(p) => p.clone(),
+            None => {
+                <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?
+                    .0
+            }
+        };
+        let request = Request::from_parts(parts, body);
+        let read = match axum::extract::Multipart::from_request(request, state).await {
+            Ok(multipart) => read_upload(multipart).await,
+            Err(_) => Err(unreadable()),
+        };
+        match read {
+            Ok((csrf, upload)) => {
+                check_csrf(Some(&csrf), &principal).map_err(IntoResponse::into_response)?;
+                Ok(Self(Ok(upload)))
+            }
+            Err(e) => Ok(Self(Err(e))),
+        }
+    }
+}
+
+fn unreadable() -> Error {
+    Error::invalid("file", "上传内容无法读取，请重新选择文件")
+}
+
+async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<(String, Upload), Error> {
+    let mut csrf = String::new();
+    let mut upload = Upload {
+        mode: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.map_err(|_| unreadable())?,
+            Some("mode") => upload.mode = field.text().await.map_err(|_| unreadable())?,
+            Some("file") => {
+                upload.file_name = field.file_name().unwrap_or("").chars().take(100).collect();
+                upload.bytes = field.bytes().await.map_err(|_| unreadable())?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, upload))
+}

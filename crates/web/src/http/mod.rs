@@ -1,0 +1,9 @@
+//! The HTTP machinery every area shares: errors as answers, extractors (who is acting,
+//! CSRF-checked forms), paging, page frames, spreadsheets as downloads, route assembly.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod page;
+pub mod routes;
+pub mod xlsx;

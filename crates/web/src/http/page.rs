@@ -1,0 +1,340 @@
+//! What every page router shares: rendering, the page frame and navigation, form errors,
+//! list paging, the school picker. Shared page components are in `templates/layout.html`
+//! and `templates/macros.html`.
+
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use kehou_domain::Permission;
+use kehou_service::identity::auth::MembershipView;
+use kehou_service::{Error, Principal};
+
+use crate::AppState;
+use crate::http::error::status_of;
+
+pub async fn not_found() -> PageError {
+    PageError(Error::NotFound("页面"))
+}
+
+/// Renders a template, or a plain 500 if rendering fails.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    message: String,
+}
+
+/// An error shown as a page with the error's status code.
+#[derive(Debug)]
+pub struct PageError(pub Error);
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.0, Error::Unauthenticated(_)) {
+            return Redirect::to("/login").into_response();
+        }
+        if matches!(self.0, Error::PasswordChangeRequired) {
+            return Redirect::to("/password").into_response();
+        }
+        let status = status_of(&self.0);
+        let mut response = render(&ErrorPage {
+            status: status.as_u16(),
+            message: self.0.to_string(),
+        });
+        *response.status_mut() = status;
+        response
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// One link of the navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What the page frame shows around every page: who is acting and where they can go.
+pub struct Frame {
+    pub title: String,
+    pub user_name: String,
+    pub org_name: String,
+    pub role_name: String,
+    pub memberships: Vec<MembershipView>,
+    pub active_membership_id: i64,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub notice: String,
+}
+
+/// The navigation, built from the active membership's permissions.
+const NAV: &[(&str, &str, Option<Permission>)] = &[
+    ("/", "首页", None),
+    ("/orgs", "组织机构", Some(Permission::OrgView)),
+    ("/users", "用户账号", Some(Permission::UserView)),
+    ("/roles", "角色权限", Some(Permission::RoleView)),
+    ("/school", "学校信息", Some(Permission::SchoolView)),
+    ("/admin-classes", "班级管理", Some(Permission::SchoolView)),
+    ("/students", "学生管理", Some(Permission::SchoolView)),
+    ("/staff", "教职工", Some(Permission::SchoolView)),
+    ("/rooms", "场室管理", Some(Permission::SchoolView)),
+    ("/calendar", "校历作息", Some(Permission::SchoolView)),
+    ("/audit", "操作日志", Some(Permission::AuditView)),
+];
+
+pub async fn frame(
+    state: &AppState,
+    p: &Principal,
+    title: &str,
+    section: &str,
+    notice: &str,
+) -> Result<Frame, PageError> {
+    let actor = p.actor.as_ref();
+    let nav = NAV
+        .iter()
+        .filter(|(_, _, perm)| perm.is_none_or(|perm| actor.is_some_and(|a| a.can(perm))))
+        .map(|&(href, label, _)| NavItem {
+            href,
+            label,
+            active: href == section,
+        })
+        .collect();
+    Ok(Frame {
+        title: title.into(),
+        user_name: p.user_name.clone(),
+        org_name: actor
+            .map(|a| a.org_name.clone())
+            .unwrap_or_else(|| "未分配身份".into()),
+        role_name: actor.map(|a| a.role_name.clone()).unwrap_or_default(),
+        memberships: kehou_service::identity::auth::memberships_of(&state.app.db, p.user_id).await?,
+        active_membership_id: actor.map(|a| a.membership_id).unwrap_or_default(),
+        nav,
+        csrf: p.csrf_token.clone(),
+        notice: notice_text(notice).into(),
+    })
+}
+
+/// Messages shown once after a redirect, by code.
+fn notice_text(code: &str) -> &'static str {
+    match code {
+        "saved" => "已保存",
+        "created" => "已创建",
+        "frozen" => "账号已冻结",
+        "unfrozen" => "账号已解冻",
+        "activated" => "已启用",
+        "deactivated" => "已停用",
+        "membership_added" => "已添加身份",
+        "membership_removed" => "已移除身份",
+        "password_changed" => "密码已修改",
+        "switched" => "已切换身份",
+        _ => "",
+    }
+}
+
+/// Field errors of a form, and a message for the whole form.
+#[derive(Default)]
+pub struct FormErrors {
+    pub general: String,
+    fields: HashMap<String, String>,
+}
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> &str {
+        self.fields.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// Turns an error into messages on the form when it concerns the input; other errors
+    /// become an error page.
+    pub fn from_error(e: Error) -> Result<(StatusCode, Self), PageError> {
+        let status = status_of(&e);
+        let mut errors = Self::default();
+        match e {
+            Error::Invalid(fields) => {
+                errors.general = "请检查标红的项目".into();
+                for f in fields {
+                    errors.fields.entry(f.field).or_insert(f.reason);
+                }
+            }
+            Error::Conflict { field, message } => {
+                if let Some(field) = field {
+                    errors.fields.insert(field, message.clone());
+                }
+                errors.general = message;
+            }
+            Error::Forbidden(message) => errors.general = message,
+            other => return Err(PageError(other)),
+        }
+        Ok((status, errors))
+    }
+}
+
+/// Renders a form page again with its errors and the error's status code.
+pub fn rerender(status: StatusCode, t: &impl Template) -> Response {
+    let mut response = render(t);
+    *response.status_mut() = status;
+    response
+}
+
+/// An `application/x-www-form-urlencoded` body, keeping repeated keys (checkboxes).
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    /// Reads an urlencoded body. Private to the extractors: handlers receive forms only
+    /// through [`crate::http::extract::CsrfForm`] (or `PublicForm` before a login).
+    pub(crate) async fn read(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| PageError(Error::invalid("body", "表单内容过大或无法读取")))?;
+        Ok(Self(form_urlencoded::parse(&bytes).into_owned().collect()))
+    }
+}
+
+impl FormData {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self, key: &str) -> String {
+        self.get(key).unwrap_or("").to_string()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// An optional id field: blank is `None`, anything but a number is a field error.
+    pub fn id(&self, key: &str, errors: &mut kehou_domain::Invalid) -> Option<i64> {
+        match self.get(key).map(str::trim) {
+            None | Some("") => None,
+            Some(v) => match v.parse() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.push(key, "选项无效");
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// A `<select>` option.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+}
+
+impl Opt {
+    pub fn new(value: impl ToString, label: impl Into<String>) -> Self {
+        Self {
+            value: value.to_string(),
+            label: label.into(),
+        }
+    }
+}
+
+/// What the pager needs: counts and the filter query to keep.
+pub struct ListInfo {
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    /// The filters as `k=v&` pairs, ready to prefix `page=`.
+    pub query: String,
+}
+
+impl ListInfo {
+    pub fn new<T>(page: &kehou_service::Page<T>, filters: &[(&str, &str)]) -> Self {
+        let query = filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}&", crate::http::extract::urlencode(v)))
+            .collect();
+        Self {
+            total: page.total,
+            page: page.page,
+            pages: page.pages(),
+            query,
+        }
+    }
+}
+
+/// The page number of a list query; bad numbers fall back to the first page.
+pub fn page_of(value: Option<&str>) -> kehou_service::PageRequest {
+    let page = value
+        .and_then(|v| v.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    kehou_service::PageRequest {
+        page,
+        page_size: kehou_service::PageRequest::DEFAULT_SIZE,
+    }
+}
+
+/// China has one time zone and no daylight saving.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+pub fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The schools a bureau user may pick from (empty for a school's own staff), and the
+/// school to show: the one asked for, else the first of the list.
+pub async fn school_choice(
+    state: &AppState,
+    a: &kehou_service::Actor,
+    requested: Option<i64>,
+) -> Result<(Vec<Opt>, Option<i64>), PageError> {
+    if a.org_kind == kehou_domain::OrgKind::School {
+        return Ok((Vec::new(), Some(requested.unwrap_or(a.org_id))));
+    }
+    let schools: Vec<Opt> = kehou_service::school::schools_in_scope(&state.app, a)
+        .await?
+        .into_iter()
+        .map(|s| Opt::new(s.id, s.name))
+        .collect();
+    let chosen = requested.or_else(|| schools.first().and_then(|s| s.value.parse().ok()));
+    Ok((schools, chosen))
+}
+
+/// A list with nothing to show yet.
+pub fn empty_list() -> ListInfo {
+    ListInfo {
+        total: 0,
+        page: 1,
+        pages: 1,
+        query: String::new(),
+    }
+}

@@ -1,0 +1,3 @@
+pub mod roles;
+pub mod session;
+pub mod users;

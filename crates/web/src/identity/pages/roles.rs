@@ -1,0 +1,226 @@
+//! Role pages: the list, creating a custom role, and granting permissions in batch.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use kehou_domain::{OrgKind, PERMISSIONS, Permission};
+use kehou_service::identity::role::{self, NewRole, RoleView};
+use kehou_service::{Actor, Principal};
+use serde::Deserialize;
+
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
+use crate::AppState;
+use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+
+fn actor(p: &Principal) -> Result<&Actor, PageError> {
+    Ok(p.actor()?)
+}
+
+#[derive(Default)]
+struct RoleForm {
+    name: String,
+    org_kind: String,
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "identity/roles.html")]
+struct ListPage {
+    frame: Frame,
+    items: Vec<RoleView>,
+    can_manage: bool,
+    form: RoleForm,
+    errors: FormErrors,
+    kinds: Vec<Opt>,
+}
+
+fn kind_options(a: &Actor) -> Vec<Opt> {
+    OrgKind::ALL
+        .into_iter()
+        .filter(|k| *k != OrgKind::Platform || a.is_platform())
+        .map(|k| Opt::new(k.code(), k.label()))
+        .collect()
+}
+
+async fn list_page(
+    state: &AppState,
+    p: &Principal,
+    form: RoleForm,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<ListPage, PageError> {
+    let a = actor(p)?;
+    Ok(ListPage {
+        frame: frame(state, p, "角色权限", "/roles", notice).await?,
+        items: role::list(&state.app, a).await?,
+        can_manage: a.can(Permission::RoleManage),
+        form,
+        errors,
+        kinds: kind_options(a),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let form = RoleForm {
+        org_kind: actor.org_kind.code().into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &list_page(
+            &state,
+            &p,
+            form,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let form = RoleForm {
+        name: data.text("name"),
+        org_kind: data.text("org_kind"),
+        description: data.text("description"),
+    };
+    let input = NewRole {
+        name: Some(form.name.clone()),
+        org_kind: Some(form.org_kind.clone()),
+        description: Some(form.description.clone()),
+        permissions: data.all("permissions"),
+    };
+    match role::create(&state.app, &actor, input).await {
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/roles/{}?notice=created", created.id)).into_response())
+        }
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &list_page(&state, &p, form, errors, "").await?,
+            ))
+        }
+    }
+}
+
+struct PermissionBox {
+    code: &'static str,
+    name: &'static str,
+    granted: bool,
+}
+
+struct PermissionGroup {
+    name: &'static str,
+    items: Vec<PermissionBox>,
+}
+
+#[derive(Template)]
+#[template(path = "identity/role_detail.html")]
+struct DetailPage {
+    frame: Frame,
+    role: RoleView,
+    holders: u64,
+    groups: Vec<PermissionGroup>,
+    editable: bool,
+    readonly_reason: &'static str,
+    errors: FormErrors,
+}
+
+/// Permission checkboxes grouped as in the catalog, ticked where `granted` says so.
+fn groups(granted: &[String]) -> Vec<PermissionGroup> {
+    let mut out: Vec<PermissionGroup> = Vec::new();
+    for d in PERMISSIONS {
+        let item = PermissionBox {
+            code: d.code,
+            name: d.name,
+            granted: granted.iter().any(|g| g == d.code),
+        };
+        match out.last_mut() {
+            Some(g) if g.name == d.group => g.items.push(item),
+            _ => out.push(PermissionGroup {
+                name: d.group,
+                items: vec![item],
+            }),
+        }
+    }
+    out
+}
+
+async fn detail_page(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    granted: Option<Vec<String>>,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<DetailPage, PageError> {
+    let a = actor(p)?;
+    let r = role::get(&state.app, a, id).await?;
+    let (editable, readonly_reason) = if !a.can(Permission::RoleManage) {
+        (false, "您没有配置角色权限的权限")
+    } else if r.preset && !a.is_platform() {
+        (false, "预置角色的权限只能由平台管理员修改")
+    } else {
+        (true, "")
+    };
+    Ok(DetailPage {
+        frame: frame(state, p, &r.name, "/roles", notice).await?,
+        holders: role::member_count(&state.app, r.id).await?,
+        groups: groups(granted.as_deref().unwrap_or(&r.permissions)),
+        role: r,
+        editable,
+        readonly_reason,
+        errors,
+    })
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    Ok(render(
+        &detail_page(
+            &state,
+            &p,
+            id,
+            None,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path(id): Path<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let wanted = data.all("permissions");
+    match role::set_permissions(&state.app, &actor, id, &wanted).await {
+        Ok(_) => Ok(Redirect::to(&format!("/roles/{id}?notice=saved")).into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &detail_page(&state, &p, id, Some(wanted), errors, "").await?,
+            ))
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Terms, calendars (A5) and the bell schedule (D3).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::http::api::ListBody;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+
+// Terms and calendars (A5) ----
+
+use chrono::NaiveDate;
+use kehou_service::school::calendar::{
+    self, DayView, ExtraDayInput, HolidayInput, PeriodInput, PeriodView, TermInput, TermView,
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TermBody {
+    /// `2026-2027`.
+    pub school_year: Option<String>,
+    /// e.g. 第一学期.
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+impl From<TermBody> for TermInput {
+    fn from(b: TermBody) -> Self {
+        Self {
+            school_year: b.school_year,
+            name: b.name,
+            start_date: b.start_date,
+            end_date: b.end_date,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms", tag = "schools", params(("school_id" = i64, Path)),
+    responses((status = 200, body = ListBody<TermView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_terms(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ListBody<TermView>>, ApiError> {
+    let items = calendar::list_terms(&state.app, &actor, school_id).await?;
+    let total = items.len() as u64;
+    Ok(Json(ListBody {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms", tag = "schools", params(("school_id" = i64, Path)), request_body = TermBody,
+    responses((status = 201, body = TermView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_term(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<TermBody>,
+) -> Result<(StatusCode, Json<TermView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(calendar::create_term(&state.app, &actor, school_id, b.into()).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}", tag = "schools", params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = TermView), (status = 404, body = ErrorBody)))]
+pub async fn get_term(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<TermView>, ApiError> {
+    Ok(Json(
+        calendar::get_term(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/schools/{school_id}/terms/{term_id}", tag = "schools", params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = TermBody,
+    responses((status = 200, body = TermView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_term(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<TermBody>,
+) -> Result<Json<TermView>, ApiError> {
+    Ok(Json(
+        calendar::update_term(&state.app, &actor, school_id, term_id, b.into()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CalendarBody {
+    #[serde(default)]
+    pub holidays: Vec<HolidayInput>,
+    #[serde(default)]
+    pub extra_days: Vec<ExtraDayInput>,
+}
+
+/// Replaces the term's holidays, swapped days (调休) and make-up days (补课) in one step.
+#[utoipa::path(put, path = "/api/v1/schools/{school_id}/terms/{term_id}/calendar", tag = "schools", params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = CalendarBody,
+    responses((status = 200, body = TermView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_calendar(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<CalendarBody>,
+) -> Result<Json<TermView>, ApiError> {
+    Ok(Json(
+        calendar::set_calendar(
+            &state.app,
+            &actor,
+            school_id,
+            term_id,
+            &b.holidays,
+            &b.extra_days,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DaysQuery {
+    /// `YYYY-MM-DD`; the term's start by default.
+    pub from: Option<NaiveDate>,
+    /// `YYYY-MM-DD`; the term's end by default.
+    pub to: Option<NaiveDate>,
+}
+
+/// Each date: a teaching day or not, and which weekday's timetable applies.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/days", tag = "schools", params(("school_id" = i64, Path), ("term_id" = i64, Path), DaysQuery),
+    responses((status = 200, body = ListBody<DayView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn term_days(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<DaysQuery>,
+) -> Result<Json<ListBody<DayView>>, ApiError> {
+    let items = calendar::days(&state.app, &actor, school_id, term_id, q.from, q.to).await?;
+    let total = items.len() as u64;
+    Ok(Json(ListBody {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
+}
+
+// Bell schedule (D3) ----
+
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/periods", tag = "schools", params(("school_id" = i64, Path)),
+    responses((status = 200, body = ListBody<PeriodView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_periods(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ListBody<PeriodView>>, ApiError> {
+    let items = calendar::list_periods(&state.app, &actor, school_id).await?;
+    let total = items.len() as u64;
+    Ok(Json(ListBody {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PeriodsBody {
+    /// The day type, e.g. 默认 or 周五.
+    pub day_type: Option<String>,
+    #[serde(default)]
+    pub periods: Vec<PeriodInput>,
+}
+
+/// Replaces the periods of one day type; an empty list removes it.
+#[utoipa::path(put, path = "/api/v1/schools/{school_id}/periods", tag = "schools", params(("school_id" = i64, Path)), request_body = PeriodsBody,
+    responses((status = 200, body = ListBody<PeriodView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_periods(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<PeriodsBody>,
+) -> Result<Json<ListBody<PeriodView>>, ApiError> {
+    let items = calendar::set_periods(
+        &state.app,
+        &actor,
+        school_id,
+        b.day_type.as_deref().unwrap_or(""),
+        &b.periods,
+    )
+    .await?;
+    let total = items.len() as u64;
+    Ok(Json(ListBody {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
+}

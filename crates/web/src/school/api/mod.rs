@@ -1,0 +1,6 @@
+pub mod admin_class;
+pub mod calendar;
+pub mod profile;
+pub mod room;
+pub mod staff;
+pub mod student;

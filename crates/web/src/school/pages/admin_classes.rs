@@ -1,0 +1,403 @@
+//! The classes page (C3): administrative classes per school year, promotion, departments
+//! and posts.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use kehou_domain::school::{SchoolType, grade_name};
+use kehou_domain::{Invalid, OrgKind, Permission};
+use kehou_service::school::admin_class::{self, ClassInput, ClassPatch, ClassView, UnitView};
+use kehou_service::{Actor, Error, Principal};
+use serde::Deserialize;
+
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
+use crate::AppState;
+use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+
+fn actor(p: &Principal) -> Result<&Actor, PageError> {
+    Ok(p.actor()?)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ClassQuery {
+    school_id: Option<String>,
+    school_year: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Default)]
+struct ClassForm {
+    school_year: String,
+    grade: String,
+    number: String,
+    alias: String,
+    head_teacher_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "school/admin_classes.html")]
+struct ClassesPage {
+    frame: Frame,
+    schools: Vec<Opt>,
+    school_id: i64,
+    school_id_text: String,
+    school_name: String,
+    years: Vec<String>,
+    year: String,
+    items: Vec<ClassView>,
+    units: Vec<UnitView>,
+    can_manage: bool,
+    form: ClassForm,
+    errors: FormErrors,
+    grades: Vec<Opt>,
+    staff: Vec<Opt>,
+}
+
+async fn page(
+    state: &AppState,
+    p: &Principal,
+    school_id: Option<i64>,
+    year: Option<String>,
+    form: Option<ClassForm>,
+    errors: FormErrors,
+    notice: &str,
+) -> Result<ClassesPage, PageError> {
+    let a = actor(p)?;
+    a.require(Permission::SchoolView)?;
+    let schools: Vec<Opt> = if a.org_kind == OrgKind::School {
+        Vec::new()
+    } else {
+        kehou_service::school::schools_in_scope(&state.app, a)
+            .await?
+            .into_iter()
+            .map(|s| Opt::new(s.id, s.name))
+            .collect()
+    };
+    let school_id = school_id.or_else(|| schools.first().and_then(|s| s.value.parse().ok()));
+    let mut page = ClassesPage {
+        frame: frame(state, p, "班级管理", "/admin-classes", notice).await?,
+        schools,
+        school_id: school_id.unwrap_or(0),
+        school_id_text: school_id.map(|i| i.to_string()).unwrap_or_default(),
+        school_name: String::new(),
+        years: Vec::new(),
+        year: String::new(),
+        items: Vec::new(),
+        units: Vec::new(),
+        can_manage: a.can(Permission::SchoolManage) && school_id.is_some(),
+        form: ClassForm::default(),
+        errors,
+        grades: Vec::new(),
+        staff: Vec::new(),
+    };
+    let Some(id) = school_id else { return Ok(page) };
+    let profile = kehou_service::school::profile::profile(&state.app, a, id).await?;
+    page.school_name = profile.name;
+    page.years = admin_class::school_years(&state.app, a, id).await?;
+    page.year = year
+        .filter(|y| !y.is_empty())
+        .or_else(|| page.years.first().cloned())
+        .unwrap_or_default();
+    if !page.year.is_empty() && !page.years.contains(&page.year) {
+        page.years.insert(0, page.year.clone());
+    }
+    page.items = admin_class::list_classes(&state.app, a, id, Some(&page.year), None).await?;
+    page.units = admin_class::list_units(&state.app, a, id).await?;
+    page.grades = profile
+        .school_type
+        .as_deref()
+        .and_then(|t| SchoolType::parse(t).ok())
+        .map(|t| {
+            t.grades()
+                .into_iter()
+                .map(|g| Opt::new(g, grade_name(g)))
+                .collect()
+        })
+        .unwrap_or_default();
+    page.staff = admin_class::staff(&state.app.db, id)
+        .await?
+        .into_iter()
+        .map(|(uid, name)| Opt::new(uid, name))
+        .collect();
+    page.form = form.unwrap_or_else(|| ClassForm {
+        school_year: page.year.clone(),
+        ..Default::default()
+    });
+    Ok(page)
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Query(q): Query<ClassQuery>,
+) -> PageResult {
+    let a = &actor;
+    if a.org_kind == OrgKind::School {
+        return Ok(Redirect::to(&format!("/schools/{}/admin-classes", a.org_id)).into_response());
+    }
+    let school_id = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    Ok(render(
+        &page(&state, &p, school_id, None, None, FormErrors::default(), "").await?,
+    ))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path(school_id): Path<i64>,
+    Query(q): Query<ClassQuery>,
+) -> PageResult {
+    Ok(render(
+        &page(
+            &state,
+            &p,
+            Some(school_id),
+            q.school_year,
+            None,
+            FormErrors::default(),
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
+}
+
+async fn after(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    year: String,
+    result: Result<(), Error>,
+    form: Option<ClassForm>,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/admin-classes?school_year={year}&notice=saved"
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &page(state, p, Some(school_id), Some(year), form, errors, "").await?,
+            ))
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path(school_id): Path<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let form = ClassForm {
+        school_year: data.text("school_year"),
+        grade: data.text("grade"),
+        number: data.text("number"),
+        alias: data.text("alias"),
+        head_teacher_id: data.text("head_teacher_id"),
+    };
+    let mut invalid = Invalid::default();
+    let grade = data.id("grade", &mut invalid);
+    let number = data.id("number", &mut invalid);
+    let head = data.id("head_teacher_id", &mut invalid);
+    let result = if invalid.is_empty() {
+        let input = ClassInput {
+            school_year: Some(form.school_year.clone()),
+            grade,
+            number,
+            alias: Some(form.alias.clone()),
+            head_teacher_id: head,
+        };
+        admin_class::create_class(&state.app, &actor, school_id, input)
+            .await
+            .map(|_| ())
+    } else {
+        Err(invalid.into())
+    };
+    let year = form.school_year.clone();
+    after(&state, &p, school_id, year, result, Some(form)).await
+}
+
+pub async fn promote(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path(school_id): Path<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let from = data.text("from_school_year");
+    match admin_class::promote(&state.app, &actor, school_id, &from).await {
+        Ok(created) => {
+            let year = created
+                .first()
+                .map(|c| c.school_year.clone())
+                .unwrap_or(from);
+            Ok(Redirect::to(&format!(
+                "/schools/{school_id}/admin-classes?school_year={year}&notice=saved"
+            ))
+            .into_response())
+        }
+        Err(e) => after(&state, &p, school_id, from, Err(e), None).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "school/admin_class_edit.html")]
+struct EditPage {
+    frame: Frame,
+    school_id: i64,
+    class: ClassView,
+    alias: String,
+    head_teacher_id: String,
+    staff: Vec<Opt>,
+    errors: FormErrors,
+}
+
+async fn edit_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    class_id: i64,
+    values: Option<(String, String)>,
+    errors: FormErrors,
+) -> Result<EditPage, PageError> {
+    let a = actor(p)?;
+    a.require(Permission::SchoolManage)?;
+    let class = admin_class::list_classes(&state.app, a, school_id, None, None)
+        .await?
+        .into_iter()
+        .find(|c| c.id == class_id)
+        .ok_or(PageError(Error::NotFound("行政班")))?;
+    let (alias, head_teacher_id) = values.unwrap_or_else(|| {
+        (
+            class.alias.clone().unwrap_or_default(),
+            class
+                .head_teacher_id
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+        )
+    });
+    Ok(EditPage {
+        frame: frame(state, p, "编辑行政班", "/admin-classes", "").await?,
+        school_id,
+        staff: admin_class::staff(&state.app.db, school_id)
+            .await?
+            .into_iter()
+            .map(|(uid, name)| Opt::new(uid, name))
+            .collect(),
+        class,
+        alias,
+        head_teacher_id,
+        errors,
+    })
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    Path((school_id, class_id)): Path<(i64, i64)>,
+) -> PageResult {
+    Ok(render(
+        &edit_page(&state, &p, school_id, class_id, None, FormErrors::default()).await?,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path((school_id, class_id)): Path<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let mut invalid = Invalid::default();
+    let head = data.id("head_teacher_id", &mut invalid);
+    let result = if invalid.is_empty() {
+        let patch = ClassPatch {
+            alias: Some(data.text("alias")),
+            head_teacher_id: Some(head),
+        };
+        admin_class::update_class(&state.app, &actor, school_id, class_id, patch).await
+    } else {
+        Err(invalid.into())
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/admin-classes?school_year={}&notice=saved",
+            c.school_year
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            let values = (data.text("alias"), data.text("head_teacher_id"));
+            Ok(rerender(
+                status,
+                &edit_page(&state, &p, school_id, class_id, Some(values), errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn add_unit(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path(school_id): Path<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let result = admin_class::add_unit(
+        &state.app,
+        &actor,
+        school_id,
+        data.get("kind"),
+        data.get("name"),
+    )
+    .await
+    .map(|_| ());
+    after(&state, &p, school_id, String::new(), result, None).await
+}
+
+pub async fn remove_unit(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    Path((school_id, unit_id)): Path<(i64, i64)>,
+    CsrfForm(_data): CsrfForm,
+) -> PageResult {
+    let result = admin_class::remove_unit(&state.app, &actor, school_id, unit_id).await;
+    after(&state, &p, school_id, String::new(), result, None).await
+}
+
+/// The classes of a school year as a workbook in the import's columns.
+pub async fn export(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    Path(school_id): Path<i64>,
+    Query(q): Query<ClassQuery>,
+) -> PageResult {
+    let a = &actor;
+    let classes = kehou_service::school::admin_class::list_classes(
+        &state.app,
+        a,
+        school_id,
+        q.school_year.as_deref(),
+        None,
+    )
+    .await?;
+    let phones = kehou_service::school::admin_class::head_teacher_phones(&state.app, a, school_id).await?;
+    let rows: Vec<Vec<String>> = classes
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.school_year,
+                c.grade_name,
+                c.number.to_string(),
+                c.alias.unwrap_or_default(),
+                c.head_teacher_id
+                    .and_then(|id| phones.get(&id).cloned())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headers: Vec<&str> = kehou_service::school::admin_class::IMPORT_COLUMNS
+        .iter()
+        .map(|c| c.title)
+        .collect();
+    Ok(crate::http::xlsx::download("行政班.xlsx", &headers, &rows))
+}

@@ -1,0 +1,6 @@
+pub mod admin_classes;
+pub mod calendar;
+pub mod profile;
+pub mod rooms;
+pub mod staff;
+pub mod students;

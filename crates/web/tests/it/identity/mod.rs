@@ -1,0 +1,3 @@
+pub mod accounts;
+pub mod auth;
+pub mod roles;

@@ -1,0 +1,288 @@
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::*;
+use crate::pages::Browser;
+
+#[tokio::test]
+async fn c3_classes_with_alias_head_teacher_and_promotion() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let path = format!("/api/v1/schools/{school}/admin-classes");
+    // The demo school: grades 1–6, three classes each; 郑丽 heads 三年级(2)班.
+    let (_, list) = t
+        .get(&format!("{path}?school_year=2026-2027"), &admin)
+        .await;
+    assert_eq!(list["total"], 18);
+    let (_, third) = t
+        .get(&format!("{path}?school_year=2026-2027&grade=3"), &admin)
+        .await;
+    let class_3_2 = third["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|c| c["number"] == 2))
+        .cloned()
+        .expect("三年级(2)班");
+    assert_eq!(
+        (
+            class_3_2["name"].as_str(),
+            class_3_2["head_teacher_name"].as_str()
+        ),
+        (Some("三年级(2)班"), Some("郑丽"))
+    );
+
+    let teacher = t.user_id(TEACHER).await;
+    let (status, created) = t.post(&path, &admin, json!({"school_year": "2026-2027", "grade": 1, "number": 4, "alias": "飞翔班", "head_teacher_id": teacher})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        (created["display_name"].as_str(), created["name"].as_str()),
+        (Some("飞翔班"), Some("一年级(4)班"))
+    );
+    let id = created["id"].as_i64().expect("id");
+    let (status, patched) = t
+        .patch(
+            &format!("{path}/{id}"),
+            &admin,
+            json!({"alias": "", "head_teacher_id": null}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(
+        (
+            patched["display_name"].as_str(),
+            patched["head_teacher_id"].clone()
+        ),
+        (Some("一年级(4)班"), serde_json::Value::Null)
+    );
+
+    let parent = t.user_id(PARENT).await;
+    let leader = t.user_id(CITY_LEADER).await;
+    for (body, expected, field) in [
+        (
+            json!({"school_year": "2026-2027", "grade": 7, "number": 1}),
+            StatusCode::BAD_REQUEST,
+            "grade",
+        ),
+        (
+            json!({"school_year": "2026-2027", "grade": 1, "number": 0}),
+            StatusCode::BAD_REQUEST,
+            "number",
+        ),
+        (
+            json!({"school_year": "2026", "grade": 1, "number": 5}),
+            StatusCode::BAD_REQUEST,
+            "school_year",
+        ),
+        (
+            json!({"school_year": "2026-2027", "grade": 1, "number": 5, "alias": "名".repeat(31)}),
+            StatusCode::BAD_REQUEST,
+            "alias",
+        ),
+        (
+            json!({"school_year": "2026-2027", "grade": 1, "number": 5, "head_teacher_id": parent}),
+            StatusCode::BAD_REQUEST,
+            "head_teacher_id",
+        ),
+        (
+            json!({"school_year": "2026-2027", "grade": 1, "number": 5, "head_teacher_id": leader}),
+            StatusCode::BAD_REQUEST,
+            "head_teacher_id",
+        ),
+        (
+            json!({"school_year": "2026-2027", "grade": 1, "number": 1}),
+            StatusCode::CONFLICT,
+            "number",
+        ),
+    ] {
+        let (status, answer) = t.post(&path, &admin, body.clone()).await;
+        assert_eq!(status, expected, "{body} → {answer}");
+        assert!(
+            answer["details"]
+                .as_array()
+                .expect("details")
+                .iter()
+                .any(|d| d["field"] == field),
+            "{body} → {answer}"
+        );
+    }
+    assert_eq!(
+        t.get(&format!("{path}?school_year=2026-2027"), &admin)
+            .await
+            .1["total"],
+        19,
+        "only the one good class was added"
+    );
+
+    // Promotion: grades 1–5 move up, grade 6 graduates; a second promotion is refused.
+    let (status, promoted) = t
+        .post(
+            &format!("{path}/promote"),
+            &admin,
+            json!({"from_school_year": "2026-2027"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{promoted}");
+    assert_eq!(
+        promoted["total"], 16,
+        "15 demo classes of grades 1–5 and 一年级(4)班"
+    );
+    let (_, next) = t
+        .get(&format!("{path}?school_year=2027-2028&grade=4"), &admin)
+        .await;
+    let moved = next["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|c| c["number"] == 2))
+        .cloned()
+        .expect("四年级(2)班");
+    assert_eq!(moved["head_teacher_name"], "郑丽");
+    assert_eq!(
+        t.get(&format!("{path}?school_year=2027-2028&grade=1"), &admin)
+            .await
+            .1["total"],
+        0
+    );
+    assert_eq!(
+        t.post(
+            &format!("{path}/promote"),
+            &admin,
+            json!({"from_school_year": "2026-2027"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        t.post(
+            &format!("{path}/promote"),
+            &admin,
+            json!({"from_school_year": "2030-2031"})
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Departments and posts.
+    let units = format!("/api/v1/schools/{school}/units");
+    let (status, unit) = t
+        .post(
+            &units,
+            &admin,
+            json!({"kind": "department", "name": "科学教研组"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        t.post(
+            &units,
+            &admin,
+            json!({"kind": "department", "name": "科学教研组"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        t.post(&units, &admin, json!({"kind": "club", "name": "x"}))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, _) = t
+        .api(
+            Method::DELETE,
+            &format!("{units}/{}", unit["id"]),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Scope: the bureau reads, another school does not find them.
+    assert_eq!(
+        t.get(&path, &t.login(STREET_OFFICER).await).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.post(&path, &t.login(STREET_OFFICER).await, json!({}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get(&path, &t.login(SCHOOL2_ADMIN).await).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.patch(
+            &format!("{path}/{id}"),
+            &t.login(SCHOOL2_ADMIN).await,
+            json!({"alias": "x"})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn c3_class_page_adds_edits_and_promotes() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let index = b.get("/admin-classes").await;
+    assert_eq!(index.location, format!("/schools/{school}/admin-classes"));
+    let page = b.get(&index.location).await;
+    assert!(
+        page.body.contains("三年级(2)班")
+            && page.body.contains("郑丽")
+            && page.body.contains("语文教研组")
+    );
+    let csrf = Browser::csrf(&page);
+    let bad = b
+        .post(
+            &format!("/schools/{school}/admin-classes"),
+            &[
+                ("_csrf", &csrf),
+                ("school_year", "2026-2027"),
+                ("grade", "1"),
+                ("number", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let ok = b
+        .post(
+            &format!("/schools/{school}/admin-classes"),
+            &[
+                ("_csrf", &csrf),
+                ("school_year", "2026-2027"),
+                ("grade", "2"),
+                ("number", "5"),
+                ("alias", "星光班"),
+                ("head_teacher_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert!(b.get(&ok.location).await.body.contains("星光班"));
+    let promoted = b
+        .post(
+            &format!("/schools/{school}/admin-classes/promote"),
+            &[("_csrf", &csrf), ("from_school_year", "2026-2027")],
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    assert!(promoted.location.contains("2027-2028"));
+    let next = b.get(&promoted.location).await;
+    assert!(next.body.contains("三年级(5)班") && next.body.contains("星光班"));
+    let again = b
+        .post(
+            &format!("/schools/{school}/admin-classes/promote"),
+            &[("_csrf", &csrf), ("from_school_year", "2026-2027")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("不能重复升级"));
+}

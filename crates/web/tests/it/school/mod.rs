@@ -1,0 +1,5 @@
+pub mod admin_class;
+pub mod calendar;
+pub mod profile;
+pub mod rooms;
+pub mod students;
