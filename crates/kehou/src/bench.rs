@@ -6,9 +6,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Subcommand;
 use kehou_service::import::{Kind, Mode};
-use kehou_service::system::sample::{RosterSpec, students};
 use kehou_service::platform::sheet::{self, SheetData};
 use kehou_service::platform::vault::Vault;
+use kehou_service::system::sample::{RosterSpec, students};
 use kehou_service::{App, SystemClock};
 
 use crate::describe;
@@ -109,9 +109,10 @@ async fn import(count: usize, database_url: Option<String>) -> Result<()> {
         .map_err(describe)?;
     let name = format!("基准测试学校{}", std::process::id());
     let classes_per_grade: u8 = 20;
-    let school = kehou_service::system::demo::benchmark_school(&app, &name, i16::from(classes_per_grade))
-        .await
-        .map_err(describe)?;
+    let school =
+        kehou_service::system::demo::benchmark_school(&app, &name, i16::from(classes_per_grade))
+            .await
+            .map_err(describe)?;
     let classes: Vec<(u8, u8, usize)> = (1..=6u8)
         .flat_map(|g| (1..=classes_per_grade).map(move |n| (g, n)))
         .enumerate()

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use kehou_service::system::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use kehou_service::platform::vault::Vault;
+use kehou_service::system::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use kehou_service::{App, SystemClock};
 use kehou_web::WebConfig;
 use serde::Deserialize;
@@ -277,9 +277,11 @@ async fn run() -> Result<()> {
         } => {
             let password = read_password(password_stdin)?;
             let (app, _) = db.app().await?;
-            let id = kehou_service::identity::account::create_platform_admin(&app, &phone, &name, &password)
-                .await
-                .map_err(describe)?;
+            let id = kehou_service::identity::account::create_platform_admin(
+                &app, &phone, &name, &password,
+            )
+            .await
+            .map_err(describe)?;
             println!("已创建平台管理员 / platform admin created: id {id}, phone {phone}");
             Ok(())
         }

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use kehou_domain::{Invalid, Password, Permission, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role, user};
+use kehou_store::entity::org;
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -16,8 +16,8 @@ use kehou_store::sea_orm::{
 use rand::Rng;
 use serde::Serialize;
 
-use crate::platform::audit::{self, By, Change};
 use crate::identity::auth::{MembershipView, hash_password, membership_views, revoke_sessions};
+use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
 use crate::{Actor, App, Error, Page, PageRequest, Result};
 

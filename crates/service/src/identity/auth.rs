@@ -4,8 +4,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use kehou_domain::{OrgKind, Password, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role, session, user};
+use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use kehou_domain::{Invalid, OrgKind, PERMISSIONS, PRESET_ROLES, Permission};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, permission_seed, role, role_permission};
+use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,

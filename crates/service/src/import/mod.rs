@@ -257,8 +257,12 @@ pub(crate) async fn run(
         Kind::Students => {
             crate::school::student_import::import(app, runner, &school, rows, mode, progress).await
         }
-        Kind::Staff => crate::school::staff::import(app, runner, &school, rows, mode, progress).await,
-        Kind::AdminClasses => crate::school::admin_class::import(app, runner, &school, rows, mode, progress).await,
+        Kind::Staff => {
+            crate::school::staff::import(app, runner, &school, rows, mode, progress).await
+        }
+        Kind::AdminClasses => {
+            crate::school::admin_class::import(app, runner, &school, rows, mode, progress).await
+        }
         Kind::Rooms => {
             crate::school::room::import_rooms(app, runner, &school, rows, mode, progress).await
         }
@@ -358,9 +362,10 @@ pub async fn job(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<Jo
 
 /// The error report of a finished import job, as a workbook.
 pub async fn report(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<Vec<u8>> {
-    let outcome = job(app, actor, school_id, id).await?.outcome.ok_or_else(|| {
-        Error::conflict("导入尚未完成或文件无法读取，没有错误报告")
-    })?;
+    let outcome = job(app, actor, school_id, id)
+        .await?
+        .outcome
+        .ok_or_else(|| Error::conflict("导入尚未完成或文件无法读取，没有错误报告"))?;
     outcome.report()
 }
 
@@ -393,8 +398,7 @@ pub async fn start(
             user_id: Some(actor.user_id),
             membership_id: Some(actor.membership_id),
             ip: actor.ip.clone(),
-            params: serde_json::to_value(&params)
-                .map_err(|e| Error::Internal(e.to_string()))?,
+            params: serde_json::to_value(&params).map_err(|e| Error::Internal(e.to_string()))?,
             input: Some(bytes),
             max_attempts: 3,
         },

@@ -17,7 +17,8 @@ use chrono::{DateTime, Duration, Utc};
 use kehou_store::entity::platform::job;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement, sea_query::{Expr, ExprTrait},
+    Statement,
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::Result;
@@ -64,7 +65,11 @@ pub struct NewJob {
     pub max_attempts: i32,
 }
 
-pub async fn enqueue(db: &impl ConnectionTrait, now: DateTime<Utc>, new: NewJob) -> Result<job::Model> {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    new: NewJob,
+) -> Result<job::Model> {
     Ok(job::ActiveModel {
         kind: Set(new.kind.into()),
         org_id: Set(new.org_id),
@@ -120,10 +125,7 @@ pub async fn claim(
         .await?;
     let backend = db.get_database_backend();
     let (sql, lock) = match backend {
-        DbBackend::Postgres => (
-            POSTGRES_CLAIM,
-            "FOR UPDATE SKIP LOCKED",
-        ),
+        DbBackend::Postgres => (POSTGRES_CLAIM, "FOR UPDATE SKIP LOCKED"),
         _ => (SQLITE_CLAIM, ""),
     };
     let sql = sql.replace("{lock}", lock);
@@ -168,8 +170,14 @@ pub async fn heartbeat(
     let updated = job::Entity::update_many()
         .col_expr(job::Column::LeaseUntil, Expr::value(now + LEASE))
         .col_expr(job::Column::Stage, Expr::value(stage))
-        .col_expr(job::Column::Done, Expr::value(i64::try_from(done).unwrap_or(i64::MAX)))
-        .col_expr(job::Column::Total, Expr::value(i64::try_from(total).unwrap_or(i64::MAX)))
+        .col_expr(
+            job::Column::Done,
+            Expr::value(i64::try_from(done).unwrap_or(i64::MAX)),
+        )
+        .col_expr(
+            job::Column::Total,
+            Expr::value(i64::try_from(total).unwrap_or(i64::MAX)),
+        )
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::LockedBy.eq(worker))
         .filter(job::Column::Status.eq(Status::Running.code()))
@@ -227,7 +235,10 @@ pub async fn fail(
     if retry {
         update = update
             .col_expr(job::Column::Status, Expr::value(Status::Queued.code()))
-            .col_expr(job::Column::RunAfter, Expr::value(now + backoff(held.attempts)))
+            .col_expr(
+                job::Column::RunAfter,
+                Expr::value(now + backoff(held.attempts)),
+            )
             .col_expr(job::Column::Stage, Expr::value("等待重试"));
     } else {
         update = update

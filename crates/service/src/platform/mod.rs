@@ -4,7 +4,7 @@
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod jobs;
 pub mod page;
 pub mod sheet;
 pub mod vault;
-pub mod jobs;

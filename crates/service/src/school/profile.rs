@@ -1,12 +1,11 @@
 //! School profile (C1) and emergency contacts (C5).
 
-use kehou_domain::{Invalid, Permission};
 use kehou_domain::Phone;
 use kehou_domain::school::{Nature, SchoolType, grade_name};
+use kehou_domain::{Invalid, Permission};
 use kehou_store::entity::school::{school_contact, school_profile};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kehou_domain::{Gender, Invalid, OrgKind, Password, Permission, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role, user};
+use kehou_store::entity::org;
 use kehou_store::entity::school::{school_unit, staff};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -15,11 +15,11 @@ use kehou_store::sea_orm::{
 };
 use serde::Serialize;
 
+use crate::import::{Mode, Outcome, Progress, RowErrors, Runner};
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
-use crate::import::{Mode, Outcome, Progress, RowErrors, Runner};
-use crate::school::school_for;
 use crate::platform::sheet::{Column, Row};
+use crate::school::school_for;
 use crate::{Actor, App, Error, Page, PageRequest, Result};
 
 /// Professional titles of primary and secondary school teachers.
@@ -344,7 +344,9 @@ async fn assignable_roles(
         let allowed = match runner {
             Runner::System => r.owner_org_id.is_none() || r.owner_org_id == Some(school.id),
             Runner::Actor(actor) => {
-                crate::identity::role::load_visible(db, actor, r.id).await.is_ok()
+                crate::identity::role::load_visible(db, actor, r.id)
+                    .await
+                    .is_ok()
                     && crate::identity::role::check_assignable(db, actor, &r, school)
                         .await
                         .is_ok()
@@ -382,22 +384,23 @@ async fn upsert(
     now: DateTime<Utc>,
     update_existing: bool,
 ) -> Result<(staff::Model, bool, bool)> {
-    let (account, new_account) = match crate::identity::account::find_by_phone(app, txn, &f.phone).await? {
-        Some(u) => (u, false),
-        None => (
-            crate::identity::account::insert_user(
-                app,
-                txn,
-                &f.phone,
-                f.name.clone(),
-                new_account_hash.to_string(),
+    let (account, new_account) =
+        match crate::identity::account::find_by_phone(app, txn, &f.phone).await? {
+            Some(u) => (u, false),
+            None => (
+                crate::identity::account::insert_user(
+                    app,
+                    txn,
+                    &f.phone,
+                    f.name.clone(),
+                    new_account_hash.to_string(),
+                    true,
+                    now,
+                )
+                .await?,
                 true,
-                now,
-            )
-            .await?,
-            true,
-        ),
-    };
+            ),
+        };
     let existing = staff::Entity::find()
         .filter(staff::Column::SchoolId.eq(school.id))
         .filter(staff::Column::UserId.eq(account.id))
@@ -524,7 +527,8 @@ pub async fn create_staff(
         ));
     }
     let plain = crate::identity::account::generate_password();
-    let hash = crate::identity::auth::hash_password(&Password::parse(&plain).map_err(Error::Internal)?)?;
+    let hash =
+        crate::identity::auth::hash_password(&Password::parse(&plain).map_err(Error::Internal)?)?;
     let now = app.now();
     let (record, _, new_account) = upsert(
         app,
@@ -757,8 +761,11 @@ pub async fn import(
         return Ok(outcome);
     }
     progress.stage("写入数据库", good.len());
-    let unusable = Password::parse(&format!("{}a1", &crate::identity::auth::random_token()[..30]))
-        .map_err(Error::Internal)?;
+    let unusable = Password::parse(&format!(
+        "{}a1",
+        &crate::identity::auth::random_token()[..30]
+    ))
+    .map_err(Error::Internal)?;
     let hash = crate::identity::auth::hash_password(&unusable)?;
     let now = app.now();
     let txn = app.db.begin().await?;

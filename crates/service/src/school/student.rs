@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use kehou_domain::school::class_name;
 use kehou_domain::{Gender, IdCardNo, Invalid, Password, Permission, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role, user};
+use kehou_store::entity::org;
 use kehou_store::entity::school::{admin_class, guardian, student};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -579,8 +579,11 @@ async fn link_guardian(
         Some(u) => u,
         None => {
             // The parent sets a password through "forgot password" or a school reset.
-            let unusable = Password::parse(&format!("{}a1", &crate::identity::auth::random_token()[..30]))
-                .map_err(Error::Internal)?;
+            let unusable = Password::parse(&format!(
+                "{}a1",
+                &crate::identity::auth::random_token()[..30]
+            ))
+            .map_err(Error::Internal)?;
             crate::identity::account::insert_user(
                 app,
                 db,

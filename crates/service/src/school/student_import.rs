@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use kehou_domain::school::class_name;
 use kehou_domain::{Invalid, Password, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role, user};
+use kehou_store::entity::org;
 use kehou_store::entity::school::{admin_class, guardian, student};
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
@@ -18,7 +18,9 @@ use kehou_store::sea_orm::{
 
 use crate::import::{CHUNK, Mode, Outcome, Progress, RowErrors, Runner};
 use crate::platform::sheet::{Column, Row};
-use crate::school::student::{GuardianInput, StudentFields, StudentInput, check_guardian, check_student};
+use crate::school::student::{
+    GuardianInput, StudentFields, StudentInput, check_guardian, check_student,
+};
 use crate::{App, Error, Result};
 
 pub const COLUMNS: &[Column] = &[
@@ -402,8 +404,11 @@ async fn guardian_accounts(
         .map(|(p, n)| (*p, *n))
         .collect();
     if !missing.is_empty() {
-        let unusable = Password::parse(&format!("{}a1", &crate::identity::auth::random_token()[..30]))
-            .map_err(Error::Internal)?;
+        let unusable = Password::parse(&format!(
+            "{}a1",
+            &crate::identity::auth::random_token()[..30]
+        ))
+        .map_err(Error::Internal)?;
         let hash = crate::identity::auth::hash_password(&unusable)?;
         let now = app.now();
         for chunk in missing.chunks(CHUNK) {

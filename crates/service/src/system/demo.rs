@@ -5,17 +5,19 @@ use chrono::{NaiveDate, NaiveTime};
 use kehou_domain::org::OrgType;
 use kehou_domain::school::{Nature, SchoolType};
 use kehou_domain::{BureauLevel, OrgKind, Password, Phone};
-use kehou_store::entity::org;
 use kehou_store::entity::identity::{membership, role};
-use kehou_store::entity::school::{admin_class, period, room, school_profile, school_unit, term, term_day};
+use kehou_store::entity::org;
+use kehou_store::entity::school::{
+    admin_class, period, room, school_profile, school_unit, term, term_day,
+};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
 
 use crate::identity::account::insert_user;
-use crate::platform::audit::{self, By, Change};
 use crate::identity::auth::hash_password;
+use crate::platform::audit::{self, By, Change};
 use crate::{App, Error, Result};
 
 pub const DEMO_PASSWORD: &str = "Demo@2026";
@@ -283,7 +285,8 @@ async fn import_rows(
     let (runner, mode, progress) = (Runner::System, Mode::AllOrNothing, Progress::default());
     let outcome = match kind {
         Kind::Students => {
-            crate::school::student_import::import(app, &runner, school, rows, mode, &progress).await?
+            crate::school::student_import::import(app, &runner, school, rows, mode, &progress)
+                .await?
         }
         _ => crate::school::staff::import(app, &runner, school, rows, mode, &progress).await?,
     };

@@ -32,18 +32,13 @@ pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
     tracing::info!(job = held.id, kind = %held.kind, attempt = held.attempts, "job claimed");
     let progress = Arc::new(Progress::default());
     let heartbeat = {
-        let (app, worker, progress, id) = (
-            app.clone(),
-            worker.to_string(),
-            progress.clone(),
-            held.id,
-        );
+        let (app, worker, progress, id) =
+            (app.clone(), worker.to_string(), progress.clone(), held.id);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
                 let (stage, done, total) = progress.snapshot();
-                match jobs::heartbeat(&app.db, id, &worker, app.now(), (stage, done, total)).await
-                {
+                match jobs::heartbeat(&app.db, id, &worker, app.now(), (stage, done, total)).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(job = id, "lease lost to another worker");
@@ -60,7 +55,10 @@ pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
     match outcome {
         Ok(result) => {
             if !jobs::finish(&app.db, held.id, worker, now, &result).await? {
-                tracing::warn!(job = held.id, "finished after losing the lease; result dropped");
+                tracing::warn!(
+                    job = held.id,
+                    "finished after losing the lease; result dropped"
+                );
             }
         }
         Err(e) => {

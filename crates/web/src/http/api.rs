@@ -1,7 +1,6 @@
 //! What every API router shares: list bodies and paging, the upload limit, the frame of
 //! the OpenAPI document served at `/api/v1/openapi.json`.
 
-
 use kehou_service::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
@@ -15,7 +14,6 @@ pub const UPLOAD_LIMIT: usize = kehou_service::platform::sheet::MAX_UPLOAD_BYTES
 pub async fn not_found() -> ApiError {
     ApiError(kehou_service::Error::NotFound("接口"))
 }
-
 
 /// A page of a list: `{"items":[...],"total":N,"page":P,"page_size":S}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

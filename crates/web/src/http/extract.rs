@@ -3,7 +3,9 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Request,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -200,13 +202,11 @@ impl FromRequestParts<AppState> for PageActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let PagePrincipal(p) = <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let actor = p
-            .actor()
-            .map_err(|e| PageError(e).into_response())?
-            .clone();
+        let PagePrincipal(p) =
+            <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let actor = p.actor().map_err(|e| PageError(e).into_response())?.clone();
         Ok(Self(p, actor))
     }
 }

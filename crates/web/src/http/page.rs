@@ -2,7 +2,6 @@
 //! list paging, the school picker. Shared page components are in `templates/layout.html`
 //! and `templates/macros.html`.
 
-
 use std::collections::HashMap;
 
 use askama::Template;
@@ -10,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use kehou_domain::Permission;
 use kehou_service::identity::auth::MembershipView;
 use kehou_service::{Error, Principal};
@@ -129,7 +128,8 @@ pub async fn frame(
             .map(|a| a.org_name.clone())
             .unwrap_or_else(|| "未分配身份".into()),
         role_name: actor.map(|a| a.role_name.clone()).unwrap_or_default(),
-        memberships: kehou_service::identity::auth::memberships_of(&state.app.db, p.user_id).await?,
+        memberships: kehou_service::identity::auth::memberships_of(&state.app.db, p.user_id)
+            .await?,
         active_membership_id: actor.map(|a| a.membership_id).unwrap_or_default(),
         nav,
         csrf: p.csrf_token.clone(),
@@ -301,7 +301,8 @@ pub fn page_of(value: Option<&str>) -> kehou_service::PageRequest {
 
 /// China has one time zone and no daylight saving.
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+    // 8 h is inside the ±24 h that `east_opt` accepts, so the fallback is never taken.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
 pub fn local_time(t: DateTime<Utc>) -> String {

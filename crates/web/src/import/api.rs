@@ -86,7 +86,9 @@ pub async fn job(
     ApiActor(actor): ApiActor,
     ApiPath((school_id, job_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<JobView>, ApiError> {
-    Ok(Json(import::job(&state.app, &actor, school_id, job_id).await?))
+    Ok(Json(
+        import::job(&state.app, &actor, school_id, job_id).await?,
+    ))
 }
 
 /// The rows an import rejected, as a workbook: row number, column and reason.

@@ -10,9 +10,9 @@ use kehou_service::import::{self, JobView, Kind, Mode};
 use kehou_service::platform::sheet::Column;
 use kehou_service::{Error, Principal};
 
-use crate::http::page::{Frame, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PageActor, CsrfUpload};
+use crate::http::extract::{CsrfUpload, PageActor};
+use crate::http::page::{Frame, PageError, PageResult, frame, render, rerender};
 
 fn kind_of(code: &str) -> Result<Kind, PageError> {
     Kind::parse(code).ok_or(PageError(Error::NotFound("导入类型")))
@@ -44,7 +44,9 @@ async fn upload_page(
     error: String,
 ) -> Result<UploadPage, PageError> {
     let a = p.actor()?;
-    let school = kehou_service::school::school_for(&state.app.db, a, school_id, Permission::SchoolManage).await?;
+    let school =
+        kehou_service::school::school_for(&state.app.db, a, school_id, Permission::SchoolManage)
+            .await?;
     let title = format!("导入{}", kind.label());
     Ok(UploadPage {
         frame: frame(state, p, &title, &section(kind), "").await?,

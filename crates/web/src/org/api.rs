@@ -6,8 +6,8 @@ use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::api::{ListBody, Paging};
 use crate::AppState;
+use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 
@@ -43,9 +43,7 @@ pub async fn list(
         active: q.active,
     };
     Ok(Json(
-        org::list(&state.app, &actor, &filter, page)
-            .await?
-            .into(),
+        org::list(&state.app, &actor, &filter, page).await?.into(),
     ))
 }
 

@@ -8,12 +8,12 @@ use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
 use kehou_service::{Actor, Error, PageRequest};
 use serde::Deserialize;
 
+use crate::AppState;
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
 };
-use crate::AppState;
-use crate::http::extract::{PageActor, CsrfForm};
 
 #[derive(Deserialize, Default)]
 pub struct OrgQuery {
@@ -209,10 +209,7 @@ async fn form_page(
     })
 }
 
-pub async fn new_page(
-    State(state): State<AppState>,
-    PageActor(p, actor): PageActor,
-) -> PageResult {
+pub async fn new_page(State(state): State<AppState>, PageActor(p, actor): PageActor) -> PageResult {
     actor.require(Permission::OrgManage)?;
     let form = OrgForm {
         parent_id: actor.org_id.to_string(),

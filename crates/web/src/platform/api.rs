@@ -5,8 +5,8 @@ use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::http::api::{ListBody, Paging};
 use crate::AppState;
+use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiQuery};
 
@@ -46,8 +46,6 @@ pub async fn list(
         entity_id: q.entity_id,
     };
     Ok(Json(
-        audit::list(&state.app, &actor, &filter, page)
-            .await?
-            .into(),
+        audit::list(&state.app, &actor, &filter, page).await?.into(),
     ))
 }

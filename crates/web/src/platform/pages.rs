@@ -3,15 +3,15 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use chrono::{NaiveDate, TimeZone};
-use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
 use kehou_service::PageRequest;
+use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
 use serde::Deserialize;
 
+use crate::AppState;
+use crate::http::extract::PageActor;
 use crate::http::page::{
     Frame, ListInfo, Opt, PageResult, beijing, frame, local_time, page_of, render,
 };
-use crate::AppState;
-use crate::http::extract::PageActor;
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
@@ -156,7 +156,6 @@ struct ListPage {
     filter_error: String,
 }
 
-
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
@@ -222,7 +221,10 @@ pub async fn css() -> impl axum::response::IntoResponse {
 pub async fn js() -> impl axum::response::IntoResponse {
     (
         [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
             (axum::http::header::CACHE_CONTROL, "max-age=300"),
         ],
         include_str!("../../static/app.js"),

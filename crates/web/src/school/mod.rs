@@ -28,7 +28,10 @@ pub fn area() -> Area {
             .routes(routes!(profile::add_contact))
             .routes(routes!(profile::remove_contact))
             .routes(routes!(profile::contact_phone))
-            .routes(routes!(admin_class::list_classes, admin_class::create_class))
+            .routes(routes!(
+                admin_class::list_classes,
+                admin_class::create_class
+            ))
             .routes(routes!(admin_class::promote_classes))
             .routes(routes!(admin_class::update_class))
             .routes(routes!(admin_class::list_units, admin_class::add_unit))
@@ -66,9 +69,15 @@ pub fn area() -> Area {
             .post("/schools/{id}/admin-classes/promote", class_pages::promote)
             .get("/schools/{id}/admin-classes/export", class_pages::export)
             .get("/schools/{id}/admin-classes/{class_id}", class_pages::edit)
-            .post("/schools/{id}/admin-classes/{class_id}", class_pages::update)
+            .post(
+                "/schools/{id}/admin-classes/{class_id}",
+                class_pages::update,
+            )
             .post("/schools/{id}/units", class_pages::add_unit)
-            .post("/schools/{id}/units/{unit_id}/delete", class_pages::remove_unit)
+            .post(
+                "/schools/{id}/units/{unit_id}/delete",
+                class_pages::remove_unit,
+            )
             .get("/calendar", calendar_pages::index)
             .get("/schools/{id}/calendar", calendar_pages::show)
             .post("/schools/{id}/terms", calendar_pages::create_term)

@@ -83,13 +83,17 @@ impl TestApp {
                 .expect("time"),
         ));
         let vault = Arc::new(
-            kehou_service::platform::vault::Vault::from_hex(&kehou_service::platform::vault::Vault::generate_key())
-                .expect("vault"),
+            kehou_service::platform::vault::Vault::from_hex(
+                &kehou_service::platform::vault::Vault::generate_key(),
+            )
+            .expect("vault"),
         );
         let app = App::start(&url, clock.clone(), vault)
             .await
             .expect("start app");
-        kehou_service::system::demo::load(&app).await.expect("demo data");
+        kehou_service::system::demo::load(&app)
+            .await
+            .expect("demo data");
         let router = kehou_web::router(app.clone(), config);
         Self {
             app,

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The integration tests of kehou's HTTP layer, in one binary, one folder per business
 //! area as in the sources; the authorization matrix, the page checks, the OpenAPI snapshot
 //! and the browser check cover every area. Each test gets its own database.

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiPrincipal, ApiJson, ClientIp};
+use crate::http::extract::{ApiJson, ApiPrincipal, ClientIp};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {

@@ -5,8 +5,8 @@ use kehou_service::identity::role::{self, NewRole, PermissionView, RoleView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::http::api::ListBody;
 use crate::AppState;
+use crate::http::api::ListBody;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath};
 
@@ -22,9 +22,7 @@ fn whole<T>(items: Vec<T>) -> ListBody<T> {
 
 /// The permission catalog, defined in code.
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "roles", responses((status = 200, body = ListBody<PermissionView>), (status = 401, body = ErrorBody)))]
-pub async fn permissions(
-    _actor: ApiActor,
-) -> Result<Json<ListBody<PermissionView>>, ApiError> {
+pub async fn permissions(_actor: ApiActor) -> Result<Json<ListBody<PermissionView>>, ApiError> {
     Ok(Json(whole(role::catalog())))
 }
 

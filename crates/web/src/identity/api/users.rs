@@ -2,12 +2,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kehou_service::identity::account::{self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView};
+use kehou_service::identity::account::{
+    self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::api::{ListBody, Paging};
 use crate::AppState;
+use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 

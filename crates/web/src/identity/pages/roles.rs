@@ -8,9 +8,9 @@ use kehou_service::identity::role::{self, NewRole, RoleView};
 use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
-use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)

@@ -5,14 +5,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kehou_domain::Permission;
+use kehou_service::identity::account;
 use kehou_service::identity::auth::{self, SessionKind};
 use kehou_service::{Error, PageRequest, org};
-use kehou_service::identity::account;
 use serde::Deserialize;
 
-use crate::http::page::{FormErrors, Frame, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PagePrincipal, CsrfForm, PublicForm, ClientIp, SESSION_COOKIE, cookie};
+use crate::http::extract::{ClientIp, CsrfForm, PagePrincipal, PublicForm, SESSION_COOKIE, cookie};
+use crate::http::page::{FormErrors, Frame, PageError, PageResult, frame, render, rerender};
 
 const LOGIN_CSRF_COOKIE: &str = "kehou_login";
 

@@ -6,17 +6,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{Invalid, Permission};
-use kehou_service::identity::account::{self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView};
-use kehou_service::{Actor, PageRequest, Principal, org};
+use kehou_service::identity::account::{
+    self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView,
+};
 use kehou_service::identity::role;
+use kehou_service::{Actor, PageRequest, Principal, org};
 use serde::Deserialize;
 
-use crate::http::page::{
-    FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
-    rerender,
-};
 use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::page::{
+    FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender,
+};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -214,10 +215,7 @@ async fn new_page_of(
     })
 }
 
-pub async fn new_page(
-    State(state): State<AppState>,
-    PageActor(p, actor): PageActor,
-) -> PageResult {
+pub async fn new_page(State(state): State<AppState>, PageActor(p, actor): PageActor) -> PageResult {
     let a = &actor;
     a.require(Permission::UserManage)?;
     let form = NewUserForm {

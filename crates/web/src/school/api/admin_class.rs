@@ -214,7 +214,12 @@ pub async fn list_grades(
     ApiQuery(q): ApiQuery<GradeQuery>,
 ) -> Result<Json<Vec<kehou_service::school::admin_class::GradeView>>, ApiError> {
     Ok(Json(
-        kehou_service::school::admin_class::grades(&state.app, &actor, school_id, q.school_year.as_deref())
-            .await?,
+        kehou_service::school::admin_class::grades(
+            &state.app,
+            &actor,
+            school_id,
+            q.school_year.as_deref(),
+        )
+        .await?,
     ))
 }

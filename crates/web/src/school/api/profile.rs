@@ -92,7 +92,8 @@ pub async fn remove_contact(
     ApiPath((school_id, contact_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<ProfileView>, ApiError> {
     Ok(Json(
-        kehou_service::school::profile::remove_contact(&state.app, &actor, school_id, contact_id).await?,
+        kehou_service::school::profile::remove_contact(&state.app, &actor, school_id, contact_id)
+            .await?,
     ))
 }
 
@@ -110,6 +111,9 @@ pub async fn contact_phone(
     ApiPath((school_id, contact_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<PhoneBody>, ApiError> {
     Ok(Json(PhoneBody {
-        phone: kehou_service::school::profile::reveal_contact_phone(&state.app, &actor, school_id, contact_id).await?,
+        phone: kehou_service::school::profile::reveal_contact_phone(
+            &state.app, &actor, school_id, contact_id,
+        )
+        .await?,
     }))
 }

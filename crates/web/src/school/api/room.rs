@@ -1,9 +1,9 @@
 //! Rooms and venues (C4).
 
-use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,7 +11,6 @@ use crate::AppState;
 use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
-
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -82,7 +81,10 @@ pub async fn create_room(
 ) -> Result<(StatusCode, Json<RoomView>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(kehou_service::school::room::create_room(&state.app, &actor, school_id, b.into()).await?),
+        Json(
+            kehou_service::school::room::create_room(&state.app, &actor, school_id, b.into())
+                .await?,
+        ),
     ))
 }
 
@@ -107,6 +109,7 @@ pub async fn update_room(
     ApiJson(b): ApiJson<RoomBody>,
 ) -> Result<Json<RoomView>, ApiError> {
     Ok(Json(
-        kehou_service::school::room::update_room(&state.app, &actor, school_id, room_id, b.into()).await?,
+        kehou_service::school::room::update_room(&state.app, &actor, school_id, room_id, b.into())
+            .await?,
     ))
 }

@@ -3,12 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kehou_service::school::staff::{self, CreatedStaff, StaffFilter, StaffInput, StaffPatch, StaffView};
+use kehou_service::school::staff::{
+    self, CreatedStaff, StaffFilter, StaffInput, StaffPatch, StaffView,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::api::{ListBody, Paging};
 use crate::AppState;
+use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiActor, ApiPrincipal, ApiJson, ApiPath, ApiQuery};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiPrincipal, ApiQuery};
 
 // Students and guardians (C6) ----
 
@@ -156,8 +156,7 @@ pub async fn remove_guardian(
     ApiPath((school_id, student_id, guardian_id)): ApiPath<(i64, i64, i64)>,
 ) -> Result<Json<StudentView>, ApiError> {
     Ok(Json(
-        student::remove_guardian(&state.app, &actor, school_id, student_id, guardian_id)
-            .await?,
+        student::remove_guardian(&state.app, &actor, school_id, student_id, guardian_id).await?,
     ))
 }
 

@@ -10,9 +10,9 @@ use kehou_service::school::admin_class::{self, ClassInput, ClassPatch, ClassView
 use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
-use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -380,7 +380,8 @@ pub async fn export(
         None,
     )
     .await?;
-    let phones = kehou_service::school::admin_class::head_teacher_phones(&state.app, a, school_id).await?;
+    let phones =
+        kehou_service::school::admin_class::head_teacher_phones(&state.app, a, school_id).await?;
     let rows: Vec<Vec<String>> = classes
         .into_iter()
         .map(|c| {

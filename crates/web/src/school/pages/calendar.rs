@@ -12,9 +12,9 @@ use kehou_service::school::calendar::{
 use kehou_service::{Actor, Error, Principal, school};
 use serde::Deserialize;
 
-use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -193,7 +193,14 @@ async fn page(
     let school_id = school_id.or_else(|| schools.first().and_then(|s| s.value.parse().ok()));
     let (mut terms, mut periods, mut school_name) = (Vec::new(), Vec::new(), String::new());
     if let Some(id) = school_id {
-        school_name = kehou_service::school::school_for(&state.app.db, a, id, kehou_domain::Permission::SchoolView).await?.name;
+        school_name = kehou_service::school::school_for(
+            &state.app.db,
+            a,
+            id,
+            kehou_domain::Permission::SchoolView,
+        )
+        .await?
+        .name;
         terms = calendar::list_terms(&state.app, a, id).await?;
         periods = calendar::list_periods(&state.app, a, id).await?;
     }

@@ -11,9 +11,9 @@ use kehou_service::school::profile::{ProfileInput, ProfileView};
 use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
-use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 use crate::AppState;
-use crate::http::extract::{PageActor, CsrfForm};
+use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -243,9 +243,10 @@ pub async fn remove_contact(
     Path((school_id, contact_id)): Path<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
-    let result = kehou_service::school::profile::remove_contact(&state.app, &actor, school_id, contact_id)
-        .await
-        .map(|_| ());
+    let result =
+        kehou_service::school::profile::remove_contact(&state.app, &actor, school_id, contact_id)
+            .await
+            .map(|_| ());
     after(&state, &p, school_id, result, Extras::default()).await
 }
 
@@ -256,7 +257,10 @@ pub async fn reveal_contact(
     Path((school_id, contact_id)): Path<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
-    let phone = kehou_service::school::profile::reveal_contact_phone(&state.app, &actor, school_id, contact_id).await?;
+    let phone = kehou_service::school::profile::reveal_contact_phone(
+        &state.app, &actor, school_id, contact_id,
+    )
+    .await?;
     let mut response = render(
         &page(
             &state,

@@ -9,12 +9,12 @@ use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
 use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
+use crate::AppState;
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
 };
-use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -116,10 +116,22 @@ async fn list_page(
     let school_id = school_id.or_else(|| schools.first().and_then(|s| s.value.parse().ok()));
     let (items, list, school_name) = match school_id {
         Some(id) => {
-            let page =
-                kehou_service::school::room::list_rooms(&state.app, a, id, &q.filter(), page_of(q.page.as_deref()))
-                    .await?;
-            let name = kehou_service::school::school_for(&state.app.db, a, id, kehou_domain::Permission::SchoolView).await?.name;
+            let page = kehou_service::school::room::list_rooms(
+                &state.app,
+                a,
+                id,
+                &q.filter(),
+                page_of(q.page.as_deref()),
+            )
+            .await?;
+            let name = kehou_service::school::school_for(
+                &state.app.db,
+                a,
+                id,
+                kehou_domain::Permission::SchoolView,
+            )
+            .await?
+            .name;
             let (qs, available) = (
                 q.q.clone().unwrap_or_default(),
                 q.available.clone().unwrap_or_default(),
@@ -205,7 +217,9 @@ pub async fn create(
 ) -> PageResult {
     let form = RoomForm::from_data(&data);
     let result = match form.input(false) {
-        Ok(input) => kehou_service::school::room::create_room(&state.app, &actor, school_id, input).await,
+        Ok(input) => {
+            kehou_service::school::room::create_room(&state.app, &actor, school_id, input).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -306,7 +320,10 @@ pub async fn update(
 ) -> PageResult {
     let form = RoomForm::from_data(&data);
     let result = match form.input(true) {
-        Ok(input) => kehou_service::school::room::update_room(&state.app, &actor, school_id, room_id, input).await,
+        Ok(input) => {
+            kehou_service::school::room::update_room(&state.app, &actor, school_id, room_id, input)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -9,12 +9,12 @@ use kehou_service::school::staff::{self, StaffFilter, StaffInput, StaffPatch, St
 use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
+use crate::AppState;
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
 };
-use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -82,12 +82,14 @@ async fn department_options(
     a: &Actor,
     school_id: i64,
 ) -> Result<Vec<Opt>, PageError> {
-    Ok(kehou_service::school::admin_class::list_units(&state.app, a, school_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind == "department")
-        .map(|u| Opt::new(u.id, u.name))
-        .collect())
+    Ok(
+        kehou_service::school::admin_class::list_units(&state.app, a, school_id)
+            .await?
+            .into_iter()
+            .filter(|u| u.kind == "department")
+            .map(|u| Opt::new(u.id, u.name))
+            .collect(),
+    )
 }
 
 #[derive(Template)]
@@ -128,9 +130,14 @@ async fn list_page(
             let page =
                 staff::list_staff(&state.app, a, id, &q.filter(), page_of(q.page.as_deref()))
                     .await?;
-            let name = kehou_service::school::school_for(&state.app.db, a, id, kehou_domain::Permission::SchoolView)
-                .await?
-                .name;
+            let name = kehou_service::school::school_for(
+                &state.app.db,
+                a,
+                id,
+                kehou_domain::Permission::SchoolView,
+            )
+            .await?
+            .name;
             let (text, department) = (
                 q.q.clone().unwrap_or_default(),
                 q.department_id.clone().unwrap_or_default(),

@@ -13,12 +13,12 @@ use kehou_service::school::student::{
 use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
+use crate::AppState;
+use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
 };
-use crate::AppState;
-use crate::http::extract::{PageActor, PagePrincipal, CsrfForm};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
     Ok(p.actor()?)
@@ -95,7 +95,8 @@ impl StudentForm {
 /// The classes of the newest school year, for filters and forms.
 async fn class_options(state: &AppState, a: &Actor, school_id: i64) -> Result<Vec<Opt>, PageError> {
     let classes =
-        kehou_service::school::admin_class::list_classes(&state.app, a, school_id, None, None).await?;
+        kehou_service::school::admin_class::list_classes(&state.app, a, school_id, None, None)
+            .await?;
     let newest = classes.first().map(|c| c.school_year.clone());
     Ok(classes
         .into_iter()
@@ -154,9 +155,14 @@ async fn list_page(
             let page =
                 student::list_students(&state.app, a, id, &q.filter(), page_of(q.page.as_deref()))
                     .await?;
-            let name = kehou_service::school::school_for(&state.app.db, a, id, kehou_domain::Permission::SchoolView)
-                .await?
-                .name;
+            let name = kehou_service::school::school_for(
+                &state.app.db,
+                a,
+                id,
+                kehou_domain::Permission::SchoolView,
+            )
+            .await?
+            .name;
             let (text, class_id, status) = (
                 q.q.clone().unwrap_or_default(),
                 q.class_id.clone().unwrap_or_default(),
@@ -411,15 +417,7 @@ pub async fn add_guardian(
         phone: Some(data.text("phone")),
         relation: Some(data.text("relation")),
     };
-    match student::add_guardian(
-        &state.app,
-        &actor,
-        school_id,
-        student_id,
-        guardian.clone(),
-    )
-    .await
-    {
+    match student::add_guardian(&state.app, &actor, school_id, student_id, guardian.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "/schools/{school_id}/students/{student_id}?notice=saved"
         ))

@@ -353,8 +353,13 @@ async fn a1_command_line_admin_creation_validates_and_refuses_duplicates() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["must_change_password"], false);
     assert!(matches!(
-        kehou_service::identity::account::create_platform_admin(&t.app, "13700000001", "重复", "Strong2026")
-            .await,
+        kehou_service::identity::account::create_platform_admin(
+            &t.app,
+            "13700000001",
+            "重复",
+            "Strong2026"
+        )
+        .await,
         Err(kehou_service::Error::Conflict { .. })
     ));
     assert!(

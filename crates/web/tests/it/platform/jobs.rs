@@ -31,7 +31,15 @@ async fn queued_import(t: &TestApp) -> (String, i64, i64) {
         student("J0001", "任一", 1, "13900000101"),
         student("J0002", "任二", 2, "13900000102"),
     ];
-    let (status, job) = upload(t, &admin, school, "students", "all_or_nothing", xlsx(&HEADERS, &rows)).await;
+    let (status, job) = upload(
+        t,
+        &admin,
+        school,
+        "students",
+        "all_or_nothing",
+        xlsx(&HEADERS, &rows),
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
     assert_eq!(job["status"], "queued", "{job}");
     (admin, school, job["id"].as_i64().expect("job id"))
@@ -53,13 +61,9 @@ async fn p5_a_job_survives_a_worker_killed_mid_job() {
 
     // A second instance over the same database sees the job.
     let other = kehou_web::router(
-        kehou_service::App::with_database(
-            t.app.db.clone(),
-            t.clock.clone(),
-            t.app.vault.clone(),
-        )
-        .await
-        .expect("second instance"),
+        kehou_service::App::with_database(t.app.db.clone(), t.clock.clone(), t.app.vault.clone())
+            .await
+            .expect("second instance"),
         kehou_web::WebConfig::default(),
     );
     let seen = {
@@ -106,9 +110,15 @@ async fn p5_a_job_survives_a_worker_killed_mid_job() {
             .expect("heartbeat")
     );
     assert!(
-        !jobs::finish(&t.app.db, id, "worker-a", t.app.now(), &serde_json::json!({}))
-            .await
-            .expect("finish")
+        !jobs::finish(
+            &t.app.db,
+            id,
+            "worker-a",
+            t.app.now(),
+            &serde_json::json!({})
+        )
+        .await
+        .expect("finish")
     );
     assert_eq!(t.get(&path, &admin).await.1["outcome"]["created"], 2);
 }
@@ -124,13 +134,24 @@ async fn p5_transient_failures_retry_with_backoff_then_stop() {
             .expect("claim")
             .expect("claimable");
         assert_eq!(held.attempts, attempt);
-        jobs::fail(&t.app.db, &held, "w", t.app.now(), Failure::Transient("数据库暂时不可用".into()))
-            .await
-            .expect("fail");
+        jobs::fail(
+            &t.app.db,
+            &held,
+            "w",
+            t.app.now(),
+            Failure::Transient("数据库暂时不可用".into()),
+        )
+        .await
+        .expect("fail");
         if attempt < 3 {
             assert_eq!(t.get(&path, &admin).await.1["status"], "queued");
             // Not before the back-off has passed.
-            assert!(jobs::claim(&t.app.db, "w", t.app.now()).await.expect("claim").is_none());
+            assert!(
+                jobs::claim(&t.app.db, "w", t.app.now())
+                    .await
+                    .expect("claim")
+                    .is_none()
+            );
             t.clock.advance(jobs::backoff(attempt));
         }
     }
@@ -158,7 +179,10 @@ async fn p5_a_job_that_keeps_killing_its_workers_is_failed() {
     }
     assert!(!worker::run_next(&t.app, "w").await.expect("run"));
     let (_, view) = t
-        .get(&format!("/api/v1/schools/{school}/imports/jobs/{id}"), &admin)
+        .get(
+            &format!("/api/v1/schools/{school}/imports/jobs/{id}"),
+            &admin,
+        )
         .await;
     assert_eq!(view["status"], "failed", "{view}");
 }

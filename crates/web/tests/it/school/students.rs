@@ -191,9 +191,12 @@ async fn c6_bad_student_input_changes_nothing() {
     let other_school = t.org_id("示例第二小学").await;
     let foreign_class = {
         let a2 = t.login(SCHOOL2_ADMIN).await;
-        t.get(&format!("/api/v1/schools/{other_school}/admin-classes"), &a2)
-            .await
-            .1["items"][0]["id"]
+        t.get(
+            &format!("/api/v1/schools/{other_school}/admin-classes"),
+            &a2,
+        )
+        .await
+        .1["items"][0]["id"]
             .as_i64()
             .expect("class")
     };
