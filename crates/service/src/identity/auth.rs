@@ -432,6 +432,8 @@ pub struct MembershipView {
     pub org_kind: OrgKind,
     pub role_id: i64,
     pub role_name: String,
+    /// The preset role's code (`school_admin`, `teacher`…); none for a custom role.
+    pub role_code: Option<String>,
 }
 
 /// All memberships of a user, for the switcher and `GET /me`.
@@ -486,6 +488,7 @@ pub(crate) async fn membership_views(
                 org_kind: OrgKind::parse(&o.kind).unwrap_or(OrgKind::School),
                 role_id: r.id,
                 role_name: r.name.clone(),
+                role_code: r.code.clone(),
             };
             Some((m.user_id, view))
         })

@@ -401,9 +401,10 @@ pub async fn set_permissions(
     app: &App,
     actor: &Actor,
     id: i64,
-    codes: &[String],
+    codes: Option<&[String]>,
 ) -> Result<RoleView> {
     actor.require(Permission::RoleManage)?;
+    let codes = codes.ok_or_else(|| Error::invalid("permissions", "请给出权限列表（可为空）"))?;
     let mut invalid = Invalid::default();
     let wanted = parse_grant(actor, codes, &mut invalid);
     check(invalid)?;

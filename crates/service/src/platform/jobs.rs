@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use kehou_store::entity::platform::job;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, Statement,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -110,6 +110,22 @@ pub async fn claim(
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<job::Model>> {
+    // Look before writing: an idle worker only reads, so it never competes with the
+    // requests for the database's write lock.
+    let runnable = Condition::any()
+        .add(
+            Condition::all()
+                .add(job::Column::Status.eq(Status::Queued.code()))
+                .add(job::Column::RunAfter.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(job::Column::Status.eq(Status::Running.code()))
+                .add(job::Column::LeaseUntil.lt(now)),
+        );
+    if job::Entity::find().filter(runnable).count(db).await? == 0 {
+        return Ok(None);
+    }
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(Status::Failed.code()))
         .col_expr(

@@ -184,7 +184,7 @@ impl FormErrors {
                 }
                 errors.general = message;
             }
-            Error::Forbidden(message) => errors.general = message,
+            // A refusal is an answer of its own (403 page), not a remark on the input.
             other => return Err(PageError(other)),
         }
         Ok((status, errors))

@@ -299,6 +299,8 @@ pub async fn update(
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let a = &actor;
+    // Refused before the organization is looked up, as every change is.
+    a.require(Permission::OrgManage)?;
     let current = org::get(&state.app, a, id).await?;
     let mut form = OrgForm::from_data(&data);
     form.kind = current.kind.code().into();
@@ -340,6 +342,7 @@ pub async fn set_active(
     Path(id): Path<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
+    actor.require(Permission::OrgManage)?;
     let active = match data.get("active") {
         Some("true") => true,
         Some("false") => false,

@@ -260,3 +260,332 @@ async fn a3_every_preset_role_against_every_protected_route() {
         kehou_service::org::PLATFORM_NAME
     );
 }
+
+/// What a route needs: nothing, a session, an acting membership, or permissions (all of
+/// them), and whether its `{school_id}` / `{id}` is a school whose jurisdiction counts.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    Public,
+    Session,
+    Actor,
+    Perms(&'static [Permission]),
+}
+
+use Permission::*;
+
+/// The expectation of every route, by method and declared path. A route missing here
+/// fails the matrix: a new route must say who may call it.
+fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
+    const VIEW: &[Permission] = &[SchoolView];
+    const MANAGE: &[Permission] = &[SchoolManage];
+    const PERSONAL: &[Permission] = &[SchoolView, PersonalDataView];
+    let m = method.as_str();
+    let school =
+        path.starts_with("/api/v1/schools/{school_id}") || path.starts_with("/schools/{id}");
+    let need = match (m, path) {
+        ("POST", "/api/v1/auth/token")
+        | (_, "/login")
+        | ("GET", "/static/app.css")
+        | ("GET", "/static/app.js") => Need::Public,
+        (
+            _,
+            "/api/v1/auth/logout"
+            | "/api/v1/auth/password"
+            | "/api/v1/me"
+            | "/api/v1/me/membership"
+            | "/api/v1/me/children"
+            | "/"
+            | "/logout"
+            | "/password"
+            | "/switch",
+        ) => Need::Session,
+        ("GET", "/api/v1/permissions") => Need::Actor,
+        // A job is found only by the person who started it: anyone else gets 404.
+        ("GET", p) if p.contains("/imports/jobs/") => Need::Actor,
+        (
+            "GET",
+            "/api/v1/users" | "/api/v1/users/{id}" | "/users" | "/users/export" | "/users/{id}",
+        ) => Need::Perms(&[UserView]),
+        (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/users") => {
+            Need::Perms(&[UserManage])
+        }
+        ("GET", p) if p.starts_with("/api/v1/roles") || p.starts_with("/roles") => {
+            Need::Perms(&[RoleView])
+        }
+        (_, p) if p.starts_with("/api/v1/roles") || p.starts_with("/roles") => {
+            Need::Perms(&[RoleManage])
+        }
+        ("GET", "/api/v1/audit-events" | "/audit" | "/audit/export") => Need::Perms(&[AuditView]),
+        ("GET", "/api/v1/orgs" | "/api/v1/orgs/{id}" | "/orgs" | "/orgs/export" | "/orgs/{id}") => {
+            Need::Perms(&[OrgView])
+        }
+        (_, p) if p.starts_with("/api/v1/orgs") || p.starts_with("/orgs") => {
+            Need::Perms(&[OrgManage])
+        }
+        ("GET", "/rooms" | "/school" | "/admin-classes" | "/calendar" | "/students" | "/staff") => {
+            Need::Perms(VIEW)
+        }
+        ("GET", p) if school && (p.ends_with("/phone") || p.ends_with("/id-number")) => {
+            Need::Perms(PERSONAL)
+        }
+        ("POST", p) if school && (p.ends_with("/reveal") || p.ends_with("/id-number")) => {
+            Need::Perms(PERSONAL)
+        }
+        // The upload form and the edit forms are for those who may change the data.
+        (
+            "GET",
+            "/schools/{id}/imports/{kind}"
+            | "/schools/{id}/admin-classes/{class_id}"
+            | "/schools/{id}/rooms/{room_id}"
+            | "/schools/{id}/staff/{staff_id}",
+        ) => Need::Perms(MANAGE),
+        ("GET", _) if school => Need::Perms(VIEW),
+        (_, _) if school => Need::Perms(MANAGE),
+        _ => return None,
+    };
+    Some((need, school))
+}
+
+/// The concrete path: schools by id, `{kind}` a real import kind, every other id missing.
+fn concrete(path: &str, school: i64) -> String {
+    let mut out = String::new();
+    for segment in path.split('/').skip(1) {
+        out.push('/');
+        out.push_str(&match segment {
+            "{school_id}" | "{id}"
+                if path.starts_with("/schools/") || path.starts_with("/api/v1/schools/") =>
+            {
+                school.to_string()
+            }
+            "{kind}" => "students".into(),
+            s if s.starts_with('{') => "999999".into(),
+            s => s.into(),
+        });
+    }
+    out
+}
+
+/// A signed-in API token and browser session acting through one membership.
+struct Session<'a> {
+    token: String,
+    browser: crate::pages::Browser<'a>,
+    csrf: String,
+}
+
+async fn session<'a>(t: &'a TestApp, phone: &str, membership_id: i64) -> Session<'a> {
+    let token = t.login(phone).await;
+    let (status, body) = t
+        .put(
+            "/api/v1/me/membership",
+            &token,
+            json!({"membership_id": membership_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "switch {phone}: {body}");
+    let mut browser = crate::pages::Browser::new(t);
+    browser.login(phone, PASSWORD).await;
+    let home = browser.get("/").await;
+    let csrf = crate::pages::Browser::csrf(&home);
+    let switched = browser
+        .post(
+            "/switch",
+            &[
+                ("_csrf", &csrf),
+                ("membership_id", &membership_id.to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        switched.status.is_redirection(),
+        "page switch {phone}: {}",
+        switched.status
+    );
+    Session {
+        token,
+        browser,
+        csrf,
+    }
+}
+
+#[tokio::test]
+async fn a3_generated_matrix_covers_every_route_and_every_preset_role() {
+    let t = TestApp::new().await;
+    let admin = t.login(PLATFORM_ADMIN).await;
+    // The preset roles no demo account holds get an account of their own.
+    let school1 = t.org_id("示例第一小学").await;
+    let school2 = t.org_id("示例第二小学").await;
+    let institution = t.org_id("示例艺术培训中心").await;
+    let (_, root) = t.get("/api/v1/orgs?kind=platform", &admin).await;
+    let root = root["items"][0]["id"].as_i64().expect("root");
+    let (status, operator) = t
+        .post(
+            "/api/v1/orgs",
+            &admin,
+            json!({"parent_id": root, "kind": "operator", "name": "示例运营公司"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{operator}");
+    let operator = operator["id"].as_i64().expect("operator org");
+    let extra = [
+        ("13800000011", "admin_teacher", school1),
+        ("13800000012", "institution_teacher", institution),
+        ("13800000013", "operator", operator),
+    ];
+    for (phone, role, org) in extra {
+        let role_id = t.role_id(role).await;
+        let (status, body) = t
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({"phone": phone, "name": "测试", "org_id": org, "role_id": role_id, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{role}: {body}");
+        // Accounts made by an administrator change their password first; make it the
+        // demo password again by way of another one.
+        let (_, token) = t.try_login(phone, PASSWORD).await;
+        let token = token["token"].as_str().expect("token").to_string();
+        for (old, new) in [(PASSWORD, "Matrix@2026x"), ("Matrix@2026x", PASSWORD)] {
+            let (status, body) = t
+                .post(
+                    "/api/v1/auth/password",
+                    &token,
+                    json!({"old_password": old, "new_password": new}),
+                )
+                .await;
+            assert!(status.is_success(), "{role}: {body}");
+        }
+    }
+    let phones: Vec<&str> = DEMO_ACCOUNTS
+        .iter()
+        .map(|a| a.phone)
+        .chain(extra.iter().map(|e| e.0))
+        .collect();
+
+    // The tree decides the jurisdiction: an organization's subtree.
+    let (_, orgs) = t.get("/api/v1/orgs?page_size=100", &admin).await;
+    let parent_of = |id: i64| -> Option<i64> {
+        orgs["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|o| o["id"] == id))
+            .and_then(|o| o["parent_id"].as_i64())
+    };
+    let within = |org: i64, ancestor: i64| -> bool {
+        let mut at = Some(org);
+        while let Some(id) = at {
+            if id == ancestor {
+                return true;
+            }
+            at = parent_of(id);
+        }
+        false
+    };
+
+    let routes = kehou_web::routes();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|r| expectation(&r.method, &r.path).is_none())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an expectation: {missing:#?}"
+    );
+
+    let mut roles_seen = std::collections::BTreeSet::new();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for phone in phones {
+        let token = t.login(phone).await;
+        let (_, me) = t.get("/api/v1/me", &token).await;
+        let memberships = me["memberships"].as_array().cloned().unwrap_or_default();
+        assert!(!memberships.is_empty(), "{phone} has memberships");
+        for membership in memberships {
+            let role_code = membership["role_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let preset = kehou_domain::role::preset(&role_code)
+                .unwrap_or_else(|| panic!("{phone}: preset role {role_code}"));
+            roles_seen.insert(role_code.clone());
+            let own_org = membership["org_id"].as_i64().expect("org id");
+            let mut s = session(&t, phone, membership["id"].as_i64().expect("membership id")).await;
+            for route in &routes {
+                let Some((need, school_scoped)) = expectation(&route.method, &route.path) else {
+                    continue;
+                };
+                let targets = if school_scoped {
+                    vec![school1, school2]
+                } else {
+                    vec![0]
+                };
+                for school in targets {
+                    let path = concrete(&route.path, school);
+                    let permitted = match need {
+                        Need::Perms(ps) => ps.iter().all(|p| preset.permissions.contains(p)),
+                        _ => true,
+                    };
+                    let in_scope = !school_scoped || within(school, own_org);
+                    let logout = path.ends_with("/logout");
+                    let (status, body) = if route.path.starts_with("/api/") {
+                        let token = if logout {
+                            t.login(phone).await
+                        } else {
+                            s.token.clone()
+                        };
+                        let body = (route.method != Method::GET).then(|| json!({}));
+                        let (status, answer) =
+                            t.api(route.method.clone(), &path, Some(&token), body).await;
+                        (status, answer.to_string())
+                    } else if route.method == Method::GET {
+                        let page = s.browser.get(&path).await;
+                        (page.status, page.location)
+                    } else if logout {
+                        let mut b = crate::pages::Browser::new(&t);
+                        b.login(phone, PASSWORD).await;
+                        let csrf = crate::pages::Browser::csrf(&b.get("/").await);
+                        let page = b.post(&path, &[("_csrf", &csrf)]).await;
+                        (page.status, page.location)
+                    } else {
+                        let page = s.browser.post(&path, &[("_csrf", &s.csrf.clone())]).await;
+                        (page.status, page.location)
+                    };
+                    let what = format!(
+                        "{role_code} ({phone}) {} {path} → {status} {body}",
+                        route.method
+                    );
+                    let signed_out = status == StatusCode::UNAUTHORIZED
+                        || (!logout && body.starts_with("/login"));
+                    let right = !status.is_server_error()
+                        && !signed_out
+                        && match need {
+                            // The login form checks a token of its own (tested with the login).
+                            Need::Public => true,
+                            Need::Session | Need::Actor => status != StatusCode::FORBIDDEN,
+                            Need::Perms(_) if !permitted => status == StatusCode::FORBIDDEN,
+                            Need::Perms(_) if !in_scope => status == StatusCode::NOT_FOUND,
+                            Need::Perms(_) => status != StatusCode::FORBIDDEN,
+                        };
+                    if !right {
+                        wrong.push(format!(
+                            "{what} (permitted {permitted}, in scope {in_scope})"
+                        ));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(
+        roles_seen.len(),
+        kehou_domain::role::PRESET_ROLES.len(),
+        "every preset role was tried: {roles_seen:?}"
+    );
+    assert!(checked > 1500, "checked {checked}");
+}

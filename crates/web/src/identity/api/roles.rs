@@ -87,10 +87,7 @@ pub async fn set_permissions(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<SetPermissions>,
 ) -> Result<Json<RoleView>, ApiError> {
-    let codes = b
-        .permissions
-        .ok_or_else(|| kehou_service::Error::invalid("permissions", "请给出权限列表（可为空）"))?;
     Ok(Json(
-        role::set_permissions(&state.app, &actor, id, &codes).await?,
+        role::set_permissions(&state.app, &actor, id, b.permissions.as_deref()).await?,
     ))
 }

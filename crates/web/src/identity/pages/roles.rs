@@ -213,7 +213,7 @@ pub async fn save(
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let wanted = data.all("permissions");
-    match role::set_permissions(&state.app, &actor, id, &wanted).await {
+    match role::set_permissions(&state.app, &actor, id, Some(&wanted)).await {
         Ok(_) => Ok(Redirect::to(&format!("/roles/{id}?notice=saved")).into_response()),
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;

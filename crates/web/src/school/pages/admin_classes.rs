@@ -132,6 +132,7 @@ pub async fn index(
     Query(q): Query<ClassQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/admin-classes", a.org_id)).into_response());
     }

@@ -262,6 +262,7 @@ pub async fn index(
     Query(q): Query<CalendarQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/calendar", a.org_id)).into_response());
     }
@@ -414,6 +415,8 @@ async fn change_calendar(
     edit: impl FnOnce(&mut Vec<HolidayInput>, &mut Vec<ExtraDayInput>),
 ) -> PageResult {
     let a = actor(p)?;
+    // Refused before the term is looked up, as every change is.
+    a.require(kehou_domain::Permission::SchoolManage)?;
     let t = calendar::get_term(&state.app, a, school_id, term_id).await?;
     let (mut holidays, mut extra) = (holidays_of(&t), extra_of(&t));
     edit(&mut holidays, &mut extra);

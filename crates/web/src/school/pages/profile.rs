@@ -134,6 +134,7 @@ pub async fn index(
     Query(q): Query<SchoolQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == OrgKind::School && q.school_id.is_none() {
         let notice = q.notice.map(|n| format!("&notice={n}")).unwrap_or_default();
         return Ok(

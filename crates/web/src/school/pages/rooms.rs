@@ -180,6 +180,7 @@ pub async fn index(
     Query(q): Query<RoomQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/rooms", a.org_id)).into_response());
     }

@@ -202,6 +202,7 @@ pub async fn index(
     Query(q): Query<StaffQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == kehou_domain::OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/staff", a.org_id)).into_response());
     }

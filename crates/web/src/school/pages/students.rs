@@ -211,6 +211,7 @@ pub async fn index(
     Query(q): Query<StudentQuery>,
 ) -> PageResult {
     let a = &actor;
+    a.require(kehou_domain::Permission::SchoolView)?;
     if a.org_kind == kehou_domain::OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/students", a.org_id)).into_response());
     }
