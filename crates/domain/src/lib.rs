@@ -12,6 +12,7 @@ pub mod permission;
 pub mod phone;
 pub mod role;
 pub mod school;
+pub mod secret;
 
 pub use field::{FieldError, Invalid};
 pub use id_card::{Gender, IdCardNo};
@@ -20,3 +21,4 @@ pub use password::Password;
 pub use permission::{PERMISSIONS, Permission, PermissionDef};
 pub use phone::Phone;
 pub use role::{PRESET_ROLES, PresetRole};
+pub use secret::Secret;

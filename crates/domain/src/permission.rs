@@ -14,6 +14,7 @@ pub enum Permission {
     SchoolView,
     SchoolManage,
     PersonalDataView,
+    StudentViewAll,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -85,6 +86,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         code: "personal.view",
         name: "查看完整证件号和手机号（每次查看都记入操作日志）",
         group: "个人信息",
+    },
+    PermissionDef {
+        permission: Permission::StudentViewAll,
+        code: "student.view_all",
+        name: "查看全校学生（无此权限只看本人所带班级的学生）",
+        group: "学校基础信息",
     },
 ];
 

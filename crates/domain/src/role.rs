@@ -25,6 +25,7 @@ const ALL: &[Permission] = &[
     SchoolView,
     SchoolManage,
     PersonalDataView,
+    StudentViewAll,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -49,6 +50,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             AuditView,
             SchoolView,
             PersonalDataView,
+            StudentViewAll,
         ],
     },
     PresetRole {
@@ -56,7 +58,14 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         name: "教育局干事",
         org_kind: OrgKind::Bureau,
         permissions: &[
-            OrgView, OrgManage, UserView, UserManage, RoleView, AuditView, SchoolView,
+            OrgView,
+            OrgManage,
+            UserView,
+            UserManage,
+            RoleView,
+            AuditView,
+            SchoolView,
+            StudentViewAll,
         ],
     },
     PresetRole {
@@ -73,13 +82,14 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             SchoolView,
             SchoolManage,
             PersonalDataView,
+            StudentViewAll,
         ],
     },
     PresetRole {
         code: "admin_teacher",
         name: "行政管理教师",
         org_kind: OrgKind::School,
-        permissions: &[OrgView, UserView, SchoolView],
+        permissions: &[OrgView, UserView, SchoolView, StudentViewAll],
     },
     PresetRole {
         code: "teacher",

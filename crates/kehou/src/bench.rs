@@ -186,7 +186,7 @@ async fn import(count: usize, database_url: Option<String>) -> Result<()> {
     }
 
     let started = Instant::now();
-    let rows = kehou_service::school::student::export_rows_of(&app, school, &Default::default())
+    let rows = kehou_service::system::student_export_rows(&app, school)
         .await
         .map_err(describe)?;
     let exported = sheet::workbook(&[SheetData {

@@ -118,7 +118,7 @@ struct FileConfig {
     database_url: Option<String>,
     bind: Option<String>,
     /// The SM4 key for personal data, 32 hex characters (or env `KEHOU_DATA_KEY`).
-    personal_data_key: Option<String>,
+    personal_data_key: Option<kehou_domain::Secret>,
     #[serde(default)]
     secure_cookies: bool,
     #[serde(default)]
@@ -171,7 +171,7 @@ fn data_key(file: &FileConfig, url: &str) -> Result<String> {
         return Ok(key);
     }
     if let Some(key) = &file.personal_data_key {
-        return Ok(key.clone());
+        return Ok(key.expose().to_string());
     }
     let Some(db_path) = kehou_store::sqlite_path(url) else {
         bail!(

@@ -81,6 +81,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/api/v1/{*rest}", axum::routing::any(http::api::not_found))
         .fallback(http::page::not_found)
+        .layer(axum::middleware::from_fn(http::trace::layer))
         .with_state(state)
 }
 

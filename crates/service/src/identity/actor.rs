@@ -14,7 +14,7 @@ pub struct Principal {
     pub user_name: String,
     pub phone: String,
     pub must_change_password: bool,
-    pub csrf_token: String,
+    pub csrf_token: kehou_domain::Secret,
     /// The membership the session acts through, if the user holds any.
     pub actor: Option<Actor>,
     pub ip: Option<String>,

@@ -76,7 +76,8 @@ fn token_hash(token: &str) -> String {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Login {
-    pub token: String,
+    #[schema(value_type = String)]
+    pub token: kehou_domain::Secret,
     pub expires_at: DateTime<Utc>,
     pub must_change_password: bool,
 }
@@ -214,7 +215,7 @@ pub async fn login(
     .await?;
     txn.commit().await?;
     Ok(Login {
-        token,
+        token: token.into(),
         expires_at,
         must_change_password: must_change,
     })
@@ -264,7 +265,7 @@ async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<
         phone: app.vault.account_phone(&u),
         user_name: u.name,
         must_change_password: u.must_change_password,
-        csrf_token: s.csrf_token,
+        csrf_token: s.csrf_token.into(),
         actor,
         ip: ip.map(String::from),
     })

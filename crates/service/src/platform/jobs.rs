@@ -274,11 +274,14 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// Deletes jobs that finished or failed before `now - KEEP_FINISHED`.
 pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
-    let deleted = job::Entity::delete_many()
-        .filter(job::Column::Status.is_in([Status::Finished.code(), Status::Failed.code()]))
-        .filter(job::Column::FinishedAt.lt(now - KEEP_FINISHED))
-        .exec(db)
-        .await?;
+    let old = Condition::all()
+        .add(job::Column::Status.is_in([Status::Finished.code(), Status::Failed.code()]))
+        .add(job::Column::FinishedAt.lt(now - KEEP_FINISHED));
+    // Look before writing, as `claim` does: nothing to purge, no write.
+    if job::Entity::find().filter(old.clone()).count(db).await? == 0 {
+        return Ok(0);
+    }
+    let deleted = job::Entity::delete_many().filter(old).exec(db).await?;
     Ok(deleted.rows_affected)
 }
 

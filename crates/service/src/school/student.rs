@@ -159,15 +159,40 @@ pub struct StudentFilter {
     pub status: Option<String>,
 }
 
-pub async fn list_students(
-    app: &App,
+/// The administrative classes whose students the actor may see in a school: `None` for
+/// all of them (`student.view_all`), otherwise the classes the actor heads. Teachers,
+/// head teachers and patrol teachers see their own classes' students, not the school's.
+async fn visible_classes(
+    db: &impl ConnectionTrait,
     actor: &Actor,
     school_id: i64,
+) -> Result<Option<Vec<i64>>> {
+    if actor.can(Permission::StudentViewAll) {
+        return Ok(None);
+    }
+    Ok(Some(
+        admin_class::Entity::find()
+            .filter(admin_class::Column::SchoolId.eq(school_id))
+            .filter(admin_class::Column::HeadTeacherId.eq(actor.user_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
+    ))
+}
+
+/// The students of a school that match a filter, within `classes` when given.
+fn matching(
+    app: &App,
+    school_id: i64,
     filter: &StudentFilter,
-    page: PageRequest,
-) -> Result<Page<StudentView>> {
-    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
-    let mut q = student::Entity::find().filter(student::Column::SchoolId.eq(school.id));
+    classes: Option<&[i64]>,
+) -> kehou_store::sea_orm::Select<student::Entity> {
+    let mut q = student::Entity::find().filter(student::Column::SchoolId.eq(school_id));
+    if let Some(classes) = classes {
+        q = q.filter(student::Column::ClassId.is_in(classes.iter().copied()));
+    }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         q = match IdCardNo::parse(text) {
             // A whole ID number is found through its blind index, never by decrypting.
@@ -185,6 +210,19 @@ pub async fn list_students(
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(student::Column::Status.eq(status));
     }
+    q
+}
+
+pub async fn list_students(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    filter: &StudentFilter,
+    page: PageRequest,
+) -> Result<Page<StudentView>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    let classes = visible_classes(&app.db, actor, school.id).await?;
+    let q = matching(app, school.id, filter, classes.as_deref());
     let total = q.clone().count(&app.db).await?;
     let rows = q
         .order_by_asc(student::Column::StudentNo)
@@ -222,7 +260,12 @@ pub async fn get_student(
     student_id: i64,
 ) -> Result<StudentView> {
     actor.require(Permission::SchoolView)?;
-    let (_, s) = load_student(&app.db, actor, school_id, student_id).await?;
+    let (school, s) = load_student(&app.db, actor, school_id, student_id).await?;
+    if let Some(classes) = visible_classes(&app.db, actor, school.id).await?
+        && !s.class_id.is_some_and(|c| classes.contains(&c))
+    {
+        return Err(Error::NotFound("学生"));
+    }
     Ok(views(app, &app.db, vec![s]).await?.remove(0))
 }
 
@@ -794,32 +837,24 @@ pub async fn export_rows(
     filter: &StudentFilter,
 ) -> Result<Vec<Vec<String>>> {
     let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
-    export_rows_of(app, school.id, filter).await
+    let classes = visible_classes(&app.db, actor, school.id).await?;
+    rows_of(app, matching(app, school.id, filter, classes.as_deref())).await
 }
 
-/// [`export_rows`] without the permission check, for the benchmark and the command line.
-pub async fn export_rows_of(
+/// Every student of a school as export rows, for the operator of the machine (the
+/// export benchmark): no actor, no scope.
+pub(crate) async fn all_rows_of(app: &App, school_id: i64) -> Result<Vec<Vec<String>>> {
+    rows_of(
+        app,
+        matching(app, school_id, &StudentFilter::default(), None),
+    )
+    .await
+}
+
+async fn rows_of(
     app: &App,
-    school_id: i64,
-    filter: &StudentFilter,
+    q: kehou_store::sea_orm::Select<student::Entity>,
 ) -> Result<Vec<Vec<String>>> {
-    let mut q = student::Entity::find().filter(student::Column::SchoolId.eq(school_id));
-    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        q = match IdCardNo::parse(text) {
-            Ok(id) => q.filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str()))),
-            Err(_) => q.filter(
-                Condition::any()
-                    .add(student::Column::Name.contains(text))
-                    .add(student::Column::StudentNo.contains(text)),
-            ),
-        };
-    }
-    if let Some(class_id) = filter.class_id {
-        q = q.filter(student::Column::ClassId.eq(class_id));
-    }
-    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(student::Column::Status.eq(status));
-    }
     let mut out = Vec::new();
     let mut last_id = 0;
     // Keyset pages keep every query's parameter list short on both engines.

@@ -43,3 +43,8 @@ pub async fn import_file(
     )
     .await
 }
+
+/// Every student of a school as the export's rows, for the export benchmark.
+pub async fn student_export_rows(app: &crate::App, school_id: i64) -> Result<Vec<Vec<String>>> {
+    crate::school::student::all_rows_of(app, school_id).await
+}

@@ -33,6 +33,8 @@ pub struct ErrorBody {
     /// Per-field reasons for `invalid_input` and `conflict`; the lock's end for `account_locked`.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The id of the request, as in the `X-Request-Id` header and the server's log.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -70,6 +72,7 @@ impl IntoResponse for ApiError {
                 code: e.code(),
                 message,
                 details,
+                request_id: crate::http::trace::current(),
             }),
         )
             .into_response()

@@ -254,7 +254,7 @@ impl FromRequest<AppState> for PublicForm {
 
 /// Checks a submitted CSRF token against the session's.
 pub fn check_csrf(token: Option<&str>, p: &Principal) -> Result<(), PageError> {
-    if token == Some(p.csrf_token.as_str()) {
+    if token == Some(p.csrf_token.expose()) {
         Ok(())
     } else {
         Err(PageError(Error::Forbidden(

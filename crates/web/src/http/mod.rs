@@ -6,4 +6,5 @@ pub mod error;
 pub mod extract;
 pub mod page;
 pub mod routes;
+pub mod trace;
 pub mod xlsx;

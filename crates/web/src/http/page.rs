@@ -37,6 +37,7 @@ pub fn render(t: &impl Template) -> Response {
 struct ErrorPage {
     status: u16,
     message: String,
+    request_id: String,
 }
 
 /// An error shown as a page with the error's status code.
@@ -61,6 +62,7 @@ impl IntoResponse for PageError {
         let mut response = render(&ErrorPage {
             status: status.as_u16(),
             message: self.0.to_string(),
+            request_id: crate::http::trace::current().unwrap_or_default(),
         });
         *response.status_mut() = status;
         response
@@ -132,7 +134,7 @@ pub async fn frame(
             .await?,
         active_membership_id: actor.map(|a| a.membership_id).unwrap_or_default(),
         nav,
-        csrf: p.csrf_token.clone(),
+        csrf: p.csrf_token.expose().to_string(),
         notice: notice_text(notice).into(),
     })
 }

@@ -238,3 +238,16 @@ pub fn names(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The cells of the first sheet of an `.xlsx` download, as text, header row first: tests
+/// read exports back instead of trusting their first bytes.
+pub fn workbook_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an .xlsx workbook");
+    let name = book.sheet_names().first().cloned().expect("a sheet");
+    let range = book.worksheet_range(&name).expect("the sheet reads");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}

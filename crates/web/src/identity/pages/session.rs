@@ -135,7 +135,7 @@ pub async fn login(
             let headers = response.headers_mut();
             headers.append(
                 header::SET_COOKIE,
-                cookie_header(&state, SESSION_COOKIE, &login.token, 8 * 3600),
+                cookie_header(&state, SESSION_COOKIE, login.token.expose(), 8 * 3600),
             );
             headers.append(
                 header::SET_COOKIE,
@@ -174,7 +174,7 @@ struct PasswordPage {
 
 pub async fn password_page(PagePrincipal(p): PagePrincipal) -> Response {
     render(&PasswordPage {
-        csrf: p.csrf_token.clone(),
+        csrf: p.csrf_token.expose().to_string(),
         forced: p.must_change_password,
         errors: FormErrors::default(),
     })
@@ -198,7 +198,7 @@ pub async fn change_password(
             Ok(rerender(
                 status,
                 &PasswordPage {
-                    csrf: p.csrf_token.clone(),
+                    csrf: p.csrf_token.expose().to_string(),
                     forced: p.must_change_password,
                     errors,
                 },

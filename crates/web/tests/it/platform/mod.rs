@@ -1,2 +1,3 @@
 pub mod audit;
 pub mod jobs;
+pub mod requests;

@@ -239,9 +239,19 @@ async fn c4_room_pages_list_create_edit_and_export() {
         (Some(40), Some(false))
     );
 
-    let export = b.get(&format!("/schools/{school1}/rooms/export")).await;
-    assert_eq!(export.status, StatusCode::OK);
-    assert!(export.body.starts_with("PK"));
+    let export = workbook_rows(
+        &b.get_bytes(&format!("/schools/{school1}/rooms/export"))
+            .await,
+    );
+    assert_eq!(export[0][0], "名称", "{export:?}");
+    let row = export
+        .iter()
+        .find(|r| r[0] == "书法室")
+        .unwrap_or_else(|| panic!("the new room is exported: {export:?}"));
+    assert!(
+        row.contains(&"40".to_string()) && row.contains(&"停用".to_string()),
+        "{row:?}"
+    );
 
     // A bureau officer picks a school and reads its rooms, without the form.
     let mut officer = Browser::new(&t);

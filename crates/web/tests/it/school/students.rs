@@ -376,3 +376,72 @@ async fn p4_accounts_stored_before_encryption_are_converted_at_startup() {
     assert_eq!(app.vault.account_phone(&converted), PARENT);
     t.login(PARENT).await;
 }
+
+#[tokio::test]
+async fn c6_teachers_see_only_the_students_of_their_own_classes() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let list = format!("/api/v1/schools/{school}/students?page_size=100");
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let (_, all) = t.get(&list, &admin).await;
+    let everyone = all["total"].as_u64().expect("total");
+
+    // 郑丽 heads 三年级(2)班: she sees its students and nobody else.
+    let head = t.login(HEAD_TEACHER).await;
+    let (status, own) = t.get(&list, &head).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    let own_total = own["total"].as_u64().expect("total");
+    assert!(
+        own_total > 0 && own_total < everyone,
+        "{own_total} of {everyone}"
+    );
+    let items = own["items"].as_array().expect("items");
+    assert!(
+        items.iter().all(|s| s["class_name"] == "三年级(2)班"),
+        "{own}"
+    );
+    let (_, searched) = t.get(&format!("{list}&q=周俊"), &head).await;
+    assert_eq!(searched["total"], 1, "her own pupil is found: {searched}");
+
+    // A pupil of another class is not found for her, as if it did not exist.
+    let other = all["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|s| s["class_name"] != "三年级(2)班"))
+        .and_then(|s| s["id"].as_i64())
+        .expect("a pupil of another class");
+    let path = format!("/api/v1/schools/{school}/students/{other}");
+    assert_eq!(t.get(&path, &head).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&path, &admin).await.0, StatusCode::OK);
+
+    // 赵敏 teaches but heads no class: an empty list, not the school's roll.
+    let teacher = t.login(TEACHER).await;
+    let (status, none) = t.get(&list, &teacher).await;
+    assert_eq!(
+        (status, none["total"].as_u64()),
+        (StatusCode::OK, Some(0)),
+        "{none}"
+    );
+
+    // The export holds exactly what the list shows.
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(HEAD_TEACHER, PASSWORD).await;
+    let rows = workbook_rows(
+        &b.get_bytes(&format!("/schools/{school}/students/export"))
+            .await,
+    );
+    assert_eq!(
+        rows.len() as u64,
+        own_total + 1,
+        "header and her pupils: {rows:?}"
+    );
+    let class_column = rows[0]
+        .iter()
+        .position(|h| h == "班级")
+        .expect("班级 column");
+    assert!(
+        rows.iter()
+            .skip(1)
+            .all(|r| r[class_column] == "三年级(2)班"),
+        "{rows:?}"
+    );
+}
