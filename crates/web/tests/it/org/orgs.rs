@@ -379,3 +379,22 @@ async fn a2_a_deactivated_school_cannot_be_acted_through() {
     let (status, body) = t.get("/api/v1/me", &teacher).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
+
+#[tokio::test]
+async fn a2_org_export_reads_back_with_the_jurisdiction_only() {
+    let t = TestApp::new().await;
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(SCHOOL2_ADMIN, PASSWORD).await;
+    let rows = workbook_rows(&b.get_bytes("/orgs/export").await);
+    let names: Vec<&str> = rows
+        .iter()
+        .skip(1)
+        .filter_map(|r| r.get(1).map(String::as_str))
+        .collect();
+    assert!(rows[0].iter().any(|h| h == "名称"), "{:?}", rows[0]);
+    assert!(names.contains(&"示例第二小学"), "{rows:?}");
+    assert!(
+        !names.contains(&"示例第一小学"),
+        "another school is not exported: {rows:?}"
+    );
+}

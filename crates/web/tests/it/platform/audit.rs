@@ -125,3 +125,18 @@ async fn a7_client_address_is_recorded_behind_a_trusted_proxy() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a7_audit_export_reads_back() {
+    let t = TestApp::new().await;
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let rows = workbook_rows(&b.get_bytes("/audit/export").await);
+    assert!(rows.len() > 1, "{rows:?}");
+    assert!(
+        rows.iter()
+            .skip(1)
+            .any(|r| r.iter().any(|c| c.contains("登录"))),
+        "the login is exported: {rows:?}"
+    );
+}

@@ -286,3 +286,37 @@ async fn c3_class_page_adds_edits_and_promotes() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("不能重复升级"));
 }
+
+#[tokio::test]
+async fn c2_c3_staff_and_class_exports_read_back() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let staff = workbook_rows(
+        &b.get_bytes(&format!("/schools/{school}/staff/export"))
+            .await,
+    );
+    assert!(
+        staff.iter().skip(1).any(|r| r.iter().any(|c| c == "郑丽")),
+        "{staff:?}"
+    );
+    // Phone numbers are masked in the export.
+    assert!(
+        !staff.iter().flatten().any(|c| c == "13800000010"),
+        "a full phone number in the staff export: {staff:?}"
+    );
+    let classes = workbook_rows(
+        &b.get_bytes(&format!(
+            "/schools/{school}/admin-classes/export?school_year=2026-2027"
+        ))
+        .await,
+    );
+    assert_eq!(
+        classes[0],
+        ["学年", "年级", "班号", "班级别名", "班主任手机号"]
+    );
+    assert_eq!(classes.len(), 19, "18 classes of 2026-2027: {classes:?}");
+    // 三年级(2)班 is headed by 郑丽, whose number is masked.
+    assert_eq!(classes[8], ["2026-2027", "三年级", "2", "", "138****0010"]);
+}
