@@ -38,31 +38,123 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-async fn database_url(dir: &tempfile::TempDir) -> String {
-    match std::env::var("KEHOU_TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!(
-                "kehou_test_{}",
-                kehou_service::identity::auth::random_token()[..16].to_lowercase()
-            );
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("connect to KEHOU_TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let base = admin_url.split('?').next().unwrap_or(&admin_url);
-            let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
-            format!("{prefix}/{name}")
+fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 1, 8, 0, 0)
+        .single()
+        .expect("time")
+}
+
+/// The demo world, loaded once per test process into a template database that every test
+/// copies: a copy takes milliseconds where loading takes a second or more.
+struct Template {
+    /// `sqlite://` file to copy, or the PostgreSQL database to clone.
+    source: String,
+    key_hex: String,
+}
+
+static TEMPLATE: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var("KEHOU_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// `postgres://…/name` for another database on the server of `admin_url`.
+fn pg_url(admin_url: &str, name: &str) -> String {
+    let base = admin_url.split('?').next().unwrap_or(admin_url);
+    let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
+    format!("{prefix}/{name}")
+}
+
+fn new_name(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        kehou_service::identity::auth::random_token()[..16].to_lowercase()
+    )
+}
+
+async fn pg_create(admin_url: &str, sql: &str) {
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to KEHOU_TEST_DATABASE_URL");
+    // Two clones of one template at the same moment may collide; a retry settles it.
+    let mut last = None;
+    for _ in 0..20 {
+        match admin.execute_unprepared(sql).await {
+            Ok(_) => {
+                admin.close().await.ok();
+                return;
+            }
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
-        _ => format!("sqlite://{}", dir.path().join("test.db").display()),
+    }
+    panic!("{sql}: {last:?}");
+}
+
+async fn template() -> &'static Template {
+    TEMPLATE
+        .get_or_init(|| async {
+            let key_hex = kehou_service::platform::vault::Vault::generate_key();
+            let (url, source) = match pg_admin_url() {
+                Some(admin_url) => {
+                    let name = new_name("kehou_template");
+                    pg_create(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+                    (pg_url(&admin_url, &name), name)
+                }
+                None => {
+                    // Kept for the whole test process.
+                    let dir = tempfile::tempdir().expect("temp dir").keep();
+                    let path = dir.join("template.db");
+                    let url = format!("sqlite://{}", path.display());
+                    (url, path.display().to_string())
+                }
+            };
+            let vault =
+                Arc::new(kehou_service::platform::vault::Vault::from_hex(&key_hex).expect("vault"));
+            let app = App::start(&url, Arc::new(ManualClock::new(start_time())), vault)
+                .await
+                .expect("start template");
+            kehou_service::system::demo::load(&app)
+                .await
+                .expect("demo data");
+            // Closing the last connection checkpoints SQLite's WAL into the file.
+            app.db.clone().close().await.expect("close template");
+            Template { source, key_hex }
+        })
+        .await
+}
+
+/// A database of its own for one test, copied from the template.
+async fn database_url(dir: &tempfile::TempDir) -> String {
+    let template = template().await;
+    match pg_admin_url() {
+        Some(admin_url) => {
+            let name = new_name("kehou_test");
+            pg_create(
+                &admin_url,
+                &format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{}\"",
+                    template.source
+                ),
+            )
+            .await;
+            pg_url(&admin_url, &name)
+        }
+        None => {
+            let path = dir.path().join("test.db");
+            std::fs::copy(&template.source, &path).expect("copy the template database");
+            format!("sqlite://{}", path.display())
+        }
     }
 }
 
 impl TestApp {
-    /// A new platform with the demo data loaded, the clock at a fixed time.
+    /// A new platform with the demo data (a copy of the template), the clock at a fixed
+    /// time.
     pub async fn new() -> Self {
         Self::with_config(kehou_web::WebConfig::default()).await
     }
@@ -77,23 +169,14 @@ impl TestApp {
     pub async fn without_worker(config: kehou_web::WebConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = database_url(&dir).await;
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 9, 1, 8, 0, 0)
-                .single()
-                .expect("time"),
-        ));
+        let clock = Arc::new(ManualClock::new(start_time()));
         let vault = Arc::new(
-            kehou_service::platform::vault::Vault::from_hex(
-                &kehou_service::platform::vault::Vault::generate_key(),
-            )
-            .expect("vault"),
+            kehou_service::platform::vault::Vault::from_hex(&template().await.key_hex)
+                .expect("vault"),
         );
         let app = App::start(&url, clock.clone(), vault)
             .await
             .expect("start app");
-        kehou_service::system::demo::load(&app)
-            .await
-            .expect("demo data");
         let router = kehou_web::router(app.clone(), config);
         Self {
             app,
