@@ -130,6 +130,7 @@ mod tests {
             Permission::SchoolView,
             Permission::SchoolManage,
             Permission::PersonalDataView,
+            Permission::StudentViewAll,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -9,7 +9,7 @@ use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -189,7 +189,7 @@ async fn detail_page(
 
 pub async fn detail(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {

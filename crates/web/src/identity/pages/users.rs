@@ -14,7 +14,7 @@ use kehou_service::{Actor, PageRequest, Principal, org};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{
     FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender,
 };
@@ -407,7 +407,7 @@ pub struct NoticeQuery {
 
 pub async fn detail(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {

@@ -11,7 +11,7 @@ use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -144,7 +144,7 @@ pub async fn index(
 
 pub async fn list(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
     Query(q): Query<ClassQuery>,
 ) -> PageResult {
@@ -295,7 +295,7 @@ async fn edit_page(
 
 pub async fn edit(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, class_id)): Path<(i64, i64)>,
 ) -> PageResult {
     Ok(render(

@@ -13,7 +13,7 @@ use kehou_service::{Actor, Error, Principal, school};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -283,7 +283,7 @@ pub async fn index(
 
 pub async fn show(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
     Query(q): Query<CalendarQuery>,
 ) -> PageResult {
@@ -436,7 +436,7 @@ async fn change_calendar(
 
 pub async fn add_holiday(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, term_id)): Path<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
@@ -450,7 +450,7 @@ pub async fn add_holiday(
 
 pub async fn delete_holiday(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, term_id, index)): Path<(i64, i64, usize)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
@@ -464,7 +464,7 @@ pub async fn delete_holiday(
 
 pub async fn add_extra_day(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, term_id)): Path<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
@@ -478,7 +478,7 @@ pub async fn add_extra_day(
 
 pub async fn delete_extra_day(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, term_id, index)): Path<(i64, i64, usize)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {

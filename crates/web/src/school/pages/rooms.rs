@@ -10,7 +10,7 @@ use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
@@ -193,7 +193,7 @@ pub async fn index(
 
 pub async fn list(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
     Query(q): Query<RoomQuery>,
 ) -> PageResult {

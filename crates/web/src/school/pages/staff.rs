@@ -10,7 +10,7 @@ use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
@@ -222,7 +222,7 @@ pub async fn index(
 
 pub async fn list(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
     Query(q): Query<StaffQuery>,
 ) -> PageResult {
@@ -381,7 +381,7 @@ async fn edit_page(
 
 pub async fn edit(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, staff_id)): Path<(i64, i64)>,
 ) -> PageResult {
     Ok(render(

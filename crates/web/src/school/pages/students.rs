@@ -14,7 +14,7 @@ use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePrincipal};
+use crate::http::extract::{CsrfForm, PageActor};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
@@ -231,7 +231,7 @@ pub async fn index(
 
 pub async fn list(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
     Query(q): Query<StudentQuery>,
 ) -> PageResult {
@@ -353,7 +353,7 @@ pub struct NoticeQuery {
 
 pub async fn detail(
     State(state): State<AppState>,
-    PagePrincipal(p): PagePrincipal,
+    PageActor(p, _): PageActor,
     Path((school_id, student_id)): Path<(i64, i64)>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
