@@ -18,9 +18,17 @@ fn kind_of(code: &str) -> Result<Kind, PageError> {
     Kind::parse(code).ok_or(PageError(Error::NotFound("导入类型")))
 }
 
+/// The path segment of each kind's list page.
+fn list_segment(kind: Kind) -> &'static str {
+    match kind {
+        Kind::AdminClasses => "admin-classes",
+        other => other.code(),
+    }
+}
+
 /// Where the list of each kind lives, for the links back.
 fn list_href(kind: Kind, school_id: i64) -> String {
-    format!("/schools/{school_id}/{}", kind.code())
+    format!("/schools/{school_id}/{}", list_segment(kind))
 }
 
 #[derive(Template)]
@@ -62,7 +70,7 @@ async fn upload_page(
 
 /// The navigation entry each import belongs to.
 fn section(kind: Kind) -> String {
-    format!("/{}", kind.code())
+    format!("/{}", list_segment(kind))
 }
 
 pub async fn form(

@@ -967,3 +967,39 @@ async fn c1_c3_grades_follow_the_school_type_with_classes_and_students() {
     assert_eq!(mid[0]["name"], "七年级", "{mid}");
     assert_eq!(mid[0]["classes"], 0);
 }
+
+#[tokio::test]
+async fn c3_a_queued_import_page_refreshes_and_links_back_to_its_list() {
+    let t = TestApp::without_worker(kehou_web::WebConfig::default()).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let headers = ["学年", "年级", "班号", "班级别名", "班主任手机号"];
+    let rows = vec![row(&["2026-2027", "一年级", "9", "", ""])];
+    let (status, job) = upload(
+        &t,
+        &admin,
+        school,
+        "admin_classes",
+        "all_or_nothing",
+        xlsx(&headers, &rows),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let page = b
+        .get(&format!("/schools/{school}/imports/jobs/{}", job["id"]))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("排队中"), "{}", page.body);
+    assert!(
+        page.body.contains("http-equiv=\"refresh\""),
+        "a queued job's page refreshes"
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"/schools/{school}/admin-classes\"")),
+        "{}",
+        page.body
+    );
+}
