@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use kehou_store::entity::platform::job;
+use tracing::Instrument;
 
 use crate::platform::jobs::{self, Failure, Progress};
 use crate::{App, Error, Result};
@@ -29,7 +30,14 @@ pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
     let Some(held) = jobs::claim(&app.db, worker, app.now()).await? else {
         return Ok(false);
     };
-    tracing::info!(job = held.id, kind = %held.kind, attempt = held.attempts, "job claimed");
+    // Every log line written while the job runs names it, as requests name theirs.
+    let span = tracing::info_span!("job", id = held.id, kind = %held.kind);
+    run_held(app, worker, held).instrument(span).await?;
+    Ok(true)
+}
+
+async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
+    tracing::info!(attempt = held.attempts, worker, "job claimed");
     let progress = Arc::new(Progress::default());
     let heartbeat = {
         let (app, worker, progress, id) =
@@ -62,8 +70,8 @@ pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
             }
         }
         Err(e) => {
-            tracing::info!(job = held.id, error = %e, "job failed");
             let message = crate::import::describe(&e);
+            tracing::info!(error = %message, "job failed");
             let failure = match e {
                 Error::Internal(_) => Failure::Transient(message),
                 _ => Failure::Permanent(message),
@@ -71,7 +79,7 @@ pub async fn run_next(app: &App, worker: &str) -> Result<bool> {
             jobs::fail(&app.db, &held, worker, now, failure).await?;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<serde_json::Value> {
