@@ -438,12 +438,10 @@ pub struct MembershipView {
 }
 
 /// All memberships of a user, for the switcher and `GET /me`.
-pub async fn memberships_of(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-) -> Result<Vec<MembershipView>> {
+pub async fn memberships_of(app: &App, principal: &Principal) -> Result<Vec<MembershipView>> {
+    let db = &app.db;
     let ms = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::UserId.eq(principal.user_id))
         .order_by_asc(membership::Column::Id)
         .all(db)
         .await?;

@@ -512,8 +512,11 @@ pub(crate) async fn check_assignable(
 }
 
 /// Whether any membership still uses the role (for future deletion rules and the UI).
-pub async fn member_count(app: &App, role_id: i64) -> Result<u64> {
+/// How many memberships hold a role the actor may see.
+pub async fn member_count(app: &App, actor: &Actor, role_id: i64) -> Result<u64> {
     use kehou_store::sea_orm::PaginatorTrait;
+    actor.require(Permission::RoleView)?;
+    load_visible(&app.db, actor, role_id).await?;
     Ok(membership::Entity::find()
         .filter(membership::Column::RoleId.eq(role_id))
         .count(&app.db)

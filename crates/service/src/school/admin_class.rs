@@ -101,8 +101,18 @@ pub async fn school_years(app: &App, actor: &Actor, school_id: i64) -> Result<Ve
     Ok(years)
 }
 
+/// The staff of a school who may be head teachers, for the class forms.
+pub async fn head_teacher_options(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    staff(&app.db, school.id).await
+}
+
 /// The staff of a school who may be head teachers: anyone holding a role there but parent.
-pub async fn staff(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<(i64, String)>> {
+pub(crate) async fn staff(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<(i64, String)>> {
     let parent = role::Entity::find()
         .filter(role::Column::Code.eq("parent"))
         .one(db)
@@ -561,7 +571,7 @@ fn parse_grade(text: &str) -> Option<u8> {
 
 /// Imports classes; a class already in the school year (same grade and number) takes the
 /// alias and head teacher of its row.
-pub async fn import(
+pub(crate) async fn import(
     app: &App,
     runner: &crate::import::Runner,
     school: &kehou_store::entity::org::Model,

@@ -78,7 +78,10 @@ fn kind_code(kind: Exception) -> &'static str {
 }
 
 /// The calendar of a stored term, as the domain rules see it.
-pub async fn term_calendar(db: &impl ConnectionTrait, t: &term::Model) -> Result<TermCalendar> {
+pub(crate) async fn term_calendar(
+    db: &impl ConnectionTrait,
+    t: &term::Model,
+) -> Result<TermCalendar> {
     let rows = term_day::Entity::find()
         .filter(term_day::Column::TermId.eq(t.id))
         .order_by_asc(term_day::Column::StartDate)

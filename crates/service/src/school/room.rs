@@ -319,7 +319,7 @@ pub const ROOM_COLUMNS: &[crate::platform::sheet::Column] = &[
 pub const ROOM_EXAMPLE: &[&str] = &["书法室", "综合楼四楼", "书法", "40", "可用"];
 
 /// Imports rooms; a room with the same name is updated.
-pub async fn import_rooms(
+pub(crate) async fn import_rooms(
     app: &App,
     runner: &crate::import::Runner,
     school: &org::Model,

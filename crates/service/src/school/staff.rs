@@ -669,7 +669,7 @@ fn column_of(field: &str) -> &'static str {
 }
 
 /// Imports staff rows; a phone already on the staff updates that person.
-pub async fn import(
+pub(crate) async fn import(
     app: &App,
     runner: &Runner,
     school: &org::Model,

@@ -270,7 +270,7 @@ fn check_row(
     })
 }
 
-pub async fn import(
+pub(crate) async fn import(
     app: &App,
     runner: &Runner,
     school: &org::Model,

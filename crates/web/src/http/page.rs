@@ -130,8 +130,7 @@ pub async fn frame(
             .map(|a| a.org_name.clone())
             .unwrap_or_else(|| "未分配身份".into()),
         role_name: actor.map(|a| a.role_name.clone()).unwrap_or_default(),
-        memberships: kehou_service::identity::auth::memberships_of(&state.app.db, p.user_id)
-            .await?,
+        memberships: kehou_service::identity::auth::memberships_of(&state.app, p).await?,
         active_membership_id: actor.map(|a| a.membership_id).unwrap_or_default(),
         nav,
         csrf: p.csrf_token.expose().to_string(),

@@ -106,7 +106,7 @@ async fn me_of(state: &AppState, p: &kehou_service::Principal) -> Result<Me, Api
             phone: p.phone.clone(),
         },
         must_change_password: p.must_change_password,
-        memberships: auth::memberships_of(&state.app.db, p.user_id).await?,
+        memberships: auth::memberships_of(&state.app, p).await?,
         active_membership_id: p.actor.as_ref().map(|a| a.membership_id),
         permissions: p
             .actor

@@ -178,7 +178,7 @@ async fn detail_page(
     };
     Ok(DetailPage {
         frame: frame(state, p, &r.name, "/roles", notice).await?,
-        holders: role::member_count(&state.app, r.id).await?,
+        holders: role::member_count(&state.app, actor(p)?, r.id).await?,
         groups: groups(granted.as_deref().unwrap_or(&r.permissions)),
         role: r,
         editable,

@@ -114,7 +114,7 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    page.staff = admin_class::staff(&state.app.db, id)
+    page.staff = admin_class::head_teacher_options(&state.app, a, id)
         .await?
         .into_iter()
         .map(|(uid, name)| Opt::new(uid, name))
@@ -281,7 +281,7 @@ async fn edit_page(
     Ok(EditPage {
         frame: frame(state, p, "编辑行政班", "/admin-classes", "").await?,
         school_id,
-        staff: admin_class::staff(&state.app.db, school_id)
+        staff: admin_class::head_teacher_options(&state.app, a, school_id)
             .await?
             .into_iter()
             .map(|(uid, name)| Opt::new(uid, name))
