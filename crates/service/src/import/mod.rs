@@ -53,7 +53,7 @@ impl Kind {
         match self {
             Kind::Students => "student",
             Kind::Staff => "staff",
-            Kind::AdminClasses => "class",
+            Kind::AdminClasses => "admin_class",
             Kind::Rooms => "room",
         }
     }

@@ -19,7 +19,7 @@ use crate::school::school_for;
 use crate::{Actor, App, Error, Result};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ClassView {
+pub struct AdminClassView {
     pub id: i64,
     pub school_year: String,
     pub grade: i16,
@@ -34,10 +34,10 @@ pub struct ClassView {
     pub head_teacher_name: Option<String>,
 }
 
-fn view(c: admin_class::Model, teachers: &HashMap<i64, String>) -> ClassView {
+fn view(c: admin_class::Model, teachers: &HashMap<i64, String>) -> AdminClassView {
     let grade = u8::try_from(c.grade).unwrap_or(0);
     let name = class_name(grade, u8::try_from(c.number).unwrap_or(0));
-    ClassView {
+    AdminClassView {
         id: c.id,
         grade_name: grade_name(grade),
         display_name: c.alias.clone().unwrap_or_else(|| name.clone()),
@@ -61,18 +61,21 @@ async fn names_of(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i6
         .collect())
 }
 
-async fn views(db: &impl ConnectionTrait, rows: Vec<admin_class::Model>) -> Result<Vec<ClassView>> {
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<admin_class::Model>,
+) -> Result<Vec<AdminClassView>> {
     let teachers = names_of(db, rows.iter().filter_map(|c| c.head_teacher_id).collect()).await?;
     Ok(rows.into_iter().map(|c| view(c, &teachers)).collect())
 }
 
-pub async fn list_classes(
+pub async fn list_admin_classes(
     app: &App,
     actor: &Actor,
     school_id: i64,
     school_year: Option<&str>,
     grade: Option<i16>,
-) -> Result<Vec<ClassView>> {
+) -> Result<Vec<AdminClassView>> {
     let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
     let mut q = admin_class::Entity::find().filter(admin_class::Column::SchoolId.eq(school.id));
     if let Some(y) = school_year.filter(|y| !y.is_empty()) {
@@ -92,7 +95,7 @@ pub async fn list_classes(
 
 /// The school years that have classes, newest first.
 pub async fn school_years(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<String>> {
-    let mut years: Vec<String> = list_classes(app, actor, school_id, None, None)
+    let mut years: Vec<String> = list_admin_classes(app, actor, school_id, None, None)
         .await?
         .into_iter()
         .map(|c| c.school_year)
@@ -164,7 +167,7 @@ fn next_year(year: &str) -> Option<String> {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ClassInput {
+pub struct AdminClassInput {
     pub school_year: Option<String>,
     pub grade: Option<i64>,
     pub number: Option<i64>,
@@ -190,12 +193,12 @@ async fn check_head_teacher(
     }
 }
 
-pub async fn create_class(
+pub async fn create_admin_class(
     app: &App,
     actor: &Actor,
     school_id: i64,
-    input: ClassInput,
-) -> Result<ClassView> {
+    input: AdminClassInput,
+) -> Result<AdminClassView> {
     let txn = app.db.begin().await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let grades = school_type(&txn, school.id).await?.map(|t| t.grades());
@@ -250,8 +253,8 @@ pub async fn create_class(
         Change {
             org_id: Some(school.id),
             org_path: &school.path,
-            action: "class.create",
-            entity_type: "class",
+            action: "admin_class.create",
+            entity_type: "admin_class",
             entity_id: Some(out.id),
             summary: format!("新增行政班 {} {}", out.school_year, out.display_name),
         },
@@ -262,20 +265,20 @@ pub async fn create_class(
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ClassPatch {
+pub struct AdminClassPatch {
     /// An empty string removes the alias.
     pub alias: Option<String>,
     /// `Some(None)` removes the head teacher.
     pub head_teacher_id: Option<Option<i64>>,
 }
 
-pub async fn update_class(
+pub async fn update_admin_class(
     app: &App,
     actor: &Actor,
     school_id: i64,
     class_id: i64,
-    patch: ClassPatch,
-) -> Result<ClassView> {
+    patch: AdminClassPatch,
+) -> Result<AdminClassView> {
     let txn = app.db.begin().await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let current = admin_class::Entity::find_by_id(class_id)
@@ -308,8 +311,8 @@ pub async fn update_class(
         Change {
             org_id: Some(school.id),
             org_path: &school.path,
-            action: "class.update",
-            entity_type: "class",
+            action: "admin_class.update",
+            entity_type: "admin_class",
             entity_id: Some(out.id),
             summary: format!(
                 "修改行政班 {} {}：别名 {}，班主任 {}",
@@ -332,7 +335,7 @@ pub async fn promote(
     actor: &Actor,
     school_id: i64,
     from_year: &str,
-) -> Result<Vec<ClassView>> {
+) -> Result<Vec<AdminClassView>> {
     let txn = app.db.begin().await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
@@ -397,8 +400,8 @@ pub async fn promote(
         Change {
             org_id: Some(school.id),
             org_path: &school.path,
-            action: "class.promote",
-            entity_type: "class",
+            action: "admin_class.promote",
+            entity_type: "admin_class",
             entity_id: None,
             summary: format!(
                 "{from}学年行政班升级到{to}学年：{}个班升级，{}个班毕业",
@@ -758,7 +761,7 @@ pub async fn grades(
     let Some(school_type) = school_type(&app.db, school.id).await? else {
         return Ok(Vec::new());
     };
-    let classes = list_classes(app, actor, school.id, school_year, None).await?;
+    let classes = list_admin_classes(app, actor, school.id, school_year, None).await?;
     let year = school_year
         .map(String::from)
         .or_else(|| classes.first().map(|c| c.school_year.clone()));

@@ -11,6 +11,7 @@ mod m20261124_000006_students;
 mod m20261124_000007_staff;
 mod m20261124_000008_user_phone_enc;
 mod m20261130_000009_jobs;
+mod m20261130_000010_admin_class_audit_codes;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_staff::Migration),
             Box::new(m20261124_000008_user_phone_enc::Migration),
             Box::new(m20261130_000009_jobs::Migration),
+            Box::new(m20261130_000010_admin_class_audit_codes::Migration),
         ]
     }
 }

@@ -30,7 +30,7 @@ const ENTITY_TYPES: &[(&str, &str)] = &[
     ("term", "学期"),
     ("period", "作息"),
     ("school", "学校"),
-    ("class", "行政班"),
+    ("admin_class", "行政班"),
     ("unit", "教研组/岗位"),
 ];
 
@@ -60,9 +60,9 @@ fn action_label(action: &str) -> &str {
         "school.contact_add" => "新增紧急联系人",
         "school.contact_remove" => "删除紧急联系人",
         "personal.view" => "查看个人信息",
-        "class.create" => "新增行政班",
-        "class.update" => "修改行政班",
-        "class.promote" => "班级升级",
+        "admin_class.create" => "新增行政班",
+        "admin_class.update" => "修改行政班",
+        "admin_class.promote" => "班级升级",
         "unit.create" => "新增教研组/岗位",
         "unit.delete" => "删除教研组/岗位",
         other => other,

@@ -29,11 +29,11 @@ pub fn area() -> Area {
             .routes(routes!(profile::remove_contact))
             .routes(routes!(profile::contact_phone))
             .routes(routes!(
-                admin_class::list_classes,
-                admin_class::create_class
+                admin_class::list_admin_classes,
+                admin_class::create_admin_class
             ))
-            .routes(routes!(admin_class::promote_classes))
-            .routes(routes!(admin_class::update_class))
+            .routes(routes!(admin_class::promote_admin_classes))
+            .routes(routes!(admin_class::update_admin_class))
             .routes(routes!(admin_class::list_units, admin_class::add_unit))
             .routes(routes!(admin_class::remove_unit))
             .routes(routes!(admin_class::list_grades))

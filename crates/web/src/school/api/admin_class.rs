@@ -13,25 +13,27 @@ use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 
 // Administrative classes, departments and posts (C3) ----
 
-use kehou_service::school::admin_class::{self, ClassInput, ClassPatch, ClassView, UnitView};
+use kehou_service::school::admin_class::{
+    self, AdminClassInput, AdminClassPatch, AdminClassView, UnitView,
+};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ClassQuery {
+pub struct AdminClassQuery {
     /// `2026-2027`.
     pub school_year: Option<String>,
     pub grade: Option<i16>,
 }
 
-#[utoipa::path(get, path = "/api/v1/schools/{school_id}/admin-classes", tag = "schools", params(("school_id" = i64, Path), ClassQuery),
-    responses((status = 200, body = ListBody<ClassView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_classes(
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/admin-classes", tag = "schools", params(("school_id" = i64, Path), AdminClassQuery),
+    responses((status = 200, body = ListBody<AdminClassView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_admin_classes(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(school_id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<ClassQuery>,
-) -> Result<Json<ListBody<ClassView>>, ApiError> {
-    let items = admin_class::list_classes(
+    ApiQuery(q): ApiQuery<AdminClassQuery>,
+) -> Result<Json<ListBody<AdminClassView>>, ApiError> {
+    let items = admin_class::list_admin_classes(
         &state.app,
         &actor,
         school_id,
@@ -49,7 +51,7 @@ pub async fn list_classes(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ClassBody {
+pub struct AdminClassBody {
     pub school_year: Option<String>,
     /// 1–12, within the school's stages.
     pub grade: Option<i64>,
@@ -59,15 +61,15 @@ pub struct ClassBody {
     pub head_teacher_id: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/schools/{school_id}/admin-classes", tag = "schools", params(("school_id" = i64, Path)), request_body = ClassBody,
-    responses((status = 201, body = ClassView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_class(
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/admin-classes", tag = "schools", params(("school_id" = i64, Path)), request_body = AdminClassBody,
+    responses((status = 201, body = AdminClassView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_admin_class(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(school_id): ApiPath<i64>,
-    ApiJson(b): ApiJson<ClassBody>,
-) -> Result<(StatusCode, Json<ClassView>), ApiError> {
-    let input = ClassInput {
+    ApiJson(b): ApiJson<AdminClassBody>,
+) -> Result<(StatusCode, Json<AdminClassView>), ApiError> {
+    let input = AdminClassInput {
         school_year: b.school_year,
         grade: b.grade,
         number: b.number,
@@ -76,12 +78,12 @@ pub async fn create_class(
     };
     Ok((
         StatusCode::CREATED,
-        Json(admin_class::create_class(&state.app, &actor, school_id, input).await?),
+        Json(admin_class::create_admin_class(&state.app, &actor, school_id, input).await?),
     ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ClassPatchBody {
+pub struct AdminClassPatchBody {
     /// An empty string removes the alias.
     pub alias: Option<String>,
     /// `null` removes the head teacher; leaving the field out keeps it.
@@ -91,20 +93,20 @@ pub struct ClassPatchBody {
 
 /// Tells a field given as `null` from a field left out.
 
-#[utoipa::path(patch, path = "/api/v1/schools/{school_id}/admin-classes/{class_id}", tag = "schools", params(("school_id" = i64, Path), ("class_id" = i64, Path)), request_body = ClassPatchBody,
-    responses((status = 200, body = ClassView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_class(
+#[utoipa::path(patch, path = "/api/v1/schools/{school_id}/admin-classes/{class_id}", tag = "schools", params(("school_id" = i64, Path), ("class_id" = i64, Path)), request_body = AdminClassPatchBody,
+    responses((status = 200, body = AdminClassView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_admin_class(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath((school_id, class_id)): ApiPath<(i64, i64)>,
-    ApiJson(b): ApiJson<ClassPatchBody>,
-) -> Result<Json<ClassView>, ApiError> {
-    let patch = ClassPatch {
+    ApiJson(b): ApiJson<AdminClassPatchBody>,
+) -> Result<Json<AdminClassView>, ApiError> {
+    let patch = AdminClassPatch {
         alias: b.alias,
         head_teacher_id: b.head_teacher_id,
     };
     Ok(Json(
-        admin_class::update_class(&state.app, &actor, school_id, class_id, patch).await?,
+        admin_class::update_admin_class(&state.app, &actor, school_id, class_id, patch).await?,
     ))
 }
 
@@ -116,13 +118,13 @@ pub struct PromoteBody {
 
 /// Creates next school year's classes one grade up; the top grade graduates.
 #[utoipa::path(post, path = "/api/v1/schools/{school_id}/admin-classes/promote", tag = "schools", params(("school_id" = i64, Path)), request_body = PromoteBody,
-    responses((status = 200, body = ListBody<ClassView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn promote_classes(
+    responses((status = 200, body = ListBody<AdminClassView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn promote_admin_classes(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(school_id): ApiPath<i64>,
     ApiJson(b): ApiJson<PromoteBody>,
-) -> Result<Json<ListBody<ClassView>>, ApiError> {
+) -> Result<Json<ListBody<AdminClassView>>, ApiError> {
     let items = admin_class::promote(
         &state.app,
         &actor,

@@ -6,7 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::school::{SchoolType, grade_name};
 use kehou_domain::{Invalid, OrgKind, Permission};
-use kehou_service::school::admin_class::{self, ClassInput, ClassPatch, ClassView, UnitView};
+use kehou_service::school::admin_class::{
+    self, AdminClassInput, AdminClassPatch, AdminClassView, UnitView,
+};
 use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
@@ -19,7 +21,7 @@ fn actor(p: &Principal) -> Result<&Actor, PageError> {
 }
 
 #[derive(Deserialize, Default)]
-pub struct ClassQuery {
+pub struct AdminClassQuery {
     school_id: Option<String>,
     school_year: Option<String>,
     notice: Option<String>,
@@ -44,7 +46,7 @@ struct ClassesPage {
     school_name: String,
     years: Vec<String>,
     year: String,
-    items: Vec<ClassView>,
+    items: Vec<AdminClassView>,
     units: Vec<UnitView>,
     can_manage: bool,
     form: ClassForm,
@@ -101,7 +103,7 @@ async fn page(
     if !page.year.is_empty() && !page.years.contains(&page.year) {
         page.years.insert(0, page.year.clone());
     }
-    page.items = admin_class::list_classes(&state.app, a, id, Some(&page.year), None).await?;
+    page.items = admin_class::list_admin_classes(&state.app, a, id, Some(&page.year), None).await?;
     page.units = admin_class::list_units(&state.app, a, id).await?;
     page.grades = profile
         .school_type
@@ -129,7 +131,7 @@ async fn page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<ClassQuery>,
+    Query(q): Query<AdminClassQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -146,7 +148,7 @@ pub async fn list(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
     Path(school_id): Path<i64>,
-    Query(q): Query<ClassQuery>,
+    Query(q): Query<AdminClassQuery>,
 ) -> PageResult {
     Ok(render(
         &page(
@@ -203,14 +205,14 @@ pub async fn create(
     let number = data.id("number", &mut invalid);
     let head = data.id("head_teacher_id", &mut invalid);
     let result = if invalid.is_empty() {
-        let input = ClassInput {
+        let input = AdminClassInput {
             school_year: Some(form.school_year.clone()),
             grade,
             number,
             alias: Some(form.alias.clone()),
             head_teacher_id: head,
         };
-        admin_class::create_class(&state.app, &actor, school_id, input)
+        admin_class::create_admin_class(&state.app, &actor, school_id, input)
             .await
             .map(|_| ())
     } else {
@@ -247,7 +249,7 @@ pub async fn promote(
 struct EditPage {
     frame: Frame,
     school_id: i64,
-    class: ClassView,
+    class: AdminClassView,
     alias: String,
     head_teacher_id: String,
     staff: Vec<Opt>,
@@ -264,7 +266,7 @@ async fn edit_page(
 ) -> Result<EditPage, PageError> {
     let a = actor(p)?;
     a.require(Permission::SchoolManage)?;
-    let class = admin_class::list_classes(&state.app, a, school_id, None, None)
+    let class = admin_class::list_admin_classes(&state.app, a, school_id, None, None)
         .await?
         .into_iter()
         .find(|c| c.id == class_id)
@@ -312,11 +314,11 @@ pub async fn update(
     let mut invalid = Invalid::default();
     let head = data.id("head_teacher_id", &mut invalid);
     let result = if invalid.is_empty() {
-        let patch = ClassPatch {
+        let patch = AdminClassPatch {
             alias: Some(data.text("alias")),
             head_teacher_id: Some(head),
         };
-        admin_class::update_class(&state.app, &actor, school_id, class_id, patch).await
+        admin_class::update_admin_class(&state.app, &actor, school_id, class_id, patch).await
     } else {
         Err(invalid.into())
     };
@@ -370,10 +372,10 @@ pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
     Path(school_id): Path<i64>,
-    Query(q): Query<ClassQuery>,
+    Query(q): Query<AdminClassQuery>,
 ) -> PageResult {
     let a = &actor;
-    let classes = kehou_service::school::admin_class::list_classes(
+    let classes = kehou_service::school::admin_class::list_admin_classes(
         &state.app,
         a,
         school_id,

@@ -94,9 +94,10 @@ impl StudentForm {
 
 /// The classes of the newest school year, for filters and forms.
 async fn class_options(state: &AppState, a: &Actor, school_id: i64) -> Result<Vec<Opt>, PageError> {
-    let classes =
-        kehou_service::school::admin_class::list_classes(&state.app, a, school_id, None, None)
-            .await?;
+    let classes = kehou_service::school::admin_class::list_admin_classes(
+        &state.app, a, school_id, None, None,
+    )
+    .await?;
     let newest = classes.first().map(|c| c.school_year.clone());
     Ok(classes
         .into_iter()
