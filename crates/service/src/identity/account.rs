@@ -11,7 +11,7 @@ use kehou_store::entity::org;
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -259,7 +259,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewUser) -> Result<IssuedPa
         return Err(Error::Internal("validation".into()));
     };
     let hash = hash_password(&password)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (target, r) = check_membership_target(&txn, actor, org_id, role_id).await?;
     if find_by_phone(app, &txn, &phone).await?.is_some() {
         return Err(Error::conflict_on(
@@ -343,7 +343,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Resu
         .map(|p| invalid.take("phone", Phone::parse(p)));
     let name = patch.name.as_deref().map(|n| invalid.text("name", n, 50));
     check(invalid)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_manageable(&txn, actor, id).await?;
     let mut changes = Vec::new();
     let mut m = u.clone().into_active_model();
@@ -403,7 +403,7 @@ pub async fn set_frozen(app: &App, actor: &Actor, id: i64, frozen: bool) -> Resu
     if id == actor.user_id {
         return Err(Error::Forbidden("不能冻结或解冻自己的账号".into()));
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_manageable(&txn, actor, id).await?;
     if u.frozen == frozen {
         return Err(Error::conflict(if frozen {
@@ -459,7 +459,7 @@ pub async fn reset_password(
         return Err(Error::Internal("validation".into()));
     };
     let hash = hash_password(&password)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_manageable(&txn, actor, id).await?;
     let now = app.now();
     let mut m = u.clone().into_active_model();
@@ -511,7 +511,7 @@ pub async fn add_membership(
     let (Some(org_id), Some(role_id)) = (org_id, role_id) else {
         return Err(Error::Internal("validation".into()));
     };
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_visible(&txn, actor, user_id).await?;
     let (target, r) = check_membership_target(&txn, actor, org_id, role_id).await?;
     let now = app.now();
@@ -553,7 +553,7 @@ pub async fn remove_membership(
     if membership_id == actor.membership_id {
         return Err(Error::Forbidden("不能移除自己正在使用的身份".into()));
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_visible(&txn, actor, user_id).await?;
     let m = membership::Entity::find_by_id(membership_id)
         .filter(membership::Column::UserId.eq(u.id))
@@ -639,7 +639,7 @@ pub async fn create_platform_admin(
         .await?
         .ok_or(Error::NotFound("平台管理员角色"))?;
     let hash = hash_password(&password)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     if find_by_phone(app, &txn, &phone).await?.is_some() {
         return Err(Error::conflict_on("phone", "该手机号已注册"));
     }
@@ -703,7 +703,7 @@ pub(crate) async fn encrypt_legacy_phones(app: &App) -> Result<usize> {
     if legacy.is_empty() {
         return Ok(0);
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     for u in &legacy {
         let plain = u.phone_index.clone();
         let mut m = u.clone().into_active_model();

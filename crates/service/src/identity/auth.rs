@@ -8,7 +8,7 @@ use kehou_store::entity::identity::{membership, role, session, user};
 use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use rand::RngCore;
 use serde::Serialize;
@@ -111,7 +111,7 @@ pub async fn login(
     let wrong = || Error::Unauthenticated("手机号或密码错误".into());
     let phone = Phone::parse(phone).map_err(|_| wrong())?;
     let now = app.now();
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let Some(u) = crate::identity::account::find_by_phone(app, &txn, &phone).await? else {
         return Err(wrong());
     };
@@ -368,7 +368,7 @@ pub async fn change_password(app: &App, principal: &Principal, old: &str, new: &
     if old == new.expose() {
         return Err(Error::invalid("new_password", "新密码不能与原密码相同"));
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let u = user::Entity::find_by_id(principal.user_id)
         .one(&txn)
         .await?

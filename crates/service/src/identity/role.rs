@@ -9,7 +9,7 @@ use kehou_store::entity::identity::{membership, permission_seed, role, role_perm
 use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -82,7 +82,7 @@ pub async fn ensure_preset_roles(app: &App) -> Result<()> {
     if missing.is_empty() {
         return seed_new_permissions(app).await;
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let now = app.now();
     for preset in missing {
         let created = role::ActiveModel {
@@ -140,7 +140,7 @@ async fn seed_new_permissions(app: &App) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let now = app.now();
     let presets: HashMap<String, role::Model> = role::Entity::find()
         .filter(role::Column::Code.is_not_null())
@@ -340,7 +340,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewRole) -> Result<RoleView
     let (Some(name), Some(description), Some(org_kind)) = (name, description, org_kind) else {
         return Err(Error::Internal("validation".into()));
     };
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let now = app.now();
     let created = role::ActiveModel {
         code: Set(None),
@@ -408,7 +408,7 @@ pub async fn set_permissions(
     let mut invalid = Invalid::default();
     let wanted = parse_grant(actor, codes, &mut invalid);
     check(invalid)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let m = load_visible(&txn, actor, id).await?;
     let editable = match m.owner_org_id {
         None => actor.is_platform(),

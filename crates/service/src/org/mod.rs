@@ -6,7 +6,7 @@ use kehou_domain::{BureauLevel, Invalid, OrgKind, Permission};
 use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -67,7 +67,7 @@ pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
     {
         return Ok(root);
     }
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let now = app.now();
     let platform = OrgType {
         kind: OrgKind::Platform,
@@ -287,7 +287,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewOrg) -> Result<OrgView> 
         return Err(Error::Internal("validation".into()));
     };
 
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let parent = load_in_scope(&txn, actor, parent_id)
         .await
         .map_err(|_| Error::invalid("parent_id", "上级组织不存在或不在管辖范围内"))?;
@@ -347,7 +347,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Resul
         .map(|c| parse_region_code(&mut invalid, Some(c)));
     check(invalid)?;
 
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let current = load_in_scope(&txn, actor, id).await?;
     if current.id == actor.org_id && (patch.parent_id.is_some() || patch.active.is_some()) {
         return Err(Error::Forbidden("不能移动或停用自己所在的组织".into()));

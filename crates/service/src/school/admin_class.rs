@@ -9,7 +9,7 @@ use kehou_store::entity::identity::{membership, role, user};
 use kehou_store::entity::school::{admin_class, school_profile, school_unit};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -199,7 +199,7 @@ pub async fn create_admin_class(
     school_id: i64,
     input: AdminClassInput,
 ) -> Result<AdminClassView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let grades = school_type(&txn, school.id).await?.map(|t| t.grades());
     let mut invalid = Invalid::default();
@@ -279,7 +279,7 @@ pub async fn update_admin_class(
     class_id: i64,
     patch: AdminClassPatch,
 ) -> Result<AdminClassView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let current = admin_class::Entity::find_by_id(class_id)
         .filter(admin_class::Column::SchoolId.eq(school.id))
@@ -336,7 +336,7 @@ pub async fn promote(
     school_id: i64,
     from_year: &str,
 ) -> Result<Vec<AdminClassView>> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let from = check_year(&mut invalid, Some(from_year));
@@ -449,7 +449,7 @@ pub async fn add_unit(
     kind: Option<&str>,
     name: Option<&str>,
 ) -> Result<UnitView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let kind = match kind {
@@ -506,7 +506,7 @@ pub async fn add_unit(
 }
 
 pub async fn remove_unit(app: &App, actor: &Actor, school_id: i64, unit_id: i64) -> Result<()> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let unit = school_unit::Entity::find_by_id(unit_id)
         .filter(school_unit::Column::SchoolId.eq(school.id))
@@ -660,7 +660,7 @@ pub(crate) async fn import(
         return Ok(outcome);
     }
     progress.stage("写入数据库", good.len());
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let existing: HashMap<(String, i16, i16), admin_class::Model> = admin_class::Entity::find()
         .filter(admin_class::Column::SchoolId.eq(school.id))
         .all(&txn)

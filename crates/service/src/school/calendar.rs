@@ -8,7 +8,7 @@ use kehou_domain::{FieldError, Invalid, Permission};
 use kehou_store::entity::school::{period, term, term_day};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -277,7 +277,7 @@ pub async fn create_term(
     school_id: i64,
     input: TermInput,
 ) -> Result<TermView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let f = check_term(&input, None)?;
     let now = app.now();
@@ -324,7 +324,7 @@ pub async fn update_term(
     input: TermInput,
 ) -> Result<TermView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, current) = load_term(&txn, actor, school_id, term_id).await?;
     let f = check_term(&input, Some(&current))?;
     let mut m = current.clone().into_active_model();
@@ -388,7 +388,7 @@ pub async fn set_calendar(
     extra_days: &[ExtraDayInput],
 ) -> Result<TermView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, t) = load_term(&txn, actor, school_id, term_id).await?;
     let mut invalid = Invalid::default();
     let mut parsed_holidays = Vec::new();
@@ -643,7 +643,7 @@ pub async fn set_periods(
     day_type: &str,
     inputs: &[PeriodInput],
 ) -> Result<Vec<PeriodView>> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let day_type = invalid.text("day_type", day_type, 20);

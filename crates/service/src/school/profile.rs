@@ -5,7 +5,7 @@ use kehou_domain::school::{Nature, SchoolType, grade_name};
 use kehou_domain::{Invalid, Permission};
 use kehou_store::entity::school::{school_contact, school_profile};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -109,7 +109,7 @@ pub async fn set_profile(
     school_id: i64,
     input: ProfileInput,
 ) -> Result<ProfileView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let school_type = invalid.take(
@@ -189,7 +189,7 @@ pub async fn add_contact(
     title: Option<&str>,
     phone: Option<&str>,
 ) -> Result<ProfileView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let name = invalid.text("name", name.unwrap_or(""), 50);
@@ -235,7 +235,7 @@ pub async fn remove_contact(
     school_id: i64,
     contact_id: i64,
 ) -> Result<ProfileView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let c = school_contact::Entity::find_by_id(contact_id)
         .filter(school_contact::Column::SchoolId.eq(school.id))
@@ -270,7 +270,7 @@ pub async fn reveal_contact_phone(
     school_id: i64,
     contact_id: i64,
 ) -> Result<String> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::PersonalDataView).await?;
     let c = school_contact::Entity::find_by_id(contact_id)
         .filter(school_contact::Column::SchoolId.eq(school.id))

@@ -6,7 +6,7 @@ use kehou_store::entity::org;
 use kehou_store::entity::school::room;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -178,7 +178,7 @@ pub async fn create_room(
     school_id: i64,
     input: RoomInput,
 ) -> Result<RoomView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     // Another tenant's school is not found, whatever the input.
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let fields = check_room(&input, true)?;
@@ -223,7 +223,7 @@ pub async fn update_room(
     input: RoomInput,
 ) -> Result<RoomView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, current) = load_room(&txn, actor, school_id, room_id).await?;
     let fields = check_room(&input, false)?;
     let mut changes = Vec::new();
@@ -387,7 +387,7 @@ pub(crate) async fn import_rooms(
         return Ok(outcome);
     }
     progress.stage("写入数据库", good.len());
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let existing: std::collections::HashMap<String, room::Model> = room::Entity::find()
         .filter(room::Column::SchoolId.eq(school.id))
         .all(&txn)

@@ -11,7 +11,7 @@ use kehou_store::entity::org;
 use kehou_store::entity::school::{school_unit, staff};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -502,7 +502,7 @@ pub async fn create_staff(
     school_id: i64,
     input: StaffInput,
 ) -> Result<CreatedStaff> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let fields = check_fields(&input, &mut invalid);
@@ -590,7 +590,7 @@ pub async fn update_staff(
     id: i64,
     patch: StaffPatch,
 ) -> Result<StaffView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let current = staff::Entity::find_by_id(id)
         .filter(staff::Column::SchoolId.eq(school.id))
@@ -768,7 +768,7 @@ pub(crate) async fn import(
     .map_err(Error::Internal)?;
     let hash = crate::identity::auth::hash_password(&unusable)?;
     let now = app.now();
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     for (f, department_id, role_ids) in &good {
         let (_, created, _) = upsert(
             app,

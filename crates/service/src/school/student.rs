@@ -12,7 +12,7 @@ use kehou_store::entity::org;
 use kehou_store::entity::school::{admin_class, guardian, student};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -445,7 +445,7 @@ pub async fn create_student(
     school_id: i64,
     input: StudentInput,
 ) -> Result<StudentView> {
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
     let mut invalid = Invalid::default();
     let fields = check_student(&input, &mut invalid);
@@ -528,7 +528,7 @@ pub async fn update_student(
     patch: StudentPatch,
 ) -> Result<StudentView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, current) = load_student(&txn, actor, school_id, student_id).await?;
     let mut invalid = Invalid::default();
     let name = patch.name.as_deref().map(|n| invalid.text("name", n, 50));
@@ -683,7 +683,7 @@ pub async fn add_guardian(
     g: GuardianInput,
 ) -> Result<StudentView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
     link_guardian(app, &txn, &school, &s, &g).await?;
     audit::record(
@@ -718,7 +718,7 @@ pub async fn remove_guardian(
     guardian_id: i64,
 ) -> Result<StudentView> {
     actor.require(Permission::SchoolManage)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
     let g = guardian::Entity::find_by_id(guardian_id)
         .filter(guardian::Column::StudentId.eq(s.id))
@@ -753,7 +753,7 @@ pub async fn reveal_id_number(
     student_id: i64,
 ) -> Result<String> {
     actor.require(Permission::PersonalDataView)?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let (school, s) = load_student(&txn, actor, school_id, student_id).await?;
     let enc = s.id_no_enc.as_deref().ok_or(Error::NotFound("身份证号"))?;
     let plain = app.vault.decrypt(enc)?;

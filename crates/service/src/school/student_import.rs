@@ -13,7 +13,7 @@ use kehou_store::entity::school::{admin_class, guardian, student};
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use crate::import::{CHUNK, Mode, Outcome, Progress, RowErrors, Runner};
@@ -322,7 +322,7 @@ pub(crate) async fn import(
         return Ok(outcome);
     }
     progress.stage("写入数据库", good.len());
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let users = guardian_accounts(app, &txn, school, &good).await?;
     let now = app.now();
     let (new, old): (Vec<&Good>, Vec<&Good>) = good

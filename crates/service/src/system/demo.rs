@@ -12,7 +12,6 @@ use kehou_store::entity::school::{
 };
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use crate::identity::account::insert_user;
@@ -155,7 +154,7 @@ const DEMO_ORGS: &[DemoOrg] = &[
 /// Loads the demo data set; returns how many rows it created (0 on a second run).
 pub async fn load(app: &App) -> Result<usize> {
     let root = crate::org::ensure_platform_root(app).await?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let mut created = 0;
     let mut orgs = std::collections::HashMap::new();
     orgs.insert(root.name.clone(), root);
@@ -708,7 +707,7 @@ async fn ensure_org(
 /// classes (`classes_per_grade` in each grade), departments and a term. Returns its id.
 pub async fn benchmark_school(app: &App, name: &str, classes_per_grade: i16) -> Result<i64> {
     let root = crate::org::ensure_platform_root(app).await?;
-    let txn = app.db.begin().await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
     let org_type = OrgType {
         kind: OrgKind::School,
         level: None,

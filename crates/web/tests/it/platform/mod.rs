@@ -1,3 +1,4 @@
 pub mod audit;
+pub mod concurrency;
 pub mod jobs;
 pub mod requests;
