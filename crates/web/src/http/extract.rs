@@ -28,6 +28,29 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
+/// A page's path parameters: a malformed one (`/schools/5/students/abc`) is a styled 404
+/// page, like an id that does not exist.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PageError))]
+pub struct PagePath<T>(pub T);
+
+/// A page's query parameters: malformed ones get a styled 400 page.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct PageQuery<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for PageError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        PageError(Error::NotFound("页面"))
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for PageError {
+    fn from(_: axum::extract::rejection::QueryRejection) -> Self {
+        PageError(Error::invalid("query", "网址中的查询参数有误"))
+    }
+}
+
 pub const SESSION_COOKIE: &str = "kehou_session";
 
 /// The address of the client: the socket peer, or the first `X-Forwarded-For` entry

@@ -1,4 +1,4 @@
-//! Request tracing: every request gets an id (the proxy's `X-Request-Id` when it sends a
+//! Request tracing and protective headers. Every request gets an id (the proxy's `X-Request-Id` when it sends a
 //! sane one, else a new one), every log line written while it is served carries it (a
 //! tracing span), the answer carries it back in `X-Request-Id`, and error pages and error
 //! bodies show it, so that a person's report can be found in the logs.
@@ -58,5 +58,29 @@ pub async fn layer(req: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, value);
     }
+    protect(res.headers_mut());
     res
+}
+
+/// What the browser may do with our answers: scripts and styles only from us (no inline
+/// script), never inside another site's frame, no type guessing, and nothing stored unless
+/// the answer says so (pages carry personal data; the Back button after logging out must
+/// not show them again).
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+     script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+fn protect(headers: &mut axum::http::HeaderMap) {
+    use axum::http::header;
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
 }

@@ -2,7 +2,7 @@
 //! that shows progress until the import ends, then its counts and the rejected rows.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::Permission;
@@ -11,7 +11,7 @@ use kehou_service::platform::sheet::Column;
 use kehou_service::{Error, Principal};
 
 use crate::AppState;
-use crate::http::extract::{CsrfUpload, PageActor};
+use crate::http::extract::{CsrfUpload, PageActor, PagePath};
 use crate::http::page::{Frame, PageError, PageResult, frame, render, rerender};
 
 fn kind_of(code: &str) -> Result<Kind, PageError> {
@@ -76,7 +76,7 @@ fn section(kind: Kind) -> String {
 pub async fn form(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, kind)): Path<(i64, String)>,
+    PagePath((school_id, kind)): PagePath<(i64, String)>,
 ) -> PageResult {
     let kind = kind_of(&kind)?;
     Ok(render(
@@ -87,7 +87,7 @@ pub async fn form(
 pub async fn template(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path((school_id, kind)): Path<(i64, String)>,
+    PagePath((school_id, kind)): PagePath<(i64, String)>,
 ) -> PageResult {
     let kind = kind_of(&kind)?;
     let template = import::template(&state.app, &actor, kind, school_id).await?;
@@ -100,7 +100,7 @@ pub async fn template(
 pub async fn upload(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, kind)): Path<(i64, String)>,
+    PagePath((school_id, kind)): PagePath<(i64, String)>,
     CsrfUpload(upload): CsrfUpload,
 ) -> PageResult {
     let kind = kind_of(&kind)?;
@@ -155,7 +155,7 @@ struct JobPage {
 pub async fn job(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, job_id)): Path<(i64, i64)>,
+    PagePath((school_id, job_id)): PagePath<(i64, i64)>,
 ) -> PageResult {
     let job = import::job(&state.app, &actor, school_id, job_id).await?;
     let percent = (job.done * 100)
@@ -182,7 +182,7 @@ pub async fn job(
 pub async fn report(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path((school_id, job_id)): Path<(i64, i64)>,
+    PagePath((school_id, job_id)): PagePath<(i64, i64)>,
 ) -> PageResult {
     let report = import::report(&state.app, &actor, school_id, job_id).await?;
     Ok(crate::http::xlsx::file("导入错误报告.xlsx", Ok(report)))

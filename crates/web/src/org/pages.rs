@@ -1,7 +1,7 @@
 //! Organization pages: list with filters and export, create, edit and move, (de)activate.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{BureauLevel, Invalid, OrgKind, Permission};
 use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
@@ -9,7 +9,7 @@ use kehou_service::{Actor, Error, PageRequest};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
@@ -74,7 +74,7 @@ fn actor(p: &kehou_service::Principal) -> Result<&Actor, PageError> {
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<OrgQuery>,
+    PageQuery(q): PageQuery<OrgQuery>,
 ) -> PageResult {
     let a = &actor;
     let page = org::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
@@ -106,7 +106,7 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Query(q): Query<OrgQuery>,
+    PageQuery(q): PageQuery<OrgQuery>,
 ) -> PageResult {
     let page = org::list(&state.app, &actor, &q.filter(), PageRequest::all()).await?;
     let rows: Vec<Vec<String>> = page
@@ -274,8 +274,8 @@ fn form_of(o: &OrgView) -> OrgForm {
 pub async fn detail(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
-    Query(q): Query<NoticeQuery>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let o = org::get(&state.app, &actor, id).await?;
     let form = form_of(&o);
@@ -295,7 +295,7 @@ pub async fn detail(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let a = &actor;
@@ -339,7 +339,7 @@ pub async fn update(
 pub async fn set_active(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     actor.require(Permission::OrgManage)?;

@@ -1,14 +1,14 @@
 //! The audit log page: events of the jurisdiction, filtered by date, actor and object.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{NaiveDate, TimeZone};
 use kehou_service::PageRequest;
 use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::PageActor;
+use crate::http::extract::{PageActor, PageQuery};
 use crate::http::page::{
     Frame, ListInfo, Opt, PageResult, beijing, frame, local_time, page_of, render,
 };
@@ -159,7 +159,7 @@ struct ListPage {
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, filter_error) = q.filter();
     let page = audit::list(&state.app, &actor, &filter, page_of(q.page.as_deref())).await?;
@@ -191,7 +191,7 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, _) = q.filter();
     let page = audit::list(&state.app, &actor, &filter, PageRequest::all()).await?;

@@ -1,7 +1,7 @@
 //! Role pages: the list, creating a custom role, and granting permissions in batch.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, PERMISSIONS, Permission};
 use kehou_service::identity::role::{self, NewRole, RoleView};
@@ -9,7 +9,7 @@ use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -68,7 +68,7 @@ pub struct NoticeQuery {
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<NoticeQuery>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let form = RoleForm {
         org_kind: actor.org_kind.code().into(),
@@ -190,8 +190,8 @@ async fn detail_page(
 pub async fn detail(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(id): Path<i64>,
-    Query(q): Query<NoticeQuery>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     Ok(render(
         &detail_page(
@@ -209,7 +209,7 @@ pub async fn detail(
 pub async fn save(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let wanted = data.all("permissions");

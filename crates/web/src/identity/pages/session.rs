@@ -1,7 +1,7 @@
 //! Login, logout, the forced password change, the membership switcher and the home page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kehou_domain::Permission;
@@ -11,7 +11,9 @@ use kehou_service::{Error, PageRequest, org};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{ClientIp, CsrfForm, PagePrincipal, PublicForm, SESSION_COOKIE, cookie};
+use crate::http::extract::{
+    ClientIp, CsrfForm, PagePrincipal, PageQuery, PublicForm, SESSION_COOKIE, cookie,
+};
 use crate::http::page::{FormErrors, Frame, PageError, PageResult, frame, render, rerender};
 
 const LOGIN_CSRF_COOKIE: &str = "kehou_login";
@@ -74,7 +76,7 @@ fn login_page_response(
 pub async fn login_page(
     State(state): State<AppState>,
     principal: Option<PagePrincipal>,
-    Query(q): Query<NextQuery>,
+    PageQuery(q): PageQuery<NextQuery>,
 ) -> Response {
     if principal.is_some() {
         return Redirect::to("/").into_response();
@@ -237,7 +239,7 @@ pub struct NoticeQuery {
 pub async fn home(
     State(state): State<AppState>,
     PagePrincipal(p): PagePrincipal,
-    Query(q): Query<NoticeQuery>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let frame = frame(&state, &p, "首页", "/", q.notice.as_deref().unwrap_or("")).await?;
     let one = PageRequest {

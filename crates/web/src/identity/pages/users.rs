@@ -2,7 +2,7 @@
 //! memberships.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{Invalid, Permission};
@@ -14,7 +14,7 @@ use kehou_service::{Actor, PageRequest, Principal, org};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender,
 };
@@ -115,7 +115,7 @@ impl ListPage {
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<UserQuery>,
+    PageQuery(q): PageQuery<UserQuery>,
 ) -> PageResult {
     let a = &actor;
     let page = account::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
@@ -151,7 +151,7 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Query(q): Query<UserQuery>,
+    PageQuery(q): PageQuery<UserQuery>,
 ) -> PageResult {
     let page = account::list(&state.app, &actor, &q.filter(), PageRequest::all()).await?;
     let now = state.app.now();
@@ -408,8 +408,8 @@ pub struct NoticeQuery {
 pub async fn detail(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(id): Path<i64>,
-    Query(q): Query<NoticeQuery>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let page = detail_page(
         &state,
@@ -449,7 +449,7 @@ async fn after_action(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = UserForm {
@@ -476,7 +476,7 @@ pub async fn update(
 pub async fn freeze(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let result = account::set_frozen(&state.app, &actor, id, true).await;
@@ -495,7 +495,7 @@ pub async fn freeze(
 pub async fn unfreeze(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let result = account::set_frozen(&state.app, &actor, id, false).await;
@@ -514,7 +514,7 @@ pub async fn unfreeze(
 pub async fn reset_password(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     match account::reset_password(&state.app, &actor, id, None).await {
@@ -526,7 +526,7 @@ pub async fn reset_password(
 pub async fn add_membership(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let membership_form = MembershipForm {
@@ -556,7 +556,7 @@ pub async fn add_membership(
 pub async fn remove_membership(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((id, mid)): Path<(i64, i64)>,
+    PagePath((id, mid)): PagePath<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     match account::remove_membership(&state.app, &actor, id, mid).await {

@@ -2,7 +2,7 @@
 //! and posts.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::school::{SchoolType, grade_name};
 use kehou_domain::{Invalid, OrgKind, Permission};
@@ -13,7 +13,7 @@ use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -131,7 +131,7 @@ async fn page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<AdminClassQuery>,
+    PageQuery(q): PageQuery<AdminClassQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -147,8 +147,8 @@ pub async fn index(
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<AdminClassQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AdminClassQuery>,
 ) -> PageResult {
     Ok(render(
         &page(
@@ -190,7 +190,7 @@ async fn after(
 pub async fn create(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = ClassForm {
@@ -225,7 +225,7 @@ pub async fn create(
 pub async fn promote(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let from = data.text("from_school_year");
@@ -298,7 +298,7 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, class_id)): Path<(i64, i64)>,
+    PagePath((school_id, class_id)): PagePath<(i64, i64)>,
 ) -> PageResult {
     Ok(render(
         &edit_page(&state, &p, school_id, class_id, None, FormErrors::default()).await?,
@@ -308,7 +308,7 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, class_id)): Path<(i64, i64)>,
+    PagePath((school_id, class_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let mut invalid = Invalid::default();
@@ -342,7 +342,7 @@ pub async fn update(
 pub async fn add_unit(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let result = admin_class::add_unit(
@@ -360,7 +360,7 @@ pub async fn add_unit(
 pub async fn remove_unit(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, unit_id)): Path<(i64, i64)>,
+    PagePath((school_id, unit_id)): PagePath<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let result = admin_class::remove_unit(&state.app, &actor, school_id, unit_id).await;
@@ -371,8 +371,8 @@ pub async fn remove_unit(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<AdminClassQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AdminClassQuery>,
 ) -> PageResult {
     let a = &actor;
     let classes = kehou_service::school::admin_class::list_admin_classes(

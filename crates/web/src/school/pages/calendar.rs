@@ -2,7 +2,7 @@
 //! month grid, and the bell schedule.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use chrono::{Datelike, NaiveDate, Weekday};
 use kehou_domain::{OrgKind, Permission};
@@ -13,7 +13,7 @@ use kehou_service::{Actor, Error, Principal, school};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -259,7 +259,7 @@ async fn page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<CalendarQuery>,
+    PageQuery(q): PageQuery<CalendarQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -284,8 +284,8 @@ pub async fn index(
 pub async fn show(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<CalendarQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<CalendarQuery>,
 ) -> PageResult {
     let term_id = q.term_id.as_deref().and_then(|s| s.parse().ok());
     Ok(render(
@@ -343,7 +343,7 @@ async fn after(
 pub async fn create_term(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = TermForm {
@@ -437,7 +437,7 @@ async fn change_calendar(
 pub async fn add_holiday(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, term_id)): Path<(i64, i64)>,
+    PagePath((school_id, term_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let holiday = HolidayInput {
@@ -451,7 +451,7 @@ pub async fn add_holiday(
 pub async fn delete_holiday(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, term_id, index)): Path<(i64, i64, usize)>,
+    PagePath((school_id, term_id, index)): PagePath<(i64, i64, usize)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     change_calendar(&state, &p, school_id, term_id, |h, _| {
@@ -465,7 +465,7 @@ pub async fn delete_holiday(
 pub async fn add_extra_day(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, term_id)): Path<(i64, i64)>,
+    PagePath((school_id, term_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let day = ExtraDayInput {
@@ -479,7 +479,7 @@ pub async fn add_extra_day(
 pub async fn delete_extra_day(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, term_id, index)): Path<(i64, i64, usize)>,
+    PagePath((school_id, term_id, index)): PagePath<(i64, i64, usize)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     change_calendar(&state, &p, school_id, term_id, |_, x| {
@@ -522,7 +522,7 @@ fn parse_lines(lines: &str) -> Result<Vec<PeriodInput>, Error> {
 pub async fn set_periods(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = PeriodForm {

@@ -2,7 +2,7 @@
 //! emergency contacts with masked phone numbers whose full view is audited.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::school::{Nature, SchoolType};
@@ -12,7 +12,7 @@ use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
 fn actor(p: &Principal) -> Result<&Actor, PageError> {
@@ -131,7 +131,7 @@ async fn page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<SchoolQuery>,
+    PageQuery(q): PageQuery<SchoolQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -173,7 +173,7 @@ async fn after(
 pub async fn save_profile(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = ProfileForm {
@@ -207,7 +207,7 @@ pub async fn save_profile(
 pub async fn add_contact(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = ContactForm {
@@ -241,7 +241,7 @@ pub async fn add_contact(
 pub async fn remove_contact(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, contact_id)): Path<(i64, i64)>,
+    PagePath((school_id, contact_id)): PagePath<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let result =
@@ -255,7 +255,7 @@ pub async fn remove_contact(
 pub async fn reveal_contact(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, contact_id)): Path<(i64, i64)>,
+    PagePath((school_id, contact_id)): PagePath<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let phone = kehou_service::school::profile::reveal_contact_phone(

@@ -2,7 +2,7 @@
 //! pick a school of their jurisdiction and see its rooms read-only.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
@@ -10,7 +10,7 @@ use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
@@ -177,7 +177,7 @@ async fn list_page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<RoomQuery>,
+    PageQuery(q): PageQuery<RoomQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -194,8 +194,8 @@ pub async fn index(
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<RoomQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<RoomQuery>,
 ) -> PageResult {
     Ok(render(
         &list_page(
@@ -213,7 +213,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = RoomForm::from_data(&data);
@@ -248,8 +248,8 @@ pub async fn create(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<RoomQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<RoomQuery>,
 ) -> PageResult {
     let page = kehou_service::school::room::list_rooms(
         &state.app,
@@ -292,7 +292,7 @@ struct EditPage {
 pub async fn edit(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, room_id)): Path<(i64, i64)>,
+    PagePath((school_id, room_id)): PagePath<(i64, i64)>,
 ) -> PageResult {
     let a = &actor;
     a.require(Permission::SchoolManage)?;
@@ -316,7 +316,7 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, room_id)): Path<(i64, i64)>,
+    PagePath((school_id, room_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = RoomForm::from_data(&data);

@@ -2,7 +2,7 @@
 //! form to add a person with their roles, and a page to edit one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::Permission;
 use kehou_service::school::staff::{self, StaffFilter, StaffInput, StaffPatch, StaffView, TITLES};
@@ -10,7 +10,7 @@ use kehou_service::{Actor, PageRequest, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
@@ -199,7 +199,7 @@ async fn list_page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<StaffQuery>,
+    PageQuery(q): PageQuery<StaffQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -223,8 +223,8 @@ pub async fn index(
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<StaffQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<StaffQuery>,
 ) -> PageResult {
     Ok(render(
         &list_page(
@@ -242,7 +242,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = StaffForm::from_data(&data);
@@ -312,8 +312,8 @@ pub async fn create(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<StaffQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<StaffQuery>,
 ) -> PageResult {
     let page = staff::list_staff(
         &state.app,
@@ -382,7 +382,7 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, staff_id)): Path<(i64, i64)>,
+    PagePath((school_id, staff_id)): PagePath<(i64, i64)>,
 ) -> PageResult {
     Ok(render(
         &edit_page(&state, &p, school_id, staff_id, FormErrors::default()).await?,
@@ -392,7 +392,7 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, staff_id)): Path<(i64, i64)>,
+    PagePath((school_id, staff_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let mut invalid = kehou_domain::Invalid::default();

@@ -3,7 +3,7 @@
 //! users pick a school of their jurisdiction and see it read-only, masked.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::Permission;
 use kehou_service::school::student::{
@@ -14,7 +14,7 @@ use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, empty_list, frame, page_of,
     render, rerender, school_choice,
@@ -209,7 +209,7 @@ async fn list_page(
 pub async fn index(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Query(q): Query<StudentQuery>,
+    PageQuery(q): PageQuery<StudentQuery>,
 ) -> PageResult {
     let a = &actor;
     a.require(kehou_domain::Permission::SchoolView)?;
@@ -233,8 +233,8 @@ pub async fn index(
 pub async fn list(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<StudentQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<StudentQuery>,
 ) -> PageResult {
     Ok(render(
         &list_page(
@@ -252,7 +252,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path(school_id): Path<i64>,
+    PagePath(school_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let form = StudentForm::from_data(&data);
@@ -283,8 +283,8 @@ pub async fn create(
 pub async fn export(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path(school_id): Path<i64>,
-    Query(q): Query<StudentQuery>,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<StudentQuery>,
 ) -> PageResult {
     let rows = student::export_rows(&state.app, &actor, school_id, &q.filter()).await?;
     Ok(crate::http::xlsx::download(
@@ -355,8 +355,8 @@ pub struct NoticeQuery {
 pub async fn detail(
     State(state): State<AppState>,
     PageActor(p, _): PageActor,
-    Path((school_id, student_id)): Path<(i64, i64)>,
-    Query(q): Query<NoticeQuery>,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     Ok(render(
         &detail_page(
@@ -374,7 +374,7 @@ pub async fn detail(
 pub async fn update(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, student_id)): Path<(i64, i64)>,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let mut invalid = kehou_domain::Invalid::default();
@@ -411,7 +411,7 @@ pub async fn update(
 pub async fn add_guardian(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, student_id)): Path<(i64, i64)>,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     let guardian = GuardianInput {
@@ -442,7 +442,7 @@ pub async fn add_guardian(
 pub async fn remove_guardian(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
-    Path((school_id, student_id, guardian_id)): Path<(i64, i64, i64)>,
+    PagePath((school_id, student_id, guardian_id)): PagePath<(i64, i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     student::remove_guardian(&state.app, &actor, school_id, student_id, guardian_id).await?;
@@ -456,7 +456,7 @@ pub async fn remove_guardian(
 pub async fn reveal_id(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
-    Path((school_id, student_id)): Path<(i64, i64)>,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let full_id = student::reveal_id_number(&state.app, &actor, school_id, student_id).await?;

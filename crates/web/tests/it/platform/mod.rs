@@ -1,4 +1,5 @@
 pub mod audit;
 pub mod concurrency;
+pub mod headers;
 pub mod jobs;
 pub mod requests;
