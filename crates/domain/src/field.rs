@@ -61,8 +61,19 @@ impl Invalid {
     }
 }
 
+/// Characters no text field accepts: controls, the bidirectional overrides and isolates
+/// that make text display in another order than it is stored (U+202E turns "txt.exe" into
+/// "exe.txt"), and noncharacters (U+FFFE…), which also make spreadsheets unreadable.
+pub fn forbidden_char(c: char) -> bool {
+    let cp = u32::from(c);
+    c.is_control()
+        || matches!(cp, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+        || (0xFDD0..=0xFDEF).contains(&cp)
+        || cp & 0xFFFE == 0xFFFE
+}
+
 /// A required single-line text: trimmed, not empty, at most `max_chars` characters, no
-/// control characters.
+/// control, bidirectional-override or noncharacter code points.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
@@ -71,8 +82,8 @@ pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
     if value.chars().count() > max_chars {
         return Err(format!("不能超过{max_chars}个字符"));
     }
-    if value.chars().any(char::is_control) {
-        return Err("不能包含控制字符".into());
+    if value.chars().any(forbidden_char) {
+        return Err("不能包含控制字符、文字方向控制符或非字符".into());
     }
     Ok(value.to_string())
 }
@@ -87,6 +98,19 @@ mod tests {
         assert!(required_text("   ", 10).is_err());
         assert!(required_text(&"字".repeat(11), 10).is_err());
         assert!(required_text("a\u{0}b", 10).is_err());
+        // Bidi overrides and isolates, marks and noncharacters are refused.
+        for bad in [
+            "\u{202E}exe.txt",
+            "a\u{2066}b",
+            "a\u{200F}",
+            "x\u{FFFE}",
+            "\u{FDD0}",
+            "\u{1FFFF}",
+        ] {
+            assert!(required_text(bad, 20).is_err(), "{bad:?}");
+        }
+        // Chinese, emoji and other ordinary text pass.
+        assert!(required_text("周俊 😀 O'Brien", 20).is_ok());
         // SQL-looking text is ordinary text.
         assert_eq!(
             required_text("x'; DROP TABLE users;--", 100).as_deref(),

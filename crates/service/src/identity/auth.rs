@@ -54,7 +54,30 @@ pub fn hash_password(password: &Password) -> Result<String> {
         .map_err(|e| Error::Internal(e.to_string()))
 }
 
+thread_local! {
+    static PASSWORD_CHECKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many password checks this thread has run. A login of an unknown number costs the
+/// same one check as a known one (timing would tell an attacker which numbers exist);
+/// tests count with this instead of timing.
+pub fn password_checks_on_this_thread() -> u64 {
+    PASSWORD_CHECKS.with(std::cell::Cell::get)
+}
+
+/// A hash of nothing anyone knows, checked when the phone number has no account.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        Password::parse(&format!("Decoy#{}", &random_token()[..16]))
+            .ok()
+            .and_then(|p| hash_password(&p).ok())
+            .unwrap_or_default()
+    })
+}
+
 fn verify_password(plain: &str, hash: &str) -> bool {
+    PASSWORD_CHECKS.with(|n| n.set(n.get() + 1));
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(plain.as_bytes(), &parsed)
@@ -113,6 +136,8 @@ pub async fn login(
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
     let Some(u) = crate::identity::account::find_by_phone(app, &txn, &phone).await? else {
+        // The same work as for a known number, so that the answer's time says nothing.
+        verify_password(password, decoy_hash());
         return Err(wrong());
     };
     if let Some(until) = u.locked_until

@@ -377,3 +377,27 @@ async fn postgres_suite_is_configured_where_required() {
         println!("skipped: KEHOU_TEST_DATABASE_URL not set, the suite ran on SQLite only");
     }
 }
+
+#[tokio::test]
+async fn a6_unknown_numbers_cost_the_same_password_check_as_known_ones() {
+    let t = TestApp::new().await;
+    let checks = kehou_service::identity::auth::password_checks_on_this_thread;
+    let before = checks();
+    let (unknown, unknown_body) = t.try_login("13911112223", "Wrong@2026x").await;
+    let middle = checks();
+    let (known, known_body) = t.try_login(TEACHER, "Wrong@2026x").await;
+    let after = checks();
+    assert_eq!(
+        (unknown, known),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        unknown_body["message"], known_body["message"],
+        "the same answer"
+    );
+    assert_eq!(
+        (middle - before, after - middle),
+        (1, 1),
+        "one password check each"
+    );
+}

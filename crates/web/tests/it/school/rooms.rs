@@ -317,3 +317,40 @@ async fn a3_new_catalog_permissions_reach_existing_preset_roles_once() {
     restart().await.expect("restart");
     assert!(!granted(&t.get("/api/v1/me", &teacher).await.1));
 }
+
+#[tokio::test]
+async fn p4_bidi_and_noncharacter_names_are_refused_and_formulas_export_as_text() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school1 = t.org_id("示例第一小学").await;
+    let path = format!("/api/v1/schools/{school1}/rooms");
+    let (_, before) = t.get(&path, &admin).await;
+    for bad in ["\u{202E}txt.exe", "书法\u{FFFE}室", "a\u{2067}b"] {
+        let (status, body) = t
+            .post(&path, &admin, json!({"name": bad, "capacity": 30}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(body["details"][0]["field"], "name", "{body}");
+    }
+    assert_eq!(
+        t.get(&path, &admin).await.1["total"],
+        before["total"],
+        "nothing created"
+    );
+
+    // A name that looks like a formula is kept as text, and exported as text.
+    let (status, body) = t
+        .post(&path, &admin, json!({"name": "=1+1", "capacity": 30}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let rows = workbook_rows(
+        &b.get_bytes(&format!("/schools/{school1}/rooms/export"))
+            .await,
+    );
+    assert!(
+        rows.iter().any(|r| r[0] == "=1+1"),
+        "stored as a string cell: {rows:?}"
+    );
+}
