@@ -329,11 +329,15 @@ pub async fn create(app: &App, actor: &Actor, input: NewRole) -> Result<RoleView
         None | Some("") => Some(actor.org_kind),
         Some(k) => invalid.take("org_kind", OrgKind::parse(k)),
     };
+    // An organization defines roles for its own kind of organization; the platform for any.
     if let Some(kind) = org_kind
-        && kind == OrgKind::Platform
+        && kind != actor.org_kind
         && !actor.is_platform()
     {
-        invalid.push("org_kind", "只有平台可以创建平台角色");
+        invalid.push(
+            "org_kind",
+            format!("只能创建本单位类型（{}）的角色", actor.org_kind.label()),
+        );
     }
     let permissions = parse_grant(actor, &input.permissions, &mut invalid);
     check(invalid)?;
@@ -341,6 +345,15 @@ pub async fn create(app: &App, actor: &Actor, input: NewRole) -> Result<RoleView
         return Err(Error::Internal("validation".into()));
     };
     let txn = kehou_store::begin_write(&app.db).await?;
+    let taken = role::Entity::find()
+        .filter(role::Column::OwnerOrgId.eq(actor.org_id))
+        .filter(role::Column::Name.eq(&name))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(Error::conflict_on("name", "本单位已有同名角色"));
+    }
     let now = app.now();
     let created = role::ActiveModel {
         code: Set(None),

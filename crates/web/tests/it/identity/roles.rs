@@ -210,3 +210,41 @@ async fn a3_custom_roles_cannot_escalate() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a3_an_organization_creates_roles_of_its_own_kind_with_unique_names() {
+    let t = TestApp::new().await;
+    let school_admin = t.login(SCHOOL1_ADMIN).await;
+    let leader = t.login(CITY_LEADER).await;
+    let (_, before) = t.get("/api/v1/roles", &leader).await;
+    // A school cannot make a bureau role that its bureau would then see.
+    let (status, body) = t
+        .post(
+            "/api/v1/roles",
+            &school_admin,
+            json!({"name": "假冒局长", "org_kind": "bureau", "permissions": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["details"][0]["field"], "org_kind", "{body}");
+    let (_, after) = t.get("/api/v1/roles", &leader).await;
+    assert_eq!(
+        before["total"], after["total"],
+        "nothing new for the bureau"
+    );
+
+    // Its own kind works once per name.
+    let role = json!({"name": "社团辅导员", "permissions": ["school.view"]});
+    let (status, body) = t.post("/api/v1/roles", &school_admin, role.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["org_kind"], "school");
+    let (status, body) = t.post("/api/v1/roles", &school_admin, role.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["details"][0]["field"], "name", "{body}");
+    // Another school may use the same name.
+    let other = t.login(SCHOOL2_ADMIN).await;
+    assert_eq!(
+        t.post("/api/v1/roles", &other, role).await.0,
+        StatusCode::CREATED
+    );
+}
