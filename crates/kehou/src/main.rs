@@ -97,7 +97,7 @@ struct DbArgs {
     /// Database URL: sqlite://path or postgres://user:pass@host/db.
     #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
     database_url: Option<String>,
-    /// A TOML file with database_url, bind, secure_cookies, trust_proxy.
+    /// A TOML file with database_url, bind, personal_data_key, secure_cookies, trusted_proxies.
     #[arg(long, env = "KEHOU_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -119,10 +119,12 @@ struct FileConfig {
     bind: Option<String>,
     /// The SM4 key for personal data, 32 hex characters (or env `KEHOU_DATA_KEY`).
     personal_data_key: Option<kehou_domain::Secret>,
+    /// Mark cookies `Secure`. Default: yes, unless the server listens on a loopback
+    /// address only (plain-http local use).
+    secure_cookies: Option<bool>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     #[serde(default)]
-    secure_cookies: bool,
-    #[serde(default)]
-    trust_proxy: bool,
+    trusted_proxies: Vec<String>,
 }
 
 impl DbArgs {
@@ -451,9 +453,11 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
+    let trusted_proxies = kehou_web::http::proxy::TrustedProxies::parse(&file.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
     let config = WebConfig {
-        secure_cookies: file.secure_cookies,
-        trust_proxy: file.trust_proxy,
+        secure_cookies: file.secure_cookies.unwrap_or(!local.ip().is_loopback()),
+        trusted_proxies,
     };
     // This instance's share of the background work (imports, later reminders and reports).
     kehou_service::system::worker::spawn(app.clone());

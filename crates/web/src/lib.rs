@@ -29,8 +29,9 @@ use http::routes::{Area, Assembled, RouteInfo};
 pub struct WebConfig {
     /// Mark cookies `Secure` (behind https).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (behind a trusted reverse proxy).
-    pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (right-most untrusted entry
+    /// is the client); empty: the socket peer is the client.
+    pub trusted_proxies: http::proxy::TrustedProxies,
 }
 
 #[derive(Clone)]

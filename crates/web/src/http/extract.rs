@@ -53,22 +53,24 @@ impl From<axum::extract::rejection::QueryRejection> for PageError {
 
 pub const SESSION_COOKIE: &str = "kehou_session";
 
-/// The address of the client: the socket peer, or the first `X-Forwarded-For` entry
-/// behind a trusted proxy.
+/// The address of the client: the socket peer, or, when the peer is a trusted proxy, the
+/// right-most `X-Forwarded-For` entry no trusted proxy added.
 pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
-    if state.config.trust_proxy
-        && let Some(forwarded) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next()
-    {
-        return Some(first.trim().to_string());
-    }
-    parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip())?;
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    Some(
+        state
+            .config
+            .trusted_proxies
+            .client(peer, forwarded)
+            .to_string(),
+    )
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod page;
+pub mod proxy;
 pub mod routes;
 pub mod trace;
 pub mod xlsx;

@@ -5,11 +5,7 @@ use crate::common::*;
 
 #[tokio::test]
 async fn a7_changes_are_audited_and_seen_within_the_jurisdiction() {
-    let t = TestApp::with_config(kehou_web::WebConfig {
-        trust_proxy: true,
-        ..Default::default()
-    })
-    .await;
+    let t = TestApp::new().await;
     let admin1 = t.login(SCHOOL1_ADMIN).await;
     let teacher = t.user_id(TEACHER).await;
     t.patch(
@@ -101,28 +97,52 @@ async fn a7_changes_are_audited_and_seen_within_the_jurisdiction() {
 
 #[tokio::test]
 async fn a7_client_address_is_recorded_behind_a_trusted_proxy() {
+    let trusted = kehou_web::http::proxy::TrustedProxies::parse(&[
+        "127.0.0.1".to_string(),
+        "10.0.0.0/8".to_string(),
+    ])
+    .expect("proxies");
     let t = TestApp::with_config(kehou_web::WebConfig {
-        trust_proxy: true,
+        trusted_proxies: trusted,
         ..Default::default()
     })
     .await;
-    let req = axum::http::Request::post("/api/v1/auth/token")
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", "203.0.113.7, 10.0.0.1")
-        .body(axum::body::Body::from(
-            json!({"phone": SCHOOL1_ADMIN, "password": PASSWORD}).to_string(),
-        ))
-        .expect("req");
+    // The client sent a made-up address first; nginx (10.0.0.1) and the local proxy added
+    // the real one and theirs.
+    let login_from = |peer: &str, forwarded: &str| {
+        let mut req = axum::http::Request::post("/api/v1/auth/token")
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::from(
+                json!({"phone": SCHOOL1_ADMIN, "password": PASSWORD}).to_string(),
+            ))
+            .expect("req");
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        req
+    };
+    let req = login_from("127.0.0.1", "198.51.100.66, 203.0.113.7, 10.0.0.1");
+    assert_eq!(t.request(req).await.status(), StatusCode::OK);
+    // Straight from a client that is no proxy: its header is not believed.
+    let req = login_from("192.0.2.5", "198.51.100.66");
     assert_eq!(t.request(req).await.status(), StatusCode::OK);
     let admin = t.login(SCHOOL1_ADMIN).await;
     let (_, body) = t.get("/api/v1/audit-events?page_size=100", &admin).await;
+    let ips: Vec<&str> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "auth.login")
+        .filter_map(|e| e["ip"].as_str())
+        .collect();
     assert!(
-        body["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|e| e["action"] == "auth.login" && e["ip"] == "203.0.113.7"),
-        "{body}"
+        ips.contains(&"203.0.113.7") && ips.contains(&"192.0.2.5"),
+        "{ips:?}"
+    );
+    assert!(
+        !ips.contains(&"198.51.100.66"),
+        "a client-written address was believed: {ips:?}"
     );
 }
 
