@@ -260,6 +260,7 @@ pub async fn fail(
         update = update
             .col_expr(job::Column::Status, Expr::value(Status::Failed.code()))
             .col_expr(job::Column::FinishedAt, Expr::value(now))
+            .col_expr(job::Column::Stage, Expr::value("失败"))
             .col_expr(job::Column::Input, Expr::value(Option::<Vec<u8>>::None));
     }
     update.exec(db).await?;

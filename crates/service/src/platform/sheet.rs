@@ -53,6 +53,124 @@ pub fn check_upload(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// What an uploaded workbook may hold, checked on the zip archive before the sheet reader
+/// sees it: a 2 KB file can declare a cell at XFD1048576 (the reader would allocate the
+/// whole grid) or unpack a 200 MB string.
+const MAX_ENTRIES: usize = 2_000;
+const MAX_UNPACKED_BYTES: u64 = 150_000_000;
+const MAX_ROWS: u64 = 200_000;
+const MAX_COLUMNS: u64 = 200;
+/// The longest text node: Excel's 32 767 characters, as UTF-8 with entities.
+const MAX_TEXT_BYTES: u64 = 200_000;
+
+fn too_big(what: &str) -> Error {
+    file_error(format!(
+        "{what}，请只保留需要导入的数据（可先下载模板填写）"
+    ))
+}
+
+/// Checks the archive of an `.xlsx`: entry count, unpacked size (counted while unpacking,
+/// whatever the archive declares), the rows and columns every cell reference and the
+/// sheet's declared dimension name, and the length of every text. O(1) memory.
+pub fn check_bounds(bytes: &[u8]) -> Result<()> {
+    let unreadable = || file_error("无法读取文件：请上传 Excel 工作簿（.xlsx），可先下载模板填写");
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(too_big("工作簿内部文件过多"));
+    }
+    let mut unpacked: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|_| unreadable())?;
+        let name = entry.name().map_err(|_| unreadable())?.to_string();
+        let xml = name.ends_with(".xml") && name.starts_with("xl/");
+        let mut scan = Scan::default();
+        let mut reader = std::io::Read::take(entry, MAX_UNPACKED_BYTES - unpacked + 1);
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut reader, &mut buf).map_err(|_| unreadable())?;
+            if n == 0 {
+                break;
+            }
+            unpacked += n as u64;
+            if unpacked > MAX_UNPACKED_BYTES {
+                return Err(too_big("工作簿解压后超过 150 MB"));
+            }
+            if xml {
+                scan.feed(&buf[..n])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A streaming look at sheet XML: cell and row references (`r="XFD1048576"`, `r="12"`),
+/// the dimension (`ref="A1:XFD1048576"`) and text-node lengths.
+#[derive(Default)]
+struct Scan {
+    /// The last bytes seen, to find ` r="` and ` ref="` across buffer boundaries.
+    tail: [u8; 6],
+    /// Inside a reference value: its bytes so far.
+    reference: Option<Vec<u8>>,
+    text_run: u64,
+}
+
+impl Scan {
+    fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        for &b in chunk {
+            if let Some(value) = &mut self.reference {
+                if b == b'"' {
+                    let value = std::mem::take(value);
+                    self.reference = None;
+                    check_reference(&value)?;
+                } else if value.len() < 40 {
+                    value.push(b);
+                }
+            }
+            if b == b'<' {
+                self.text_run = 0;
+            } else {
+                self.text_run += 1;
+                if self.text_run > MAX_TEXT_BYTES {
+                    return Err(too_big("表格中有超过 32767 个字符的单元格内容"));
+                }
+            }
+            self.tail.rotate_left(1);
+            self.tail[5] = b;
+            // ` r="` on cells and rows, ` ref="` on the dimension (not `sqref`, which a
+            // selection of whole columns fills up to row 1048576).
+            if self.reference.is_none() && (&self.tail[2..] == b" r=\"" || &self.tail == b" ref=\"")
+            {
+                self.reference = Some(Vec::new());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks `A1`, `XFD1048576`, `12` or `A1:XFD1048576` against the row and column limits.
+fn check_reference(value: &[u8]) -> Result<()> {
+    for part in value.split(|b| *b == b':') {
+        let letters = part.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let column = part[..letters].iter().fold(0u64, |n, b| {
+            n.saturating_mul(26)
+                .saturating_add(u64::from(b.to_ascii_uppercase().saturating_sub(b'A')) + 1)
+        });
+        let row = part[letters..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0u64, |n, b| {
+                n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+            });
+        if column > MAX_COLUMNS {
+            return Err(too_big(&format!("表格有超过 {MAX_COLUMNS} 列的内容")));
+        }
+        if row > MAX_ROWS {
+            return Err(too_big(&format!("表格有超过 {MAX_ROWS} 行的内容")));
+        }
+    }
+    Ok(())
+}
+
 /// The text of a cell as a person typed it: whole numbers without a decimal point (phone
 /// numbers typed as numbers), dates as 年-月-日.
 fn cell_text(cell: &Data) -> String {
@@ -78,6 +196,7 @@ fn cell_text(cell: &Data) -> String {
 /// example row when it was left in.
 pub fn read(bytes: &[u8], columns: &[Column], example: &[&str]) -> Result<Vec<Row>> {
     check_upload(bytes)?;
+    check_bounds(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes))
         .map_err(|_| file_error("无法读取文件：请上传 Excel 工作簿（.xlsx），可先下载模板填写"))?;
     let range = match book.worksheet_range_at(0) {

@@ -1003,3 +1003,80 @@ async fn c3_a_queued_import_page_refreshes_and_links_back_to_its_list() {
         page.body
     );
 }
+
+/// A workbook whose shared strings are rewritten: `PLACEHOLDER` becomes `replacement`.
+fn with_shared_string(bytes: &[u8], replacement: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).expect("entry");
+        let name = entry.name().expect("name").to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).expect("read");
+        if name == "xl/sharedStrings.xml" {
+            content = String::from_utf8(content)
+                .expect("utf-8")
+                .replace("PLACEHOLDER", replacement)
+                .into_bytes();
+        }
+        out.start_file(name, options).expect("start");
+        out.write_all(&content).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+#[tokio::test]
+async fn p4_hostile_workbooks_fail_their_job_not_the_server() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+
+    // A 2 KB file declaring a cell at XFD1048576.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in STUDENT_HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    sheet
+        .write_string(1_048_575, 16_383, "x")
+        .expect("far cell");
+    let far = book.save_to_buffer().expect("save");
+    assert!(far.len() < 10_000, "{} bytes", far.len());
+    let job = import(&t, &admin, school, "students", "all_or_nothing", far).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["failure"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("超过 200 列"),
+        "{job}"
+    );
+
+    // A small file that unpacks a 50 MB string.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in STUDENT_HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    sheet.write_string(1, 1, "PLACEHOLDER").expect("cell");
+    let huge = with_shared_string(
+        &book.save_to_buffer().expect("save"),
+        &"甲".repeat(16_000_000),
+    );
+    assert!(huge.len() < 1_000_000, "{} bytes", huge.len());
+    let job = import(&t, &admin, school, "students", "all_or_nothing", huge).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["failure"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("32767"),
+        "{job}"
+    );
+
+    // The server still answers everyone.
+    assert_eq!(t.try_login(SCHOOL2_ADMIN, PASSWORD).await.0, StatusCode::OK);
+}
