@@ -134,10 +134,18 @@ pub async fn login(
     let wrong = || Error::Unauthenticated("手机号或密码错误".into());
     let phone = Phone::parse(phone).map_err(|_| wrong())?;
     let now = app.now();
+    // One address guessing at many accounts is stopped before it can lock them all.
+    if let Some(ip) = ip
+        && failures_from(&app.db, ip, now).await? >= MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(Error::TooManyAttempts(now + LOCKOUT));
+    }
     let txn = kehou_store::begin_write(&app.db).await?;
     let Some(u) = crate::identity::account::find_by_phone(app, &txn, &phone).await? else {
         // The same work as for a known number, so that the answer's time says nothing.
         verify_password(password, decoy_hash());
+        record_failure(&txn, now, None, &phone, ip).await?;
+        txn.commit().await?;
         return Err(wrong());
     };
     if let Some(until) = u.locked_until
@@ -162,6 +170,7 @@ pub async fn login(
             m.failed_logins = Set(failures);
         }
         m.update(&txn).await?;
+        record_failure(&txn, now, Some(&u), &phone, ip).await?;
         if locked {
             let (org_id, path) = home_path(&txn, u.id).await?;
             audit::record(
@@ -244,6 +253,69 @@ pub async fn login(
         expires_at,
         must_change_password: must_change,
     })
+}
+
+/// Failed logins one client address may make in [`LOCKOUT`] before it must wait.
+pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+
+/// The failed logins from `ip` within the last [`LOCKOUT`], read from the audit trail.
+async fn failures_from(
+    db: &impl ConnectionTrait,
+    ip: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64> {
+    use kehou_store::entity::platform::audit_event;
+    use kehou_store::sea_orm::PaginatorTrait;
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(FAILED_LOGIN))
+        .filter(audit_event::Column::Ip.eq(ip))
+        .filter(audit_event::Column::OccurredAt.gt(now - LOCKOUT))
+        .count(db)
+        .await?)
+}
+
+const FAILED_LOGIN: &str = "auth.login_failed";
+
+/// Audits a failed login: under the account when the number has one (its organization's
+/// administrators see it), else under the platform with the number masked.
+async fn record_failure(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    user: Option<&user::Model>,
+    phone: &Phone,
+    ip: Option<&str>,
+) -> Result<()> {
+    let (org_id, path) = match user {
+        Some(u) => home_path(db, u.id).await?,
+        None => match org::Entity::find()
+            .filter(org::Column::ParentId.is_null())
+            .order_by_asc(org::Column::Id)
+            .one(db)
+            .await?
+        {
+            Some(root) => (Some(root.id), root.path),
+            None => (None, "/".to_string()),
+        },
+    };
+    audit::record(
+        db,
+        now,
+        &By {
+            user_id: user.map(|u| u.id),
+            name: user.map(|u| u.name.as_str()).unwrap_or("未知用户"),
+            membership_id: None,
+            ip,
+        },
+        Change {
+            org_id,
+            org_path: &path,
+            action: FAILED_LOGIN,
+            entity_type: "user",
+            entity_id: user.map(|u| u.id),
+            summary: format!("登录失败：{} 密码错误或账号不存在", phone.masked()),
+        },
+    )
+    .await
 }
 
 /// Resolves a token to its session, user and acting membership, with the role's

@@ -12,6 +12,7 @@ mod m20261124_000007_staff;
 mod m20261124_000008_user_phone_enc;
 mod m20261130_000009_jobs;
 mod m20261130_000010_admin_class_audit_codes;
+mod m20261130_000011_audit_ip_index;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_user_phone_enc::Migration),
             Box::new(m20261130_000009_jobs::Migration),
             Box::new(m20261130_000010_admin_class_audit_codes::Migration),
+            Box::new(m20261130_000011_audit_ip_index::Migration),
         ]
     }
 }

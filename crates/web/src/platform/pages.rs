@@ -46,6 +46,7 @@ fn action_label(action: &str) -> &str {
         "user.change_password" => "修改密码",
         "user.lock" => "账号锁定",
         "auth.login" => "登录",
+        "auth.login_failed" => "登录失败",
         "membership.create" => "添加身份",
         "membership.delete" => "移除身份",
         "role.create" => "新增角色",

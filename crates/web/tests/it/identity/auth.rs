@@ -401,3 +401,76 @@ async fn a6_unknown_numbers_cost_the_same_password_check_as_known_ones() {
         "one password check each"
     );
 }
+
+/// A login call from `peer`.
+fn login_from(peer: &str, phone: &str, password: &str) -> axum::http::Request<axum::body::Body> {
+    let mut req = axum::http::Request::post("/api/v1/auth/token")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"phone": phone, "password": password}).to_string(),
+        ))
+        .expect("request");
+    let peer: std::net::SocketAddr = format!("{peer}:50000").parse().expect("peer");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
+#[tokio::test]
+async fn a6_failed_logins_are_audited_and_one_address_is_throttled() {
+    let t = TestApp::new().await;
+    let failed = t.audit_count("auth.login_failed").await;
+    // Unknown numbers and wrong passwords are both recorded, the number masked.
+    let res = t
+        .request(login_from("198.51.100.1", "13911110000", "Wrong@2026x"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = t
+        .request(login_from("198.51.100.1", TEACHER, "Wrong@2026x"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(t.audit_count("auth.login_failed").await, failed + 2);
+    let admin = t.login(PLATFORM_ADMIN).await;
+    let (_, events) = t.get("/api/v1/audit-events?page_size=100", &admin).await;
+    let summaries: Vec<&str> = events["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "auth.login_failed")
+        .filter_map(|e| e["summary"].as_str())
+        .collect();
+    assert!(
+        summaries.iter().any(|s| s.contains("139****0000")),
+        "{summaries:?}"
+    );
+    assert!(
+        !summaries.iter().any(|s| s.contains("13911110000")),
+        "{summaries:?}"
+    );
+
+    // One address guessing across many numbers is stopped after 20 failures …
+    for i in 2..20 {
+        let res = t
+            .request(login_from(
+                "198.51.100.1",
+                &format!("139111100{i:02}"),
+                "Wrong@2026x",
+            ))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = t
+        .request(login_from("198.51.100.1", SCHOOL2_ADMIN, PASSWORD))
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // … while the account itself stays usable from anywhere else, and the wait ends.
+    let res = t
+        .request(login_from("203.0.113.9", SCHOOL2_ADMIN, PASSWORD))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    t.clock.advance(chrono::Duration::minutes(16));
+    let res = t
+        .request(login_from("198.51.100.1", SCHOOL2_ADMIN, PASSWORD))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
