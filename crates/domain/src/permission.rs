@@ -72,13 +72,13 @@ pub const PERMISSIONS: &[PermissionDef] = &[
     PermissionDef {
         permission: Permission::SchoolView,
         code: "school.view",
-        name: "查看学校基础信息（场室、作息、校历等）",
+        name: "查看学校基础数据（班级、学生、教职工、场室、校历作息等）",
         group: "学校基础信息",
     },
     PermissionDef {
         permission: Permission::SchoolManage,
         code: "school.manage",
-        name: "维护学校基础信息（场室、作息、校历等）",
+        name: "维护学校基础数据（班级、学生、教职工、场室、校历作息等）",
         group: "学校基础信息",
     },
     PermissionDef {

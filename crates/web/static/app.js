@@ -23,6 +23,9 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
   });
+  // On a phone the navigation scrolls sideways: keep the current section in sight.
+  var active = document.querySelector("nav .active, nav [aria-current=page]");
+  if (active && active.scrollIntoView) { active.scrollIntoView({ block: "nearest", inline: "center" }); }
   // Buttons with data-check="all|none" tick or untick every checkbox of their form.
   document.addEventListener("click", function (event) {
     var mode = event.target.getAttribute("data-check");

@@ -46,6 +46,8 @@ pub struct RoleView {
     pub owner_org_id: Option<i64>,
     pub description: Option<String>,
     pub permissions: Vec<String>,
+    /// Whether the caller may change this role's permissions.
+    pub editable: bool,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -61,8 +63,24 @@ fn view(m: role::Model, permissions: Vec<String>) -> RoleView {
         owner_org_id: m.owner_org_id,
         description: m.description,
         permissions,
+        editable: false,
         updated_at: m.updated_at,
     }
+}
+
+/// Whether the actor may change a role's permissions: presets only the platform, custom
+/// roles the organization that made them and those above it.
+async fn editable_by(db: &impl ConnectionTrait, actor: &Actor, m: &role::Model) -> Result<bool> {
+    if !actor.can(Permission::RoleManage) {
+        return Ok(false);
+    }
+    Ok(match m.owner_org_id {
+        None => actor.is_platform(),
+        Some(owner) => org::Entity::find_by_id(owner)
+            .one(db)
+            .await?
+            .is_some_and(|o| actor.in_scope(&o.path)),
+    })
 }
 
 /// Inserts the preset roles a database lacks, with their seed permissions. Existing roles
@@ -265,10 +283,14 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<RoleView>> {
         .all(&app.db)
         .await?;
     let mut perms = permissions_by_role(&app.db, rows.iter().map(|r| r.id).collect()).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| view(r.clone(), perms.remove(&r.id).unwrap_or_default()))
-        .collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let editable = editable_by(&app.db, actor, &r).await?;
+        let mut v = view(r.clone(), perms.remove(&r.id).unwrap_or_default());
+        v.editable = editable;
+        out.push(v);
+    }
+    Ok(out)
 }
 
 pub(crate) async fn load_visible(
@@ -291,7 +313,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<RoleView> {
         .into_iter()
         .map(String::from)
         .collect();
-    Ok(view(m, perms))
+    let editable = editable_by(&app.db, actor, &m).await?;
+    Ok(RoleView {
+        editable,
+        ..view(m, perms)
+    })
 }
 
 /// Parses permission codes; an actor may only hand out permissions they hold themselves.
@@ -390,10 +416,11 @@ pub async fn create(app: &App, actor: &Actor, input: NewRole) -> Result<RoleView
     )
     .await?;
     txn.commit().await?;
-    Ok(view(
-        created,
-        permissions.into_iter().map(String::from).collect(),
-    ))
+    Ok(RoleView {
+        // Its maker may change it.
+        editable: true,
+        ..view(created, permissions.into_iter().map(String::from).collect())
+    })
 }
 
 fn names(codes: &BTreeSet<&'static str>) -> String {
@@ -423,14 +450,7 @@ pub async fn set_permissions(
     check(invalid)?;
     let txn = kehou_store::begin_write(&app.db).await?;
     let m = load_visible(&txn, actor, id).await?;
-    let editable = match m.owner_org_id {
-        None => actor.is_platform(),
-        Some(owner) => org::Entity::find_by_id(owner)
-            .one(&txn)
-            .await?
-            .is_some_and(|o| actor.in_scope(&o.path)),
-    };
-    if !editable {
+    if !editable_by(&txn, actor, &m).await? {
         return Err(Error::Forbidden(if m.owner_org_id.is_none() {
             "预置角色的权限只能由平台管理员修改".into()
         } else {

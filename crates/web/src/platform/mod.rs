@@ -14,6 +14,8 @@ pub fn area() -> Area {
         pages: PageRoutes::new()
             .get("/static/app.css", pages::css)
             .get("/static/app.js", pages::js)
+            .get("/static/favicon.svg", pages::favicon)
+            .get("/favicon.ico", pages::favicon)
             .get("/audit", pages::list)
             .get("/audit/export", pages::export),
     }

@@ -231,3 +231,13 @@ pub async fn js() -> impl axum::response::IntoResponse {
         include_str!("../../static/app.js"),
     )
 }
+
+pub async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+}

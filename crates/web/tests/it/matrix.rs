@@ -286,7 +286,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("POST", "/api/v1/auth/token")
         | (_, "/login")
         | ("GET", "/static/app.css")
-        | ("GET", "/static/app.js") => Need::Public,
+        | ("GET", "/static/app.js" | "/static/favicon.svg" | "/favicon.ico") => Need::Public,
         (
             _,
             "/api/v1/auth/logout"

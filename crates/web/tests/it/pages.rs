@@ -520,3 +520,46 @@ impl Browser<'_> {
         .await
     }
 }
+
+#[tokio::test]
+async fn l2_a_parents_home_lists_their_children_and_the_site_has_an_icon() {
+    let t = TestApp::new().await;
+    let mut b = Browser::new(&t);
+    b.login(PARENT, PASSWORD).await;
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("我的孩子"), "{}", home.body);
+    assert!(
+        home.body.contains("周俊") && home.body.contains("三年级(2)班"),
+        "{}",
+        home.body
+    );
+    assert!(!home.body.contains("左侧"), "no left side on a phone");
+    assert!(home.body.contains("rel=\"icon\""));
+    let icon = b.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+    // A school admin has no children: no such section.
+    let mut admin = Browser::new(&t);
+    admin.login(SCHOOL1_ADMIN, PASSWORD).await;
+    assert!(!admin.get("/").await.body.contains("我的孩子"));
+}
+
+#[tokio::test]
+async fn a3_a_school_admin_is_offered_to_configure_only_roles_it_may_change() {
+    let t = TestApp::new().await;
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let list = b.get("/roles").await;
+    assert_eq!(list.status, StatusCode::OK);
+    // Presets are shown, but only to look at.
+    assert!(list.body.contains("查看"), "{}", list.body);
+    assert!(!list.body.contains("配置权限</a>"), "{}", list.body);
+    // A 403 names the permission the page needs, in words that fit it.
+    let mut teacher = Browser::new(&t);
+    teacher.login(PARENT, PASSWORD).await;
+    let school = t.org_id("示例第一小学").await;
+    let page = teacher.get(&format!("/schools/{school}/students")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("学生"), "{}", page.body);
+}

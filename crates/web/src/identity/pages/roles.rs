@@ -169,12 +169,14 @@ async fn detail_page(
 ) -> Result<DetailPage, PageError> {
     let a = actor(p)?;
     let r = role::get(&state.app, a, id).await?;
-    let (editable, readonly_reason) = if !a.can(Permission::RoleManage) {
+    let (editable, readonly_reason) = if r.editable {
+        (true, "")
+    } else if !a.can(Permission::RoleManage) {
         (false, "您没有配置角色权限的权限")
-    } else if r.preset && !a.is_platform() {
+    } else if r.preset {
         (false, "预置角色的权限只能由平台管理员修改")
     } else {
-        (true, "")
+        (false, "只能修改本单位及下级单位创建的角色")
     };
     Ok(DetailPage {
         frame: frame(state, p, &r.name, "/roles", notice).await?,

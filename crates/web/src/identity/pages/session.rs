@@ -229,6 +229,7 @@ struct HomePage {
     org_type: String,
     org_count: Option<u64>,
     user_count: Option<u64>,
+    children: Vec<kehou_service::school::student::ChildView>,
 }
 
 #[derive(Deserialize)]
@@ -264,10 +265,13 @@ pub async fn home(
             );
         }
     }
+    // A parent's first question: my children, where and in which class.
+    let children = kehou_service::school::student::my_children(&state.app, &p).await?;
     Ok(render(&HomePage {
         frame,
         org_type,
         org_count,
         user_count,
+        children,
     }))
 }
