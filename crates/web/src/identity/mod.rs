@@ -23,6 +23,7 @@ pub fn area() -> Area {
             .routes(routes!(users::freeze))
             .routes(routes!(users::unfreeze))
             .routes(routes!(users::reset_password))
+            .routes(routes!(users::reveal_phone))
             .routes(routes!(users::add_membership))
             .routes(routes!(users::remove_membership))
             .routes(routes!(roles::permissions))
@@ -46,6 +47,7 @@ pub fn area() -> Area {
             .post("/users/{id}/freeze", user_pages::freeze)
             .post("/users/{id}/unfreeze", user_pages::unfreeze)
             .post("/users/{id}/reset-password", user_pages::reset_password)
+            .post("/users/{id}/phone", user_pages::reveal_phone)
             .post("/users/{id}/memberships", user_pages::add_membership)
             .post(
                 "/users/{id}/memberships/{membership_id}/delete",

@@ -302,6 +302,9 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", "/api/v1/permissions") => Need::Actor,
         // A job is found only by the person who started it: anyone else gets 404.
         ("GET", p) if p.contains("/imports/jobs/") => Need::Actor,
+        ("GET", "/api/v1/users/{id}/phone") | ("POST", "/users/{id}/phone") => {
+            Need::Perms(&[UserView, PersonalDataView])
+        }
         (
             "GET",
             "/api/v1/users" | "/api/v1/users/{id}" | "/users" | "/users/export" | "/users/{id}",

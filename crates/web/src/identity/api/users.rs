@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use kehou_service::identity::account::{
     self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -199,4 +199,23 @@ pub async fn remove_membership(
 ) -> Result<StatusCode, ApiError> {
     account::remove_membership(&state.app, &actor, id, mid).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneBody {
+    pub phone: String,
+}
+
+/// The whole phone number of an account (lists and details show it masked). Needs
+/// `personal.view`; every look is audited.
+#[utoipa::path(get, path = "/api/v1/users/{id}/phone", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = PhoneBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reveal_phone(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PhoneBody>, ApiError> {
+    Ok(Json(PhoneBody {
+        phone: account::reveal_phone(&state.app, &actor, id).await?,
+    }))
 }

@@ -361,6 +361,9 @@ struct DetailPage {
     membership_form: MembershipForm,
     errors: FormErrors,
     can_manage: bool,
+    can_reveal: bool,
+    /// The whole number, right after an audited look.
+    revealed: String,
     orgs: Vec<Opt>,
     roles: Vec<Opt>,
 }
@@ -385,10 +388,13 @@ async fn detail_page(
     };
     Ok(DetailPage {
         frame: frame(state, p, &user.name, "/users", notice).await?,
+        // The number is not shown in the form: blank keeps it.
         form: form.unwrap_or_else(|| UserForm {
             name: user.name.clone(),
-            phone: user.phone.clone(),
+            phone: String::new(),
         }),
+        can_reveal: a.can(Permission::PersonalDataView),
+        revealed: String::new(),
         user,
         status_text,
         status_tone,
@@ -458,7 +464,8 @@ pub async fn update(
     };
     let patch = UserPatch {
         name: Some(form.name.clone()),
-        phone: Some(form.phone.clone()),
+        // Blank keeps the current number.
+        phone: Some(form.phone.clone()).filter(|p| !p.trim().is_empty()),
     };
     let result = account::update(&state.app, &actor, id, patch).await;
     after_action(
@@ -569,4 +576,26 @@ pub async fn remove_membership(
         },
         Err(e) => after_action(&state, &p, id, Err(e), "", None, MembershipForm::default()).await,
     }
+}
+
+/// The whole phone number of an account, shown once on its page; the look is audited.
+pub async fn reveal_phone(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(_data): CsrfForm,
+) -> PageResult {
+    let phone = account::reveal_phone(&state.app, &actor, id).await?;
+    let mut page = detail_page(
+        &state,
+        &p,
+        id,
+        None,
+        MembershipForm::default(),
+        FormErrors::default(),
+        "",
+    )
+    .await?;
+    page.revealed = phone;
+    Ok(render(&page))
 }

@@ -26,7 +26,9 @@ async fn a1_school_admin_sees_only_the_school_users() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(found["total"], expected, "{phone}");
         if expected == 1 {
-            assert_eq!(found["items"][0]["phone"], phone);
+            // Found by the whole number, shown masked.
+            let masked = format!("{}****{}", &phone[..3], &phone[7..]);
+            assert_eq!(found["items"][0]["phone"], masked.as_str());
         }
     }
     let other = t.user_id(SCHOOL2_ADMIN).await;
@@ -389,4 +391,76 @@ async fn a3_memberships_outside_the_jurisdiction_protect_a_user() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a1_p4_login_numbers_are_masked_and_revealed_one_at_a_time_audited() {
+    let t = TestApp::new().await;
+    let teacher = t.user_id(TEACHER).await;
+    // Everyone who may list accounts sees masked numbers: bureau officers, institution
+    // admins, school admins; in lists, details and the export.
+    for viewer in [STREET_OFFICER, SCHOOL1_ADMIN] {
+        let token = t.login(viewer).await;
+        let (_, list) = t.get("/api/v1/users?page_size=100", &token).await;
+        let text = list.to_string();
+        assert!(
+            !text.contains(TEACHER) && !text.contains(PARENT),
+            "{viewer}: a whole number in the list"
+        );
+        let (_, one) = t.get(&format!("/api/v1/users/{teacher}"), &token).await;
+        assert_eq!(one["phone"], "138****0006", "{viewer}: {one}");
+    }
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let rows = workbook_rows(&b.get_bytes("/users/export").await);
+    let whole = |c: &String| c.len() == 11 && c.bytes().all(|b| b.is_ascii_digit());
+    assert_eq!(rows[2][2], "138****0006", "{:?}", &rows[..3]);
+    assert!(
+        !rows.iter().flatten().any(whole),
+        "a whole number in the export"
+    );
+    let page = b.get(&format!("/users/{teacher}")).await;
+    assert!(!page.body.contains(TEACHER), "{}", page.body);
+
+    // The whole number needs personal.view and leaves a trace.
+    let officer = t.login(STREET_OFFICER).await;
+    let path = format!("/api/v1/users/{teacher}/phone");
+    assert_eq!(t.get(&path, &officer).await.0, StatusCode::FORBIDDEN);
+    let seen = t.audit_count("personal.view").await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let (status, body) = t.get(&path, &admin).await;
+    assert_eq!(
+        (status, body["phone"].as_str()),
+        (StatusCode::OK, Some(TEACHER))
+    );
+    assert_eq!(t.audit_count("personal.view").await, seen + 1);
+    // Another tenant's account is not found.
+    let platform_admin = t.user_id(PLATFORM_ADMIN).await;
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{platform_admin}/phone"), &admin)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // On the page: a button, then the number once.
+    let detail = b.get(&format!("/users/{teacher}")).await;
+    let csrf = crate::pages::Browser::csrf(&detail);
+    let shown = b
+        .post(&format!("/users/{teacher}/phone"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        shown.body.contains(&format!("完整手机号：{TEACHER}")),
+        "{}",
+        shown.body
+    );
+    // Saving the form with the number left blank keeps it.
+    let saved = b
+        .post(
+            &format!("/users/{teacher}"),
+            &[("_csrf", &csrf), ("name", "赵敏"), ("phone", "")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(t.try_login(TEACHER, PASSWORD).await.0, StatusCode::OK);
 }
