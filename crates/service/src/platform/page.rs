@@ -11,8 +11,8 @@ pub struct PageRequest {
 impl PageRequest {
     pub const MAX_SIZE: u64 = 100;
     pub const DEFAULT_SIZE: u64 = 20;
-    /// Exports read every matching row, in pages of this size.
-    pub const EXPORT_SIZE: u64 = 10_000;
+    /// Exports and pickers read every matching row, in pages of this size ([`every`]).
+    pub const EXPORT_SIZE: u64 = 1_000;
 
     pub fn new(page: Option<u64>, page_size: Option<u64>) -> crate::Result<Self> {
         let page = page.unwrap_or(1);
@@ -27,14 +27,6 @@ impl PageRequest {
             ));
         }
         Ok(Self { page, page_size })
-    }
-
-    /// Everything, for exports.
-    pub fn all() -> Self {
-        Self {
-            page: 1,
-            page_size: Self::EXPORT_SIZE,
-        }
     }
 
     pub fn offset(&self) -> u64 {
@@ -71,5 +63,65 @@ impl<T> Page<T> {
             page: self.page,
             page_size: self.page_size,
         }
+    }
+}
+
+/// Every item of a paged list, read page after page: exports and pickers have no cap.
+/// The answer is one page holding them all.
+pub async fn every<T, F, Fut>(mut fetch: F) -> crate::Result<Page<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = crate::Result<Page<T>>>,
+{
+    let mut items = Vec::new();
+    let mut page = 1;
+    loop {
+        let next = fetch(PageRequest {
+            page,
+            page_size: PageRequest::EXPORT_SIZE,
+        })
+        .await?;
+        let got = next.items.len() as u64;
+        items.extend(next.items);
+        if got < PageRequest::EXPORT_SIZE || items.len() as u64 >= next.total {
+            break;
+        }
+        page += 1;
+    }
+    let total = items.len() as u64;
+    Ok(Page {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_reads_past_any_single_page() {
+        let rows: Vec<u32> = (0..2_500).collect();
+        let all = every(|p: PageRequest| {
+            let rows = rows.clone();
+            async move {
+                let start = usize::try_from(p.offset())
+                    .unwrap_or(usize::MAX)
+                    .min(rows.len());
+                let end = (start + p.page_size as usize).min(rows.len());
+                Ok(Page {
+                    items: rows[start..end].to_vec(),
+                    total: rows.len() as u64,
+                    page: p.page,
+                    page_size: p.page_size,
+                })
+            }
+        })
+        .await
+        .expect("pages");
+        assert_eq!(all.items, rows);
+        assert_eq!(all.total, 2_500);
     }
 }

@@ -5,8 +5,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{BureauLevel, Invalid, OrgKind, Permission};
 use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
-use kehou_service::{Actor, Error, PageRequest};
+use kehou_service::{Actor, Error};
 use serde::Deserialize;
+
+use kehou_service::platform::page::every;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
@@ -108,7 +110,8 @@ pub async fn export(
     PageActor(_p, actor): PageActor,
     PageQuery(q): PageQuery<OrgQuery>,
 ) -> PageResult {
-    let page = org::list(&state.app, &actor, &q.filter(), PageRequest::all()).await?;
+    let filter = q.filter();
+    let page = every(|page| org::list(&state.app, &actor, &filter, page)).await?;
     let rows: Vec<Vec<String>> = page
         .items
         .into_iter()

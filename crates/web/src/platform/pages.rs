@@ -3,9 +3,10 @@
 use askama::Template;
 use axum::extract::State;
 use chrono::{NaiveDate, TimeZone};
-use kehou_service::PageRequest;
 use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
 use serde::Deserialize;
+
+use kehou_service::platform::page::every;
 
 use crate::AppState;
 use crate::http::extract::{PageActor, PageQuery};
@@ -195,7 +196,7 @@ pub async fn export(
     PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, _) = q.filter();
-    let page = audit::list(&state.app, &actor, &filter, PageRequest::all()).await?;
+    let page = every(|page| audit::list(&state.app, &actor, &filter, page)).await?;
     let rows: Vec<Vec<String>> = page
         .items
         .into_iter()

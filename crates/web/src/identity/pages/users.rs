@@ -10,8 +10,10 @@ use kehou_service::identity::account::{
     self, IssuedPassword, NewUser, UserFilter, UserPatch, UserView,
 };
 use kehou_service::identity::role;
-use kehou_service::{Actor, PageRequest, Principal, org};
+use kehou_service::{Actor, Principal, org};
 use serde::Deserialize;
+
+use kehou_service::platform::page::every;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
@@ -71,16 +73,11 @@ async fn org_options(state: &AppState, a: &Actor) -> Result<Vec<Opt>, PageError>
     if !a.can(Permission::OrgView) {
         return Ok(vec![Opt::new(a.org_id, a.org_name.clone())]);
     }
-    let page = org::list(
-        &state.app,
-        a,
-        &org::OrgFilter {
-            active: Some(true),
-            ..Default::default()
-        },
-        PageRequest::all(),
-    )
-    .await?;
+    let filter = org::OrgFilter {
+        active: Some(true),
+        ..Default::default()
+    };
+    let page = every(|page| org::list(&state.app, a, &filter, page)).await?;
     Ok(page
         .items
         .into_iter()
@@ -153,7 +150,8 @@ pub async fn export(
     PageActor(_p, actor): PageActor,
     PageQuery(q): PageQuery<UserQuery>,
 ) -> PageResult {
-    let page = account::list(&state.app, &actor, &q.filter(), PageRequest::all()).await?;
+    let filter = q.filter();
+    let page = every(|page| account::list(&state.app, &actor, &filter, page)).await?;
     let now = state.app.now();
     let rows: Vec<Vec<String>> = page
         .items

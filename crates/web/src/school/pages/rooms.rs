@@ -6,8 +6,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
-use kehou_service::{Actor, PageRequest, Principal};
+use kehou_service::{Actor, Principal};
 use serde::Deserialize;
+
+use kehou_service::platform::page::every;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
@@ -251,13 +253,10 @@ pub async fn export(
     PagePath(school_id): PagePath<i64>,
     PageQuery(q): PageQuery<RoomQuery>,
 ) -> PageResult {
-    let page = kehou_service::school::room::list_rooms(
-        &state.app,
-        &actor,
-        school_id,
-        &q.filter(),
-        PageRequest::all(),
-    )
+    let filter = q.filter();
+    let page = every(|page| {
+        kehou_service::school::room::list_rooms(&state.app, &actor, school_id, &filter, page)
+    })
     .await?;
     let rows: Vec<Vec<String>> = page
         .items

@@ -6,8 +6,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::Permission;
 use kehou_service::school::staff::{self, StaffFilter, StaffInput, StaffPatch, StaffView, TITLES};
-use kehou_service::{Actor, PageRequest, Principal};
+use kehou_service::{Actor, Principal};
 use serde::Deserialize;
+
+use kehou_service::platform::page::every;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
@@ -315,14 +317,9 @@ pub async fn export(
     PagePath(school_id): PagePath<i64>,
     PageQuery(q): PageQuery<StaffQuery>,
 ) -> PageResult {
-    let page = staff::list_staff(
-        &state.app,
-        &actor,
-        school_id,
-        &q.filter(),
-        PageRequest::all(),
-    )
-    .await?;
+    let filter = q.filter();
+    let page =
+        every(|page| staff::list_staff(&state.app, &actor, school_id, &filter, page)).await?;
     let rows: Vec<Vec<String>> = page
         .items
         .into_iter()
