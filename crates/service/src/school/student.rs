@@ -302,7 +302,11 @@ pub struct StudentFields {
     pub status: &'static str,
 }
 
-/// Checks a student's fields: the birth date and gender must agree with the ID number.
+/// The one rule on a student's class, for the form, the edit and the import alike.
+pub const CLASS_REQUIRED: &str = "在读学生须有班级（转出或毕业的学生可以不填）";
+
+/// Checks a student's fields: the birth date and gender must agree with the ID number, and
+/// a student at school has a class.
 pub fn check_student(input: &StudentInput, invalid: &mut Invalid) -> Option<StudentFields> {
     let student_no = invalid.text("student_no", input.student_no.as_deref().unwrap_or(""), 30);
     let name = invalid.text("name", input.name.as_deref().unwrap_or(""), 50);
@@ -357,6 +361,9 @@ pub fn check_student(input: &StudentInput, invalid: &mut Invalid) -> Option<Stud
         && id.gender() != *g
     {
         invalid.push("gender", "性别与身份证号不符");
+    }
+    if status == Some("enrolled") && input.class_id.is_none() {
+        invalid.push("class_id", CLASS_REQUIRED);
     }
     let (student_no, name, gender, id_number, birth_date, status) = (
         student_no?,
@@ -552,6 +559,14 @@ pub async fn update_student(
     if let Some(class_id) = patch.class_id {
         check_class(&txn, school.id, class_id).await?;
         m.class_id = Set(class_id);
+    }
+    let status_now = match status {
+        Some(Some(s)) => s,
+        _ => current.status.as_str(),
+    };
+    let class_now = patch.class_id.unwrap_or(current.class_id);
+    if status_now == "enrolled" && class_now.is_none() {
+        return Err(Error::invalid("class_id", CLASS_REQUIRED));
     }
     let now = app.now();
     m.updated_at = Set(now);

@@ -52,7 +52,7 @@ pub const COLUMNS: &[Column] = &[
     Column {
         title: "班级",
         required: true,
-        help: "本校当前学年已建的行政班，如 三年级(2)班，或班级别名",
+        help: "本校当前学年已建的行政班，如 三年级(2)班，或班级别名；在读学生必填，转出或毕业的可不填",
     },
     Column {
         title: "状态",
@@ -190,6 +190,22 @@ fn check_row(
     errors: &mut RowErrors,
 ) -> Option<Good> {
     let cell = |i: usize| Some(row.get(i).to_string()).filter(|v| !v.is_empty());
+    // The class named, if any; an unknown name is reported here, a missing one by the
+    // shared student rule below (the same rule as the form's).
+    let class_id: Option<Option<i64>> = match row.get(5) {
+        "" => Some(None),
+        name => match classes.get(&normalize_class(name)) {
+            Some(id) => Some(Some(*id)),
+            None => {
+                errors.push(
+                    row.number,
+                    "班级",
+                    format!("本校当前学年没有班级“{name}”，请先在“班级管理”中建班"),
+                );
+                None
+            }
+        },
+    };
     let mut invalid = Invalid::default();
     let fields = check_student(
         &StudentInput {
@@ -198,7 +214,8 @@ fn check_row(
             gender: cell(2),
             id_number: cell(3),
             birth_date: cell(4),
-            class_id: None,
+            // An unknown class was reported already: not again as a missing one.
+            class_id: class_id.unwrap_or(Some(0)),
             status: cell(6),
             guardians: Vec::new(),
         },
@@ -207,20 +224,6 @@ fn check_row(
     for e in invalid.0 {
         errors.push(row.number, column_of(&e.field), e.reason);
     }
-    let class_id = match row.get(5) {
-        "" => {
-            errors.push(row.number, "班级", "不能为空");
-            None
-        }
-        name => classes.get(&normalize_class(name)).copied().or_else(|| {
-            errors.push(
-                row.number,
-                "班级",
-                format!("本校当前学年没有班级“{name}”，请先在“班级管理”中建班"),
-            );
-            None
-        }),
-    };
     let mut guardians = Vec::new();
     for (n, first) in [(1, 7), (2, 10)] {
         let given = (first..first + 3).any(|i| !row.get(i).is_empty());
@@ -251,7 +254,7 @@ fn check_row(
         errors.push(row.number, "监护人2手机号", "与监护人1的手机号相同");
     }
     let mut fields = fields?;
-    fields.class_id = Some(class_id?);
+    fields.class_id = class_id?;
     if errors.has(row.number) {
         return None;
     }

@@ -1080,3 +1080,26 @@ async fn p4_hostile_workbooks_fail_their_job_not_the_server() {
     // The server still answers everyone.
     assert_eq!(t.try_login(SCHOOL2_ADMIN, PASSWORD).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn c6_the_import_applies_the_forms_class_rule() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let mut at_school = student("K0001", "空班在读", 1, "13900000301");
+    at_school[5] = String::new();
+    let mut graduate = student("K0002", "空班毕业", 2, "13900000302");
+    graduate[5] = String::new();
+    graduate[6] = "毕业".into();
+    let job = import(
+        &t,
+        &admin,
+        school,
+        "students",
+        "good_rows",
+        xlsx(&STUDENT_HEADERS[..10], &[at_school, graduate]),
+    )
+    .await;
+    assert_eq!(job["outcome"]["created"], 1, "{job}");
+    assert!(has_error(&job, 2, "班级", "在读学生须有班级"), "{job}");
+}

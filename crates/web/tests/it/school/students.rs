@@ -205,12 +205,15 @@ async fn c6_bad_student_input_changes_nothing() {
     let mut wrong_check = good_id.clone();
     wrong_check.pop();
     wrong_check.push(if good_id.ends_with('0') { '1' } else { '0' });
-    t.post(
-        &path,
-        &admin,
-        json!({"student_no": "S1", "name": "甲", "gender": "男", "id_number": good_id}),
-    )
-    .await;
+    let class = class_3_2(&t, &admin, school).await;
+    let (status, _) = t
+        .post(
+            &path,
+            &admin,
+            json!({"student_no": "S1", "name": "甲", "gender": "男", "id_number": good_id, "class_id": class}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     let before = t.get(&path, &admin).await.1["total"].clone();
     let cases = [
         (
@@ -264,12 +267,12 @@ async fn c6_bad_student_input_changes_nothing() {
             "guardians[0].relation",
         ),
         (
-            json!({"student_no": "S1", "name": "乙", "gender": "男"}),
+            json!({"student_no": "S1", "name": "乙", "gender": "男", "class_id": class}),
             StatusCode::CONFLICT,
             "student_no",
         ),
         (
-            json!({"student_no": "S2", "name": "乙", "gender": "男", "id_number": good_id}),
+            json!({"student_no": "S2", "name": "乙", "gender": "男", "id_number": good_id, "class_id": class}),
             StatusCode::CONFLICT,
             "id_number",
         ),
@@ -443,5 +446,43 @@ async fn c6_teachers_see_only_the_students_of_their_own_classes() {
             .skip(1)
             .all(|r| r[class_column] == "三年级(2)班"),
         "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn c6_one_class_rule_for_the_form_the_edit_and_the_import() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let class = class_3_2(&t, &admin, school).await;
+    let path = format!("/api/v1/schools/{school}/students");
+    let (_, before) = t.get(&path, &admin).await;
+    let student = |no: &str, status: &str, class: Option<i64>| {
+        json!({"student_no": no, "name": "规则", "gender": "男", "status": status, "class_id": class,
+               "guardians": [{"name": "家长", "phone": "13955550001", "relation": "父亲"}]})
+    };
+    // At school without a class: refused, nothing created.
+    let (status, body) = t.post(&path, &admin, student("R1", "在读", None)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["details"].to_string().contains("class_id"), "{body}");
+    assert_eq!(t.get(&path, &admin).await.1["total"], before["total"]);
+    // A graduate may have none; a pupil at school with one is fine.
+    assert_eq!(
+        t.post(&path, &admin, student("R2", "毕业", None)).await.0,
+        StatusCode::CREATED
+    );
+    let (status, created) = t
+        .post(&path, &admin, student("R3", "在读", Some(class)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Clearing the class of a pupil at school is refused too.
+    let id = created["id"].as_i64().expect("id");
+    let (status, body) = t
+        .patch(&format!("{path}/{id}"), &admin, json!({"class_id": null}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        t.get(&format!("{path}/{id}"), &admin).await.1["class_id"],
+        class
     );
 }
