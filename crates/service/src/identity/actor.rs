@@ -18,6 +18,8 @@ pub struct Principal {
     /// The membership the session acts through, if the user holds any.
     pub actor: Option<Actor>,
     pub ip: Option<String>,
+    /// The school last chosen on the school pages, kept with the session.
+    pub chosen_school_id: Option<i64>,
 }
 
 impl Principal {

@@ -365,6 +365,7 @@ async fn principal_of(app: &App, s: session::Model, ip: Option<&str>) -> Result<
         csrf_token: s.csrf_token.into(),
         actor,
         ip: ip.map(String::from),
+        chosen_school_id: s.school_id,
     })
 }
 
@@ -424,6 +425,22 @@ async fn load_actor(
         permissions,
         ip: ip.map(String::from),
     }))
+}
+
+/// Keeps the school a person chose with their session (not audited: a view setting).
+pub async fn remember_school(app: &App, principal: &Principal, school_id: i64) -> Result<()> {
+    if principal.chosen_school_id == Some(school_id) {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::SchoolId,
+            kehou_store::sea_orm::sea_query::Expr::value(Some(school_id)),
+        )
+        .filter(session::Column::Id.eq(principal.session_id))
+        .exec(&app.db)
+        .await?;
+    Ok(())
 }
 
 pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
@@ -518,6 +535,8 @@ pub async fn switch_membership(app: &App, principal: &Principal, membership_id: 
         .ok_or(Error::NotFound("会话"))?;
     let mut s = s.into_active_model();
     s.membership_id = Set(Some(m.id));
+    // Another membership has another jurisdiction: the school chosen before may lie outside.
+    s.school_id = Set(None);
     s.update(&app.db).await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ mod m20261124_000008_user_phone_enc;
 mod m20261130_000009_jobs;
 mod m20261130_000010_admin_class_audit_codes;
 mod m20261130_000011_audit_ip_index;
+mod m20261130_000012_session_school;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_jobs::Migration),
             Box::new(m20261130_000010_admin_class_audit_codes::Migration),
             Box::new(m20261130_000011_audit_ip_index::Migration),
+            Box::new(m20261130_000012_session_school::Migration),
         ]
     }
 }

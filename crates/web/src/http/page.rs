@@ -312,6 +312,22 @@ pub fn local_time(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The school a page of the school area shows for a bureau or platform user: the one asked
+/// for in the address (then remembered with the session), else the one chosen last.
+pub async fn chosen_school(
+    state: &AppState,
+    p: &Principal,
+    requested: Option<&str>,
+) -> Result<Option<i64>, PageError> {
+    match requested.and_then(|s| s.trim().parse::<i64>().ok()) {
+        Some(id) => {
+            kehou_service::identity::auth::remember_school(&state.app, p, id).await?;
+            Ok(Some(id))
+        }
+        None => Ok(p.chosen_school_id),
+    }
+}
+
 /// The schools a bureau user may pick from (empty for a school's own staff), and the
 /// school to show: the one asked for, else the first of the list.
 pub async fn school_choice(

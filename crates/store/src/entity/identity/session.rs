@@ -16,6 +16,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The school last chosen on the school pages (bureau and platform users).
+    pub school_id: Option<i64>,
 }
 
 impl std::fmt::Debug for Model {

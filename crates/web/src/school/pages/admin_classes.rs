@@ -138,7 +138,7 @@ pub async fn index(
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/admin-classes", a.org_id)).into_response());
     }
-    let school_id = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     Ok(render(
         &page(&state, &p, school_id, None, None, FormErrors::default(), "").await?,
     ))

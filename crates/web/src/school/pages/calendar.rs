@@ -266,7 +266,7 @@ pub async fn index(
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/calendar", a.org_id)).into_response());
     }
-    let school_id = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     Ok(render(
         &page(
             &state,

@@ -141,7 +141,7 @@ pub async fn index(
             Redirect::to(&format!("/school?school_id={}{notice}", a.org_id)).into_response(),
         );
     }
-    let school_id = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     let extras = Extras {
         notice: q.notice.unwrap_or_default(),
         ..Default::default()

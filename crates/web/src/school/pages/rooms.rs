@@ -186,7 +186,7 @@ pub async fn index(
     if a.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/rooms", a.org_id)).into_response());
     }
-    let school_id = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     let form = RoomForm::default();
     Ok(render(
         &list_page(&state, &p, school_id, &q, form, FormErrors::default()).await?,

@@ -208,7 +208,7 @@ pub async fn index(
     if a.org_kind == kehou_domain::OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/staff", a.org_id)).into_response());
     }
-    let requested = q.school_id.as_deref().and_then(|s| s.parse().ok());
+    let requested = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     Ok(render(
         &list_page(
             &state,

@@ -354,3 +354,28 @@ async fn p4_bidi_and_noncharacter_names_are_refused_and_formulas_export_as_text(
         "stored as a string cell: {rows:?}"
     );
 }
+
+#[tokio::test]
+async fn c1_the_school_a_bureau_user_chose_is_kept_on_the_next_page() {
+    let t = TestApp::new().await;
+    let school2 = t.org_id("示例第二小学").await;
+    let mut b = Browser::new(&t);
+    b.login(CITY_LEADER, PASSWORD).await;
+    // Chosen on the students page …
+    let students = b.get(&format!("/students?school_id={school2}")).await;
+    assert_eq!(students.status, StatusCode::OK);
+    assert!(students.body.contains("示例第二小学"));
+    // … still chosen on the staff, rooms, classes, calendar and profile pages.
+    for page in ["/staff", "/rooms", "/admin-classes", "/calendar", "/school"] {
+        let shown = b.get(page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}");
+        assert!(
+            shown
+                .body
+                .contains(&format!("value=\"{school2}\" selected"))
+                || shown.body.contains("示例第二小学 ·")
+                || shown.body.contains("· 示例第二小学"),
+            "{page} forgot the school"
+        );
+    }
+}
