@@ -49,7 +49,7 @@ impl Kind {
     }
 
     /// The audited entity type; the audit action is `{entity}.import`.
-    fn entity(self) -> &'static str {
+    pub(crate) fn entity(self) -> &'static str {
         match self {
             Kind::Students => "student",
             Kind::Staff => "staff",

@@ -18,7 +18,9 @@ pub struct AuditQuery {
     /// RFC 3339 time, exclusive.
     pub to: Option<DateTime<Utc>>,
     pub actor_user_id: Option<i64>,
-    /// org, user, role.
+    /// Part of the acting person's name.
+    pub actor_name: Option<String>,
+    /// org, user, role, school, room, term, period, admin_class, unit, staff, student.
     pub entity_type: Option<String>,
     pub entity_id: Option<i64>,
     pub page: Option<u64>,
@@ -42,6 +44,7 @@ pub async fn list(
         from: q.from,
         to: q.to,
         actor_user_id: q.actor_user_id,
+        actor_name: q.actor_name,
         entity_type: q.entity_type,
         entity_id: q.entity_id,
     };

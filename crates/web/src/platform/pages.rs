@@ -19,56 +19,9 @@ pub struct AuditQuery {
     from: Option<String>,
     to: Option<String>,
     actor_user_id: Option<String>,
+    actor_name: Option<String>,
     entity_type: Option<String>,
     page: Option<String>,
-}
-
-const ENTITY_TYPES: &[(&str, &str)] = &[
-    ("org", "组织机构"),
-    ("user", "用户账号"),
-    ("role", "角色"),
-    ("room", "场室"),
-    ("term", "学期"),
-    ("period", "作息"),
-    ("school", "学校"),
-    ("admin_class", "行政班"),
-    ("unit", "教研组/岗位"),
-];
-
-fn action_label(action: &str) -> &str {
-    match action {
-        "org.create" => "新增组织",
-        "org.update" => "修改组织",
-        "user.create" => "新增用户",
-        "user.update" => "修改用户",
-        "user.freeze" => "冻结账号",
-        "user.unfreeze" => "解冻账号",
-        "user.reset_password" => "重置密码",
-        "user.change_password" => "修改密码",
-        "user.lock" => "账号锁定",
-        "auth.login" => "登录",
-        "auth.login_failed" => "登录失败",
-        "membership.create" => "添加身份",
-        "membership.delete" => "移除身份",
-        "role.create" => "新增角色",
-        "role.permissions" => "配置权限",
-        "room.create" => "新增场室",
-        "room.update" => "修改场室",
-        "term.create" => "新增学期",
-        "term.update" => "修改学期",
-        "term.calendar" => "设置校历",
-        "period.set" => "设置作息",
-        "school.profile" => "设置学校信息",
-        "school.contact_add" => "新增紧急联系人",
-        "school.contact_remove" => "删除紧急联系人",
-        "personal.view" => "查看个人信息",
-        "admin_class.create" => "新增行政班",
-        "admin_class.update" => "修改行政班",
-        "admin_class.promote" => "班级升级",
-        "unit.create" => "新增教研组/岗位",
-        "unit.delete" => "删除教研组/岗位",
-        other => other,
-    }
 }
 
 impl AuditQuery {
@@ -109,12 +62,13 @@ impl AuditQuery {
         let entity_type = self
             .entity_type
             .clone()
-            .filter(|t| ENTITY_TYPES.iter().any(|(code, _)| code == t));
+            .filter(|t| audit::ENTITY_TYPES.iter().any(|(code, _)| code == t));
         (
             AuditFilter {
                 from,
                 to,
                 actor_user_id,
+                actor_name: self.actor_name.clone(),
                 entity_type,
                 entity_id: None,
             },
@@ -138,7 +92,9 @@ fn row(e: AuditEventView) -> Row {
             Some(id) => format!("{}（ID {id}）", e.actor_name),
             None => e.actor_name,
         },
-        action: action_label(&e.action).to_string(),
+        action: audit::action_label(&e.action)
+            .unwrap_or(e.action.as_str())
+            .to_string(),
         summary: e.summary,
         ip: e.ip.unwrap_or_default(),
     }
@@ -153,6 +109,7 @@ struct ListPage {
     from: String,
     to: String,
     actor_user_id: String,
+    actor_name: String,
     entity_type: String,
     entity_types: Vec<Opt>,
     filter_error: String,
@@ -168,12 +125,14 @@ pub async fn list(
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let (from, to, actor_user_id, entity_type) =
         (s(&q.from), s(&q.to), s(&q.actor_user_id), s(&q.entity_type));
+    let actor_name = s(&q.actor_name);
     let list = ListInfo::new(
         &page,
         &[
             ("from", &from),
             ("to", &to),
             ("actor_user_id", &actor_user_id),
+            ("actor_name", &actor_name),
             ("entity_type", &entity_type),
         ],
     );
@@ -184,8 +143,12 @@ pub async fn list(
         from,
         to,
         actor_user_id,
+        actor_name,
         entity_type,
-        entity_types: ENTITY_TYPES.iter().map(|(v, l)| Opt::new(v, *l)).collect(),
+        entity_types: audit::ENTITY_TYPES
+            .iter()
+            .map(|(v, l)| Opt::new(v, *l))
+            .collect(),
         filter_error,
     }))
 }

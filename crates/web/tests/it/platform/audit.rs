@@ -160,3 +160,53 @@ async fn a7_audit_export_reads_back() {
         "the login is exported: {rows:?}"
     );
 }
+
+#[tokio::test]
+async fn a7_the_audit_page_speaks_chinese_and_finds_people_by_name() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    // A student edit and a staff import-like change leave events of their own kinds.
+    let (_, students) = t
+        .get(
+            &format!("/api/v1/schools/{school}/students?page_size=1"),
+            &admin,
+        )
+        .await;
+    let id = students["items"][0]["id"].as_i64().expect("student");
+    let name = students["items"][0]["name"]
+        .as_str()
+        .expect("name")
+        .to_string();
+    let (status, _) = t
+        .patch(
+            &format!("/api/v1/schools/{school}/students/{id}"),
+            &admin,
+            json!({"name": name}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let page = b
+        .get(&format!(
+            "/audit?entity_type=student&actor_name={}",
+            urlencode("刘芳")
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("修改学生"), "{}", page.body);
+    assert!(
+        !page.body.contains("student.update"),
+        "a raw code on the page"
+    );
+    // Nobody by that name: nothing.
+    let page = b
+        .get(&format!("/audit?actor_name={}", urlencode("不存在的人")))
+        .await;
+    assert!(
+        page.body.contains("没有符合条件的操作记录"),
+        "{}",
+        page.body
+    );
+}
