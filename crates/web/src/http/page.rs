@@ -268,36 +268,87 @@ pub struct ListInfo {
     pub total: u64,
     pub page: u64,
     pub pages: u64,
-    /// The filters as `k=v&` pairs, ready to prefix `page=`.
+    pub size: u64,
+    /// The filters as `k=v&` pairs, ready to prefix `page=` (the size included).
     pub query: String,
+    /// The filters without the size, for the size links.
+    pub filters: String,
+}
+
+/// One entry of the pager: a page number, or a gap (…).
+pub struct PageLink {
+    pub page: u64,
+    pub current: bool,
+    pub gap: bool,
+}
+
+impl ListInfo {
+    /// The first and last page, and two on each side of the current one, with gaps.
+    pub fn links(&self) -> Vec<PageLink> {
+        let mut out: Vec<PageLink> = Vec::new();
+        for page in 1..=self.pages {
+            let near = page + 2 >= self.page && page <= self.page + 2;
+            if page == 1 || page == self.pages || near {
+                if out.last().is_some_and(|l| l.page + 1 < page) {
+                    out.push(PageLink {
+                        page: 0,
+                        current: false,
+                        gap: true,
+                    });
+                }
+                out.push(PageLink {
+                    page,
+                    current: page == self.page,
+                    gap: false,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn sizes(&self) -> &'static [u64] {
+        &PAGE_SIZES
+    }
 }
 
 impl ListInfo {
     pub fn new<T>(page: &kehou_service::Page<T>, filters: &[(&str, &str)]) -> Self {
-        let query = filters
+        let filters: String = filters
             .iter()
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}={}&", crate::http::extract::urlencode(v)))
             .collect();
+        let query = if page.page_size == kehou_service::PageRequest::DEFAULT_SIZE {
+            filters.clone()
+        } else {
+            format!("{filters}size={}&", page.page_size)
+        };
         Self {
             total: page.total,
             page: page.page,
             pages: page.pages(),
+            size: page.page_size,
             query,
+            filters,
         }
     }
 }
 
-/// The page number of a list query; bad numbers fall back to the first page.
-pub fn page_of(value: Option<&str>) -> kehou_service::PageRequest {
-    let page = value
+/// The page sizes a list offers.
+pub const PAGE_SIZES: [u64; 3] = [20, 50, 100];
+
+/// The page number and size of a list query; anything else falls back to the first page of
+/// the default size.
+pub fn page_of(page: Option<&str>, size: Option<&str>) -> kehou_service::PageRequest {
+    let page = page
         .and_then(|v| v.parse().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    kehou_service::PageRequest {
-        page,
-        page_size: kehou_service::PageRequest::DEFAULT_SIZE,
-    }
+    let page_size = size
+        .and_then(|v| v.parse().ok())
+        .filter(|s| PAGE_SIZES.contains(s))
+        .unwrap_or(kehou_service::PageRequest::DEFAULT_SIZE);
+    kehou_service::PageRequest { page, page_size }
 }
 
 /// China has one time zone and no daylight saving.
@@ -353,6 +404,8 @@ pub fn empty_list() -> ListInfo {
         total: 0,
         page: 1,
         pages: 1,
+        size: kehou_service::PageRequest::DEFAULT_SIZE,
         query: String::new(),
+        filters: String::new(),
     }
 }

@@ -23,6 +23,8 @@ pub struct OrgQuery {
     kind: Option<String>,
     active: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
     notice: Option<String>,
 }
 
@@ -79,7 +81,13 @@ pub async fn list(
     PageQuery(q): PageQuery<OrgQuery>,
 ) -> PageResult {
     let a = &actor;
-    let page = org::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
+    let page = org::list(
+        &state.app,
+        a,
+        &q.filter(),
+        page_of(q.page.as_deref(), q.size.as_deref()),
+    )
+    .await?;
     let (qs, kind, active) = (
         q.q.clone().unwrap_or_default(),
         q.kind.clone().unwrap_or_default(),

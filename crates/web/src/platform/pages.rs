@@ -22,6 +22,8 @@ pub struct AuditQuery {
     actor_name: Option<String>,
     entity_type: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
 }
 
 impl AuditQuery {
@@ -121,7 +123,13 @@ pub async fn list(
     PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, filter_error) = q.filter();
-    let page = audit::list(&state.app, &actor, &filter, page_of(q.page.as_deref())).await?;
+    let page = audit::list(
+        &state.app,
+        &actor,
+        &filter,
+        page_of(q.page.as_deref(), q.size.as_deref()),
+    )
+    .await?;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let (from, to, actor_user_id, entity_type) =
         (s(&q.from), s(&q.to), s(&q.actor_user_id), s(&q.entity_type));

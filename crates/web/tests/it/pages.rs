@@ -563,3 +563,36 @@ async fn a3_a_school_admin_is_offered_to_configure_only_roles_it_may_change() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("学生"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn p1_lists_page_by_number_and_size_and_lead_back_from_an_empty_page() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let list = format!("/schools/{school}/students");
+    let first = b.get(&format!("{list}?status=enrolled")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    // Numbered pages, the last among them, keeping the filter.
+    assert!(
+        first.body.contains("aria-current=\"page\">1</span>"),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains("status=enrolled&#38;page=2\">2</a>"),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("…"), "a gap before the last page");
+    // Fifty a page, kept by the page links.
+    let fifty = b.get(&format!("{list}?status=enrolled&size=50")).await;
+    assert_eq!(fifty.body.matches("data-label=\"学号\"").count(), 50);
+    assert!(fifty.body.contains("size=50&#38;page=2"), "{}", fifty.body);
+    // A size nobody offers falls back to 20; a page past the end leads back.
+    let odd = b.get(&format!("{list}?size=7")).await;
+    assert_eq!(odd.body.matches("data-label=\"学号\"").count(), 20);
+    let past = b.get(&format!("{list}?page=999")).await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert!(past.body.contains("返回第 1 页"), "{}", past.body);
+}

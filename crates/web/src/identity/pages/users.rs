@@ -44,6 +44,8 @@ pub struct UserQuery {
     frozen: Option<String>,
     role_id: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
     notice: Option<String>,
 }
 
@@ -115,7 +117,13 @@ pub async fn list(
     PageQuery(q): PageQuery<UserQuery>,
 ) -> PageResult {
     let a = &actor;
-    let page = account::list(&state.app, a, &q.filter(), page_of(q.page.as_deref())).await?;
+    let page = account::list(
+        &state.app,
+        a,
+        &q.filter(),
+        page_of(q.page.as_deref(), q.size.as_deref()),
+    )
+    .await?;
     let (qs, frozen, role_id) = (
         q.q.clone().unwrap_or_default(),
         q.frozen.clone().unwrap_or_default(),

@@ -28,6 +28,8 @@ pub struct RoomQuery {
     q: Option<String>,
     available: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
     notice: Option<String>,
 }
 
@@ -123,7 +125,7 @@ async fn list_page(
                 a,
                 id,
                 &q.filter(),
-                page_of(q.page.as_deref()),
+                page_of(q.page.as_deref(), q.size.as_deref()),
             )
             .await?;
             let name = kehou_service::school::school_for(
@@ -141,16 +143,7 @@ async fn list_page(
             let list = ListInfo::new(&page, &[("q", &qs), ("available", &available)]);
             (page.items, list, name)
         }
-        None => (
-            Vec::new(),
-            ListInfo {
-                total: 0,
-                page: 1,
-                pages: 1,
-                query: String::new(),
-            },
-            String::new(),
-        ),
+        None => (Vec::new(), crate::http::page::empty_list(), String::new()),
     };
     Ok(ListPage {
         frame: frame(

@@ -29,6 +29,8 @@ pub struct StaffQuery {
     department_id: Option<String>,
     active: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
     notice: Option<String>,
 }
 
@@ -129,9 +131,14 @@ async fn list_page(
     let can_manage = a.can(Permission::SchoolManage) && school_id.is_some();
     let (items, list, school_name, departments, roles) = match school_id {
         Some(id) => {
-            let page =
-                staff::list_staff(&state.app, a, id, &q.filter(), page_of(q.page.as_deref()))
-                    .await?;
+            let page = staff::list_staff(
+                &state.app,
+                a,
+                id,
+                &q.filter(),
+                page_of(q.page.as_deref(), q.size.as_deref()),
+            )
+            .await?;
             let name = kehou_service::school::school_for(
                 &state.app.db,
                 a,

@@ -31,6 +31,8 @@ pub struct StudentQuery {
     class_id: Option<String>,
     status: Option<String>,
     page: Option<String>,
+    /// Rows per page: 20, 50 or 100.
+    size: Option<String>,
     notice: Option<String>,
 }
 
@@ -153,9 +155,14 @@ async fn list_page(
     let (schools, school_id) = school_choice(state, a, requested).await?;
     let (items, list, school_name, classes) = match school_id {
         Some(id) => {
-            let page =
-                student::list_students(&state.app, a, id, &q.filter(), page_of(q.page.as_deref()))
-                    .await?;
+            let page = student::list_students(
+                &state.app,
+                a,
+                id,
+                &q.filter(),
+                page_of(q.page.as_deref(), q.size.as_deref()),
+            )
+            .await?;
             let name = kehou_service::school::school_for(
                 &state.app.db,
                 a,
