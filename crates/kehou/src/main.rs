@@ -125,6 +125,10 @@ struct FileConfig {
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    /// Before `trusted_proxies`: `true` meant a proxy on this machine. Still read, so that
+    /// an old config file keeps working; it trusts loopback only.
+    #[serde(default)]
+    trust_proxy: bool,
 }
 
 impl DbArgs {
@@ -453,7 +457,14 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let trusted_proxies = kehou_web::http::proxy::TrustedProxies::parse(&file.trusted_proxies)
+    let mut proxies = file.trusted_proxies.clone();
+    if file.trust_proxy && proxies.is_empty() {
+        eprintln!(
+            "trust_proxy 已不再使用：只信任本机代理（127.0.0.1、::1）；请改用 trusted_proxies"
+        );
+        proxies = vec!["127.0.0.1".into(), "::1".into()];
+    }
+    let trusted_proxies = kehou_web::http::proxy::TrustedProxies::parse(&proxies)
         .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
     let config = WebConfig {
         secure_cookies: file.secure_cookies.unwrap_or(!local.ip().is_loopback()),
