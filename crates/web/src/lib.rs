@@ -70,14 +70,17 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let Assembled {
         router, openapi, ..
     } = http::routes::assemble(areas());
-    let openapi = Arc::new(openapi);
+    // Written once: the document does not change while the server runs.
+    let openapi = axum::body::Bytes::from(serde_json::to_vec(&openapi).unwrap_or_default());
     router
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
-            get(move || {
-                let doc = openapi.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi,
+                )
             }),
         )
         .route("/api/v1/{*rest}", axum::routing::any(http::api::not_found))

@@ -82,7 +82,7 @@ async fn views(
                 id: u.id,
                 // Lists, details and exports show the number masked; the whole number
                 // is one audited look away (`reveal_phone`).
-                phone: masked_phone(app, &u),
+                phone: app.vault.masked_account_phone(&u),
                 name: u.name,
                 frozen: u.frozen,
                 locked_until: u.locked_until,
@@ -186,13 +186,6 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<UserView> {
     actor.require(Permission::UserView)?;
     let u = load_visible(&app.db, actor, id).await?;
     Ok(views(app, &app.db, actor, vec![u]).await?.remove(0))
-}
-
-fn masked_phone(app: &App, u: &user::Model) -> String {
-    let phone = app.vault.account_phone(u);
-    Phone::parse(&phone)
-        .map(|p| p.masked())
-        .unwrap_or_else(|_| "***".into())
 }
 
 /// The whole phone number of an account, for those who may see personal data; every look

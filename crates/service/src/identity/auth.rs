@@ -287,12 +287,7 @@ async fn record_failure(
 ) -> Result<()> {
     let (org_id, path) = match user {
         Some(u) => home_path(db, u.id).await?,
-        None => match org::Entity::find()
-            .filter(org::Column::ParentId.is_null())
-            .order_by_asc(org::Column::Id)
-            .one(db)
-            .await?
-        {
+        None => match crate::org::platform_root(db).await? {
             Some(root) => (Some(root.id), root.path),
             None => (None, "/".to_string()),
         },

@@ -69,18 +69,23 @@ fn view(m: role::Model, permissions: Vec<String>) -> RoleView {
 }
 
 /// Whether the actor may change a role's permissions: presets only the platform, custom
-/// roles the organization that made them and those above it.
+/// roles the organization that made them and those above it. `owner_path` is the path of
+/// the role's owner, when it has one.
+fn editable(actor: &Actor, m: &role::Model, owner_path: Option<&str>) -> bool {
+    actor.can(Permission::RoleManage)
+        && match m.owner_org_id {
+            None => actor.is_platform(),
+            Some(_) => owner_path.is_some_and(|path| actor.in_scope(path)),
+        }
+}
+
+/// [`editable`] for one role, reading its owner.
 async fn editable_by(db: &impl ConnectionTrait, actor: &Actor, m: &role::Model) -> Result<bool> {
-    if !actor.can(Permission::RoleManage) {
-        return Ok(false);
-    }
-    Ok(match m.owner_org_id {
-        None => actor.is_platform(),
-        Some(owner) => org::Entity::find_by_id(owner)
-            .one(db)
-            .await?
-            .is_some_and(|o| actor.in_scope(&o.path)),
-    })
+    let owner = match m.owner_org_id {
+        Some(id) => org::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(editable(actor, m, owner.as_ref().map(|o| o.path.as_str())))
 }
 
 /// Inserts the preset roles a database lacks, with their seed permissions. Existing roles
@@ -283,14 +288,27 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<RoleView>> {
         .all(&app.db)
         .await?;
     let mut perms = permissions_by_role(&app.db, rows.iter().map(|r| r.id).collect()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let editable = editable_by(&app.db, actor, &r).await?;
-        let mut v = view(r.clone(), perms.remove(&r.id).unwrap_or_default());
-        v.editable = editable;
-        out.push(v);
-    }
-    Ok(out)
+    // The owners' paths in one query, not one per role.
+    let owners: std::collections::HashMap<i64, String> = org::Entity::find()
+        .filter(org::Column::Id.is_in(rows.iter().filter_map(|r| r.owner_org_id)))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.path))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let owner = r
+                .owner_org_id
+                .and_then(|id| owners.get(&id))
+                .map(String::as_str);
+            RoleView {
+                editable: editable(actor, &r, owner),
+                ..view(r.clone(), perms.remove(&r.id).unwrap_or_default())
+            }
+        })
+        .collect())
 }
 
 pub(crate) async fn load_visible(

@@ -337,18 +337,6 @@ fn view(job: &job::Model) -> Result<JobView> {
     })
 }
 
-/// One line for a failure: field errors joined, anything else as its message.
-pub fn describe(e: &Error) -> String {
-    match e {
-        Error::Invalid(fields) => fields
-            .iter()
-            .map(|f| f.reason.clone())
-            .collect::<Vec<_>>()
-            .join("；"),
-        other => other.to_string(),
-    }
-}
-
 /// An import job the actor started, at that school.
 pub async fn job(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<JobView> {
     let job = jobs::get(&app.db, id)

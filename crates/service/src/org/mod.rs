@@ -58,13 +58,17 @@ fn view(m: org::Model, parent_name: Option<String>) -> OrgView {
 }
 
 /// Creates the root of the tree on a new database.
-pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
-    if let Some(root) = org::Entity::find()
+/// The root of the organization tree (the platform), once it exists.
+pub(crate) async fn platform_root(db: &impl ConnectionTrait) -> Result<Option<org::Model>> {
+    Ok(org::Entity::find()
         .filter(org::Column::ParentId.is_null())
         .order_by_asc(org::Column::Id)
-        .one(&app.db)
-        .await?
-    {
+        .one(db)
+        .await?)
+}
+
+pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
+    if let Some(root) = platform_root(&app.db).await? {
         return Ok(root);
     }
     let txn = kehou_store::begin_write(&app.db).await?;

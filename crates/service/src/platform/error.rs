@@ -65,6 +65,19 @@ impl Error {
         }
     }
 
+    /// One line for a person: the field reasons joined, anything else as its message (a
+    /// failed job's reason).
+    pub fn one_line(&self) -> String {
+        match self {
+            Self::Invalid(fields) => fields
+                .iter()
+                .map(|f| f.reason.clone())
+                .collect::<Vec<_>>()
+                .join("；"),
+            other => other.to_string(),
+        }
+    }
+
     /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {

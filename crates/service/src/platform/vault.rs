@@ -105,6 +105,14 @@ impl Vault {
             .and_then(|enc| self.decrypt(enc).ok())
             .unwrap_or_default()
     }
+
+    /// The phone number of an account as lists, details and exports show it: `138****0006`;
+    /// empty if it cannot be decrypted.
+    pub fn masked_account_phone(&self, u: &kehou_store::entity::identity::user::Model) -> String {
+        kehou_domain::Phone::parse(&self.account_phone(u))
+            .map(|p| p.masked())
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -724,12 +724,7 @@ pub async fn head_teacher_phones(
         .all(&app.db)
         .await?
         .into_iter()
-        .map(|u| {
-            let masked = kehou_domain::Phone::parse(&app.vault.account_phone(&u))
-                .map(|p| p.masked())
-                .unwrap_or_default();
-            (u.id, masked)
-        })
+        .map(|u| (u.id, app.vault.masked_account_phone(&u)))
         .collect())
 }
 

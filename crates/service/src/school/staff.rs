@@ -157,8 +157,7 @@ async fn views(
                 user_id: s.user_id,
                 name: u.map(|u| u.name.clone()).unwrap_or_default(),
                 phone: u
-                    .and_then(|u| Phone::parse(&app.vault.account_phone(u)).ok())
-                    .map(|p| p.masked())
+                    .map(|u| app.vault.masked_account_phone(u))
                     .unwrap_or_default(),
                 gender_label: if s.gender == "female" { "女" } else { "男" },
                 gender: s.gender,

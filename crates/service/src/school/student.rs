@@ -117,9 +117,7 @@ async fn views(
                         id: g.id,
                         user_id: u.id,
                         name: u.name.clone(),
-                        phone: Phone::parse(&app.vault.account_phone(u))
-                            .map(|p| p.masked())
-                            .unwrap_or_default(),
+                        phone: app.vault.masked_account_phone(u),
                         relation: g.relation.clone(),
                     })
                 })

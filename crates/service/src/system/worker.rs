@@ -70,7 +70,7 @@ async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
             }
         }
         Err(e) => {
-            let message = crate::import::describe(&e);
+            let message = e.one_line();
             tracing::info!(error = %message, "job failed");
             let failure = match e {
                 Error::Internal(_) => Failure::Transient(message),

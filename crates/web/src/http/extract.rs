@@ -132,6 +132,11 @@ impl FromRequestParts<AppState> for PagePrincipal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // A second extractor of the same request (the form after the actor) reads the
+        // session once.
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(Self(principal.clone()));
+        }
         let next = parts
             .uri
             .path_and_query()
@@ -245,15 +250,10 @@ impl FromRequest<AppState> for CsrfForm {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let principal = match parts.extensions.get::<Principal>() {
-            Some(p) => p.clone(),
-            None => {
-                <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
-                    .await
-                    .map_err(IntoResponse::into_response)?
-                    .0
-            }
-        };
+        let PagePrincipal(principal) =
+            <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
         let form = FormData::read(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -305,15 +305,10 @@ impl FromRequest<AppState> for CsrfUpload {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let principal = match parts.extensions.get::<Principal>() {
-            Some(p) => p.clone(),
-            None => {
-                <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
-                    .await
-                    .map_err(IntoResponse::into_response)?
-                    .0
-            }
-        };
+        let PagePrincipal(principal) =
+            <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
         let request = Request::from_parts(parts, body);
         let read = match axum::extract::Multipart::from_request(request, state).await {
             Ok(multipart) => read_upload(multipart).await,

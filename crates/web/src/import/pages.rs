@@ -120,17 +120,10 @@ pub async fn upload(
         Ok(job) => Ok(
             Redirect::to(&format!("/schools/{school_id}/imports/jobs/{}", job.id)).into_response(),
         ),
-        Err(Error::Invalid(fields)) => {
-            let message = fields
-                .into_iter()
-                .map(|f| f.reason)
-                .collect::<Vec<_>>()
-                .join("；");
-            Ok(rerender(
-                StatusCode::BAD_REQUEST,
-                &upload_page(&state, &p, school_id, kind, message).await?,
-            ))
-        }
+        Err(e @ Error::Invalid(_)) => Ok(rerender(
+            StatusCode::BAD_REQUEST,
+            &upload_page(&state, &p, school_id, kind, e.one_line()).await?,
+        )),
         Err(e) => Err(PageError(e)),
     }
 }

@@ -4,8 +4,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{BureauLevel, Invalid, OrgKind, Permission};
+use kehou_service::Error;
 use kehou_service::org::{self, NewOrg, OrgFilter, OrgPatch, OrgView};
-use kehou_service::{Actor, Error};
 use serde::Deserialize;
 
 use kehou_service::platform::page::every;
@@ -69,10 +69,6 @@ struct ListPage {
     active: String,
     kinds: Vec<Opt>,
     can_manage: bool,
-}
-
-fn actor(p: &kehou_service::Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
 }
 
 pub async fn list(
@@ -195,7 +191,7 @@ async fn form_page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<FormPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     let own_id = org.as_ref().map(|o| o.id);
     let parents = org::possible_parents(&state.app, a)
         .await?

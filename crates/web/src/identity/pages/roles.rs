@@ -12,10 +12,6 @@ use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
-
 #[derive(Default)]
 struct RoleForm {
     name: String,
@@ -49,7 +45,7 @@ async fn list_page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<ListPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     Ok(ListPage {
         frame: frame(state, p, "角色权限", "/roles", notice).await?,
         items: role::list(&state.app, a).await?,
@@ -167,7 +163,7 @@ async fn detail_page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<DetailPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     let r = role::get(&state.app, a, id).await?;
     let (editable, readonly_reason) = if r.editable {
         (true, "")
@@ -180,7 +176,7 @@ async fn detail_page(
     };
     Ok(DetailPage {
         frame: frame(state, p, &r.name, "/roles", notice).await?,
-        holders: role::member_count(&state.app, actor(p)?, r.id).await?,
+        holders: role::member_count(&state.app, p.actor()?, r.id).await?,
         groups: groups(granted.as_deref().unwrap_or(&r.permissions)),
         role: r,
         editable,

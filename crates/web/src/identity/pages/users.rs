@@ -21,10 +21,6 @@ use crate::http::page::{
     FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render, rerender,
 };
 
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
-
 /// The state of an account as a badge: text and tone.
 fn status(u: &UserView, now: chrono::DateTime<chrono::Utc>) -> (&'static str, &'static str) {
     if u.frozen {
@@ -211,7 +207,7 @@ async fn new_page_of(
     form: NewUserForm,
     errors: FormErrors,
 ) -> Result<NewPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     Ok(NewPage {
         frame: frame(state, p, "新增用户", "/users", "").await?,
         form,
@@ -383,7 +379,7 @@ async fn detail_page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<DetailPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     let user = account::get(&state.app, a, id).await?;
     let (status_text, status_tone) = status(&user, state.app.now());
     let can_manage = a.can(Permission::UserManage);

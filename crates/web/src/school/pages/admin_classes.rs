@@ -9,16 +9,12 @@ use kehou_domain::{Invalid, OrgKind, Permission};
 use kehou_service::school::admin_class::{
     self, AdminClassInput, AdminClassPatch, AdminClassView, UnitView,
 };
-use kehou_service::{Actor, Error, Principal};
+use kehou_service::{Error, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
-
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
 
 #[derive(Deserialize, Default)]
 pub struct AdminClassQuery {
@@ -64,7 +60,7 @@ async fn page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<ClassesPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let schools: Vec<Opt> = if a.org_kind == OrgKind::School {
         Vec::new()
@@ -264,7 +260,7 @@ async fn edit_page(
     values: Option<(String, String)>,
     errors: FormErrors,
 ) -> Result<EditPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolManage)?;
     let class = admin_class::list_admin_classes(&state.app, a, school_id, None, None)
         .await?

@@ -16,10 +16,6 @@ use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
 
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
-
 #[derive(Deserialize, Default)]
 pub struct CalendarQuery {
     school_id: Option<String>,
@@ -179,7 +175,7 @@ async fn page(
     errors: FormErrors,
     notice: &str,
 ) -> Result<CalendarPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let schools: Vec<Opt> = if a.org_kind == OrgKind::School {
         Vec::new()
@@ -414,7 +410,7 @@ async fn change_calendar(
     term_id: i64,
     edit: impl FnOnce(&mut Vec<HolidayInput>, &mut Vec<ExtraDayInput>),
 ) -> PageResult {
-    let a = actor(p)?;
+    let a = p.actor()?;
     // Refused before the term is looked up, as every change is.
     a.require(kehou_domain::Permission::SchoolManage)?;
     let t = calendar::get_term(&state.app, a, school_id, term_id).await?;

@@ -8,16 +8,12 @@ use axum::response::{IntoResponse, Redirect};
 use kehou_domain::school::{Nature, SchoolType};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::school::profile::{ProfileInput, ProfileView};
-use kehou_service::{Actor, Error, Principal};
+use kehou_service::{Error, Principal};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender};
-
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
 
 #[derive(Deserialize, Default)]
 pub struct SchoolQuery {
@@ -72,7 +68,7 @@ async fn page(
     school_id: Option<i64>,
     extras: Extras,
 ) -> Result<SchoolPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let schools: Vec<Opt> = if a.org_kind == OrgKind::School {
         Vec::new()

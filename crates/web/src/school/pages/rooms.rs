@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
+use kehou_service::Principal;
 use kehou_service::school::room::{RoomFilter, RoomInput, RoomView};
-use kehou_service::{Actor, Principal};
 use serde::Deserialize;
 
 use kehou_service::platform::page::every;
@@ -17,10 +17,6 @@ use crate::http::page::{
     FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
     rerender,
 };
-
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
 
 #[derive(Deserialize, Default)]
 pub struct RoomQuery {
@@ -106,7 +102,7 @@ async fn list_page(
     form: RoomForm,
     errors: FormErrors,
 ) -> Result<ListPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let schools: Vec<Opt> = if a.org_kind == OrgKind::School {
         Vec::new()

@@ -18,10 +18,6 @@ use crate::http::page::{
     render, rerender, school_choice,
 };
 
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
-
 #[derive(Deserialize, Default)]
 pub struct StaffQuery {
     school_id: Option<String>,
@@ -125,7 +121,7 @@ async fn list_page(
     form: StaffForm,
     errors: FormErrors,
 ) -> Result<ListPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let (schools, school_id) = school_choice(state, a, requested).await?;
     let can_manage = a.can(Permission::SchoolManage) && school_id.is_some();
@@ -369,7 +365,7 @@ async fn edit_page(
     staff_id: i64,
     errors: FormErrors,
 ) -> Result<EditPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolManage)?;
     let s = staff::get_staff(&state.app, a, school_id, staff_id).await?;
     Ok(EditPage {

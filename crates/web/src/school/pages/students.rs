@@ -20,10 +20,6 @@ use crate::http::page::{
     render, rerender, school_choice,
 };
 
-fn actor(p: &Principal) -> Result<&Actor, PageError> {
-    Ok(p.actor()?)
-}
-
 #[derive(Deserialize, Default)]
 pub struct StudentQuery {
     school_id: Option<String>,
@@ -150,7 +146,7 @@ async fn list_page(
     form: StudentForm,
     errors: FormErrors,
 ) -> Result<ListPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     a.require(Permission::SchoolView)?;
     let (schools, school_id) = school_choice(state, a, requested).await?;
     let (items, list, school_name, classes) = match school_id {
@@ -335,7 +331,7 @@ async fn detail_page(
     notice: &str,
     extras: DetailExtras,
 ) -> Result<DetailPage, PageError> {
-    let a = actor(p)?;
+    let a = p.actor()?;
     let s = student::get_student(&state.app, a, school_id, student_id).await?;
     Ok(DetailPage {
         frame: frame(state, p, &s.name, "/students", notice).await?,
