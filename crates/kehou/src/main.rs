@@ -442,6 +442,12 @@ fn print_accounts() {
             .collect();
         println!("  {}  {:<4}  {}", a.phone, a.name, roles.join("，"));
     }
+    println!(
+        "生成的教职工和家长账号密码也是 {DEMO_PASSWORD} / generated staff and guardians use it too."
+    );
+    println!(
+        "验证码登录：短信沙箱不真正发送，验证码打印在本日志中 / SMS login: the sandbox prints codes in this log."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {

@@ -22,8 +22,8 @@ pub use platform::clock::{Clock, ManualClock, SystemClock};
 pub use platform::error::{Error, Result};
 pub use platform::page::{Page, PageRequest};
 
-/// The state every use case needs: the database, the clock, the personal-data vault and
-/// the job worker's wake-up.
+/// The state every use case needs: the database, the clock, the personal-data vault, the
+/// SMS channel, the job worker's wake-up and the message centre's live feed.
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
@@ -31,6 +31,11 @@ pub struct App {
     pub vault: Arc<platform::vault::Vault>,
     /// Woken when this instance queues a job, so that its worker starts at once.
     pub job_wakeup: Arc<tokio::sync::Notify>,
+    /// The SMS channel: the sandbox unless a provider is configured.
+    pub sms: Arc<dyn platform::sms::SmsChannel>,
+    /// The ids of people who just got a message on this instance, for open pages' live
+    /// badges (other instances' messages arrive by polling).
+    pub message_feed: tokio::sync::broadcast::Sender<i64>,
 }
 
 impl App {
@@ -55,6 +60,8 @@ impl App {
             clock,
             vault,
             job_wakeup: Arc::default(),
+            sms: Arc::new(platform::sms::Sandbox::default()),
+            message_feed: tokio::sync::broadcast::channel(256).0,
         };
         identity::account::encrypt_legacy_phones(&app).await?;
         org::ensure_platform_root(&app).await?;

@@ -33,4 +33,20 @@
     event.preventDefault();
     event.target.form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = mode === "all"; });
   });
+  // The message centre's badge follows new messages live (server-sent events).
+  var badge = document.querySelector("[data-unread]");
+  if (badge && window.EventSource) {
+    var toast = document.getElementById("live-message");
+    var source = new EventSource("/messages/stream");
+    source.addEventListener("unread", function (event) {
+      var data = JSON.parse(event.data);
+      badge.textContent = String(data.unread);
+      badge.hidden = data.unread === 0;
+      if (data.newest && toast && data.announce) {
+        toast.textContent = "新消息：" + data.newest.title;
+        toast.hidden = false;
+        setTimeout(function () { toast.hidden = true; }, 6000);
+      }
+    });
+  }
 })();

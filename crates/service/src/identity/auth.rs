@@ -93,7 +93,7 @@ pub fn random_token() -> String {
 }
 
 /// Only the SM3 digest of a token is stored, so a copy of the database opens no session.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sm3::digest(token.as_bytes()))
 }
 
@@ -106,7 +106,10 @@ pub struct Login {
 }
 
 /// The organization path the events of a user belong to: their first membership's.
-async fn home_path(db: &impl ConnectionTrait, user_id: i64) -> Result<(Option<i64>, String)> {
+pub(crate) async fn home_path(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<(Option<i64>, String)> {
     let first = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .order_by_asc(membership::Column::Id)
@@ -138,7 +141,10 @@ pub async fn login(
     if let Some(ip) = ip
         && failures_from(&app.db, ip, now).await? >= MAX_FAILURES_PER_ADDRESS
     {
-        return Err(Error::TooManyAttempts(now + LOCKOUT));
+        return Err(Error::TooManyAttempts(
+            now + LOCKOUT,
+            "登录失败次数过多，请15分钟后再试".into(),
+        ));
     }
     let txn = kehou_store::begin_write(&app.db).await?;
     let Some(u) = crate::identity::account::find_by_phone(app, &txn, &phone).await? else {
@@ -195,20 +201,41 @@ pub async fn login(
             wrong()
         });
     }
+    let login = start_session(&txn, &u, kind, now, ip, "密码").await?;
+    txn.commit().await?;
+    Ok(login)
+}
+
+/// Opens a session for `u`, whose password or SMS code was right: ends a lockout, audits
+/// the login. `how` names the way in for the audit trail.
+pub(crate) async fn start_session(
+    txn: &impl ConnectionTrait,
+    u: &user::Model,
+    kind: SessionKind,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+    how: &str,
+) -> Result<Login> {
     if u.frozen {
         return Err(Error::Frozen);
     }
+    let by = By {
+        user_id: Some(u.id),
+        name: &u.name,
+        membership_id: None,
+        ip,
+    };
     let must_change = u.must_change_password;
     if u.failed_logins != 0 || u.locked_until.is_some() {
         let mut m = u.clone().into_active_model();
         m.failed_logins = Set(0);
         m.locked_until = Set(None);
-        m.update(&txn).await?;
+        m.update(txn).await?;
     }
     let first = membership::Entity::find()
         .filter(membership::Column::UserId.eq(u.id))
         .order_by_asc(membership::Column::Id)
-        .one(&txn)
+        .one(txn)
         .await?;
     let token = random_token();
     let expires_at = now + kind.lifetime();
@@ -223,11 +250,11 @@ pub async fn login(
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let (org_id, path) = home_path(&txn, u.id).await?;
+    let (org_id, path) = home_path(txn, u.id).await?;
     audit::record(
-        &txn,
+        txn,
         now,
         &by,
         Change {
@@ -237,7 +264,7 @@ pub async fn login(
             entity_type: "user",
             entity_id: Some(u.id),
             summary: format!(
-                "登录（{}）",
+                "登录（{}，{how}）",
                 if kind == SessionKind::Api {
                     "接口"
                 } else {
@@ -247,7 +274,6 @@ pub async fn login(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(Login {
         token: token.into(),
         expires_at,

@@ -3,4 +3,6 @@
 pub mod account;
 pub mod actor;
 pub mod auth;
+pub mod offer;
 pub mod role;
+pub mod sms_login;

@@ -125,6 +125,10 @@ pub struct Outcome {
     pub rows: usize,
     pub created: usize,
     pub updated: usize,
+    /// Rows whose phone number's account belongs to another organization: it was invited,
+    /// and joins when its owner accepts (staff only).
+    #[serde(default)]
+    pub invited: usize,
     /// Bad rows left out (only in good-rows mode).
     pub skipped: usize,
     /// Whether anything was written.
@@ -171,8 +175,15 @@ impl Outcome {
                 entity_type: kind.entity(),
                 entity_id: None,
                 summary: format!(
-                    "导入{what}：新增{}{unit}，更新{}{unit}，跳过{}行",
-                    self.created, self.updated, self.skipped
+                    "导入{what}：新增{}{unit}，更新{}{unit}，{}跳过{}行",
+                    self.created,
+                    self.updated,
+                    if self.invited > 0 {
+                        format!("邀请{}人待接受，", self.invited)
+                    } else {
+                        String::new()
+                    },
+                    self.skipped
                 ),
             },
         )

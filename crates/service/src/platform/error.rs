@@ -21,8 +21,9 @@ pub enum Error {
     PasswordChangeRequired,
     #[error("密码错误次数过多，账号已锁定15分钟，请稍后再试")]
     Locked(DateTime<Utc>),
-    #[error("登录失败次数过多，请15分钟后再试")]
-    TooManyAttempts(DateTime<Utc>),
+    /// Too many tries (logins from one address, SMS codes): wait until the time given.
+    #[error("{1}")]
+    TooManyAttempts(DateTime<Utc>, String),
     #[error("{0}不存在")]
     NotFound(&'static str),
     #[error("{message}")]
@@ -87,7 +88,7 @@ impl Error {
             Self::Frozen => "account_frozen",
             Self::PasswordChangeRequired => "password_change_required",
             Self::Locked(_) => "account_locked",
-            Self::TooManyAttempts(_) => "too_many_attempts",
+            Self::TooManyAttempts(..) => "too_many_attempts",
             Self::NotFound(_) => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::Internal(_) => "internal",

@@ -369,8 +369,40 @@ pub async fn staff_roles(app: &App, actor: &Actor, school_id: i64) -> Result<Vec
         .collect())
 }
 
-/// Creates or updates the staff record of one person and adds the roles they lack.
-/// Returns whether the staff record is new.
+/// What [`upsert`] did.
+enum Upserted {
+    Staff {
+        record: staff::Model,
+        created: bool,
+        new_account: bool,
+    },
+    /// The number's account belongs to another organization: it was offered the roles, and
+    /// its owner decides in their messages. `user_id` is to announce the message to.
+    Offered { user_id: i64 },
+}
+
+/// What a school entered for a person whose account belongs elsewhere: the staff record
+/// to create when they accept.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct OfferedStaff {
+    name: String,
+    gender: String,
+    subjects: Option<String>,
+    title: Option<String>,
+    certificate_no: Option<String>,
+    department_id: Option<i64>,
+    posts: Option<String>,
+}
+
+fn gender_code(g: Gender) -> &'static str {
+    match g {
+        Gender::Male => "male",
+        Gender::Female => "female",
+    }
+}
+
+/// Creates or updates the staff record of one person and adds the roles they lack; an
+/// account that belongs to another organization is offered the roles instead.
 #[allow(clippy::too_many_arguments)]
 async fn upsert(
     app: &App,
@@ -382,7 +414,8 @@ async fn upsert(
     new_account_hash: &str,
     now: DateTime<Utc>,
     update_existing: bool,
-) -> Result<(staff::Model, bool, bool)> {
+    by: &By<'_>,
+) -> Result<Upserted> {
     let (account, new_account) =
         match crate::identity::account::find_by_phone(app, txn, &f.phone).await? {
             Some(u) => (u, false),
@@ -405,10 +438,37 @@ async fn upsert(
         .filter(staff::Column::UserId.eq(account.id))
         .one(txn)
         .await?;
-    let gender = match f.gender {
-        Gender::Male => "male",
-        Gender::Female => "female",
-    };
+    if !new_account
+        && existing.is_none()
+        && crate::identity::offer::belongs_elsewhere(txn, account.id, school.id).await?
+    {
+        let payload = serde_json::to_string(&OfferedStaff {
+            name: f.name.clone(),
+            gender: gender_code(f.gender).into(),
+            subjects: f.subjects.clone(),
+            title: f.title.clone(),
+            certificate_no: f.certificate_no.clone(),
+            department_id,
+            posts: f.posts.clone(),
+        })
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        crate::identity::offer::offer(
+            txn,
+            crate::identity::offer::NewOffer {
+                user_id: account.id,
+                org: school,
+                role_ids: roles,
+                payload,
+                by,
+            },
+            now,
+        )
+        .await?;
+        return Ok(Upserted::Offered {
+            user_id: account.id,
+        });
+    }
+    let gender = gender_code(f.gender);
     let (record, created) = match existing {
         Some(_) if !update_existing => {
             return Err(Error::conflict_on(
@@ -467,14 +527,84 @@ async fn upsert(
         .insert(txn)
         .await?;
     }
-    Ok((record, created, new_account))
+    Ok(Upserted::Staff {
+        record,
+        created,
+        new_account,
+    })
 }
 
-/// A created staff member, with the one-time password when a new account was made.
+/// Creates the staff record a school offered, once its person accepted (nothing when the
+/// offer was not for staff, or the record exists).
+pub(crate) async fn create_from_offer(
+    db: &impl ConnectionTrait,
+    offer: &kehou_store::entity::identity::membership_offer::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Ok(o) = serde_json::from_str::<OfferedStaff>(&offer.payload) else {
+        return Ok(());
+    };
+    let exists = staff::Entity::find()
+        .filter(staff::Column::SchoolId.eq(offer.org_id))
+        .filter(staff::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    // The department may have gone since the offer.
+    let department_id = match o.department_id {
+        Some(id) => school_unit::Entity::find_by_id(id)
+            .filter(school_unit::Column::SchoolId.eq(offer.org_id))
+            .one(db)
+            .await?
+            .map(|u| u.id),
+        None => None,
+    };
+    staff::ActiveModel {
+        school_id: Set(offer.org_id),
+        user_id: Set(user_id),
+        gender: Set(o.gender),
+        subjects: Set(o.subjects),
+        title: Set(o.title),
+        certificate_no: Set(o.certificate_no),
+        department_id: Set(department_id),
+        posts: Set(o.posts),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The school's offers still awaiting an answer, with the names the school entered.
+pub async fn pending_invitations(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+) -> Result<Vec<crate::identity::offer::PendingOffer>> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    crate::identity::offer::pending_of(app, &app.db, school.id, |payload| {
+        serde_json::from_str::<OfferedStaff>(payload)
+            .map(|o| o.name)
+            .unwrap_or_default()
+    })
+    .await
+}
+
+/// A created staff member, with the one-time password when a new account was made; or,
+/// when the number's account belongs to another organization, no staff yet: the roles
+/// were offered and the person decides (`invited`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedStaff {
-    pub staff: StaffView,
+    pub staff: Option<StaffView>,
     pub initial_password: Option<String>,
+    pub invited: bool,
 }
 
 async fn check_department(
@@ -529,7 +659,8 @@ pub async fn create_staff(
     let hash =
         crate::identity::auth::hash_password(&Password::parse(&plain).map_err(Error::Internal)?)?;
     let now = app.now();
-    let (record, _, new_account) = upsert(
+    let by = By::actor(actor);
+    let upserted = upsert(
         app,
         &txn,
         &school,
@@ -539,12 +670,47 @@ pub async fn create_staff(
         &hash,
         now,
         false,
+        &by,
     )
     .await?;
+    let (record, new_account) = match upserted {
+        Upserted::Staff {
+            record,
+            new_account,
+            ..
+        } => (record, new_account),
+        Upserted::Offered { user_id } => {
+            audit::record(
+                &txn,
+                now,
+                &by,
+                Change {
+                    org_id: Some(school.id),
+                    org_path: &school.path,
+                    action: "membership.offer",
+                    entity_type: "staff",
+                    entity_id: None,
+                    summary: format!(
+                        "邀请 {}（{}）加入本校任教职工，待对方接受",
+                        f.name,
+                        f.phone.masked()
+                    ),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            crate::platform::messages::announce(app, user_id);
+            return Ok(CreatedStaff {
+                staff: None,
+                initial_password: None,
+                invited: true,
+            });
+        }
+    };
     audit::record(
         &txn,
         now,
-        &By::actor(actor),
+        &by,
         Change {
             org_id: Some(school.id),
             org_path: &school.path,
@@ -567,8 +733,9 @@ pub async fn create_staff(
     let view = views(app, &txn, vec![record]).await?.remove(0);
     txn.commit().await?;
     Ok(CreatedStaff {
-        staff: view,
+        staff: Some(view),
         initial_password: new_account.then_some(plain),
+        invited: false,
     })
 }
 
@@ -768,8 +935,10 @@ pub(crate) async fn import(
     let hash = crate::identity::auth::hash_password(&unusable)?;
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
+    let by = runner.by();
+    let mut invited = Vec::new();
     for (f, department_id, role_ids) in &good {
-        let (_, created, _) = upsert(
+        match upsert(
             app,
             &txn,
             school,
@@ -779,12 +948,16 @@ pub(crate) async fn import(
             &hash,
             now,
             true,
+            &by,
         )
-        .await?;
-        if created {
-            outcome.created += 1;
-        } else {
-            outcome.updated += 1;
+        .await?
+        {
+            Upserted::Staff { created: true, .. } => outcome.created += 1,
+            Upserted::Staff { .. } => outcome.updated += 1,
+            Upserted::Offered { user_id } => {
+                outcome.invited += 1;
+                invited.push(user_id);
+            }
         }
         progress.advance(1);
     }
@@ -792,5 +965,8 @@ pub(crate) async fn import(
         .record(&txn, now, runner, school, crate::import::Kind::Staff)
         .await?;
     txn.commit().await?;
+    for user_id in invited {
+        crate::platform::messages::announce(app, user_id);
+    }
     Ok(outcome)
 }

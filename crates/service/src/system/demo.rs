@@ -262,7 +262,140 @@ pub async fn load(app: &App) -> Result<usize> {
             created += ensure_students(app, school, i).await?;
         }
     }
+    if created > 0 {
+        demo_passwords(app, &hash).await?;
+    }
+    if let Some(school) = orgs.get(SCHOOL_2) {
+        ensure_invitation(app, school).await?;
+    }
+    ensure_welcome(app).await?;
     Ok(created)
+}
+
+/// Every generated account (staff and guardians made by the demo's imports) logs in with
+/// [`DEMO_PASSWORD`], without the forced change real imported accounts get.
+async fn demo_passwords(app: &App, hash: &str) -> Result<()> {
+    use kehou_store::entity::identity::user;
+    use kehou_store::entity::school::{guardian, staff};
+    use kehou_store::sea_orm::QuerySelect;
+    let mut ids: Vec<i64> = staff::Entity::find()
+        .select_only()
+        .column(staff::Column::UserId)
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    ids.extend(
+        guardian::Entity::find()
+            .select_only()
+            .column(guardian::Column::UserId)
+            .into_tuple::<i64>()
+            .all(&app.db)
+            .await?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(500) {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                kehou_store::sea_orm::sea_query::Expr::value(hash),
+            )
+            .col_expr(
+                user::Column::MustChangePassword,
+                kehou_store::sea_orm::sea_query::Expr::value(false),
+            )
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&app.db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// 黄磊 of the second primary school invites 赵敏, a teacher of the first, to teach there
+/// too: her account belongs to another school, so she finds the invitation in her messages.
+async fn ensure_invitation(app: &App, school: &org::Model) -> Result<()> {
+    use kehou_store::entity::identity::membership_offer;
+    let find = |phone: &'static str| async move {
+        let phone = Phone::parse(phone).map_err(Error::Internal)?;
+        crate::identity::account::find_by_phone(app, &app.db, &phone).await
+    };
+    let (Some(admin), Some(teacher)) = (find("13800000005").await?, find("13800000006").await?)
+    else {
+        return Ok(());
+    };
+    let offered = membership_offer::Entity::find()
+        .filter(membership_offer::Column::UserId.eq(teacher.id))
+        .filter(membership_offer::Column::OrgId.eq(school.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    let Some(m) = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(admin.id))
+        .filter(membership::Column::OrgId.eq(school.id))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if offered {
+        return Ok(());
+    }
+    let Some(actor) =
+        crate::identity::auth::actor_of_membership(&app.db, admin.id, m.id, None).await?
+    else {
+        return Ok(());
+    };
+    let teacher_role = role::Entity::find()
+        .filter(role::Column::Code.eq("teacher"))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::Internal("preset role teacher".into()))?;
+    crate::school::staff::create_staff(
+        app,
+        &actor,
+        school.id,
+        crate::school::staff::StaffInput {
+            name: Some("赵敏".into()),
+            phone: Some("13800000006".into()),
+            gender: Some("女".into()),
+            subjects: Some("书法".into()),
+            role_ids: vec![teacher_role.id],
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The demo parent finds a first message in the message centre.
+async fn ensure_welcome(app: &App) -> Result<()> {
+    use kehou_store::entity::platform::message;
+    let phone = Phone::parse("13800000007").map_err(Error::Internal)?;
+    let Some(parent) = crate::identity::account::find_by_phone(app, &app.db, &phone).await? else {
+        return Ok(());
+    };
+    let has_messages = message::Entity::find()
+        .filter(message::Column::UserId.eq(parent.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    if has_messages {
+        return Ok(());
+    }
+    crate::platform::messages::send(
+        &app.db,
+        parent.id,
+        crate::platform::messages::NewMessage {
+            kind: "system",
+            title: "欢迎使用课后服务管理平台".into(),
+            body: "您可以在首页查看孩子的学校和班级。选课、缴费、考勤和请假等通知都会发送到这里。"
+                .into(),
+            link: Some("/".into()),
+        },
+        app.now(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Runs an import of generated rows as the system; the demo's rows are all valid.

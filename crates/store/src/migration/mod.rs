@@ -14,6 +14,7 @@ mod m20261130_000009_jobs;
 mod m20261130_000010_admin_class_audit_codes;
 mod m20261130_000011_audit_ip_index;
 mod m20261130_000012_session_school;
+mod m20261130_000013_sms_messages_offers;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_admin_class_audit_codes::Migration),
             Box::new(m20261130_000011_audit_ip_index::Migration),
             Box::new(m20261130_000012_session_school::Migration),
+            Box::new(m20261130_000013_sms_messages_offers::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@ pub fn status_of(e: &Error) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         Error::Locked(_) => StatusCode::LOCKED,
-        Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::TooManyAttempts(..) => StatusCode::TOO_MANY_REQUESTS,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -56,7 +56,7 @@ impl IntoResponse for ApiError {
                 field: Some(field),
                 message,
             } => serde_json::json!([FieldError::new(field.clone(), message.clone())]),
-            Error::Locked(until) | Error::TooManyAttempts(until) => {
+            Error::Locked(until) | Error::TooManyAttempts(until, _) => {
                 serde_json::json!({ "locked_until": until })
             }
             _ => serde_json::Value::Null,

@@ -89,6 +89,8 @@ pub struct Frame {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub notice: String,
+    /// Unread messages, for the badge of the message centre's link.
+    pub unread: u64,
 }
 
 /// The navigation, built from the active membership's permissions.
@@ -104,6 +106,9 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/audit", "操作日志", Some(Permission::AuditView)),
+    ("/messages", "消息", None),
+    // Platform administrators, and only while the sandbox is the SMS channel.
+    ("/sandbox/sms", "短信沙箱", Some(Permission::UserManage)),
 ];
 
 pub async fn frame(
@@ -117,6 +122,10 @@ pub async fn frame(
     let nav = NAV
         .iter()
         .filter(|(_, _, perm)| perm.is_none_or(|perm| actor.is_some_and(|a| a.can(perm))))
+        .filter(|(href, _, _)| {
+            *href != "/sandbox/sms"
+                || (state.app.sms.sandbox().is_some() && actor.is_some_and(|a| a.is_platform()))
+        })
         .map(|&(href, label, _)| NavItem {
             href,
             label,
@@ -135,6 +144,9 @@ pub async fn frame(
         nav,
         csrf: p.csrf_token.expose().to_string(),
         notice: notice_text(notice).into(),
+        unread: kehou_service::platform::messages::unread(&state.app.db, p.user_id)
+            .await?
+            .0,
     })
 }
 
@@ -151,6 +163,12 @@ fn notice_text(code: &str) -> &'static str {
         "membership_removed" => "已移除身份",
         "password_changed" => "密码已修改",
         "switched" => "已切换身份",
+        "all_read" => "已全部标为已读",
+        "invited" => {
+            "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后将出现在教职工列表中"
+        }
+        "offer_accepted" => "已接受邀请",
+        "offer_declined" => "已拒绝邀请",
         _ => "",
     }
 }

@@ -9,11 +9,16 @@ use utoipa_axum::routes;
 use crate::http::routes::{Area, PageRoutes};
 
 pub fn area() -> Area {
-    use api::{auth, roles, users};
-    use pages::{roles as role_pages, session, users as user_pages};
+    use api::{auth, invitations, roles, users};
+    use pages::{
+        invitations as invitation_pages, roles as role_pages, session, users as user_pages,
+    };
     Area {
         api: OpenApiRouter::new()
             .routes(routes!(auth::token))
+            .routes(routes!(auth::sms_code))
+            .routes(routes!(auth::password_reset))
+            .routes(routes!(auth::sandbox_sms))
             .routes(routes!(auth::logout))
             .routes(routes!(auth::change_password))
             .routes(routes!(auth::me))
@@ -26,6 +31,9 @@ pub fn area() -> Area {
             .routes(routes!(users::reveal_phone))
             .routes(routes!(users::add_membership))
             .routes(routes!(users::remove_membership))
+            .routes(routes!(invitations::get))
+            .routes(routes!(invitations::accept))
+            .routes(routes!(invitations::decline))
             .routes(routes!(roles::permissions))
             .routes(routes!(roles::list, roles::create))
             .routes(routes!(roles::get))
@@ -34,6 +42,8 @@ pub fn area() -> Area {
             .get("/", session::home)
             .get("/login", session::login_page)
             .post("/login", session::login)
+            .post("/login/sms-code", session::send_sms_code)
+            .post("/login/reset", session::reset_password)
             .post("/logout", session::logout)
             .get("/password", session::password_page)
             .post("/password", session::change_password)
@@ -53,6 +63,8 @@ pub fn area() -> Area {
                 "/users/{id}/memberships/{membership_id}/delete",
                 user_pages::remove_membership,
             )
+            .get("/invitations/{id}", invitation_pages::show)
+            .post("/invitations/{id}", invitation_pages::decide)
             .get("/roles", role_pages::list)
             .post("/roles", role_pages::create)
             .get("/roles/{id}", role_pages::detail)

@@ -2,13 +2,14 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use kehou_service::platform::messages::{self, MessageView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::http::api::{ListBody, Paging};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiActor, ApiQuery};
+use crate::http::extract::{ApiActor, ApiPath, ApiPrincipal, ApiQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -51,4 +52,78 @@ pub async fn list(
     Ok(Json(
         audit::list(&state.app, &actor, &filter, page).await?.into(),
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// Only unread messages.
+    pub unread: Option<bool>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// The caller's messages, newest first.
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages", params(MessagesQuery),
+    responses((status = 200, body = ListBody<MessageView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiQuery(q): ApiQuery<MessagesQuery>,
+) -> Result<Json<ListBody<MessageView>>, ApiError> {
+    let page = Paging {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .request()?;
+    Ok(Json(
+        messages::list(&state.app, &p, q.unread.unwrap_or(false), page)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: u64,
+}
+
+/// How many of the caller's messages are unread.
+#[utoipa::path(get, path = "/api/v1/messages/unread-count", tag = "messages",
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody)))]
+pub async fn unread_count(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+) -> Result<Json<UnreadCount>, ApiError> {
+    let (unread, _) = messages::unread(&state.app.db, p.user_id).await?;
+    Ok(Json(UnreadCount { unread }))
+}
+
+/// Marks one of the caller's messages read.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/read", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = MessageView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn read_message(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MessageView>, ApiError> {
+    Ok(Json(messages::mark_read(&state.app, &p, id).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many messages were unread and are read now.
+    pub marked: u64,
+}
+
+/// Marks every unread message of the caller read.
+#[utoipa::path(post, path = "/api/v1/messages/read-all", tag = "messages",
+    responses((status = 200, body = MarkedRead), (status = 401, body = ErrorBody)))]
+pub async fn read_all_messages(
+    State(state): State<AppState>,
+    ApiPrincipal(p): ApiPrincipal,
+) -> Result<Json<MarkedRead>, ApiError> {
+    Ok(Json(MarkedRead {
+        marked: messages::mark_all_read(&state.app, &p).await?,
+    }))
 }

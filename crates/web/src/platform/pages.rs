@@ -1,17 +1,22 @@
-//! The audit log page: events of the jurisdiction, filtered by date, actor and object.
+//! The audit log page (events of the jurisdiction, filtered by date, actor and object),
+//! the message centre with its live badge, the SMS sandbox's inbox and the static files.
 
 use askama::Template;
 use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect};
 use chrono::{NaiveDate, TimeZone};
+use kehou_service::identity::sms_login;
 use kehou_service::platform::audit::{self, AuditEventView, AuditFilter};
+use kehou_service::platform::messages;
 use serde::Deserialize;
 
 use kehou_service::platform::page::every;
 
 use crate::AppState;
-use crate::http::extract::{PageActor, PageQuery};
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PagePrincipal, PageQuery};
 use crate::http::page::{
-    Frame, ListInfo, Opt, PageResult, beijing, frame, local_time, page_of, render,
+    Frame, ListInfo, Opt, PageError, PageResult, beijing, frame, local_time, page_of, render,
 };
 
 #[derive(Deserialize, Default)]
@@ -212,4 +217,209 @@ pub async fn favicon() -> impl axum::response::IntoResponse {
         ],
         include_str!("../../static/favicon.svg"),
     )
+}
+
+#[derive(Deserialize, Default)]
+pub struct MessagesQuery {
+    only: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
+    notice: Option<String>,
+}
+
+pub struct MessageRow {
+    id: i64,
+    title: String,
+    body: String,
+    kind_label: String,
+    time: String,
+    link: Option<String>,
+    read: bool,
+}
+
+#[derive(Template)]
+#[template(path = "platform/messages.html")]
+struct MessagesPage {
+    frame: Frame,
+    items: Vec<MessageRow>,
+    list: ListInfo,
+    unread_only: bool,
+}
+
+/// The caller's message centre. Needs a login only: an invitation reaches a person who
+/// has no membership yet.
+pub async fn messages(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    PageQuery(q): PageQuery<MessagesQuery>,
+) -> PageResult {
+    let unread_only = q.only.as_deref() == Some("unread");
+    let page = messages::list(
+        &state.app,
+        &p,
+        unread_only,
+        page_of(q.page.as_deref(), q.size.as_deref()),
+    )
+    .await?;
+    let list = ListInfo::new(&page, &[("only", if unread_only { "unread" } else { "" })]);
+    let frame = frame(
+        &state,
+        &p,
+        "消息",
+        "/messages",
+        q.notice.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(render(&MessagesPage {
+        frame,
+        items: page
+            .items
+            .into_iter()
+            .map(|m| MessageRow {
+                id: m.id,
+                title: m.title,
+                body: m.body,
+                kind_label: m.kind_label,
+                time: local_time(m.created_at),
+                link: m.link,
+                read: m.read,
+            })
+            .collect(),
+        list,
+        unread_only,
+    }))
+}
+
+/// Marks a message read and goes where it leads (back to the list when it leads nowhere).
+pub async fn open_message(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    let m = messages::mark_read(&state.app, &p, id).await?;
+    Ok(Redirect::to(m.link.as_deref().unwrap_or("/messages")).into_response())
+}
+
+pub async fn read_all_messages(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    messages::mark_all_read(&state.app, &p).await?;
+    Ok(Redirect::to("/messages?notice=all_read").into_response())
+}
+
+/// How long one event stream lives; the browser reconnects (and logs in again) after.
+const STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// How often a stream looks for messages that arrived through another instance.
+const STREAM_POLL: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Server-sent events for the open pages of the caller: an `unread` event with the count
+/// (and the newest unread message) at once, then whenever the count changes.
+pub async fn message_stream(
+    State(state): State<AppState>,
+    PagePrincipal(p): PagePrincipal,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    struct Feed {
+        state: AppState,
+        rx: tokio::sync::broadcast::Receiver<i64>,
+        user_id: i64,
+        last: Option<u64>,
+        until: tokio::time::Instant,
+    }
+    let feed = Feed {
+        rx: state.app.message_feed.subscribe(),
+        state,
+        user_id: p.user_id,
+        last: None,
+        until: tokio::time::Instant::now() + STREAM_LIFETIME,
+    };
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        loop {
+            if feed.last.is_some() {
+                let news = wait_for_news(&mut feed.rx, feed.user_id);
+                tokio::select! {
+                    () = news => {}
+                    () = tokio::time::sleep(STREAM_POLL) => {}
+                    () = tokio::time::sleep_until(feed.until) => return None,
+                }
+            }
+            let Ok((count, newest)) = messages::unread(&feed.state.app.db, feed.user_id).await
+            else {
+                continue;
+            };
+            if feed.last == Some(count) {
+                continue;
+            }
+            let announce = feed.last.is_some_and(|last| count > last);
+            feed.last = Some(count);
+            let data = serde_json::json!({
+                "unread": count,
+                "announce": announce,
+                "newest": newest.map(|m| serde_json::json!({"title": m.title, "link": m.link})),
+            });
+            let event = Event::default().event("unread").data(data.to_string());
+            return Some((Ok(event), feed));
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Returns when `user_id` gets a message on this instance (or news were lost to lag).
+async fn wait_for_news(rx: &mut tokio::sync::broadcast::Receiver<i64>, user_id: i64) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match rx.recv().await {
+            Ok(id) if id == user_id => return,
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "platform/sandbox_sms.html")]
+struct SandboxPage {
+    frame: Frame,
+    phone: String,
+    items: Vec<(String, String, String)>,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SandboxQuery {
+    phone: Option<String>,
+}
+
+/// The SMS sandbox's inbox (platform administrators, while the sandbox is the channel).
+pub async fn sandbox_sms(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<SandboxQuery>,
+) -> PageResult {
+    let phone = q.phone.unwrap_or_default();
+    let (items, error) = match sms_login::sandbox_inbox(&state.app, &actor, Some(&phone)) {
+        Ok(Some(items)) => (items, String::new()),
+        Ok(None) => return Err(PageError(kehou_service::Error::NotFound("短信沙箱"))),
+        Err(kehou_service::Error::Invalid(fields)) => (
+            Vec::new(),
+            fields
+                .into_iter()
+                .map(|f| f.reason)
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
+        Err(e) => return Err(PageError(e)),
+    };
+    Ok(render(&SandboxPage {
+        frame: frame(&state, &p, "短信沙箱", "/sandbox/sms", "").await?,
+        phone,
+        items: items
+            .into_iter()
+            .map(|m| (local_time(m.sent_at), m.phone, m.text))
+            .collect(),
+        error,
+    }))
 }

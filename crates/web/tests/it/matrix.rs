@@ -268,6 +268,8 @@ enum Need {
     Public,
     Session,
     Actor,
+    /// An account manager of the platform itself.
+    PlatformAdmin,
     Perms(&'static [Permission]),
 }
 
@@ -283,8 +285,11 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
     let school =
         path.starts_with("/api/v1/schools/{school_id}") || path.starts_with("/schools/{id}");
     let need = match (m, path) {
-        ("POST", "/api/v1/auth/token")
-        | (_, "/login")
+        (
+            "POST",
+            "/api/v1/auth/token" | "/api/v1/auth/sms-code" | "/api/v1/auth/password-reset",
+        )
+        | (_, "/login" | "/login/sms-code" | "/login/reset")
         | ("GET", "/static/app.css")
         | ("GET", "/static/app.js" | "/static/favicon.svg" | "/favicon.ico") => Need::Public,
         (
@@ -297,8 +302,18 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             | "/"
             | "/logout"
             | "/password"
-            | "/switch",
+            | "/switch"
+            | "/messages"
+            | "/messages/stream"
+            | "/messages/read-all"
+            | "/messages/{id}/open"
+            | "/invitations/{id}",
         ) => Need::Session,
+        // Messages and invitations are a person's own: anyone else's is not found.
+        (_, p) if p.starts_with("/api/v1/messages") || p.starts_with("/api/v1/invitations") => {
+            Need::Session
+        }
+        ("GET", "/api/v1/sandbox/sms" | "/sandbox/sms") => Need::PlatformAdmin,
         ("GET", "/api/v1/permissions") => Need::Actor,
         // A job is found only by the person who started it: anyone else gets 404.
         ("GET", p) if p.contains("/imports/jobs/") => Need::Actor,
@@ -540,6 +555,10 @@ async fn a3_generated_matrix_covers_every_route_and_every_preset_role() {
                         let (status, answer) =
                             t.api(route.method.clone(), &path, Some(&token), body).await;
                         (status, answer.to_string())
+                    } else if path == "/messages/stream" {
+                        // An event stream does not end: its status is the answer.
+                        let res = s.browser.raw_get(&path).await;
+                        (res.status(), String::new())
                     } else if route.method == Method::GET {
                         let page = s.browser.get(&path).await;
                         (page.status, page.location)
@@ -565,6 +584,9 @@ async fn a3_generated_matrix_covers_every_route_and_every_preset_role() {
                             // The login form checks a token of its own (tested with the login).
                             Need::Public => true,
                             Need::Session | Need::Actor => status != StatusCode::FORBIDDEN,
+                            Need::PlatformAdmin => {
+                                (status == StatusCode::FORBIDDEN) != (role_code == "platform_admin")
+                            }
                             Need::Perms(_) if !permitted => status == StatusCode::FORBIDDEN,
                             Need::Perms(_) if !in_scope => status == StatusCode::NOT_FOUND,
                             Need::Perms(_) => status != StatusCode::FORBIDDEN,

@@ -68,6 +68,20 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The response itself, unread (a stream).
+    pub async fn raw_get(&mut self, path: &str) -> axum::response::Response {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = Request::get(path)
+            .header(header::COOKIE, cookie.join("; "))
+            .body(Body::empty())
+            .expect("request");
+        self.t.request(req).await
+    }
+
     /// The raw bytes of a download.
     pub async fn get_bytes(&mut self, path: &str) -> Vec<u8> {
         let cookie: Vec<String> = self

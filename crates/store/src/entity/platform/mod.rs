@@ -1,4 +1,5 @@
-//! Tables every area uses: the audit trail and the job queue.
+//! Tables every area uses: the audit trail, the job queue and the message centre.
 
 pub mod audit_event;
 pub mod job;
+pub mod message;

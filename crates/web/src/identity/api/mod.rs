@@ -1,3 +1,4 @@
 pub mod auth;
+pub mod invitations;
 pub mod roles;
 pub mod users;

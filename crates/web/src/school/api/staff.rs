@@ -70,9 +70,11 @@ pub struct StaffBody {
     pub role_ids: Vec<i64>,
 }
 
-/// Adds a staff member; a new account's one-time password is in the answer.
+/// Adds a staff member; a new account's one-time password is in the answer. When the
+/// number's account belongs to another organization, nothing about it is answered: it is
+/// invited (202, `invited`), and the staff record appears once its owner accepts.
 #[utoipa::path(post, path = "/api/v1/schools/{school_id}/staff", tag = "staff", params(("school_id" = i64, Path)), request_body = StaffBody,
-    responses((status = 201, body = CreatedStaff), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = CreatedStaff), (status = 202, description = "invited: the account belongs to another organization", body = CreatedStaff), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -90,10 +92,13 @@ pub async fn create(
         posts: b.posts,
         role_ids: b.role_ids,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(staff::create_staff(&state.app, &actor, school_id, input).await?),
-    ))
+    let created = staff::create_staff(&state.app, &actor, school_id, input).await?;
+    let status = if created.invited {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(created)))
 }
 
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/staff/{staff_id}", tag = "staff", params(("school_id" = i64, Path), ("staff_id" = i64, Path)),

@@ -111,6 +111,15 @@ struct ListPage {
     can_manage: bool,
     form: StaffForm,
     errors: FormErrors,
+    invitations: Vec<Invitation>,
+}
+
+/// An offer of the school awaiting its person's answer, as the list shows it.
+struct Invitation {
+    name: String,
+    phone: String,
+    roles: Vec<String>,
+    time: String,
 }
 
 async fn list_page(
@@ -125,6 +134,19 @@ async fn list_page(
     a.require(Permission::SchoolView)?;
     let (schools, school_id) = school_choice(state, a, requested).await?;
     let can_manage = a.can(Permission::SchoolManage) && school_id.is_some();
+    let invitations = match school_id {
+        Some(id) if can_manage => staff::pending_invitations(&state.app, a, id)
+            .await?
+            .into_iter()
+            .map(|i| Invitation {
+                name: i.name,
+                phone: i.phone,
+                roles: i.roles,
+                time: crate::http::page::local_time(i.created_at),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let (items, list, school_name, departments, roles) = match school_id {
         Some(id) => {
             let page = staff::list_staff(
@@ -197,6 +219,7 @@ async fn list_page(
         can_manage,
         form,
         errors,
+        invitations,
     })
 }
 
@@ -276,15 +299,18 @@ pub async fn create(
         Err(invalid.into())
     };
     match result {
-        Ok(created) => match created.initial_password {
-            Some(password) => {
+        Ok(created) => match (created.staff, created.initial_password) {
+            (None, _) => Ok(
+                Redirect::to(&format!("/schools/{school_id}/staff?notice=invited")).into_response(),
+            ),
+            (Some(staff), Some(password)) => {
                 crate::identity::pages::users::issued_page(
                     &state,
                     &p,
                     crate::identity::pages::users::Issued {
-                        user_id: created.staff.user_id,
-                        user_name: &created.staff.name,
-                        phone: &created.staff.phone,
+                        user_id: staff.user_id,
+                        user_name: &staff.name,
+                        phone: &staff.phone,
                         password: &password,
                         created: true,
                         back: &format!("/schools/{school_id}/staff"),
@@ -292,9 +318,10 @@ pub async fn create(
                 )
                 .await
             }
-            None => Ok(
-                Redirect::to(&format!("/schools/{school_id}/staff?notice=created")).into_response(),
-            ),
+            (Some(_), None) => Ok(Redirect::to(&format!(
+                "/schools/{school_id}/staff?notice=created"
+            ))
+            .into_response()),
         },
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;

@@ -647,6 +647,45 @@ async fn c2_staff_with_accounts_roles_and_import() {
     assert_eq!(list["items"][0]["title"], "高级教师");
     assert_eq!(list["items"][0]["posts"], "课后服务主管");
 
+    // A row with the number of an account of another organization invites it.
+    let job = import(
+        &t,
+        &admin,
+        school,
+        "staff",
+        "all_or_nothing",
+        xlsx(
+            &headers,
+            &[row(&[
+                "某老师",
+                CITY_LEADER,
+                "男",
+                "任课教师",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (
+            job["outcome"]["created"].as_u64(),
+            job["outcome"]["invited"].as_u64()
+        ),
+        (Some(0), Some(1)),
+        "{job}"
+    );
+    assert!(!job.to_string().contains("李明"), "{job}");
+    let (_, list) = t
+        .get(&format!("/api/v1/schools/{school}/staff?q=李明"), &admin)
+        .await;
+    assert_eq!(list["total"], 0, "not staff before accepting");
+    let (_, inbox) = t.get("/api/v1/messages", &t.login(CITY_LEADER).await).await;
+    assert_eq!(inbox["items"][0]["kind"], "membership_offer", "{inbox}");
+
     // Bureau users read the staff of their schools; other schools' admins do not.
     let (status, _) = t
         .get(

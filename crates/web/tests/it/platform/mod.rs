@@ -2,4 +2,5 @@ pub mod audit;
 pub mod concurrency;
 pub mod headers;
 pub mod jobs;
+pub mod messages;
 pub mod requests;

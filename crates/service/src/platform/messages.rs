@@ -1,0 +1,182 @@
+//! The message centre (L2): messages to one person, whatever membership they act through,
+//! each with a kind, a title, a text, a link to act on and its read state. Areas send
+//! them in their own transactions ([`send`]) and announce them after commit
+//! ([`announce`]) so that open pages update at once.
+
+use chrono::{DateTime, Utc};
+use kehou_store::entity::platform::message;
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::{App, Error, Page, PageRequest, Principal, Result};
+
+/// The kinds of message, with their names.
+pub const KINDS: &[(&str, &str)] = &[
+    ("membership_offer", "加入邀请"),
+    ("membership_answer", "邀请回复"),
+    ("system", "系统通知"),
+];
+
+pub fn kind_label(kind: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(code, _)| *code == kind)
+        .map_or("通知", |(_, label)| label)
+}
+
+/// A message to send.
+pub struct NewMessage {
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    /// A path of this platform (`/messages/…`, `/students/…`), never another site.
+    pub link: Option<String>,
+}
+
+/// Stores a message for `user_id` in the caller's transaction; call [`announce`] after
+/// the commit.
+pub async fn send(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    m: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    if m.link
+        .as_deref()
+        .is_some_and(|l| !l.starts_with('/') || l.starts_with("//"))
+    {
+        return Err(Error::Internal("message link must be a local path".into()));
+    }
+    let title: String = m.title.chars().take(200).collect();
+    let row = message::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(m.kind.into()),
+        title: Set(title),
+        body: Set(m.body),
+        link: Set(m.link),
+        created_at: Set(now),
+        read_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// Tells this instance's open pages of `user_id` that a message arrived.
+pub fn announce(app: &App, user_id: i64) {
+    // Nobody listening is fine: the next page load shows the badge.
+    let _ = app.message_feed.send(user_id);
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub kind: String,
+    pub kind_label: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+impl From<message::Model> for MessageView {
+    fn from(m: message::Model) -> Self {
+        Self {
+            id: m.id,
+            kind_label: kind_label(&m.kind).into(),
+            kind: m.kind,
+            title: m.title,
+            body: m.body,
+            link: m.link,
+            created_at: m.created_at,
+            read: m.read_at.is_some(),
+        }
+    }
+}
+
+/// The caller's messages, newest first; only the unread ones when asked.
+pub async fn list(
+    app: &App,
+    p: &Principal,
+    unread_only: bool,
+    page: PageRequest,
+) -> Result<Page<MessageView>> {
+    let mut q = message::Entity::find().filter(message::Column::UserId.eq(p.user_id));
+    if unread_only {
+        q = q.filter(message::Column::ReadAt.is_null());
+    }
+    let total = q.clone().count(&app.db).await?;
+    let items = q
+        .order_by_desc(message::Column::CreatedAt)
+        .order_by_desc(message::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(&app.db)
+        .await?;
+    Ok(Page {
+        items: items.into_iter().map(MessageView::from).collect(),
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}
+
+/// How many messages of `user_id` are unread, and the newest of them.
+pub async fn unread(db: &impl ConnectionTrait, user_id: i64) -> Result<(u64, Option<MessageView>)> {
+    let q = message::Entity::find()
+        .filter(message::Column::UserId.eq(user_id))
+        .filter(message::Column::ReadAt.is_null());
+    let count = q.clone().count(db).await?;
+    let newest = if count > 0 {
+        q.order_by_desc(message::Column::Id)
+            .one(db)
+            .await?
+            .map(MessageView::from)
+    } else {
+        None
+    };
+    Ok((count, newest))
+}
+
+/// One of the caller's messages; someone else's is not found.
+pub async fn get(app: &App, p: &Principal, id: i64) -> Result<MessageView> {
+    Ok(own(&app.db, p, id).await?.into())
+}
+
+async fn own(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<message::Model> {
+    message::Entity::find_by_id(id)
+        .filter(message::Column::UserId.eq(p.user_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("消息"))
+}
+
+/// Marks one of the caller's messages read (again is fine).
+pub async fn mark_read(app: &App, p: &Principal, id: i64) -> Result<MessageView> {
+    let m = own(&app.db, p, id).await?;
+    if m.read_at.is_some() {
+        return Ok(m.into());
+    }
+    let mut a: message::ActiveModel = m.into();
+    a.read_at = Set(Some(app.now()));
+    Ok(a.update(&app.db).await?.into())
+}
+
+/// Marks every unread message of the caller read; returns how many.
+pub async fn mark_all_read(app: &App, p: &Principal) -> Result<u64> {
+    let done = message::Entity::update_many()
+        .col_expr(
+            message::Column::ReadAt,
+            kehou_store::sea_orm::sea_query::Expr::value(Some(app.now())),
+        )
+        .filter(message::Column::UserId.eq(p.user_id))
+        .filter(message::Column::ReadAt.is_null())
+        .exec(&app.db)
+        .await?;
+    Ok(done.rows_affected)
+}
