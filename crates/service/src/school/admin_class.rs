@@ -1,15 +1,18 @@
 //! Teaching organization of a school (C3): administrative classes per school year with an
-//! alias and a head teacher, promotion to the next school year, departments and posts.
+//! alias and a head teacher, promotion to the next school year (students move up, the top
+//! grade graduates), departments and posts.
 
 use std::collections::HashMap;
 
 use kehou_domain::school::{SchoolType, class_name, grade_name};
 use kehou_domain::{Invalid, Permission};
 use kehou_store::entity::identity::{membership, role, user};
-use kehou_store::entity::school::{admin_class, school_profile, school_unit};
+use kehou_store::entity::org;
+use kehou_store::entity::school::{admin_class, school_profile, school_unit, student};
+use kehou_store::sea_orm::sea_query::Expr;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -328,23 +331,40 @@ pub async fn update_admin_class(
     Ok(out)
 }
 
-/// Creates next school year's classes from `from_year`'s, one grade up, keeping numbers,
-/// aliases and head teachers; the top grade graduates. Refused once the next year has classes.
-pub async fn promote(
-    app: &App,
-    actor: &Actor,
-    school_id: i64,
+/// Where one class of the year goes: the class one grade up, or out (graduation).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassMove {
+    pub from_class: String,
+    /// The class next year; none when the class graduates.
+    pub to_class: Option<String>,
+    /// Its enrolled students, who move (or graduate) with it.
+    pub students: u64,
+}
+
+/// What promoting a school year does, shown before it is done and answered after.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PromotionPlan {
+    pub from_school_year: String,
+    pub to_school_year: String,
+    pub classes: Vec<ClassMove>,
+    /// Enrolled students who move to next year's classes.
+    pub students_moving: u64,
+    /// Enrolled students of the top grade, who graduate.
+    pub students_graduating: u64,
+}
+
+/// The plan of promoting `from_year`, with the source classes and the top grade; refused
+/// when the year has no classes or the next year has some already.
+async fn plan(
+    db: &impl ConnectionTrait,
+    school: &org::Model,
     from_year: &str,
-) -> Result<Vec<AdminClassView>> {
-    let txn = kehou_store::begin_write(&app.db).await?;
-    let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
+) -> Result<(PromotionPlan, Vec<admin_class::Model>, i16)> {
     let mut invalid = Invalid::default();
     let from = check_year(&mut invalid, Some(from_year));
     check(invalid)?;
-    let (Some(from), Some(grades)) = (
-        from,
-        school_type(&txn, school.id).await?.map(|t| t.grades()),
-    ) else {
+    let (Some(from), Some(grades)) = (from, school_type(db, school.id).await?.map(|t| t.grades()))
+    else {
         return Err(Error::invalid(
             "school_year",
             "请先在学校信息中设置学校类型",
@@ -352,11 +372,12 @@ pub async fn promote(
     };
     let to =
         next_year(&from).ok_or_else(|| Error::invalid("school_year", "学年格式应为“2026-2027”"))?;
-    let source = admin_class::Entity::find()
+    let mut source = admin_class::Entity::find()
         .filter(admin_class::Column::SchoolId.eq(school.id))
         .filter(admin_class::Column::SchoolYear.eq(from.as_str()))
-        .all(&txn)
+        .all(db)
         .await?;
+    source.sort_by_key(|c| (c.grade, c.number));
     if source.is_empty() {
         return Err(Error::invalid(
             "school_year",
@@ -366,21 +387,96 @@ pub async fn promote(
     let exists = admin_class::Entity::find()
         .filter(admin_class::Column::SchoolId.eq(school.id))
         .filter(admin_class::Column::SchoolYear.eq(to.as_str()))
-        .one(&txn)
+        .one(db)
         .await?;
     if exists.is_some() {
         return Err(Error::conflict(format!("{to}学年已有行政班，不能重复升级")));
     }
-    let top = grades.iter().copied().max().unwrap_or(0);
+    let top = i16::from(grades.iter().copied().max().unwrap_or(0));
+    let counts: HashMap<i64, u64> = student::Entity::find()
+        .select_only()
+        .column(student::Column::ClassId)
+        .column_as(student::Column::Id.count(), "n")
+        .filter(student::Column::ClassId.is_in(source.iter().map(|c| c.id)))
+        .filter(student::Column::Status.eq("enrolled"))
+        .group_by(student::Column::ClassId)
+        .into_tuple::<(Option<i64>, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(class, n)| Some((class?, u64::try_from(n).unwrap_or(0))))
+        .collect();
+    let name = |grade: i16, number: i16| {
+        class_name(
+            u8::try_from(grade).unwrap_or(0),
+            u8::try_from(number).unwrap_or(0),
+        )
+    };
+    let mut p = PromotionPlan {
+        from_school_year: from,
+        to_school_year: to,
+        classes: Vec::new(),
+        students_moving: 0,
+        students_graduating: 0,
+    };
+    for c in &source {
+        let students = counts.get(&c.id).copied().unwrap_or(0);
+        let graduates = c.grade >= top;
+        if graduates {
+            p.students_graduating += students;
+        } else {
+            p.students_moving += students;
+        }
+        p.classes.push(ClassMove {
+            from_class: name(c.grade, c.number),
+            to_class: (!graduates).then(|| name(c.grade + 1, c.number)),
+            students,
+        });
+    }
+    Ok((p, source, top))
+}
+
+/// What promoting `from_year` would do: which class goes where with how many students,
+/// and who graduates. Changes nothing.
+pub async fn promotion_preview(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    from_year: &str,
+) -> Result<PromotionPlan> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolManage).await?;
+    Ok(plan(&app.db, &school, from_year).await?.0)
+}
+
+/// Promotes a school year in one transaction: next year's classes one grade up (numbers,
+/// aliases and head teachers kept), their enrolled students moved into them, and the top
+/// grade's enrolled students graduated. Refused once the next year has classes.
+pub async fn promote(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    from_year: &str,
+) -> Result<PromotionPlan> {
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let school = school_for(&txn, actor, school_id, Permission::SchoolManage).await?;
+    let (done, source, top) = plan(&txn, &school, from_year).await?;
     let now = app.now();
-    let mut created = Vec::new();
-    for c in source
-        .iter()
-        .filter(|c| u8::try_from(c.grade).is_ok_and(|g| g < top))
-    {
+    let mut created = 0;
+    for c in &source {
+        let enrolled = student::Entity::update_many()
+            .filter(student::Column::ClassId.eq(c.id))
+            .filter(student::Column::Status.eq("enrolled"))
+            .col_expr(student::Column::UpdatedAt, Expr::value(now));
+        if c.grade >= top {
+            enrolled
+                .col_expr(student::Column::Status, Expr::value("graduated"))
+                .exec(&txn)
+                .await?;
+            continue;
+        }
         let row = admin_class::ActiveModel {
             school_id: Set(school.id),
-            school_year: Set(to.clone()),
+            school_year: Set(done.to_school_year.clone()),
             grade: Set(c.grade + 1),
             number: Set(c.number),
             alias: Set(c.alias.clone()),
@@ -391,7 +487,11 @@ pub async fn promote(
         }
         .insert(&txn)
         .await?;
-        created.push(row);
+        created += 1;
+        enrolled
+            .col_expr(student::Column::ClassId, Expr::value(Some(row.id)))
+            .exec(&txn)
+            .await?;
     }
     audit::record(
         &txn,
@@ -404,16 +504,18 @@ pub async fn promote(
             entity_type: "admin_class",
             entity_id: None,
             summary: format!(
-                "{from}学年行政班升级到{to}学年：{}个班升级，{}个班毕业",
-                created.len(),
-                source.len() - created.len()
+                "{}学年行政班升级到{}学年：{created}个班升级，{}个班毕业；{}名学生升入新班级，{}名学生毕业",
+                done.from_school_year,
+                done.to_school_year,
+                source.len() - created,
+                done.students_moving,
+                done.students_graduating
             ),
         },
     )
     .await?;
-    let out = views(&txn, created).await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(done)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

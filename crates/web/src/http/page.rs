@@ -164,6 +164,7 @@ fn notice_text(code: &str) -> &'static str {
         "password_changed" => "密码已修改",
         "switched" => "已切换身份",
         "all_read" => "已全部标为已读",
+        "promoted" => "已升级到新学年：学生已随班升入新班级，最高年级学生已毕业",
         "invited" => {
             "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后将出现在教职工列表中"
         }

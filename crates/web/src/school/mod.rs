@@ -32,7 +32,10 @@ pub fn area() -> Area {
                 admin_class::list_admin_classes,
                 admin_class::create_admin_class
             ))
-            .routes(routes!(admin_class::promote_admin_classes))
+            .routes(routes!(
+                admin_class::promote_admin_classes,
+                admin_class::promotion_preview
+            ))
             .routes(routes!(admin_class::update_admin_class))
             .routes(routes!(admin_class::list_units, admin_class::add_unit))
             .routes(routes!(admin_class::remove_unit))
@@ -66,6 +69,10 @@ pub fn area() -> Area {
             .get("/admin-classes", class_pages::index)
             .get("/schools/{id}/admin-classes", class_pages::list)
             .post("/schools/{id}/admin-classes", class_pages::create)
+            .get(
+                "/schools/{id}/admin-classes/promote",
+                class_pages::promotion_preview,
+            )
             .post("/schools/{id}/admin-classes/promote", class_pages::promote)
             .get("/schools/{id}/admin-classes/export", class_pages::export)
             .get("/schools/{id}/admin-classes/{class_id}", class_pages::edit)

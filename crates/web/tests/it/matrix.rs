@@ -355,7 +355,9 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             "/schools/{id}/imports/{kind}"
             | "/schools/{id}/admin-classes/{class_id}"
             | "/schools/{id}/rooms/{room_id}"
-            | "/schools/{id}/staff/{staff_id}",
+            | "/schools/{id}/staff/{staff_id}"
+            | "/schools/{id}/admin-classes/promote"
+            | "/api/v1/schools/{school_id}/admin-classes/promote",
         ) => Need::Perms(MANAGE),
         ("GET", _) if school => Need::Perms(VIEW),
         (_, _) if school => Need::Perms(MANAGE),

@@ -14,7 +14,7 @@ use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 // Administrative classes, departments and posts (C3) ----
 
 use kehou_service::school::admin_class::{
-    self, AdminClassInput, AdminClassPatch, AdminClassView, UnitView,
+    self, AdminClassInput, AdminClassPatch, AdminClassView, PromotionPlan, UnitView,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -116,29 +116,54 @@ pub struct PromoteBody {
     pub from_school_year: Option<String>,
 }
 
-/// Creates next school year's classes one grade up; the top grade graduates.
+/// Promotes a school year in one transaction: next year's classes one grade up, their
+/// enrolled students moved into them, the top grade's students graduated. Answers what
+/// was done.
 #[utoipa::path(post, path = "/api/v1/schools/{school_id}/admin-classes/promote", tag = "schools", params(("school_id" = i64, Path)), request_body = PromoteBody,
-    responses((status = 200, body = ListBody<AdminClassView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = PromotionPlan), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn promote_admin_classes(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(school_id): ApiPath<i64>,
     ApiJson(b): ApiJson<PromoteBody>,
-) -> Result<Json<ListBody<AdminClassView>>, ApiError> {
-    let items = admin_class::promote(
-        &state.app,
-        &actor,
-        school_id,
-        b.from_school_year.as_deref().unwrap_or(""),
-    )
-    .await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+) -> Result<Json<PromotionPlan>, ApiError> {
+    Ok(Json(
+        admin_class::promote(
+            &state.app,
+            &actor,
+            school_id,
+            b.from_school_year.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PromoteQuery {
+    /// The school year whose classes would move up, e.g. `2026-2027`.
+    pub from_school_year: Option<String>,
+}
+
+/// What promoting a school year would do (which class goes where, with how many students;
+/// who graduates); changes nothing.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/admin-classes/promote", tag = "schools", params(("school_id" = i64, Path), PromoteQuery),
+    responses((status = 200, body = PromotionPlan), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn promotion_preview(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PromoteQuery>,
+) -> Result<Json<PromotionPlan>, ApiError> {
+    Ok(Json(
+        admin_class::promotion_preview(
+            &state.app,
+            &actor,
+            school_id,
+            q.from_school_year.as_deref().unwrap_or(""),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/units", tag = "schools", params(("school_id" = i64, Path)),

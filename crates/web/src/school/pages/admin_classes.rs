@@ -218,6 +218,37 @@ pub async fn create(
     after(&state, &p, school_id, year, result, Some(form)).await
 }
 
+#[derive(Template)]
+#[template(path = "school/admin_class_promote.html")]
+struct PromotePage {
+    frame: Frame,
+    school_id: i64,
+    plan: kehou_service::school::admin_class::PromotionPlan,
+}
+
+#[derive(Deserialize)]
+pub struct PromoteQuery {
+    year: Option<String>,
+}
+
+/// Shows who moves where and who graduates before anything is done.
+pub async fn promotion_preview(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<PromoteQuery>,
+) -> PageResult {
+    let from = q.year.unwrap_or_default();
+    match admin_class::promotion_preview(&state.app, &actor, school_id, &from).await {
+        Ok(plan) => Ok(render(&PromotePage {
+            frame: frame(&state, &p, "班级升级", "/admin-classes", "").await?,
+            school_id,
+            plan,
+        })),
+        Err(e) => after(&state, &p, school_id, from, Err(e), None).await,
+    }
+}
+
 pub async fn promote(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
@@ -226,16 +257,11 @@ pub async fn promote(
 ) -> PageResult {
     let from = data.text("from_school_year");
     match admin_class::promote(&state.app, &actor, school_id, &from).await {
-        Ok(created) => {
-            let year = created
-                .first()
-                .map(|c| c.school_year.clone())
-                .unwrap_or(from);
-            Ok(Redirect::to(&format!(
-                "/schools/{school_id}/admin-classes?school_year={year}&notice=saved"
-            ))
-            .into_response())
-        }
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/admin-classes?school_year={}&notice=promoted",
+            done.to_school_year
+        ))
+        .into_response()),
         Err(e) => after(&state, &p, school_id, from, Err(e), None).await,
     }
 }

@@ -113,7 +113,74 @@ async fn c3_classes_with_alias_head_teacher_and_promotion() {
         "only the one good class was added"
     );
 
-    // Promotion: grades 1–5 move up, grade 6 graduates; a second promotion is refused.
+    // Promotion: a preview first, which changes nothing.
+    let students = format!("/api/v1/schools/{school}/students");
+    let count = |q: String| {
+        let (t, admin, students) = (&t, &admin, &students);
+        async move { t.get(&format!("{students}?{q}"), admin).await.1["total"].as_u64() }
+    };
+    let class_3_2_id = class_3_2["id"].as_i64().expect("id");
+    let in_3_2 = count(format!("class_id={class_3_2_id}&status=enrolled"))
+        .await
+        .expect("n");
+    let enrolled = count("status=enrolled".into()).await.expect("n");
+    assert!(in_3_2 >= 15, "{in_3_2}");
+    let (status, preview) = t
+        .get(
+            &format!("{path}/promote?from_school_year=2026-2027"),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["to_school_year"], "2027-2028");
+    let moves = preview["classes"].as_array().expect("classes");
+    assert_eq!(moves.len(), 19);
+    let three_two = moves
+        .iter()
+        .find(|m| m["from_class"] == "三年级(2)班")
+        .expect("3-2");
+    assert_eq!(
+        (
+            three_two["to_class"].as_str(),
+            three_two["students"].as_u64()
+        ),
+        (Some("四年级(2)班"), Some(in_3_2))
+    );
+    assert!(
+        moves
+            .iter()
+            .filter(|m| m["to_class"].is_null())
+            .all(|m| m["from_class"].as_str().unwrap_or("").starts_with("六年级"))
+    );
+    let graduating = preview["students_graduating"].as_u64().expect("n");
+    assert_eq!(
+        preview["students_moving"].as_u64().expect("n") + graduating,
+        enrolled
+    );
+    assert_eq!(
+        count("status=graduated".into()).await,
+        Some(0),
+        "the preview changed nothing"
+    );
+    for bad in ["", "?from_school_year=2026", "?from_school_year=2030-2031"] {
+        assert_eq!(
+            t.get(&format!("{path}/promote{bad}"), &admin).await.0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        t.get(
+            &format!("{path}/promote?from_school_year=2026-2027"),
+            &t.login(TEACHER).await
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Grades 1–5 move up with their students, grade 6 graduates; a second promotion is refused.
+    let events = t.audit_count("admin_class.promote").await;
     let (status, promoted) = t
         .post(
             &format!("{path}/promote"),
@@ -122,8 +189,19 @@ async fn c3_classes_with_alias_head_teacher_and_promotion() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{promoted}");
+    assert_eq!(promoted["students_graduating"].as_u64(), Some(graduating));
+    assert_eq!(t.audit_count("admin_class.promote").await, events + 1);
+    assert_eq!(count("status=graduated".into()).await, Some(graduating));
     assert_eq!(
-        promoted["total"], 16,
+        count(format!("class_id={class_3_2_id}&status=enrolled")).await,
+        Some(0),
+        "moved out"
+    );
+    assert_eq!(
+        t.get(&format!("{path}?school_year=2027-2028"), &admin)
+            .await
+            .1["total"],
+        16,
         "15 demo classes of grades 1–5 and 一年级(4)班"
     );
     let (_, next) = t
@@ -135,6 +213,11 @@ async fn c3_classes_with_alias_head_teacher_and_promotion() {
         .cloned()
         .expect("四年级(2)班");
     assert_eq!(moved["head_teacher_name"], "郑丽");
+    assert_eq!(
+        count(format!("class_id={}&status=enrolled", moved["id"])).await,
+        Some(in_3_2),
+        "moved in"
+    );
     assert_eq!(
         t.get(&format!("{path}?school_year=2027-2028&grade=1"), &admin)
             .await
@@ -267,6 +350,25 @@ async fn c3_class_page_adds_edits_and_promotes() {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     assert!(b.get(&ok.location).await.body.contains("星光班"));
+    let list = b.get(&ok.location).await;
+    assert!(list.body.contains(&format!(
+        "/schools/{school}/admin-classes/promote?year=2026-2027"
+    )));
+    let preview = b
+        .get(&format!(
+            "/schools/{school}/admin-classes/promote?year=2026-2027"
+        ))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.body.contains("四年级(2)班")
+            && preview.body.contains("毕业")
+            && preview.body.contains("确认升级")
+    );
+    let bad = b
+        .get(&format!("/schools/{school}/admin-classes/promote?year=abc"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let promoted = b
         .post(
             &format!("/schools/{school}/admin-classes/promote"),
@@ -274,6 +376,7 @@ async fn c3_class_page_adds_edits_and_promotes() {
         )
         .await;
     assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    assert!(promoted.location.contains("notice=promoted"));
     assert!(promoted.location.contains("2027-2028"));
     let next = b.get(&promoted.location).await;
     assert!(next.body.contains("三年级(5)班") && next.body.contains("星光班"));
