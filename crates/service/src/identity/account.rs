@@ -486,6 +486,11 @@ pub async fn reset_password(
     let Some((password, plain)) = issued else {
         return Err(Error::Internal("validation".into()));
     };
+    if id == actor.user_id {
+        return Err(Error::Forbidden(
+            "不能重置自己的密码，请使用“修改密码”".into(),
+        ));
+    }
     let hash = hash_password(&password)?;
     let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_manageable(&txn, actor, id).await?;

@@ -13,12 +13,20 @@ impl PageRequest {
     pub const DEFAULT_SIZE: u64 = 20;
     /// Exports and pickers read every matching row, in pages of this size ([`every`]).
     pub const EXPORT_SIZE: u64 = 1_000;
+    /// Pages beyond this are refused: no list is that long, and the offset must fit.
+    pub const MAX_PAGE: u64 = 1_000_000;
 
     pub fn new(page: Option<u64>, page_size: Option<u64>) -> crate::Result<Self> {
         let page = page.unwrap_or(1);
         let page_size = page_size.unwrap_or(Self::DEFAULT_SIZE);
         if page == 0 {
             return Err(crate::Error::invalid("page", "页码从1开始"));
+        }
+        if page > Self::MAX_PAGE {
+            return Err(crate::Error::invalid(
+                "page",
+                format!("页码不能超过{}", Self::MAX_PAGE),
+            ));
         }
         if page_size == 0 || page_size > Self::MAX_SIZE {
             return Err(crate::Error::invalid(
@@ -30,7 +38,7 @@ impl PageRequest {
     }
 
     pub fn offset(&self) -> u64 {
-        (self.page - 1) * self.page_size
+        self.page.saturating_sub(1).saturating_mul(self.page_size)
     }
 }
 

@@ -69,7 +69,7 @@ impl utoipa::Modify for BearerAuth {
     info(title = "kehou 课后服务管理平台 API", version = "1", description = "All lists answer {items,total,page,page_size}; all errors {code,message,details}."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody, crate::http::error::ErrorDetails, kehou_domain::FieldError))
 )]
 pub struct ApiDoc;
 
@@ -77,4 +77,87 @@ pub struct ApiDoc;
 /// `None` / `Some(None)` / `Some(Some(v))`, so that a patch can clear it.
 pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
+}
+
+/// Adds what every operation answers alike, so that the document says all the API does:
+/// 401 and 403 where a token is needed, 400 where a query or body is read, 404 where a
+/// path names a resource, and the paging bounds of `page` and `page_size`.
+pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
+    let Ok(mut doc) = serde_json::to_value(&*openapi) else {
+        return;
+    };
+    let error = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        })
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+            for op in item.values_mut().filter_map(|o| o.as_object_mut()) {
+                let public = op
+                    .get("security")
+                    .and_then(|s| s.as_array())
+                    .is_some_and(|s| {
+                        s.iter()
+                            .all(|r| r.as_object().is_some_and(|r| r.is_empty()))
+                    });
+                let params = op
+                    .get_mut("parameters")
+                    .and_then(|p| p.as_array_mut())
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                let mut reads_input = op.contains_key("requestBody");
+                let mut names_resource = false;
+                let mut kept = Vec::with_capacity(params.len());
+                for mut param in params {
+                    let place = param["in"].as_str().unwrap_or("").to_string();
+                    reads_input |= place == "query";
+                    names_resource |= place == "path";
+                    match param["name"].as_str() {
+                        Some("page") if place == "query" => {
+                            param["schema"]["minimum"] = 1.into();
+                            param["schema"]["maximum"] = PageRequest::MAX_PAGE.into();
+                        }
+                        Some("page_size") if place == "query" => {
+                            param["schema"]["minimum"] = 1.into();
+                            param["schema"]["maximum"] = PageRequest::MAX_SIZE.into();
+                        }
+                        _ => {}
+                    }
+                    kept.push(param);
+                }
+                if !kept.is_empty() {
+                    op.insert("parameters".into(), kept.into());
+                }
+                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut())
+                else {
+                    continue;
+                };
+                if !public {
+                    responses
+                        .entry("401")
+                        .or_insert_with(|| error("not logged in, or the session ended"));
+                    responses.entry("403").or_insert_with(|| {
+                        error(
+                            "no permission, the account frozen, or its password must change first",
+                        )
+                    });
+                }
+                if reads_input {
+                    responses
+                        .entry("400")
+                        .or_insert_with(|| error("the input is malformed or breaks a rule"));
+                }
+                if names_resource {
+                    responses
+                        .entry("404")
+                        .or_insert_with(|| error("no such resource within the caller's reach"));
+                }
+            }
+        }
+    }
+    if let Ok(done) = serde_json::from_value(doc) {
+        *openapi = done;
+    }
 }

@@ -31,11 +31,23 @@ pub struct ErrorBody {
     pub code: &'static str,
     /// A message for people, in Chinese.
     pub message: String,
-    /// Per-field reasons for `invalid_input` and `conflict`; the lock's end for `account_locked`.
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
+    /// Per-field reasons for `invalid_input` and a `conflict` on a field; the time to wait
+    /// until for `account_locked` and `too_many_attempts`; otherwise null.
+    pub details: Option<ErrorDetails>,
     /// The id of the request, as in the `X-Request-Id` header and the server's log.
     pub request_id: Option<String>,
+}
+
+/// What an error adds to its message.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ErrorDetails {
+    /// The fields in error, each with its reason.
+    Fields(Vec<FieldError>),
+    /// The end of a lock or of a wait.
+    Wait {
+        locked_until: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 #[derive(Debug)]
@@ -51,15 +63,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         let details = match &e {
-            Error::Invalid(fields) => serde_json::json!(fields),
+            Error::Invalid(fields) => Some(ErrorDetails::Fields(fields.clone())),
             Error::Conflict {
                 field: Some(field),
                 message,
-            } => serde_json::json!([FieldError::new(field.clone(), message.clone())]),
-            Error::Locked(until) | Error::TooManyAttempts(until, _) => {
-                serde_json::json!({ "locked_until": until })
-            }
-            _ => serde_json::Value::Null,
+            } => Some(ErrorDetails::Fields(vec![FieldError::new(
+                field.clone(),
+                message.clone(),
+            )])),
+            Error::Locked(until) | Error::TooManyAttempts(until, _) => Some(ErrorDetails::Wait {
+                locked_until: *until,
+            }),
+            _ => None,
         };
         let message = match &e {
             Error::Invalid(fields) if !fields.is_empty() => fields

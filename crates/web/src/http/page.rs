@@ -361,7 +361,7 @@ pub const PAGE_SIZES: [u64; 3] = [20, 50, 100];
 pub fn page_of(page: Option<&str>, size: Option<&str>) -> kehou_service::PageRequest {
     let page = page
         .and_then(|v| v.parse().ok())
-        .filter(|p| *p >= 1)
+        .filter(|p| (1..=kehou_service::PageRequest::MAX_PAGE).contains(p))
         .unwrap_or(1);
     let page_size = size
         .and_then(|v| v.parse().ok())

@@ -85,7 +85,8 @@ pub fn assemble(areas: Vec<Area>) -> Assembled {
         routes.extend(area.pages.list);
         pages = pages.merge(area.pages.router);
     }
-    let (api, openapi) = api.split_for_parts();
+    let (api, mut openapi) = api.split_for_parts();
+    crate::http::api::complete(&mut openapi);
     for (path, item) in &openapi.paths.paths {
         for method in methods_of(item) {
             routes.push(RouteInfo {

@@ -49,11 +49,14 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateOrg {
+    #[schema(required = true)]
     pub parent_id: Option<i64>,
     /// platform, bureau, school, institution or operator.
+    #[schema(required = true)]
     pub kind: Option<String>,
     /// For bureaus: city, district or street.
     pub level: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
     pub code: Option<String>,
     /// Administrative division code, 6, 9 or 12 digits.

@@ -13,6 +13,7 @@ use crate::http::extract::{ApiActor, ApiJson, ApiPrincipal, ApiQuery, ClientIp};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// The password; or, instead of it, `sms_code`.
     pub password: Option<String>,
@@ -65,6 +66,7 @@ pub async fn token(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SmsCodeRequest {
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// `login` (the default) or `reset`.
     pub purpose: Option<String>,
@@ -94,9 +96,12 @@ pub async fn sms_code(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// A code sent with purpose `reset`.
+    #[schema(required = true)]
     pub sms_code: Option<String>,
+    #[schema(required = true)]
     pub new_password: Option<String>,
 }
 
@@ -163,7 +168,9 @@ pub async fn logout(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
+    #[schema(required = true)]
     pub old_password: Option<String>,
+    #[schema(required = true)]
     pub new_password: Option<String>,
 }
 
@@ -232,6 +239,7 @@ pub async fn me(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SwitchRequest {
+    #[schema(required = true)]
     pub membership_id: Option<i64>,
 }
 

@@ -37,6 +37,7 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateRole {
+    #[schema(required = true)]
     pub name: Option<String>,
     /// The kind of organization the role is for; the caller's own by default.
     pub org_kind: Option<String>,
@@ -46,7 +47,8 @@ pub struct CreateRole {
 }
 
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = CreateRole,
-    responses((status = 201, body = RoleView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = RoleView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "the organization has a role of that name", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -75,6 +77,7 @@ pub async fn get(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SetPermissions {
+    #[schema(required = true)]
     pub permissions: Option<Vec<String>>,
 }
 

@@ -53,11 +53,15 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUser {
+    #[schema(required = true)]
     pub phone: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
     /// Left out, a password is generated; either way it must be changed at first login.
     pub password: Option<String>,
+    #[schema(required = true)]
     pub org_id: Option<i64>,
+    #[schema(required = true)]
     pub role_id: Option<i64>,
 }
 
@@ -172,7 +176,9 @@ pub async fn reset_password(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMembership {
+    #[schema(required = true)]
     pub org_id: Option<i64>,
+    #[schema(required = true)]
     pub role_id: Option<i64>,
 }
 

@@ -52,10 +52,13 @@ pub async fn list_admin_classes(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AdminClassBody {
+    #[schema(required = true)]
     pub school_year: Option<String>,
     /// 1–12, within the school's stages.
+    #[schema(required = true)]
     pub grade: Option<i64>,
     /// 1–99.
+    #[schema(required = true)]
     pub number: Option<i64>,
     pub alias: Option<String>,
     pub head_teacher_id: Option<i64>,
@@ -113,6 +116,7 @@ pub async fn update_admin_class(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PromoteBody {
     /// The school year whose classes move up, e.g. `2026-2027`.
+    #[schema(required = true)]
     pub from_school_year: Option<String>,
 }
 
@@ -186,7 +190,9 @@ pub async fn list_units(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnitBody {
     /// `department` (教研组) or `post` (岗位).
+    #[schema(required = true)]
     pub kind: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
 }
 

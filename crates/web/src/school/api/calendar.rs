@@ -21,11 +21,15 @@ use kehou_service::school::calendar::{
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TermBody {
     /// `2026-2027`.
+    #[schema(required = true)]
     pub school_year: Option<String>,
     /// e.g. 第一学期.
+    #[schema(required = true)]
     pub name: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(required = true)]
     pub start_date: Option<String>,
+    #[schema(required = true)]
     pub end_date: Option<String>,
 }
 

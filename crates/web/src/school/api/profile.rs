@@ -58,9 +58,11 @@ pub async fn set_profile(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ContactBody {
+    #[schema(required = true)]
     pub name: Option<String>,
     /// e.g. 安全副校长.
     pub title: Option<String>,
+    #[schema(required = true)]
     pub phone: Option<String>,
 }
 

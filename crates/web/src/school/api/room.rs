@@ -49,6 +49,7 @@ pub async fn list_rooms(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoomBody {
+    #[schema(required = true)]
     pub name: Option<String>,
     /// Building or location, e.g. 综合楼三楼.
     pub building: Option<String>,

@@ -52,10 +52,13 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StaffBody {
+    #[schema(required = true)]
     pub name: Option<String>,
     /// 11-digit mobile number; an existing account with it is linked.
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// 男 / 女.
+    #[schema(required = true)]
     pub gender: Option<String>,
     /// Separated by 、.
     pub subjects: Option<String>,

@@ -56,14 +56,18 @@ pub async fn list_students(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StudentBody {
+    #[schema(required = true)]
     pub student_no: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
     /// male / female (男 / 女).
+    #[schema(required = true)]
     pub gender: Option<String>,
     /// 18-character resident ID number (GB 11643).
     pub id_number: Option<String>,
     /// `YYYY-MM-DD`; must match the ID number; taken from it when left out.
     pub birth_date: Option<String>,
+    #[schema(required = true)]
     pub class_id: Option<i64>,
     pub status: Option<String>,
     #[serde(default)]

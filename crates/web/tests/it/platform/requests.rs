@@ -71,3 +71,30 @@ async fn p4_every_answer_has_a_request_id_shown_on_errors() {
         "{replaced}"
     );
 }
+
+/// A page number near the integer limit once made the offset overflow and the request
+/// die without an answer.
+#[tokio::test]
+async fn p1_huge_page_numbers_are_refused_or_start_over() {
+    let t = TestApp::new().await;
+    let admin = t.login(PLATFORM_ADMIN).await;
+    for path in [
+        "/api/v1/users?page=9223372036854775808",
+        "/api/v1/audit-events?page=1000001",
+        "/api/v1/messages?page=18446744073709551615",
+    ] {
+        let (status, body) = t.get(path, &admin).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["details"][0]["field"], "page", "{path}: {body}");
+    }
+    let (status, body) = t.get("/api/v1/users?page=1000000", &admin).await;
+    assert_eq!(
+        (status, body["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(PLATFORM_ADMIN, PASSWORD).await;
+    let page = b.get("/users?page=9223372036854775807").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("第 1 /"), "back to the first page");
+}
