@@ -31,7 +31,10 @@
     var mode = event.target.getAttribute("data-check");
     if (!mode) { return; }
     event.preventDefault();
-    event.target.form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = mode === "all"; });
+    // form.elements includes boxes tied to the form by their form attribute (list rows).
+    Array.prototype.forEach.call(event.target.form.elements, function (box) {
+      if (box.type === "checkbox") { box.checked = mode === "all"; }
+    });
   });
   // The message centre's badge follows new messages live (server-sent events).
   var badge = document.querySelector("[data-unread]");

@@ -196,6 +196,7 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "user.reset_password" => "重置密码",
         "user.change_password" => "修改密码",
         "user.reset_password_sms" => "短信重置密码",
+        "user.initial_passwords" => "生成初始密码",
         "user.lock" => "账号锁定",
         "auth.login" => "登录",
         "auth.login_failed" => "登录失败",

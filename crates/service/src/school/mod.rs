@@ -5,6 +5,7 @@
 
 pub mod admin_class;
 pub mod calendar;
+pub mod initial_password;
 pub mod profile;
 pub mod room;
 pub mod staff;

@@ -61,7 +61,7 @@ impl IntoResponse for PageError {
         let status = status_of(&self.0);
         let mut response = render(&ErrorPage {
             status: status.as_u16(),
-            message: self.0.to_string(),
+            message: self.0.one_line(),
             request_id: crate::http::trace::current().unwrap_or_default(),
         });
         *response.status_mut() = status;

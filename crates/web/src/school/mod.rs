@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use crate::http::routes::{Area, PageRoutes};
 
 pub fn area() -> Area {
-    use api::{admin_class, calendar, profile, room, staff, student};
+    use api::{admin_class, calendar, initial_password, profile, room, staff, student};
     use pages::{
         admin_classes as class_pages, calendar as calendar_pages, profile as profile_pages,
         rooms as room_pages, staff as staff_pages, students as student_pages,
@@ -47,7 +47,8 @@ pub fn area() -> Area {
             .routes(routes!(student::student_id_number))
             .routes(routes!(student::my_children))
             .routes(routes!(staff::list, staff::create))
-            .routes(routes!(staff::get, staff::update)),
+            .routes(routes!(staff::get, staff::update))
+            .routes(routes!(initial_password::issue)),
         pages: PageRoutes::new()
             .get("/rooms", room_pages::index)
             .get("/schools/{id}/rooms", room_pages::list)
@@ -109,6 +110,10 @@ pub fn area() -> Area {
             .get("/schools/{id}/students", student_pages::list)
             .post("/schools/{id}/students", student_pages::create)
             .get("/schools/{id}/students/export", student_pages::export)
+            .post(
+                "/schools/{id}/students/guardian-passwords",
+                pages::initial_passwords::guardians,
+            )
             .get("/schools/{id}/students/{student_id}", student_pages::detail)
             .post("/schools/{id}/students/{student_id}", student_pages::update)
             .post(
@@ -127,6 +132,10 @@ pub fn area() -> Area {
             .get("/schools/{id}/staff", staff_pages::list)
             .post("/schools/{id}/staff", staff_pages::create)
             .get("/schools/{id}/staff/export", staff_pages::export)
+            .post(
+                "/schools/{id}/staff/initial-passwords",
+                pages::initial_passwords::staff,
+            )
             .get("/schools/{id}/staff/{staff_id}", staff_pages::edit)
             .post("/schools/{id}/staff/{staff_id}", staff_pages::update),
     }

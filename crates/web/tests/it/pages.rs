@@ -118,6 +118,30 @@ impl<'a> Browser<'a> {
         .await
     }
 
+    /// A form post whose answer is read by the caller (a download).
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> axum::response::Response {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie.join("; "))
+            .body(Body::from(body))
+            .expect("request");
+        self.t.request(req).await
+    }
+
     /// The `_csrf` value of the first form of a page.
     pub fn csrf(page: &Page) -> String {
         let marker = "name=\"_csrf\" value=\"";
