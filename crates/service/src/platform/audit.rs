@@ -12,6 +12,49 @@ use serde::Serialize;
 
 use crate::{Actor, App, Page, PageRequest, Result};
 
+/// The fields a change changed, old → new, for its audit line:
+/// `姓名：张三 → 张珊；班级：无 → 三年级(2)班`. Personal data goes in masked
+/// ([`Diff::secret`]).
+#[derive(Debug, Default)]
+pub struct Diff(Vec<String>);
+
+impl Diff {
+    /// Notes `label` when its value changed; an empty value reads 无.
+    pub fn field(&mut self, label: &str, old: &str, new: &str) {
+        if old != new {
+            let shown = |v: &str| {
+                if v.is_empty() {
+                    "无".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
+            self.0
+                .push(format!("{label}：{} → {}", shown(old), shown(new)));
+        }
+    }
+
+    /// Notes that a personal value changed, without either value.
+    pub fn secret(&mut self, label: &str, changed: bool) {
+        if changed {
+            self.0.push(format!("{label}：已更改"));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `：a → b；c → d`, or `（无变化）`.
+    pub fn suffix(&self) -> String {
+        if self.0.is_empty() {
+            "（无变化）".into()
+        } else {
+            format!("：{}", self.0.join("；"))
+        }
+    }
+}
+
 /// Who made a change: a person acting through a membership, or the system itself (demo
 /// loading, the command line).
 pub struct By<'a> {

@@ -369,6 +369,41 @@ pub async fn staff_roles(app: &App, actor: &Actor, school_id: i64) -> Result<Vec
         .collect())
 }
 
+/// What changed between two versions of a staff record; the certificate number masked.
+async fn staff_diff(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    old: &staff::Model,
+    new: &staff::Model,
+) -> Result<audit::Diff> {
+    let departments: HashMap<i64, String> = school_unit::Entity::find()
+        .filter(school_unit::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let dept = |d: Option<i64>| {
+        d.and_then(|id| departments.get(&id).cloned())
+            .unwrap_or_default()
+    };
+    let active = |a: bool| if a { "在职" } else { "离职" };
+    let mut d = audit::Diff::default();
+    d.field("任教学科", &text(&old.subjects), &text(&new.subjects));
+    d.field("职称", &text(&old.title), &text(&new.title));
+    d.secret("教师资格证号", old.certificate_no != new.certificate_no);
+    d.field("教研组", &dept(old.department_id), &dept(new.department_id));
+    d.field("岗位", &text(&old.posts), &text(&new.posts));
+    d.field(
+        "性别",
+        if old.gender == "female" { "女" } else { "男" },
+        if new.gender == "female" { "女" } else { "男" },
+    );
+    d.field("状态", active(old.active), active(new.active));
+    Ok(d)
+}
+
 /// What [`upsert`] did.
 enum Upserted {
     Staff {
@@ -477,7 +512,7 @@ async fn upsert(
             ));
         }
         Some(current) => {
-            let mut m = current.into_active_model();
+            let mut m = current.clone().into_active_model();
             m.gender = Set(gender.into());
             m.subjects = Set(f.subjects.clone());
             m.title = Set(f.title.clone());
@@ -486,7 +521,25 @@ async fn upsert(
             m.posts = Set(f.posts.clone());
             m.active = Set(true);
             m.updated_at = Set(now);
-            (m.update(txn).await?, false)
+            let updated = m.update(txn).await?;
+            let diff = staff_diff(txn, school.id, &current, &updated).await?;
+            if !diff.is_empty() {
+                audit::record(
+                    txn,
+                    now,
+                    by,
+                    Change {
+                        org_id: Some(school.id),
+                        org_path: &school.path,
+                        action: "staff.update",
+                        entity_type: "staff",
+                        entity_id: Some(updated.id),
+                        summary: format!("导入更新教职工 {}{}", f.name, diff.suffix()),
+                    },
+                )
+                .await?;
+            }
+            (updated, false)
         }
         None => (
             staff::ActiveModel {
@@ -780,7 +833,7 @@ pub async fn update_staff(
     let Some(f) = fields else {
         return Err(Error::Internal("validation".into()));
     };
-    let mut m = current.into_active_model();
+    let mut m = current.clone().into_active_model();
     if patch.subjects.is_some() {
         m.subjects = Set(f.subjects);
     }
@@ -803,6 +856,7 @@ pub async fn update_staff(
     let now = app.now();
     m.updated_at = Set(now);
     let updated = m.update(&txn).await?;
+    let diff = staff_diff(&txn, school.id, &current, &updated).await?;
     let view = views(app, &txn, vec![updated]).await?.remove(0);
     audit::record(
         &txn,
@@ -814,7 +868,7 @@ pub async fn update_staff(
             action: "staff.update",
             entity_type: "staff",
             entity_id: Some(view.id),
-            summary: format!("修改教职工 {} 的资料", view.name),
+            summary: format!("修改教职工 {}{}", view.name, diff.suffix()),
         },
     )
     .await?;

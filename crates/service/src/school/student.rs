@@ -35,6 +35,48 @@ fn status_label(code: &str) -> &'static str {
         .unwrap_or("在读")
 }
 
+/// The display names of a school's classes by id (三年级(2)班), for audit lines.
+pub(crate) async fn class_names(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+) -> Result<HashMap<i64, String>> {
+    Ok(admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let name = kehou_domain::school::class_name(
+                u8::try_from(c.grade).unwrap_or(0),
+                u8::try_from(c.number).unwrap_or(0),
+            );
+            (c.id, format!("{} {name}", c.school_year))
+        })
+        .collect())
+}
+
+/// What changed between two versions of a student, the ID number masked.
+pub(crate) fn student_diff(
+    old: &student::Model,
+    new: &student::Model,
+    classes: &HashMap<i64, String>,
+) -> crate::platform::audit::Diff {
+    let gender = |g: &str| if g == "female" { "女" } else { "男" };
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let class = |c: Option<i64>| {
+        c.and_then(|id| classes.get(&id).cloned())
+            .unwrap_or_default()
+    };
+    let mut d = crate::platform::audit::Diff::default();
+    d.field("姓名", &old.name, &new.name);
+    d.field("性别", gender(&old.gender), gender(&new.gender));
+    d.secret("身份证号", old.id_no_index != new.id_no_index);
+    d.field("出生日期", &date(old.birth_date), &date(new.birth_date));
+    d.field("班级", &class(old.class_id), &class(new.class_id));
+    d.field("状态", status_label(&old.status), status_label(&new.status));
+    d
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GuardianView {
     pub id: i64,
@@ -569,6 +611,7 @@ pub async fn update_student(
     let now = app.now();
     m.updated_at = Set(now);
     let updated = m.update(&txn).await?;
+    let diff = student_diff(&current, &updated, &class_names(&txn, school.id).await?);
     audit::record(
         &txn,
         now,
@@ -579,7 +622,12 @@ pub async fn update_student(
             action: "student.update",
             entity_type: "student",
             entity_id: Some(updated.id),
-            summary: format!("修改学生 {}（学号 {}）", updated.name, updated.student_no),
+            summary: format!(
+                "修改学生 {}（学号 {}）{}",
+                current.name,
+                updated.student_no,
+                diff.suffix()
+            ),
         },
     )
     .await?;

@@ -350,8 +350,55 @@ pub(crate) async fn import(
         .await?;
         progress.advance(chunk.len());
     }
+    // The rows as they were, to record what each update changed.
+    let mut before: HashMap<i64, student::Model> = HashMap::new();
+    let old_ids: Vec<i64> = old
+        .iter()
+        .filter_map(|g| existing.get(&g.fields.student_no).map(|(id, _)| *id))
+        .collect();
+    for chunk in old_ids.chunks(CHUNK) {
+        for s in student::Entity::find()
+            .filter(student::Column::Id.is_in(chunk.iter().copied()))
+            .all(&txn)
+            .await?
+        {
+            before.insert(s.id, s);
+        }
+    }
+    let class_names = crate::school::student::class_names(&txn, school.id).await?;
     for g in &old {
         let id = existing.get(&g.fields.student_no).map(|(id, _)| *id);
+        if let Some(was) = id.and_then(|id| before.get(&id)) {
+            let mut now_is = was.clone();
+            now_is.name = g.fields.name.clone();
+            now_is.gender = crate::school::student::gender_code(g.fields.gender).into();
+            now_is.id_no_index = g.id_index.clone();
+            now_is.birth_date = g.fields.birth_date;
+            now_is.class_id = g.fields.class_id;
+            now_is.status = g.fields.status.into();
+            let diff = crate::school::student::student_diff(was, &now_is, &class_names);
+            if !diff.is_empty() {
+                crate::platform::audit::record(
+                    &txn,
+                    now,
+                    &runner.by(),
+                    crate::platform::audit::Change {
+                        org_id: Some(school.id),
+                        org_path: &school.path,
+                        action: "student.update",
+                        entity_type: "student",
+                        entity_id: Some(was.id),
+                        summary: format!(
+                            "导入更新学生 {}（学号 {}）{}",
+                            was.name,
+                            was.student_no,
+                            diff.suffix()
+                        ),
+                    },
+                )
+                .await?;
+            }
+        }
         student::Entity::update_many()
             .set(student::ActiveModel {
                 name: Set(g.fields.name.clone()),

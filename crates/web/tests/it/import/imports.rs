@@ -1142,3 +1142,66 @@ async fn c6_the_import_applies_the_forms_class_rule() {
     assert_eq!(job["outcome"]["created"], 1, "{job}");
     assert!(has_error(&job, 2, "班级", "在读学生须有班级"), "{job}");
 }
+
+/// An import that updates a student records what changed, old → new, per row.
+#[tokio::test]
+async fn a7_an_import_records_what_each_row_changed() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let (_, list) = t
+        .get(&format!("/api/v1/schools/{school}/students?q=周俊"), &admin)
+        .await;
+    let s = list["items"][0].clone();
+    let headers: Vec<&str> = kehou_service::school::student_import::COLUMNS
+        .iter()
+        .map(|c| c.title)
+        .collect();
+    let no = s["student_no"].as_str().expect("no");
+    let job = import(
+        &t,
+        &admin,
+        school,
+        "students",
+        "all_or_nothing",
+        xlsx(
+            &headers,
+            &[row(&[
+                no,
+                "周小俊",
+                "男",
+                "",
+                "",
+                "三年级(3)班",
+                "在读",
+                "周杰",
+                PARENT,
+                "父亲",
+                "",
+                "",
+                "",
+            ])],
+        ),
+    )
+    .await;
+    assert_eq!(job["outcome"]["updated"], 1, "{job}");
+    let (_, events) = t
+        .get(
+            &format!(
+                "/api/v1/audit-events?entity_type=student&entity_id={}",
+                s["id"]
+            ),
+            &admin,
+        )
+        .await;
+    let summary = events["items"][0]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(summary.starts_with("导入更新学生 周俊"), "{summary}");
+    assert!(summary.contains("姓名：周俊 → 周小俊"), "{summary}");
+    assert!(
+        summary.contains("三年级(2)班 → 2026-2027 三年级(3)班"),
+        "{summary}"
+    );
+}

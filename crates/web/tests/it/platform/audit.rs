@@ -210,3 +210,83 @@ async fn a7_the_audit_page_speaks_chinese_and_finds_people_by_name() {
         page.body
     );
 }
+
+/// Edits of students and staff record the changed fields, personal data masked.
+#[tokio::test]
+async fn a7_edits_record_old_and_new_values() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let (_, list) = t
+        .get(&format!("/api/v1/schools/{school}/students?q=周俊"), &admin)
+        .await;
+    let id = list["items"][0]["id"].as_i64().expect("id");
+    let (status, body) = t
+        .patch(
+            &format!("/api/v1/schools/{school}/students/{id}"),
+            &admin,
+            serde_json::json!({"name": "周小俊", "status": "transferred"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, events) = t
+        .get(
+            &format!("/api/v1/audit-events?entity_type=student&entity_id={id}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        events["items"][0]["summary"],
+        format!(
+            "修改学生 周俊（学号 {}）：姓名：周俊 → 周小俊；状态：在读 → 转出",
+            list["items"][0]["student_no"].as_str().unwrap_or("")
+        )
+    );
+    // Nothing changed says so.
+    t.patch(
+        &format!("/api/v1/schools/{school}/students/{id}"),
+        &admin,
+        serde_json::json!({"name": "周小俊"}),
+    )
+    .await;
+    let (_, events) = t
+        .get(
+            &format!("/api/v1/audit-events?entity_type=student&entity_id={id}"),
+            &admin,
+        )
+        .await;
+    assert!(
+        events["items"][0]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("（无变化）")
+    );
+
+    let (_, staff) = t
+        .get(&format!("/api/v1/schools/{school}/staff?q=赵敏"), &admin)
+        .await;
+    let staff_id = staff["items"][0]["id"].as_i64().expect("staff");
+    let (status, _) = t
+        .patch(
+            &format!("/api/v1/schools/{school}/staff/{staff_id}"),
+            &admin,
+            serde_json::json!({"title": "高级教师", "certificate_no": "20264400000999"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, events) = t
+        .get(
+            &format!("/api/v1/audit-events?entity_type=staff&entity_id={staff_id}"),
+            &admin,
+        )
+        .await;
+    let summary = events["items"][0]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(summary.contains("职称：一级教师 → 高级教师"), "{summary}");
+    assert!(
+        summary.contains("教师资格证号：已更改") && !summary.contains("20264400000999"),
+        "{summary}"
+    );
+}
