@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::platform::jobs::Progress;
 use crate::platform::jobs::{self, Status};
 use crate::platform::sheet::{self, Column};
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Error, PageRequest, Result};
 
 /// What an import loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -312,7 +312,10 @@ pub struct JobView {
     pub stage: String,
     pub done: u64,
     pub total: u64,
+    /// What was done; its `errors` are one page of the row errors (`errors_page`).
     pub outcome: Option<Outcome>,
+    /// All the row errors, of which `outcome.errors` is one page.
+    pub errors_total: usize,
     /// Why the file could not be imported at all (not a sheet, missing columns…).
     pub failure: Option<String>,
 }
@@ -340,6 +343,7 @@ fn view(job: &job::Model) -> Result<JobView> {
         done: u64::try_from(job.done).unwrap_or(0),
         total: u64::try_from(job.total).unwrap_or(0),
         outcome,
+        errors_total: 0,
         failure: if status == Status::Failed {
             job.error.clone()
         } else {
@@ -349,7 +353,8 @@ fn view(job: &job::Model) -> Result<JobView> {
 }
 
 /// An import job the actor started, at that school.
-pub async fn job(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<JobView> {
+/// An import job of the caller, with every row error.
+async fn own_job(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<JobView> {
     let job = jobs::get(&app.db, id)
         .await?
         .filter(|j| {
@@ -359,9 +364,32 @@ pub async fn job(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<Jo
     view(&job)
 }
 
+/// An import job of the caller, with one page of its row errors (a sheet of 50 000 bad
+/// rows has far too many for one answer; the report has them all).
+pub async fn job(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    id: i64,
+    errors: PageRequest,
+) -> Result<JobView> {
+    let mut v = own_job(app, actor, school_id, id).await?;
+    if let Some(o) = v.outcome.as_mut() {
+        v.errors_total = o.errors.len();
+        let offset = usize::try_from(errors.offset()).unwrap_or(usize::MAX);
+        let size = usize::try_from(errors.page_size).unwrap_or(usize::MAX);
+        o.errors = std::mem::take(&mut o.errors)
+            .into_iter()
+            .skip(offset)
+            .take(size)
+            .collect();
+    }
+    Ok(v)
+}
+
 /// The error report of a finished import job, as a workbook.
 pub async fn report(app: &App, actor: &Actor, school_id: i64, id: i64) -> Result<Vec<u8>> {
-    let outcome = job(app, actor, school_id, id)
+    let outcome = own_job(app, actor, school_id, id)
         .await?
         .outcome
         .ok_or_else(|| Error::conflict("导入尚未完成或文件无法读取，没有错误报告"))?;

@@ -79,15 +79,28 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
-#[utoipa::path(get, path = "/api/v1/schools/{school_id}/imports/jobs/{job_id}", tag = "imports", params(("school_id" = i64, Path), ("job_id" = i64, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// The page of row errors (from 1).
+    pub errors_page: Option<u64>,
+    /// Row errors per page (1–100, default 20).
+    pub errors_page_size: Option<u64>,
+}
+
+/// An import job the caller started: its progress, then its outcome with one page of the
+/// row errors (`errors_total` counts them all; the report lists them all).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/imports/jobs/{job_id}", tag = "imports", params(("school_id" = i64, Path), ("job_id" = i64, Path), JobQuery),
+    responses((status = 200, body = JobView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn job(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath((school_id, job_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<Json<JobView>, ApiError> {
+    let errors = kehou_service::PageRequest::new(q.errors_page, q.errors_page_size)?;
     Ok(Json(
-        import::job(&state.app, &actor, school_id, job_id).await?,
+        import::job(&state.app, &actor, school_id, job_id, errors).await?,
     ))
 }
 

@@ -129,7 +129,6 @@ pub async fn upload(
 }
 
 /// At most this many rejected rows are listed on the page; the report has them all.
-const ERRORS_SHOWN: usize = 200;
 
 #[derive(Template)]
 #[template(path = "import/import_job.html")]
@@ -140,17 +139,39 @@ struct JobPage {
     percent: u64,
     back: String,
     started_at: String,
-    errors_shown: usize,
-    /// The first rejected cells, in row order.
+    /// One page of the rejected cells, in row order.
     shown: Vec<kehou_service::import::RowError>,
+    list: crate::http::page::ListInfo,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct JobQuery {
+    page: Option<String>,
+    size: Option<String>,
 }
 
 pub async fn job(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
     PagePath((school_id, job_id)): PagePath<(i64, i64)>,
+    crate::http::extract::PageQuery(q): crate::http::extract::PageQuery<JobQuery>,
 ) -> PageResult {
-    let job = import::job(&state.app, &actor, school_id, job_id).await?;
+    let errors = crate::http::page::page_of(q.page.as_deref(), q.size.as_deref());
+    let mut job = import::job(&state.app, &actor, school_id, job_id, errors).await?;
+    let shown = job
+        .outcome
+        .as_mut()
+        .map(|o| std::mem::take(&mut o.errors))
+        .unwrap_or_default();
+    let list = crate::http::page::ListInfo::new(
+        &kehou_service::Page {
+            items: Vec::<()>::new(),
+            total: job.errors_total as u64,
+            page: errors.page,
+            page_size: errors.page_size,
+        },
+        &[],
+    );
     let percent = (job.done * 100)
         .checked_div(job.total)
         .unwrap_or(0)
@@ -161,13 +182,9 @@ pub async fn job(
         school_id,
         percent,
         back: list_href(job.kind, school_id),
-        errors_shown: ERRORS_SHOWN,
         started_at: crate::http::page::local_time(job.started_at),
-        shown: job
-            .outcome
-            .as_ref()
-            .map(|o| o.errors.iter().take(ERRORS_SHOWN).cloned().collect())
-            .unwrap_or_default(),
+        shown,
+        list,
         job,
     }))
 }

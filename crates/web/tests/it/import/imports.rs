@@ -1205,3 +1205,61 @@ async fn a7_an_import_records_what_each_row_changed() {
         "{summary}"
     );
 }
+
+/// A sheet with many bad rows answers its errors a page at a time; the report has them all.
+#[tokio::test]
+async fn p4_an_import_answers_its_row_errors_in_pages() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let headers: Vec<&str> = kehou_service::school::admin_class::IMPORT_COLUMNS
+        .iter()
+        .map(|c| c.title)
+        .collect();
+    // 45 rows, each with a bad grade.
+    let rows: Vec<Vec<String>> = (1..=45)
+        .map(|n| row(&["2026-2027", "九十年级", &n.to_string(), "", ""]))
+        .collect();
+    let job = import(
+        &t,
+        &admin,
+        school,
+        "admin_classes",
+        "all_or_nothing",
+        xlsx(&headers, &rows),
+    )
+    .await;
+    assert_eq!(job["errors_total"], 45, "{job}");
+    assert_eq!(
+        job["outcome"]["errors"].as_array().map(Vec::len),
+        Some(20),
+        "the first page"
+    );
+    let id = job["id"].as_i64().expect("id");
+    let path = format!("/api/v1/schools/{school}/imports/jobs/{id}");
+    let (status, page3) = t
+        .get(&format!("{path}?errors_page=3&errors_page_size=20"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let errors = page3["outcome"]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 5);
+    assert_eq!(errors[0]["row"], 42, "rows 2–46, the 41st error is row 42");
+    for bad in ["errors_page=0", "errors_page_size=101", "errors_page=x"] {
+        assert_eq!(
+            t.get(&format!("{path}?{bad}"), &admin).await.0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    // The page shows a pager; the report holds all 45.
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let page = b
+        .get(&format!("/schools/{school}/imports/jobs/{id}?page=3"))
+        .await;
+    assert!(page.body.contains("共 45 条，第 3 / 3 页"), "{}", page.body);
+    let report = b
+        .get_bytes(&format!("/schools/{school}/imports/jobs/{id}/report"))
+        .await;
+    assert_eq!(workbook_rows(&report).len(), 46, "a header and 45 errors");
+}
