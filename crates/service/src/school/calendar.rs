@@ -70,6 +70,36 @@ pub fn weekday_label(w: Weekday) -> &'static str {
     }
 }
 
+/// Weekday numbers (1 = Monday … 7 = Sunday) of a stored list such as `1,2,3,4,5`.
+fn parse_weekdays(text: &str) -> Vec<u8> {
+    let mut days: Vec<u8> = text
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .filter(|d| (1..=7).contains(d))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// 周一至周五 for a run of three or more days, else 周一、周三.
+pub fn weekdays_label(days: &[u8]) -> String {
+    const NAMES: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let name = |d: u8| {
+        NAMES
+            .get(usize::from(d).wrapping_sub(1))
+            .copied()
+            .unwrap_or("")
+    };
+    let consecutive = days.windows(2).all(|w| w[1] == w[0] + 1);
+    match (days.first(), days.last()) {
+        (Some(&first), Some(&last)) if consecutive && days.len() >= 3 => {
+            format!("{}至{}", name(first), name(last))
+        }
+        _ => days.iter().map(|d| name(*d)).collect::<Vec<_>>().join("、"),
+    }
+}
+
 fn kind_code(kind: Exception) -> &'static str {
     match kind {
         Exception::Swapped => "swapped",
@@ -586,6 +616,10 @@ pub async fn days(
 pub struct PeriodView {
     pub id: i64,
     pub day_type: String,
+    /// The weekdays whose timetable the day type serves, 1 = Monday … 7 = Sunday.
+    pub weekdays: Vec<u8>,
+    /// 周一至周五.
+    pub weekdays_label: String,
     pub name: String,
     /// `HH:MM`.
     pub start: String,
@@ -606,9 +640,12 @@ pub async fn list_periods(app: &App, actor: &Actor, school_id: i64) -> Result<Ve
     let mut out: Vec<PeriodView> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let next = rows.get(i + 1).filter(|n| n.day_type == r.day_type);
+        let weekdays = parse_weekdays(&r.weekdays);
         out.push(PeriodView {
             id: r.id,
             day_type: r.day_type.clone(),
+            weekdays_label: weekdays_label(&weekdays),
+            weekdays,
             name: r.name.clone(),
             start: r.start_time.format("%H:%M").to_string(),
             end: r.end_time.format("%H:%M").to_string(),
@@ -635,12 +672,14 @@ fn parse_time(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Option
     )
 }
 
-/// Replaces the periods of one day type (an empty list removes the day type).
+/// Replaces the periods of one day type and the weekdays it serves (an empty list of
+/// periods removes the day type). Two day types of a school never share a weekday.
 pub async fn set_periods(
     app: &App,
     actor: &Actor,
     school_id: i64,
     day_type: &str,
+    weekdays: &[u8],
     inputs: &[PeriodInput],
 ) -> Result<Vec<PeriodView>> {
     let txn = kehou_store::begin_write(&app.db).await?;
@@ -667,10 +706,44 @@ pub async fn set_periods(
     if inputs.len() > 20 {
         invalid.push("periods", "每种作息最多20个节次");
     }
+    if weekdays.iter().any(|d| !(1..=7).contains(d)) {
+        invalid.push("weekdays", "星期应为1（周一）到7（周日）");
+    } else if weekdays.is_empty() && !inputs.is_empty() {
+        invalid.push("weekdays", "请选择该作息适用的星期");
+    }
     check(invalid)?;
     let Some(day_type) = day_type else {
         return Err(Error::Internal("validation".into()));
     };
+    let mut weekdays = weekdays.to_vec();
+    weekdays.sort_unstable();
+    weekdays.dedup();
+    let others = period::Entity::find()
+        .filter(period::Column::SchoolId.eq(school.id))
+        .filter(period::Column::DayType.ne(day_type.as_str()))
+        .all(&txn)
+        .await?;
+    if !inputs.is_empty()
+        && let Some((day, other)) = others.iter().find_map(|o| {
+            parse_weekdays(&o.weekdays)
+                .into_iter()
+                .find(|d| weekdays.contains(d))
+                .map(|d| (d, o.day_type.clone()))
+        })
+    {
+        return Err(Error::invalid(
+            "weekdays",
+            format!(
+                "{}已使用作息“{other}”，一天只能有一种作息",
+                weekdays_label(&[day])
+            ),
+        ));
+    }
+    let weekdays_text = weekdays
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     check_periods(&mut periods).map_err(|errors: Vec<FieldError>| Error::Invalid(errors))?;
     period::Entity::delete_many()
         .filter(period::Column::SchoolId.eq(school.id))
@@ -684,6 +757,7 @@ pub async fn set_periods(
             name: Set(p.name.clone()),
             start_time: Set(p.start),
             end_time: Set(p.end),
+            weekdays: Set(weekdays_text.clone()),
             ..Default::default()
         }
         .insert(&txn)
@@ -716,7 +790,8 @@ pub async fn set_periods(
                 format!("删除作息“{day_type}”")
             } else {
                 format!(
-                    "设置作息“{day_type}”：{}（课间{:?}分钟）",
+                    "设置作息“{day_type}”（{}）：{}（课间{:?}分钟）",
+                    weekdays_label(&weekdays),
                     described.join("，"),
                     gaps
                 )
@@ -726,4 +801,76 @@ pub async fn set_periods(
     .await?;
     txn.commit().await?;
     list_periods(app, actor, school_id).await
+}
+
+/// What runs on one date at a school: whether it is a teaching day, which weekday's
+/// timetable it follows, and that weekday's bell schedule.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DayPeriods {
+    pub date: NaiveDate,
+    /// `teaching`, `holiday`, `weekend` or `outside_term`.
+    pub kind: &'static str,
+    /// For teaching days: the weekday whose timetable applies, 1 = Monday … 7 = Sunday.
+    pub weekday: Option<u8>,
+    /// The day type whose periods run; none when no schedule serves the weekday.
+    pub day_type: Option<String>,
+    pub periods: Vec<PeriodView>,
+}
+
+/// The periods that run on `date` at a school: the term calendar decides the day (a
+/// make-up day follows the weekday it replaces), the weekdays decide the schedule.
+pub async fn periods_on(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    date: Option<&str>,
+) -> Result<DayPeriods> {
+    let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    let missing = || Error::invalid("date", "请给出日期，如 2026-09-07");
+    let given = date
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(missing)?;
+    let mut invalid = Invalid::default();
+    let date = parse_date(&mut invalid, "date", Some(given));
+    check(invalid)?;
+    let date = date.ok_or_else(missing)?;
+    let mut answer = DayPeriods {
+        date,
+        kind: "outside_term",
+        weekday: None,
+        day_type: None,
+        periods: Vec::new(),
+    };
+    let Some(t) = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .filter(term::Column::StartDate.lte(date))
+        .filter(term::Column::EndDate.gte(date))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(answer);
+    };
+    let schedule = match term_calendar(&app.db, &t).await?.day(date) {
+        DayKind::OutsideTerm => return Ok(answer),
+        DayKind::Holiday => {
+            answer.kind = "holiday";
+            return Ok(answer);
+        }
+        DayKind::Weekend => {
+            answer.kind = "weekend";
+            return Ok(answer);
+        }
+        DayKind::Teaching { schedule, .. } => schedule,
+    };
+    let weekday = u8::try_from(schedule.number_from_monday()).unwrap_or(1);
+    answer.kind = "teaching";
+    answer.weekday = Some(weekday);
+    answer.periods = list_periods(app, actor, school_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.weekdays.contains(&weekday))
+        .collect();
+    answer.day_type = answer.periods.first().map(|p| p.day_type.clone());
+    Ok(answer)
 }

@@ -756,6 +756,7 @@ async fn ensure_school_setup(
             period::ActiveModel {
                 school_id: Set(school.id),
                 day_type: Set("默认".into()),
+                weekdays: Set("1,2,3,4,5".into()),
                 name: Set(name.into()),
                 start_time: Set(time(start)?),
                 end_time: Set(time(end)?),

@@ -15,6 +15,7 @@ mod m20261130_000010_admin_class_audit_codes;
 mod m20261130_000011_audit_ip_index;
 mod m20261130_000012_session_school;
 mod m20261130_000013_sms_messages_offers;
+mod m20261130_000014_period_weekdays;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_audit_ip_index::Migration),
             Box::new(m20261130_000012_session_school::Migration),
             Box::new(m20261130_000013_sms_messages_offers::Migration),
+            Box::new(m20261130_000014_period_weekdays::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub fn area() -> Area {
             .routes(routes!(calendar::set_calendar))
             .routes(routes!(calendar::term_days))
             .routes(routes!(calendar::list_periods, calendar::set_periods))
+            .routes(routes!(calendar::periods_on))
             .routes(routes!(profile::get_profile, profile::set_profile))
             .routes(routes!(profile::add_contact))
             .routes(routes!(profile::remove_contact))

@@ -15,7 +15,8 @@ use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 
 use chrono::NaiveDate;
 use kehou_service::school::calendar::{
-    self, DayView, ExtraDayInput, HolidayInput, PeriodInput, PeriodView, TermInput, TermView,
+    self, DayPeriods, DayView, ExtraDayInput, HolidayInput, PeriodInput, PeriodView, TermInput,
+    TermView,
 };
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,12 +181,17 @@ pub async fn list_periods(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PeriodsBody {
     /// The day type, e.g. 默认 or 周五.
+    #[schema(required = true)]
     pub day_type: Option<String>,
+    /// The weekdays it serves, 1 = Monday … 7 = Sunday; no two day types share one.
+    #[serde(default)]
+    pub weekdays: Vec<u8>,
     #[serde(default)]
     pub periods: Vec<PeriodInput>,
 }
 
-/// Replaces the periods of one day type; an empty list removes it.
+/// Replaces the periods of one day type and the weekdays it serves; an empty list of
+/// periods removes it.
 #[utoipa::path(put, path = "/api/v1/schools/{school_id}/periods", tag = "schools", params(("school_id" = i64, Path)), request_body = PeriodsBody,
     responses((status = 200, body = ListBody<PeriodView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_periods(
@@ -199,6 +205,7 @@ pub async fn set_periods(
         &actor,
         school_id,
         b.day_type.as_deref().unwrap_or(""),
+        &b.weekdays,
         &b.periods,
     )
     .await?;
@@ -209,4 +216,27 @@ pub async fn set_periods(
         page: 1,
         page_size: total.max(1),
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DateQuery {
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+}
+
+/// The periods that run at the school on a date: the term calendar decides whether it is a
+/// teaching day and which weekday's timetable it follows, the day types' weekdays decide
+/// the schedule.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/periods/on", tag = "schools", params(("school_id" = i64, Path), DateQuery),
+    responses((status = 200, body = DayPeriods), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn periods_on(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DateQuery>,
+) -> Result<Json<DayPeriods>, ApiError> {
+    Ok(Json(
+        calendar::periods_on(&state.app, &actor, school_id, q.date.as_deref()).await?,
+    ))
 }

@@ -31,10 +31,28 @@ struct TermForm {
     end_date: String,
 }
 
-#[derive(Default)]
 struct PeriodForm {
     day_type: String,
+    /// Ticked weekdays, `1` … `7`.
+    weekdays: Vec<String>,
     lines: String,
+}
+
+impl Default for PeriodForm {
+    /// A new day type serves Monday to Friday unless changed.
+    fn default() -> Self {
+        Self {
+            day_type: String::new(),
+            weekdays: (1..=5).map(|d: u8| d.to_string()).collect(),
+            lines: String::new(),
+        }
+    }
+}
+
+impl PeriodForm {
+    fn has_day(&self, day: &u8) -> bool {
+        self.weekdays.iter().any(|d| *d == day.to_string())
+    }
 }
 
 struct Cell {
@@ -71,6 +89,7 @@ struct CalendarPage {
     can_manage: bool,
     term_form: TermForm,
     period_form: PeriodForm,
+    weekday_choices: Vec<(u8, &'static str)>,
     errors: FormErrors,
     kinds: Vec<Opt>,
     weekdays: Vec<Opt>,
@@ -240,6 +259,15 @@ async fn page(
         can_manage: a.can(Permission::SchoolManage) && school_id.is_some(),
         term_form: forms.0,
         period_form: forms.1,
+        weekday_choices: vec![
+            (1, "周一"),
+            (2, "周二"),
+            (3, "周三"),
+            (4, "周四"),
+            (5, "周五"),
+            (6, "周六"),
+            (7, "周日"),
+        ],
         errors,
         kinds: vec![
             Opt::new("swapped", "调休（周末上课）"),
@@ -523,15 +551,23 @@ pub async fn set_periods(
 ) -> PageResult {
     let form = PeriodForm {
         day_type: data.text("day_type"),
+        weekdays: data.all("weekdays"),
         lines: data.text("lines"),
     };
-    let result = match parse_lines(&form.lines) {
-        Ok(periods) => {
-            calendar::set_periods(&state.app, &actor, school_id, &form.day_type, &periods)
-                .await
-                .map(|_| ())
-        }
-        Err(e) => Err(e),
+    let weekdays: Result<Vec<u8>, _> = form.weekdays.iter().map(|d| d.parse::<u8>()).collect();
+    let result = match (parse_lines(&form.lines), weekdays) {
+        (Ok(periods), Ok(weekdays)) => calendar::set_periods(
+            &state.app,
+            &actor,
+            school_id,
+            &form.day_type,
+            &weekdays,
+            &periods,
+        )
+        .await
+        .map(|_| ()),
+        (Err(e), _) => Err(e),
+        (_, Err(_)) => Err(kehou_service::Error::invalid("weekdays", "星期选项无效")),
     };
     let forms = (TermForm::default(), form);
     after(&state, &p, school_id, None, result, forms).await

@@ -57,6 +57,37 @@ async fn a5_term_calendar_answers_teaching_days_and_schedules() {
             .expect("day")
     };
     assert_eq!(day("2026-09-26")["kind"], "weekend");
+    // A make-up Saturday runs the bell schedule of the weekday it follows; a holiday none.
+    let periods_on = |date: &'static str| {
+        let (t, admin) = (&t, &admin);
+        async move {
+            t.get(
+                &format!("/api/v1/schools/{school}/periods/on?date={date}"),
+                admin,
+            )
+            .await
+            .1
+        }
+    };
+    let makeup = periods_on("2026-10-10").await;
+    assert_eq!(
+        (makeup["weekday"].as_u64(), makeup["day_type"].as_str()),
+        (Some(5), Some("默认")),
+        "{makeup}"
+    );
+    assert_eq!(
+        makeup["periods"].as_array().map(Vec::len),
+        Some(3),
+        "the demo's three periods"
+    );
+    let holiday = periods_on("2026-10-02").await;
+    assert_eq!(
+        (
+            holiday["kind"].as_str(),
+            holiday["periods"].as_array().map(Vec::len)
+        ),
+        (Some("holiday"), Some(0))
+    );
     assert_eq!(
         (
             day("2026-09-27")["kind"].as_str(),
@@ -217,7 +248,7 @@ async fn d3_bell_schedule_by_day_type() {
     let admin = t.login(SCHOOL1_ADMIN).await;
     let school = t.org_id("示例第一小学").await;
     let path = format!("/api/v1/schools/{school}/periods");
-    let body = json!({"day_type": "默认", "periods": [
+    let body = json!({"day_type": "默认", "weekdays": [1, 2, 3, 4], "periods": [
         {"name": "课后二", "start": "16:30", "end": "17:10"},
         {"name": "课后一", "start": "15:40", "end": "16:20"}
     ]});
@@ -225,9 +256,62 @@ async fn d3_bell_schedule_by_day_type() {
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(names(&list), vec!["课后一", "课后二"]);
     assert_eq!(list["items"][0]["break_after"], 10);
+    assert_eq!(list["items"][0]["weekdays_label"], "周一至周四");
     assert_eq!(list["items"][1]["break_after"], serde_json::Value::Null);
-    t.put(&path, &admin, json!({"day_type": "周五", "periods": [{"name": "课后一", "start": "15:00", "end": "15:40"}]})).await;
+    let (status, body) = t.put(&path, &admin, json!({"day_type": "周五", "weekdays": [5], "periods": [{"name": "课后一", "start": "15:00", "end": "15:40"}]})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(t.get(&path, &admin).await.1["total"], 3);
+
+    // Which periods run on a date: the calendar decides the day, the weekdays the schedule.
+    let on = |date: &str| {
+        let (t, admin, path) = (&t, &admin, &path);
+        let date = date.to_string();
+        async move { t.get(&format!("{path}/on?date={date}"), admin).await }
+    };
+    let (status, monday) = on("2026-09-07").await;
+    assert_eq!(status, StatusCode::OK, "{monday}");
+    assert_eq!(
+        (
+            monday["kind"].as_str(),
+            monday["weekday"].as_u64(),
+            monday["day_type"].as_str()
+        ),
+        (Some("teaching"), Some(1), Some("默认"))
+    );
+    assert_eq!(monday["periods"].as_array().map(Vec::len), Some(2));
+    let (_, friday) = on("2026-09-11").await;
+    assert_eq!(
+        (
+            friday["day_type"].as_str(),
+            friday["periods"][0]["start"].as_str()
+        ),
+        (Some("周五"), Some("15:00"))
+    );
+    let (_, sunday) = on("2026-09-06").await;
+    assert_eq!(
+        (
+            sunday["kind"].as_str(),
+            sunday["periods"].as_array().map(Vec::len)
+        ),
+        (Some("weekend"), Some(0))
+    );
+    let (_, summer) = on("2026-08-01").await;
+    assert_eq!(summer["kind"], "outside_term");
+    for bad in ["", "2026-13-01", "abc"] {
+        assert_eq!(on(bad).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    // Two day types never share a weekday.
+    let (status, body) = t
+        .put(&path, &admin, json!({"day_type": "短课", "weekdays": [3], "periods": [{"name": "课后一", "start": "15:00", "end": "15:30"}]}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("周三已使用作息“默认”"),
+        "{body}"
+    );
 
     let bad = [
         json!({"day_type": "默认", "periods": [{"name": "课后一", "start": "15:40", "end": "16:20"}, {"name": "课后二", "start": "16:10", "end": "17:00"}]}),
@@ -235,6 +319,9 @@ async fn d3_bell_schedule_by_day_type() {
         json!({"day_type": "默认", "periods": [{"name": "课后一", "start": "25:00", "end": "26:00"}]}),
         json!({"day_type": "默认", "periods": [{"name": "", "start": "15:40", "end": "16:20"}]}),
         json!({"day_type": "", "periods": []}),
+        json!({"day_type": "默认", "periods": [{"name": "课后一", "start": "15:40", "end": "16:20"}]}),
+        json!({"day_type": "默认", "weekdays": [8], "periods": [{"name": "课后一", "start": "15:40", "end": "16:20"}]}),
+        json!({"day_type": "默认", "weekdays": [0], "periods": [{"name": "课后一", "start": "15:40", "end": "16:20"}]}),
     ];
     for body in bad {
         let (status, answer) = t.put(&path, &admin, body.clone()).await;
@@ -355,17 +442,29 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
     );
     assert!(page.body.contains("2026年9月") && page.body.contains("2027年1月"));
 
-    let periods = b
+    assert!(page.body.contains("适用星期"));
+    let no_days = b
         .post(
             &format!("/schools/{school}/periods"),
             &[
                 ("_csrf", &csrf),
                 ("day_type", "默认"),
-                ("lines", "课后一 15:40-16:20\n课后二 16:30-17:10"),
+                ("lines", "课后一 15:40-16:20"),
             ],
         )
         .await;
-    assert_eq!(periods.status, StatusCode::SEE_OTHER);
+    assert_eq!(no_days.status, StatusCode::BAD_REQUEST);
+    assert!(no_days.body.contains("请选择该作息适用的星期"));
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("day_type", "默认"),
+        ("lines", "课后一 15:40-16:20\n课后二 16:30-17:10"),
+    ];
+    for day in ["1", "2", "3", "4", "5"] {
+        fields.push(("weekdays", day));
+    }
+    let periods = b.post(&format!("/schools/{school}/periods"), &fields).await;
+    assert_eq!(periods.status, StatusCode::SEE_OTHER, "{}", periods.body);
     let overlapping = b
         .post(
             &format!("/schools/{school}/periods"),
@@ -373,6 +472,7 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
                 ("_csrf", &csrf),
                 ("day_type", "默认"),
                 ("lines", "课后一 15:40-16:20\n课后二 16:00-17:10"),
+                ("weekdays", "1"),
             ],
         )
         .await;
@@ -387,6 +487,7 @@ async fn a5_calendar_page_builds_a_term_and_its_bell_schedule() {
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     let page = b.get(&format!("/schools/{school}/calendar")).await;
     assert!(page.body.contains("15:40") && page.body.contains("16:30"));
+    assert!(page.body.contains("周一至周五"));
 
     // Deleting the holiday by its row.
     let deleted = b
