@@ -86,6 +86,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/api/v1/{*rest}", axum::routing::any(http::api::not_found))
         .fallback(http::page::not_found)
         .layer(axum::middleware::from_fn(http::trace::layer))
+        // Pages, JSON and the static files travel gzipped to clients that accept it (event
+        // streams and small answers are left as they are).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

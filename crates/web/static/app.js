@@ -23,6 +23,17 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
   });
+  // After a refused submit, go to the first field in error (its message is read with it),
+  // else to the form's summary of errors.
+  var bad = document.querySelector("[aria-invalid=true], .has-error input, .has-error select, .has-error textarea");
+  var summary = document.querySelector("main .alert");
+  if (bad) {
+    bad.focus();
+    if (bad.scrollIntoView) { bad.scrollIntoView({ block: "center" }); }
+  } else if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
   // On a phone the navigation scrolls sideways: keep the current section in sight.
   var active = document.querySelector("nav .active, nav [aria-current=page]");
   if (active && active.scrollIntoView) { active.scrollIntoView({ block: "nearest", inline: "center" }); }
@@ -41,6 +52,8 @@
   if (badge && window.EventSource) {
     var toast = document.getElementById("live-message");
     var source = new EventSource("/messages/stream");
+    // Let go of the connection when leaving the page (browsers allow few per site).
+    window.addEventListener("pagehide", function () { source.close(); });
     source.addEventListener("unread", function (event) {
       var data = JSON.parse(event.data);
       badge.textContent = String(data.unread);

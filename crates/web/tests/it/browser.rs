@@ -1,7 +1,7 @@
-//! End to end in headless Chromium, driven through ChromeDriver's WebDriver protocol:
-//! log in as the school administrator, land on the home page, see the school and the
-//! navigation, at desktop and phone widths. Skipped (with a message) where Chromium is not
-//! installed, unless `KEHOU_REQUIRE_ALL=1`.
+//! End to end in headless Chromium, driven through ChromeDriver's WebDriver protocol: log
+//! in by password and by SMS code at desktop and phone widths, and hold every role's main
+//! pages to axe-core's WCAG 2.1 AA rules. Skipped (with a message) where Chromium or
+//! axe-core is not installed, unless `KEHOU_REQUIRE_ALL=1`.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -144,133 +144,213 @@ async fn find(port: u16, session: &str, css: &str) -> String {
         .to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
-    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
-        assert!(
-            !require_all(),
-            "KEHOU_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
-        );
-        println!(
-            "skipped: Chromium and ChromeDriver are not installed (apt-get install chromium chromium-driver)"
-        );
-        return;
+/// A headless Chromium driven through ChromeDriver, with the app served on loopback.
+struct Chrome {
+    driver: Driver,
+    session: String,
+    base: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Chrome {
+    /// Starts the app's server and a browser; `None` (after saying so) where Chromium is
+    /// not installed and not required.
+    async fn start(t: &TestApp) -> Option<Self> {
+        if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            assert!(
+                !require_all(),
+                "KEHOU_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
+            );
+            println!(
+                "skipped: Chromium and ChromeDriver are not installed (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = t.router.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver { child, port };
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1920,1080",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}});
+        let created = wd(driver.port, "POST", "/session", Some(caps)).await;
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("session: {created}"))
+            .to_string();
+        Some(Self {
+            driver,
+            session,
+            base,
+            _profile: profile,
+        })
     }
-    let t = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = t.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        wd(
+            self.driver.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body,
         )
         .await
-    });
-
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver { child, port };
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let profile = tempfile::tempdir().expect("profile dir");
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1920,1080",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile.path().display())])
-    .collect::<Vec<_>>();
-    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}});
-    let created = wd(driver.port, "POST", "/session", Some(caps)).await;
-    let session = created["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("session: {created}"))
-        .to_string();
-    let s = |path: &str| format!("/session/{session}{path}");
 
-    wd(
-        port,
-        "POST",
-        &s("/url"),
-        Some(json!({"url": format!("{base}/login")})),
-    )
-    .await;
-    let phone = find(port, &session, "#f-phone").await;
-    wd(
-        port,
-        "POST",
-        &s(&format!("/element/{phone}/value")),
-        Some(json!({"text": SCHOOL1_ADMIN})),
-    )
-    .await;
-    let password = find(port, &session, "#f-password").await;
-    wd(
-        port,
-        "POST",
-        &s(&format!("/element/{password}/value")),
-        Some(json!({"text": PASSWORD})),
-    )
-    .await;
-    let submit = find(port, &session, "button[type=submit]").await;
-    let clicked = wd(
-        port,
-        "POST",
-        &s(&format!("/element/{submit}/click")),
-        Some(json!({})),
-    )
-    .await;
-    assert!(clicked["value"].is_null(), "click: {clicked}");
+    async fn go(&self, path: &str) {
+        self.call(
+            "POST",
+            "/url",
+            Some(json!({"url": format!("{}{path}", self.base)})),
+        )
+        .await;
+    }
 
-    let mut url = String::new();
-    for _ in 0..50 {
-        url = wd(port, "GET", &s("/url"), None).await["value"]
+    async fn url(&self) -> String {
+        self.call("GET", "/url", None).await["value"]
             .as_str()
             .unwrap_or("")
-            .to_string();
-        if url == format!("{base}/") {
-            break;
+            .to_string()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        find(self.driver.port, &self.session, css).await
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        let clicked = self
+            .call(
+                "POST",
+                &format!("/element/{element}/click"),
+                Some(json!({})),
+            )
+            .await;
+        assert!(clicked["value"].is_null(), "click {css}: {clicked}");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.call("GET", &format!("/element/{element}/text"), None)
+            .await["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await["value"]
+            .clone()
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, name: &str) {
+        screenshot(self.driver.port, &self.session, name).await;
+    }
+
+    /// Logs in through the login form, a fresh browser session (no cookies) first.
+    async fn login(&self, phone: &str) {
+        self.call("DELETE", "/cookie", None).await;
+        self.go("/login").await;
+        self.type_into("#f-phone", phone).await;
+        self.type_into("#f-password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        for _ in 0..50 {
+            if !self.url().await.contains("/login") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        panic!("login of {phone} stayed on the login page");
     }
-    screenshot(port, &session, "home-1920.png").await;
-    if url != format!("{base}/") {
-        let source = wd(port, "GET", &s("/source"), None).await;
-        println!(
-            "page after login: {}",
-            source["value"].as_str().unwrap_or("")
-        );
+
+    async fn quit(&self) {
+        self.call("DELETE", "", None).await;
     }
-    assert_eq!(url, format!("{base}/"), "landed on the home page");
-    let heading = find(port, &session, "main h1").await;
-    let text = wd(port, "GET", &s(&format!("/element/{heading}/text")), None).await;
-    assert_eq!(text["value"], "示例第一小学");
-    let nav = find(port, &session, "nav.sidebar").await;
-    let nav_text = wd(port, "GET", &s(&format!("/element/{nav}/text")), None).await["value"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    for item in ["首页", "组织机构", "用户账号", "角色权限", "操作日志"] {
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
+    let t = TestApp::new().await;
+    let Some(c) = Chrome::start(&t).await else {
+        return;
+    };
+    c.login(SCHOOL1_ADMIN).await;
+    c.screenshot("home-1920.png").await;
+    assert_eq!(
+        c.url().await,
+        format!("{}/", c.base),
+        "landed on the home page"
+    );
+    assert_eq!(c.text("main h1").await, "示例第一小学");
+    let nav_text = c.text("nav.sidebar").await;
+    for item in [
+        "首页",
+        "组织机构",
+        "用户账号",
+        "角色权限",
+        "操作日志",
+        "消息",
+    ] {
         assert!(
             nav_text.contains(item),
             "navigation lacks {item}: {nav_text}"
@@ -278,30 +358,188 @@ async fn a6_browser_login_lands_on_home_with_school_and_navigation() {
     }
 
     // At phone width nothing overflows sideways.
-    wd(
-        port,
-        "POST",
-        &s("/window/rect"),
-        Some(json!({"width": 375, "height": 812})),
-    )
-    .await;
-    wd(
-        port,
-        "POST",
-        &s("/url"),
-        Some(json!({"url": format!("{base}/users")})),
-    )
-    .await;
-    let width = wd(port, "POST", &s("/execute/sync"), Some(json!({"script": "return [document.documentElement.scrollWidth, window.innerWidth]", "args": []}))).await;
-    screenshot(port, &session, "users-375.png").await;
+    c.resize(375, 812).await;
+    c.go("/users").await;
+    let width = c
+        .script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        .await;
+    c.screenshot("users-375.png").await;
     let (scroll, inner) = (
-        width["value"][0].as_i64().unwrap_or(0),
-        width["value"][1].as_i64().unwrap_or(0),
+        width[0].as_i64().unwrap_or(0),
+        width[1].as_i64().unwrap_or(0),
     );
     assert!(
         inner > 0 && scroll <= inner,
         "page wider than the phone: {scroll} > {inner}"
     );
+    c.quit().await;
+}
 
-    wd(port, "DELETE", &s(""), None).await;
+/// A parent on a phone logs in with an SMS code and sees their children and messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a6_a_parent_logs_in_by_sms_on_a_phone() {
+    let t = TestApp::new().await;
+    let Some(c) = Chrome::start(&t).await else {
+        return;
+    };
+    c.resize(375, 812).await;
+    c.go("/login?by=sms").await;
+    c.type_into("#f-phone", PARENT).await;
+    c.click("button[formaction='/login/sms-code']").await;
+    for _ in 0..50 {
+        if c.script("return !!document.querySelector('.notice')").await == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let inbox = t.app.sms.sandbox().expect("the sandbox").inbox(None);
+    let text = &inbox.first().expect("a code was sent").text;
+    let at = text.find("验证码 ").expect("code") + "验证码 ".len();
+    c.type_into("#f-code", &text[at..at + 6]).await;
+    c.click("button[type=submit]:not([formaction])").await;
+    for _ in 0..50 {
+        if c.url().await == format!("{}/", c.base) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.screenshot("parent-home-375.png").await;
+    assert!(c.text("main").await.contains("周俊"), "the child is listed");
+    assert_eq!(
+        c.text("[data-unread]").await,
+        "1",
+        "the welcome message waits"
+    );
+    c.click("a.inbox").await;
+    assert!(c.text("main").await.contains("欢迎使用课后服务管理平台"));
+    c.quit().await;
+}
+
+/// Where the axe-core script is: `KEHOU_AXE_JS`, set by `.ci/run` after `npm install axe-core`.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("KEHOU_AXE_JS")
+        .ok()
+        .filter(|p| !p.is_empty())?;
+    std::fs::read_to_string(path).ok()
+}
+
+/// Every role's main pages, at phone and desktop width, pass axe-core's WCAG 2.1 A and AA
+/// rules: any violation fails, so that every later page is held to them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
+    let Some(axe) = axe_source() else {
+        assert!(
+            !require_all(),
+            "KEHOU_REQUIRE_ALL=1 but KEHOU_AXE_JS does not name axe-core's axe.min.js"
+        );
+        println!(
+            "skipped: axe-core not found (npm install axe-core, then KEHOU_AXE_JS=…/axe.min.js)"
+        );
+        return;
+    };
+    let t = TestApp::new().await;
+    let Some(c) = Chrome::start(&t).await else {
+        return;
+    };
+    let school = t.org_id("示例第一小学").await;
+    let s = |p: &str| format!("/schools/{school}{p}");
+    let roles: Vec<(&str, Vec<String>)> = vec![
+        (
+            SCHOOL1_ADMIN,
+            vec![
+                "/".into(),
+                s("/students"),
+                s("/staff"),
+                s("/admin-classes"),
+                s("/calendar"),
+                s("/rooms"),
+                "/school".into(),
+                "/users".into(),
+                "/roles".into(),
+                "/audit".into(),
+                "/messages".into(),
+                s("/imports/students"),
+                s("/admin-classes/promote?year=2026-2027"),
+            ],
+        ),
+        (
+            TEACHER,
+            vec![
+                "/".into(),
+                "/messages".into(),
+                "/invitations/1".into(),
+                s("/students"),
+            ],
+        ),
+        (HEAD_TEACHER, vec!["/".into(), s("/students")]),
+        (
+            PARENT,
+            vec!["/".into(), "/messages".into(), "/password".into()],
+        ),
+        (
+            CITY_LEADER,
+            vec![
+                "/".into(),
+                "/orgs".into(),
+                "/students".into(),
+                "/audit".into(),
+            ],
+        ),
+        (INSTITUTION_ADMIN, vec!["/".into(), "/users".into()]),
+        (
+            PLATFORM_ADMIN,
+            vec!["/".into(), "/sandbox/sms".into(), "/orgs".into()],
+        ),
+    ];
+    let run = format!("{axe};\nreturn 1;");
+    let check = "var done = arguments[0]; axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}).then(function (r) { done(r.violations.map(function (v) { return v.id + ': ' + v.nodes.map(function (n) { return n.target.join(' '); }).slice(0, 5).join(', '); })); }, function (e) { done(['axe failed: ' + e]); });";
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for (width, height) in [(375, 812), (1920, 1080)] {
+        c.resize(width, height).await;
+        let mut pages: Vec<(Option<&str>, String)> = vec![
+            (None, "/login".into()),
+            (None, "/login?by=sms".into()),
+            (None, "/login?by=reset".into()),
+        ];
+        for (phone, list) in &roles {
+            pages.extend(list.iter().map(|p| (Some(*phone), p.clone())));
+        }
+        let mut current: Option<&str> = None;
+        for (phone, path) in pages {
+            if phone != current {
+                match phone {
+                    Some(p) => c.login(p).await,
+                    None => {
+                        c.call("DELETE", "/cookie", None).await;
+                    }
+                }
+                current = phone;
+            }
+            c.go(&path).await;
+            c.script(&run).await;
+            let found = c
+                .call(
+                    "POST",
+                    "/execute/async",
+                    Some(json!({"script": check, "args": []})),
+                )
+                .await;
+            let list = found["value"].as_array().cloned().unwrap_or_default();
+            if !list.is_empty() {
+                violations.push(format!(
+                    "{width}px {} {path}: {list:?}",
+                    phone.unwrap_or("-")
+                ));
+            }
+            checked += 1;
+        }
+    }
+    c.quit().await;
+    assert!(checked >= 60, "checked {checked} pages");
+    assert!(
+        violations.is_empty(),
+        "axe violations:\n{}",
+        violations.join("\n")
+    );
 }

@@ -634,3 +634,50 @@ async fn p1_lists_page_by_number_and_size_and_lead_back_from_an_empty_page() {
     assert_eq!(past.status, StatusCode::OK);
     assert!(past.body.contains("返回第 1 页"), "{}", past.body);
 }
+
+/// A refused form marks its fields for assistive technology: required fields say so, the
+/// field in error carries aria-invalid and points at its message; every page has a skip
+/// link to the main content.
+#[tokio::test]
+async fn p1_forms_mark_required_and_invalid_fields() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let page = b.get(&format!("/schools/{school}/staff")).await;
+    assert!(
+        page.body
+            .contains(r##"<a class="skip" href="#main">跳到主要内容</a>"##)
+    );
+    assert!(page.body.contains(r#"<main id="main" tabindex="-1">"#));
+    assert!(
+        page.body
+            .contains(r#"id="f-name" name="name" type="text" value="" required"#),
+        "required"
+    );
+    let csrf = Browser::csrf(&page);
+    let refused = b
+        .post(
+            &format!("/schools/{school}/staff"),
+            &[
+                ("_csrf", &csrf),
+                ("name", ""),
+                ("phone", "12"),
+                ("gender", "男"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains(r#"id="f-phone" name="phone" type="tel" value="12" required aria-invalid="true" aria-describedby="f-phone-hint f-phone-error""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"<div class="error" id="f-phone-error">"#)
+    );
+}

@@ -72,3 +72,28 @@ async fn p1_malformed_page_paths_and_queries_get_styled_chinese_errors() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "not_found", "{body}");
 }
+
+/// Text answers travel compressed to clients that accept gzip; others get them plain.
+#[tokio::test]
+async fn p1_text_answers_are_compressed() {
+    let t = TestApp::new().await;
+    let get = |path: &str, gzip: bool| {
+        let mut req = axum::http::Request::get(path);
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        req.body(axum::body::Body::empty()).expect("request")
+    };
+    for path in ["/static/app.css", "/login", "/api/v1/openapi.json"] {
+        let res = t.request(get(path, true)).await;
+        assert_eq!(
+            res.headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some("gzip"),
+            "{path}"
+        );
+        let plain = t.request(get(path, false)).await;
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+    }
+}
