@@ -81,7 +81,7 @@ pub(crate) async fn offer(
             kind: "membership_offer",
             title: format!("{}邀请您加入", o.org.name),
             body: format!(
-                "{}邀请您以“{}”身份加入{}。接受后可在页面右上角切换到该身份；如不认识对方，请拒绝。",
+                "{}邀请您以“{}”身份加入{}。接受后可在页面顶部切换到该身份；如不认识对方，请拒绝。",
                 o.by.name,
                 role_names.join("、"),
                 o.org.name
