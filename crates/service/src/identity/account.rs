@@ -495,14 +495,7 @@ pub async fn reset_password(
     let txn = kehou_store::begin_write(&app.db).await?;
     let u = load_manageable(&txn, actor, id).await?;
     let now = app.now();
-    let mut m = u.clone().into_active_model();
-    m.password_hash = Set(hash);
-    m.must_change_password = Set(true);
-    m.failed_logins = Set(0);
-    m.locked_until = Set(None);
-    m.updated_at = Set(now);
-    m.update(&txn).await?;
-    revoke_sessions(&txn, id, None, now).await?;
+    crate::identity::auth::replace_password(&txn, u.clone(), hash, true, now).await?;
     let (org_id, path) = event_org(&txn, actor, id).await?;
     audit::record(
         &txn,

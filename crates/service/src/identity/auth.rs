@@ -477,6 +477,27 @@ pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
     Ok(())
 }
 
+/// Gives `u` a new password someone else chose (an administrator, an SMS reset): the
+/// lockout ends and every session of the account is revoked; `must_change` asks for a
+/// change at the next login.
+pub(crate) async fn replace_password(
+    db: &impl ConnectionTrait,
+    u: user::Model,
+    hash: String,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id = u.id;
+    let mut m = u.into_active_model();
+    m.password_hash = Set(hash);
+    m.must_change_password = Set(must_change);
+    m.failed_logins = Set(0);
+    m.locked_until = Set(None);
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    revoke_sessions(db, id, None, now).await
+}
+
 /// Revokes every session of a user but `keep` (after a password change, freeze or reset).
 pub(crate) async fn revoke_sessions(
     db: &impl ConnectionTrait,

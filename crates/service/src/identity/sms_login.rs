@@ -277,14 +277,7 @@ pub async fn reset_password(
     if u.frozen {
         return Err(Error::Frozen);
     }
-    let mut m = u.clone().into_active_model();
-    m.password_hash = Set(auth::hash_password(&new)?);
-    m.must_change_password = Set(false);
-    m.failed_logins = Set(0);
-    m.locked_until = Set(None);
-    m.updated_at = Set(now);
-    m.update(&txn).await?;
-    auth::revoke_sessions(&txn, u.id, None, now).await?;
+    auth::replace_password(&txn, u.clone(), auth::hash_password(&new)?, false, now).await?;
     let (org_id, path) = auth::home_path(&txn, u.id).await?;
     audit::record(
         &txn,

@@ -846,6 +846,8 @@ pub async fn periods_on(
         .filter(term::Column::SchoolId.eq(school.id))
         .filter(term::Column::StartDate.lte(date))
         .filter(term::Column::EndDate.gte(date))
+        // Terms of a school may still overlap: the newest one holding the date counts.
+        .order_by_desc(term::Column::Id)
         .one(&app.db)
         .await?
     else {

@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use kehou_domain::{Password, Permission};
 use kehou_store::entity::identity::{membership, user};
 use kehou_store::entity::school::{guardian, staff, student};
-use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use crate::platform::audit::{self, By, Change};
@@ -157,15 +155,7 @@ pub async fn issue(
             phone: app.vault.masked_account_phone(&u),
             password: plain,
         });
-        let id = u.id;
-        let mut m = u.into_active_model();
-        m.password_hash = Set(hash);
-        m.must_change_password = Set(true);
-        m.failed_logins = Set(0);
-        m.locked_until = Set(None);
-        m.updated_at = Set(now);
-        m.update(&txn).await?;
-        crate::identity::auth::revoke_sessions(&txn, id, None, now).await?;
+        crate::identity::auth::replace_password(&txn, u, hash, true, now).await?;
     }
     if out.issued.is_empty() {
         return Err(Error::conflict(
