@@ -281,20 +281,40 @@ pub(crate) async fn pending_of(
         .order_by_desc(membership_offer::Column::Id)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(offers.len());
-    for o in offers {
-        let phone = kehou_store::entity::identity::user::Entity::find_by_id(o.user_id)
-            .one(db)
+    // Accounts and role names for all offers at once.
+    let users: std::collections::HashMap<i64, kehou_store::entity::identity::user::Model> =
+        kehou_store::entity::identity::user::Entity::find()
+            .filter(
+                kehou_store::entity::identity::user::Column::Id
+                    .is_in(offers.iter().map(|o| o.user_id)),
+            )
+            .all(db)
             .await?
-            .map(|u| app.vault.masked_account_phone(&u))
-            .unwrap_or_default();
-        out.push(PendingOffer {
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+    let roles: std::collections::HashMap<i64, String> = role::Entity::find()
+        .filter(role::Column::Id.is_in(offers.iter().flat_map(|o| parse_role_ids(&o.role_ids))))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let out = offers
+        .into_iter()
+        .map(|o| PendingOffer {
             id: o.id,
             name: name_of(&o.payload),
-            phone,
-            roles: role_names(db, &parse_role_ids(&o.role_ids)).await?,
+            phone: users
+                .get(&o.user_id)
+                .map(|u| app.vault.masked_account_phone(u))
+                .unwrap_or_default(),
+            roles: parse_role_ids(&o.role_ids)
+                .iter()
+                .filter_map(|id| roles.get(id).cloned())
+                .collect(),
             created_at: o.created_at,
-        });
-    }
+        })
+        .collect();
     Ok(out)
 }

@@ -126,14 +126,23 @@ pub async fn list(
     })
 }
 
-/// How many messages of `user_id` are unread, and the newest of them.
-pub async fn unread(db: &impl ConnectionTrait, user_id: i64) -> Result<(u64, Option<MessageView>)> {
-    let q = message::Entity::find()
+fn unread_of(user_id: i64) -> kehou_store::sea_orm::Select<message::Entity> {
+    message::Entity::find()
         .filter(message::Column::UserId.eq(user_id))
-        .filter(message::Column::ReadAt.is_null());
-    let count = q.clone().count(db).await?;
+        .filter(message::Column::ReadAt.is_null())
+}
+
+/// How many messages of `user_id` are unread (the badge of every page).
+pub async fn unread_count(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    Ok(unread_of(user_id).count(db).await?)
+}
+
+/// How many messages of `user_id` are unread, and the newest of them (the live feed).
+pub async fn unread(db: &impl ConnectionTrait, user_id: i64) -> Result<(u64, Option<MessageView>)> {
+    let count = unread_count(db, user_id).await?;
     let newest = if count > 0 {
-        q.order_by_desc(message::Column::Id)
+        unread_of(user_id)
+            .order_by_desc(message::Column::Id)
             .one(db)
             .await?
             .map(MessageView::from)

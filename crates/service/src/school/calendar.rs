@@ -631,11 +631,16 @@ pub struct PeriodView {
 /// The bell schedule of a school: every day type's periods in time order.
 pub async fn list_periods(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<PeriodView>> {
     let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    periods_of(&app.db, school.id).await
+}
+
+/// The bell schedule of a school already reached through [`school_for`].
+async fn periods_of(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<PeriodView>> {
     let rows = period::Entity::find()
-        .filter(period::Column::SchoolId.eq(school.id))
+        .filter(period::Column::SchoolId.eq(school_id))
         .order_by_asc(period::Column::DayType)
         .order_by_asc(period::Column::StartTime)
-        .all(&app.db)
+        .all(db)
         .await?;
     let mut out: Vec<PeriodView> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
@@ -800,7 +805,7 @@ pub async fn set_periods(
     )
     .await?;
     txn.commit().await?;
-    list_periods(app, actor, school_id).await
+    periods_of(&app.db, school.id).await
 }
 
 /// What runs on one date at a school: whether it is a teaching day, which weekday's
@@ -868,7 +873,7 @@ pub async fn periods_on(
     let weekday = u8::try_from(schedule.number_from_monday()).unwrap_or(1);
     answer.kind = "teaching";
     answer.weekday = Some(weekday);
-    answer.periods = list_periods(app, actor, school_id)
+    answer.periods = periods_of(&app.db, school.id)
         .await?
         .into_iter()
         .filter(|p| p.weekdays.contains(&weekday))

@@ -376,13 +376,18 @@ async fn staff_diff(
     old: &staff::Model,
     new: &staff::Model,
 ) -> Result<audit::Diff> {
-    let departments: HashMap<i64, String> = school_unit::Entity::find()
-        .filter(school_unit::Column::SchoolId.eq(school_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    // The names are read only when the department changed (an import diffs every row).
+    let departments: HashMap<i64, String> = if old.department_id == new.department_id {
+        HashMap::new()
+    } else {
+        school_unit::Entity::find()
+            .filter(school_unit::Column::SchoolId.eq(school_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect()
+    };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let dept = |d: Option<i64>| {
         d.and_then(|id| departments.get(&id).cloned())

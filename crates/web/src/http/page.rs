@@ -144,9 +144,7 @@ pub async fn frame(
         nav,
         csrf: p.csrf_token.expose().to_string(),
         notice: notice_text(notice).into(),
-        unread: kehou_service::platform::messages::unread(&state.app.db, p.user_id)
-            .await?
-            .0,
+        unread: kehou_service::platform::messages::unread_count(&state.app.db, p.user_id).await?,
     })
 }
 

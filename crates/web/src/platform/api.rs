@@ -95,8 +95,9 @@ pub async fn unread_count(
     State(state): State<AppState>,
     ApiPrincipal(p): ApiPrincipal,
 ) -> Result<Json<UnreadCount>, ApiError> {
-    let (unread, _) = messages::unread(&state.app.db, p.user_id).await?;
-    Ok(Json(UnreadCount { unread }))
+    Ok(Json(UnreadCount {
+        unread: messages::unread_count(&state.app.db, p.user_id).await?,
+    }))
 }
 
 /// Marks one of the caller's messages read.

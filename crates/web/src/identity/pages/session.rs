@@ -318,15 +318,7 @@ pub async fn send_sms_code(
             );
             f.answer(&state, "", &notice, "code", StatusCode::OK)
         }
-        Err(e) => {
-            let status = crate::http::error::status_of(&e);
-            let focus = if matches!(e, Error::Invalid(_)) {
-                "phone"
-            } else {
-                "code"
-            };
-            f.answer(&state, &e.one_line(), "", focus, status)
-        }
+        Err(e) => f.failed(&state, &e),
     }
 }
 
