@@ -67,6 +67,7 @@ pub fn area() -> Area {
             .post("/invitations/{id}", invitation_pages::decide)
             .get("/roles", role_pages::list)
             .post("/roles", role_pages::create)
+            .get("/roles/new", role_pages::new_page)
             .get("/roles/{id}", role_pages::detail)
             .post("/roles/{id}", role_pages::save),
     }

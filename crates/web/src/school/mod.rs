@@ -54,6 +54,7 @@ pub fn area() -> Area {
             .get("/rooms", room_pages::index)
             .get("/schools/{id}/rooms", room_pages::list)
             .post("/schools/{id}/rooms", room_pages::create)
+            .get("/schools/{id}/rooms/new", room_pages::new_page)
             .get("/schools/{id}/rooms/export", room_pages::export)
             .get("/schools/{id}/rooms/{room_id}", room_pages::edit)
             .post("/schools/{id}/rooms/{room_id}", room_pages::update)
@@ -76,6 +77,7 @@ pub fn area() -> Area {
                 class_pages::promotion_preview,
             )
             .post("/schools/{id}/admin-classes/promote", class_pages::promote)
+            .get("/schools/{id}/admin-classes/new", class_pages::new_page)
             .get("/schools/{id}/admin-classes/export", class_pages::export)
             .get("/schools/{id}/admin-classes/{class_id}", class_pages::edit)
             .post(
@@ -110,12 +112,21 @@ pub fn area() -> Area {
             .get("/students", student_pages::index)
             .get("/schools/{id}/students", student_pages::list)
             .post("/schools/{id}/students", student_pages::create)
+            .get("/schools/{id}/students/new", student_pages::new_page)
             .get("/schools/{id}/students/export", student_pages::export)
             .post(
                 "/schools/{id}/students/guardian-passwords",
                 pages::initial_passwords::guardians,
             )
             .get("/schools/{id}/students/{student_id}", student_pages::detail)
+            .get(
+                "/schools/{id}/students/{student_id}/edit",
+                student_pages::edit,
+            )
+            .get(
+                "/schools/{id}/students/{student_id}/guardians/new",
+                student_pages::new_guardian,
+            )
             .post("/schools/{id}/students/{student_id}", student_pages::update)
             .post(
                 "/schools/{id}/students/{student_id}/guardians",
@@ -132,6 +143,7 @@ pub fn area() -> Area {
             .get("/staff", staff_pages::index)
             .get("/schools/{id}/staff", staff_pages::list)
             .post("/schools/{id}/staff", staff_pages::create)
+            .get("/schools/{id}/staff/new", staff_pages::new_page)
             .get("/schools/{id}/staff/export", staff_pages::export)
             .post(
                 "/schools/{id}/staff/initial-passwords",

@@ -415,6 +415,54 @@ async fn a6_a_parent_logs_in_by_sms_on_a_phone() {
     c.quit().await;
 }
 
+/// On a phone, a refused form comes back as its own page: the first bad field has the
+/// focus and is on screen, the error box above it.
+#[tokio::test]
+async fn p1_a_refused_form_on_a_phone_puts_the_first_bad_field_in_view() {
+    let t = TestApp::new().await;
+    let Some(c) = Chrome::start(&t).await else {
+        return;
+    };
+    let school = t.org_id("示例第一小学").await;
+    c.resize(375, 812).await;
+    c.login(SCHOOL1_ADMIN).await;
+    c.go(&format!("/schools/{school}/students")).await;
+    c.click(&format!("a[href='/schools/{school}/students/new']"))
+        .await;
+    c.type_into("#f-student_no", "T-0001").await;
+    c.type_into("#f-name", "林小雨").await;
+    c.type_into("#f-id_number", "4420001").await;
+    c.type_into("#f-guardian_name", "林大海").await;
+    c.type_into("#f-guardian_phone", "13800000000").await;
+    c.script(
+        "document.querySelector('#f-gender').selectedIndex = 1;\
+         document.querySelector('#f-class_id').selectedIndex = 1;\
+         document.querySelector('#f-guardian_relation').selectedIndex = 1;",
+    )
+    .await;
+    c.click("form.form button[type=submit]").await;
+    for _ in 0..50 {
+        if c.script("return !!document.querySelector('.alert')").await == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.screenshot("student-new-refused-375.png").await;
+    let seen = c
+        .script(
+            "const f = document.activeElement, r = f.getBoundingClientRect();\
+             const a = document.querySelector('.alert').getBoundingClientRect();\
+             return [f.id, r.top >= 0 && r.bottom <= innerHeight, a.top < r.top];",
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!(["f-id_number", true, true]),
+        "focus, in view, errors above"
+    );
+    c.quit().await;
+}
+
 /// Where the axe-core script is: `KEHOU_AXE_JS`, set by `.ci/run` after `npm install axe-core`.
 fn axe_source() -> Option<String> {
     let path = std::env::var("KEHOU_AXE_JS")
@@ -460,6 +508,11 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/messages".into(),
                 s("/imports/students"),
                 s("/admin-classes/promote?year=2026-2027"),
+                s("/students/new"),
+                s("/staff/new"),
+                s("/rooms/new"),
+                s("/admin-classes/new"),
+                "/roles/new".into(),
             ],
         ),
         (

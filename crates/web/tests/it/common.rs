@@ -273,6 +273,15 @@ impl TestApp {
             .expect("org exists")
     }
 
+    /// The id of the first student the school's list shows.
+    pub async fn first_student(&self, school: i64) -> i64 {
+        let admin = self.login(PLATFORM_ADMIN).await;
+        let (_, body) = self
+            .get(&format!("/api/v1/schools/{school}/students"), &admin)
+            .await;
+        body["items"][0]["id"].as_i64().expect("a student")
+    }
+
     pub async fn role_id(&self, code: &str) -> i64 {
         let admin = self.login(PLATFORM_ADMIN).await;
         let (_, body) = self.get("/api/v1/roles", &admin).await;

@@ -327,6 +327,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/users") => {
             Need::Perms(&[UserManage])
         }
+        ("GET", "/roles/new") => Need::Perms(&[RoleManage]),
         ("GET", p) if p.starts_with("/api/v1/roles") || p.starts_with("/roles") => {
             Need::Perms(&[RoleView])
         }
@@ -356,6 +357,12 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             | "/schools/{id}/admin-classes/{class_id}"
             | "/schools/{id}/rooms/{room_id}"
             | "/schools/{id}/staff/{staff_id}"
+            | "/schools/{id}/rooms/new"
+            | "/schools/{id}/staff/new"
+            | "/schools/{id}/students/new"
+            | "/schools/{id}/admin-classes/new"
+            | "/schools/{id}/students/{student_id}/edit"
+            | "/schools/{id}/students/{student_id}/guardians/new"
             | "/schools/{id}/admin-classes/promote"
             | "/api/v1/schools/{school_id}/admin-classes/promote",
         ) => Need::Perms(MANAGE),

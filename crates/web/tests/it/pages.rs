@@ -644,7 +644,7 @@ async fn p1_forms_mark_required_and_invalid_fields() {
     let school = t.org_id("示例第一小学").await;
     let mut b = Browser::new(&t);
     b.login(SCHOOL1_ADMIN, PASSWORD).await;
-    let page = b.get(&format!("/schools/{school}/staff")).await;
+    let page = b.get(&format!("/schools/{school}/staff/new")).await;
     assert!(
         page.body
             .contains(r##"<a class="skip" href="#main">跳到主要内容</a>"##)
@@ -680,4 +680,130 @@ async fn p1_forms_mark_required_and_invalid_fields() {
             .body
             .contains(r#"<div class="error" id="f-phone-error">"#)
     );
+}
+
+/// On a phone a refused form used to come back under a long list, its errors thousands of
+/// pixels below the top: every create and edit form now has a page of its own, reached
+/// from its list, and a refused submit answers that page with the errors above the form
+/// and no list, keeping what was typed.
+#[tokio::test]
+async fn p1_create_and_edit_forms_have_pages_of_their_own() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let student = t.first_student(school).await;
+    let mut b = Browser::new(&t);
+    b.login(SCHOOL1_ADMIN, PASSWORD).await;
+    let s = |p: &str| format!("/schools/{school}{p}");
+    // (list that links to the form, the form's page, where it posts, a bad submission)
+    type Case<'a> = (String, String, String, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        (
+            s("/rooms"),
+            s("/rooms/new"),
+            s("/rooms"),
+            vec![("name", "琴房〈一〉"), ("capacity", "many")],
+        ),
+        (
+            s("/staff"),
+            s("/staff/new"),
+            s("/staff"),
+            vec![("name", "王芳芳"), ("phone", "12"), ("gender", "女")],
+        ),
+        (
+            s("/students"),
+            s("/students/new"),
+            s("/students"),
+            vec![
+                ("student_no", "X1"),
+                ("name", "李雷雷"),
+                ("gender", "男"),
+                ("id_number", "123"),
+            ],
+        ),
+        (
+            s("/admin-classes"),
+            s("/admin-classes/new"),
+            s("/admin-classes"),
+            vec![("school_year", "明年"), ("grade", "1"), ("number", "9")],
+        ),
+        (
+            "/roles".into(),
+            "/roles/new".into(),
+            "/roles".into(),
+            vec![
+                ("name", ""),
+                ("org_kind", "school"),
+                ("description", "新角色说明"),
+            ],
+        ),
+        (
+            s(&format!("/students/{student}")),
+            s(&format!("/students/{student}/edit")),
+            s(&format!("/students/{student}")),
+            vec![
+                ("name", "改名的学生"),
+                ("class_id", ""),
+                ("status", "enrolled"),
+            ],
+        ),
+        (
+            s(&format!("/students/{student}")),
+            s(&format!("/students/{student}/guardians/new")),
+            s(&format!("/students/{student}/guardians")),
+            vec![("name", "周大伯"), ("phone", "139"), ("relation", "其他")],
+        ),
+    ];
+    for (list, form_page, action, fields) in cases {
+        let listed = b.get(&list).await;
+        assert_eq!(listed.status, StatusCode::OK, "{list}");
+        assert!(
+            listed.body.contains(&format!(r#"href="{form_page}"#)),
+            "{list} links to {form_page}"
+        );
+        assert!(
+            !listed
+                .body
+                .contains(&format!(r#"method="post" action="{action}""#)),
+            "{list} no longer holds the form"
+        );
+        let page = b.get(&form_page).await;
+        assert_eq!(page.status, StatusCode::OK, "{form_page}");
+        assert!(
+            page.body.contains(&format!(r#"action="{action}""#)),
+            "{form_page}"
+        );
+        let csrf = Browser::csrf(&page);
+        let mut body = vec![("_csrf", csrf.as_str())];
+        body.extend(fields.iter().copied());
+        let refused = b.post(&action, &body).await;
+        assert!(
+            refused.status.is_client_error(),
+            "{action}: {}",
+            refused.status
+        );
+        let alert = refused
+            .body
+            .find(r#"class="alert" role="alert""#)
+            .unwrap_or_else(|| panic!("{action}: no error box"));
+        let form = refused
+            .body
+            .find(r#"<form class="form""#)
+            .unwrap_or_else(|| panic!("{action}: no form"));
+        assert!(alert < form, "{action}: the errors come before the form");
+        assert!(
+            !refused.body.contains(r#"<table class="data">"#),
+            "{action}: no list above the form"
+        );
+        assert!(
+            refused.body.contains(r#"aria-invalid="true""#),
+            "{action}: a field is marked"
+        );
+        // What was typed comes back.
+        let typed = fields
+            .iter()
+            .map(|(_, v)| *v)
+            .find(|v| v.chars().count() > 2)
+            .unwrap_or_default();
+        assert!(refused.body.contains(typed), "{action} keeps {typed}");
+    }
 }

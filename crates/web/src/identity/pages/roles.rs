@@ -25,9 +25,42 @@ struct ListPage {
     frame: Frame,
     items: Vec<RoleView>,
     can_manage: bool,
+}
+
+/// The form for a custom role, on a page of its own.
+#[derive(Template)]
+#[template(path = "identity/role_new.html")]
+struct NewPage {
+    frame: Frame,
     form: RoleForm,
     errors: FormErrors,
     kinds: Vec<Opt>,
+}
+
+async fn new_role_page(
+    state: &AppState,
+    p: &Principal,
+    form: RoleForm,
+    errors: FormErrors,
+) -> Result<NewPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::RoleManage)?;
+    Ok(NewPage {
+        frame: frame(state, p, "新增角色", "/roles", "").await?,
+        form,
+        errors,
+        kinds: kind_options(a),
+    })
+}
+
+pub async fn new_page(State(state): State<AppState>, PageActor(p, actor): PageActor) -> PageResult {
+    let form = RoleForm {
+        org_kind: actor.org_kind.code().into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &new_role_page(&state, &p, form, FormErrors::default()).await?,
+    ))
 }
 
 fn kind_options(a: &Actor) -> Vec<Opt> {
@@ -38,21 +71,12 @@ fn kind_options(a: &Actor) -> Vec<Opt> {
         .collect()
 }
 
-async fn list_page(
-    state: &AppState,
-    p: &Principal,
-    form: RoleForm,
-    errors: FormErrors,
-    notice: &str,
-) -> Result<ListPage, PageError> {
+async fn list_page(state: &AppState, p: &Principal, notice: &str) -> Result<ListPage, PageError> {
     let a = p.actor()?;
     Ok(ListPage {
         frame: frame(state, p, "角色权限", "/roles", notice).await?,
         items: role::list(&state.app, a).await?,
         can_manage: a.can(Permission::RoleManage),
-        form,
-        errors,
-        kinds: kind_options(a),
     })
 }
 
@@ -63,22 +87,11 @@ pub struct NoticeQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    PageActor(p, actor): PageActor,
+    PageActor(p, _): PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    let form = RoleForm {
-        org_kind: actor.org_kind.code().into(),
-        ..Default::default()
-    };
     Ok(render(
-        &list_page(
-            &state,
-            &p,
-            form,
-            FormErrors::default(),
-            q.notice.as_deref().unwrap_or(""),
-        )
-        .await?,
+        &list_page(&state, &p, q.notice.as_deref().unwrap_or("")).await?,
     ))
 }
 
@@ -106,7 +119,7 @@ pub async fn create(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &list_page(&state, &p, form, errors, "").await?,
+                &new_role_page(&state, &p, form, errors).await?,
             ))
         }
     }

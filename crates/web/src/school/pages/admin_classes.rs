@@ -45,10 +45,8 @@ struct ClassesPage {
     items: Vec<AdminClassView>,
     units: Vec<UnitView>,
     can_manage: bool,
-    form: ClassForm,
-    errors: FormErrors,
-    grades: Vec<Opt>,
-    staff: Vec<Opt>,
+    /// What went wrong with an action taken from this page (units, promotion), shown on top.
+    problem: String,
 }
 
 async fn page(
@@ -56,8 +54,7 @@ async fn page(
     p: &Principal,
     school_id: Option<i64>,
     year: Option<String>,
-    form: Option<ClassForm>,
-    errors: FormErrors,
+    problem: String,
     notice: &str,
 ) -> Result<ClassesPage, PageError> {
     let a = p.actor()?;
@@ -83,10 +80,7 @@ async fn page(
         items: Vec::new(),
         units: Vec::new(),
         can_manage: a.can(Permission::SchoolManage) && school_id.is_some(),
-        form: ClassForm::default(),
-        errors,
-        grades: Vec::new(),
-        staff: Vec::new(),
+        problem,
     };
     let Some(id) = school_id else { return Ok(page) };
     let profile = kehou_service::school::profile::profile(&state.app, a, id).await?;
@@ -101,7 +95,33 @@ async fn page(
     }
     page.items = admin_class::list_admin_classes(&state.app, a, id, Some(&page.year), None).await?;
     page.units = admin_class::list_units(&state.app, a, id).await?;
-    page.grades = profile
+    Ok(page)
+}
+
+/// The form for a new administrative class, on a page of its own.
+#[derive(Template)]
+#[template(path = "school/admin_class_new.html")]
+struct NewPage {
+    frame: Frame,
+    school_id: i64,
+    school_name: String,
+    form: ClassForm,
+    errors: FormErrors,
+    grades: Vec<Opt>,
+    staff: Vec<Opt>,
+}
+
+async fn new_class_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    form: ClassForm,
+    errors: FormErrors,
+) -> Result<NewPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::SchoolManage)?;
+    let profile = kehou_service::school::profile::profile(&state.app, a, school_id).await?;
+    let grades = profile
         .school_type
         .as_deref()
         .and_then(|t| SchoolType::parse(t).ok())
@@ -112,16 +132,40 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    page.staff = admin_class::head_teacher_options(&state.app, a, id)
+    let staff = admin_class::head_teacher_options(&state.app, a, school_id)
         .await?
         .into_iter()
         .map(|(uid, name)| Opt::new(uid, name))
         .collect();
-    page.form = form.unwrap_or_else(|| ClassForm {
-        school_year: page.year.clone(),
+    Ok(NewPage {
+        frame: frame(state, p, "新增行政班", "/admin-classes", "").await?,
+        school_id,
+        school_name: profile.name,
+        form,
+        errors,
+        grades,
+        staff,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewClassQuery {
+    school_year: Option<String>,
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<NewClassQuery>,
+) -> PageResult {
+    let form = ClassForm {
+        school_year: q.school_year.unwrap_or_default(),
         ..Default::default()
-    });
-    Ok(page)
+    };
+    Ok(render(
+        &new_class_page(&state, &p, school_id, form, FormErrors::default()).await?,
+    ))
 }
 
 pub async fn index(
@@ -136,7 +180,7 @@ pub async fn index(
     }
     let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
     Ok(render(
-        &page(&state, &p, school_id, None, None, FormErrors::default(), "").await?,
+        &page(&state, &p, school_id, None, String::new(), "").await?,
     ))
 }
 
@@ -152,34 +196,42 @@ pub async fn list(
             &p,
             Some(school_id),
             q.school_year,
-            None,
-            FormErrors::default(),
+            String::new(),
             q.notice.as_deref().unwrap_or(""),
         )
         .await?,
     ))
 }
 
-async fn after(
+/// The list of a school year with what went wrong on top; refusals are error pages.
+async fn list_with_problem(
     state: &AppState,
     p: &Principal,
     school_id: i64,
-    year: String,
+    year: Option<String>,
+    e: Error,
+) -> PageResult {
+    let message = e.one_line();
+    let (status, _) = FormErrors::from_error(e)?;
+    Ok(rerender(
+        status,
+        &page(state, p, Some(school_id), year, message, "").await?,
+    ))
+}
+
+/// Back to the list after a department or post changed, or the list with what went wrong.
+async fn after_unit(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
     result: Result<(), Error>,
-    form: Option<ClassForm>,
 ) -> PageResult {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/schools/{school_id}/admin-classes?school_year={year}&notice=saved"
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(
-                status,
-                &page(state, p, Some(school_id), Some(year), form, errors, "").await?,
-            ))
-        }
+        Ok(()) => Ok(
+            Redirect::to(&format!("/schools/{school_id}/admin-classes?notice=saved"))
+                .into_response(),
+        ),
+        Err(e) => list_with_problem(state, p, school_id, None, e).await,
     }
 }
 
@@ -214,8 +266,20 @@ pub async fn create(
     } else {
         Err(invalid.into())
     };
-    let year = form.school_year.clone();
-    after(&state, &p, school_id, year, result, Some(form)).await
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/admin-classes?school_year={}&notice=saved",
+            crate::http::extract::urlencode(&form.school_year)
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &new_class_page(&state, &p, school_id, form, errors).await?,
+            ))
+        }
+    }
 }
 
 #[derive(Template)]
@@ -245,7 +309,7 @@ pub async fn promotion_preview(
             school_id,
             plan,
         })),
-        Err(e) => after(&state, &p, school_id, from, Err(e), None).await,
+        Err(e) => list_with_problem(&state, &p, school_id, Some(from), e).await,
     }
 }
 
@@ -262,7 +326,7 @@ pub async fn promote(
             done.to_school_year
         ))
         .into_response()),
-        Err(e) => after(&state, &p, school_id, from, Err(e), None).await,
+        Err(e) => list_with_problem(&state, &p, school_id, Some(from), e).await,
     }
 }
 
@@ -376,7 +440,7 @@ pub async fn add_unit(
     )
     .await
     .map(|_| ());
-    after(&state, &p, school_id, String::new(), result, None).await
+    after_unit(&state, &p, school_id, result).await
 }
 
 pub async fn remove_unit(
@@ -386,7 +450,7 @@ pub async fn remove_unit(
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let result = admin_class::remove_unit(&state.app, &actor, school_id, unit_id).await;
-    after(&state, &p, school_id, String::new(), result, None).await
+    after_unit(&state, &p, school_id, result).await
 }
 
 /// The classes of a school year as a workbook in the import's columns.

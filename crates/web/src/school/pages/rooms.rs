@@ -90,8 +90,6 @@ struct ListPage {
     q: String,
     available: String,
     can_manage: bool,
-    form: RoomForm,
-    errors: FormErrors,
 }
 
 async fn list_page(
@@ -99,8 +97,6 @@ async fn list_page(
     p: &Principal,
     school_id: Option<i64>,
     q: &RoomQuery,
-    form: RoomForm,
-    errors: FormErrors,
 ) -> Result<ListPage, PageError> {
     let a = p.actor()?;
     a.require(Permission::SchoolView)?;
@@ -159,8 +155,6 @@ async fn list_page(
         q: q.q.clone().unwrap_or_default(),
         available: q.available.clone().unwrap_or_default(),
         can_manage: a.can(Permission::SchoolManage) && school_id.is_some(),
-        form,
-        errors,
     })
 }
 
@@ -176,10 +170,7 @@ pub async fn index(
         return Ok(Redirect::to(&format!("/schools/{}/rooms", a.org_id)).into_response());
     }
     let school_id = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
-    let form = RoomForm::default();
-    Ok(render(
-        &list_page(&state, &p, school_id, &q, form, FormErrors::default()).await?,
-    ))
+    Ok(render(&list_page(&state, &p, school_id, &q).await?))
 }
 
 pub async fn list(
@@ -188,16 +179,23 @@ pub async fn list(
     PagePath(school_id): PagePath<i64>,
     PageQuery(q): PageQuery<RoomQuery>,
 ) -> PageResult {
+    Ok(render(&list_page(&state, &p, Some(school_id), &q).await?))
+}
+
+/// The form for a new room, on a page of its own (errors at the top, not under the list).
+pub async fn new_page(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    kehou_service::school::school_for(&state.app.db, &actor, school_id, Permission::SchoolManage)
+        .await?;
+    let form = RoomForm {
+        available: true,
+        ..RoomForm::default()
+    };
     Ok(render(
-        &list_page(
-            &state,
-            &p,
-            Some(school_id),
-            &q,
-            RoomForm::default(),
-            FormErrors::default(),
-        )
-        .await?,
+        &form_page(&state, &p, school_id, None, form, FormErrors::default()).await?,
     ))
 }
 
@@ -222,15 +220,7 @@ pub async fn create(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &list_page(
-                    &state,
-                    &p,
-                    Some(school_id),
-                    &RoomQuery::default(),
-                    form,
-                    errors,
-                )
-                .await?,
+                &form_page(&state, &p, school_id, None, form, errors).await?,
             ))
         }
     }
@@ -267,14 +257,37 @@ pub async fn export(
     ))
 }
 
+/// The form of a new room (`room_id` none) or of an existing one.
 #[derive(Template)]
 #[template(path = "school/room_edit.html")]
-struct EditPage {
+struct FormPage {
     frame: Frame,
     school_id: i64,
-    room_id: i64,
+    room_id: Option<i64>,
     form: RoomForm,
     errors: FormErrors,
+}
+
+async fn form_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    room_id: Option<i64>,
+    form: RoomForm,
+    errors: FormErrors,
+) -> Result<FormPage, PageError> {
+    let title = if room_id.is_some() {
+        "编辑场室"
+    } else {
+        "新增场室"
+    };
+    Ok(FormPage {
+        frame: frame(state, p, title, "/rooms", "").await?,
+        school_id,
+        room_id,
+        form,
+        errors,
+    })
 }
 
 pub async fn edit(
@@ -292,13 +305,17 @@ pub async fn edit(
         capacity: r.capacity.to_string(),
         available: r.available,
     };
-    Ok(render(&EditPage {
-        frame: frame(&state, &p, "编辑场室", "/rooms", "").await?,
-        school_id,
-        room_id,
-        form,
-        errors: FormErrors::default(),
-    }))
+    Ok(render(
+        &form_page(
+            &state,
+            &p,
+            school_id,
+            Some(room_id),
+            form,
+            FormErrors::default(),
+        )
+        .await?,
+    ))
 }
 
 pub async fn update(
@@ -321,14 +338,10 @@ pub async fn update(
         }
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            let page = EditPage {
-                frame: frame(&state, &p, "编辑场室", "/rooms", "").await?,
-                school_id,
-                room_id,
-                form,
-                errors,
-            };
-            Ok(rerender(status, &page))
+            Ok(rerender(
+                status,
+                &form_page(&state, &p, school_id, Some(room_id), form, errors).await?,
+            ))
         }
     }
 }

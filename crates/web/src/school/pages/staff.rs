@@ -101,16 +101,11 @@ struct ListPage {
     school_name: String,
     schools: Vec<Opt>,
     departments: Vec<Opt>,
-    roles: Vec<Opt>,
-    titles: Vec<Opt>,
-    genders: Vec<Opt>,
     items: Vec<StaffView>,
     list: ListInfo,
     q: String,
     department_id: String,
     can_manage: bool,
-    form: StaffForm,
-    errors: FormErrors,
     invitations: Vec<Invitation>,
 }
 
@@ -127,8 +122,6 @@ async fn list_page(
     p: &Principal,
     requested: Option<i64>,
     q: &StaffQuery,
-    form: StaffForm,
-    errors: FormErrors,
 ) -> Result<ListPage, PageError> {
     let a = p.actor()?;
     a.require(Permission::SchoolView)?;
@@ -147,7 +140,7 @@ async fn list_page(
             .collect(),
         _ => Vec::new(),
     };
-    let (items, list, school_name, departments, roles) = match school_id {
+    let (items, list, school_name, departments) = match school_id {
         Some(id) => {
             let page = staff::list_staff(
                 &state.app,
@@ -170,30 +163,14 @@ async fn list_page(
                 q.department_id.clone().unwrap_or_default(),
             );
             let list = ListInfo::new(&page, &[("q", &text), ("department_id", &department)]);
-            let roles = if can_manage {
-                staff::staff_roles(&state.app, a, id)
-                    .await?
-                    .into_iter()
-                    .map(|(id, name)| Opt::new(id, name))
-                    .collect()
-            } else {
-                Vec::new()
-            };
             (
                 page.items,
                 list,
                 name,
                 department_options(state, a, id).await?,
-                roles,
             )
         }
-        None => (
-            Vec::new(),
-            empty_list(),
-            String::new(),
-            Vec::new(),
-            Vec::new(),
-        ),
+        None => (Vec::new(), empty_list(), String::new(), Vec::new()),
     };
     Ok(ListPage {
         frame: frame(
@@ -209,18 +186,74 @@ async fn list_page(
         school_name,
         schools,
         departments,
-        roles,
-        titles: title_options(),
-        genders: vec![Opt::new("男", "男"), Opt::new("女", "女")],
         items,
         list,
         q: q.q.clone().unwrap_or_default(),
         department_id: q.department_id.clone().unwrap_or_default(),
         can_manage,
-        form,
-        errors,
         invitations,
     })
+}
+
+/// The form for new staff, on a page of its own (errors at the top, not under the list).
+#[derive(Template)]
+#[template(path = "school/staff_new.html")]
+struct NewPage {
+    frame: Frame,
+    school_id: i64,
+    school_name: String,
+    departments: Vec<Opt>,
+    roles: Vec<Opt>,
+    titles: Vec<Opt>,
+    genders: Vec<Opt>,
+    form: StaffForm,
+    errors: FormErrors,
+}
+
+async fn new_staff_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    form: StaffForm,
+    errors: FormErrors,
+) -> Result<NewPage, PageError> {
+    let a = p.actor()?;
+    let school =
+        kehou_service::school::school_for(&state.app.db, a, school_id, Permission::SchoolManage)
+            .await?;
+    let roles = staff::staff_roles(&state.app, a, school_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Opt::new(id, name))
+        .collect();
+    Ok(NewPage {
+        frame: frame(state, p, "新增教职工", "/staff", "").await?,
+        school_id,
+        school_name: school.name,
+        departments: department_options(state, a, school_id).await?,
+        roles,
+        titles: title_options(),
+        genders: vec![Opt::new("男", "男"), Opt::new("女", "女")],
+        form,
+        errors,
+    })
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    Ok(render(
+        &new_staff_page(
+            &state,
+            &p,
+            school_id,
+            StaffForm::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
 }
 
 /// `/staff`: a school's own staff, or a picker of the jurisdiction's schools.
@@ -235,17 +268,7 @@ pub async fn index(
         return Ok(Redirect::to(&format!("/schools/{}/staff", a.org_id)).into_response());
     }
     let requested = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
-    Ok(render(
-        &list_page(
-            &state,
-            &p,
-            requested,
-            &q,
-            StaffForm::default(),
-            FormErrors::default(),
-        )
-        .await?,
-    ))
+    Ok(render(&list_page(&state, &p, requested, &q).await?))
 }
 
 pub async fn list(
@@ -254,17 +277,7 @@ pub async fn list(
     PagePath(school_id): PagePath<i64>,
     PageQuery(q): PageQuery<StaffQuery>,
 ) -> PageResult {
-    Ok(render(
-        &list_page(
-            &state,
-            &p,
-            Some(school_id),
-            &q,
-            StaffForm::default(),
-            FormErrors::default(),
-        )
-        .await?,
-    ))
+    Ok(render(&list_page(&state, &p, Some(school_id), &q).await?))
 }
 
 pub async fn create(
@@ -327,15 +340,7 @@ pub async fn create(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &list_page(
-                    &state,
-                    &p,
-                    Some(school_id),
-                    &StaffQuery::default(),
-                    form,
-                    errors,
-                )
-                .await?,
+                &new_staff_page(&state, &p, school_id, form, errors).await?,
             ))
         }
     }

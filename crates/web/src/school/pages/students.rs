@@ -126,16 +126,12 @@ struct ListPage {
     schools: Vec<Opt>,
     classes: Vec<Opt>,
     statuses: Vec<Opt>,
-    relations: Vec<Opt>,
-    genders: Vec<Opt>,
     items: Vec<StudentView>,
     list: ListInfo,
     q: String,
     class_id: String,
     status: String,
     can_manage: bool,
-    form: StudentForm,
-    errors: FormErrors,
 }
 
 async fn list_page(
@@ -143,8 +139,6 @@ async fn list_page(
     p: &Principal,
     requested: Option<i64>,
     q: &StudentQuery,
-    form: StudentForm,
-    errors: FormErrors,
 ) -> Result<ListPage, PageError> {
     let a = p.actor()?;
     a.require(Permission::SchoolView)?;
@@ -195,17 +189,67 @@ async fn list_page(
         schools,
         classes,
         statuses: status_options(),
-        relations: relation_options(),
-        genders: gender_options(),
         items,
         list,
         q: q.q.clone().unwrap_or_default(),
         class_id: q.class_id.clone().unwrap_or_default(),
         status: q.status.clone().unwrap_or_default(),
         can_manage: a.can(Permission::SchoolManage) && school_id.is_some(),
+    })
+}
+
+/// The form for a new student, on a page of its own (errors at the top, not under the list).
+#[derive(Template)]
+#[template(path = "school/student_new.html")]
+struct NewPage {
+    frame: Frame,
+    school_id: i64,
+    school_name: String,
+    classes: Vec<Opt>,
+    relations: Vec<Opt>,
+    genders: Vec<Opt>,
+    form: StudentForm,
+    errors: FormErrors,
+}
+
+async fn new_student_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    form: StudentForm,
+    errors: FormErrors,
+) -> Result<NewPage, PageError> {
+    let a = p.actor()?;
+    let school =
+        kehou_service::school::school_for(&state.app.db, a, school_id, Permission::SchoolManage)
+            .await?;
+    Ok(NewPage {
+        frame: frame(state, p, "新增学生", "/students", "").await?,
+        school_id,
+        school_name: school.name,
+        classes: class_options(state, a, school_id).await?,
+        relations: relation_options(),
+        genders: gender_options(),
         form,
         errors,
     })
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    Ok(render(
+        &new_student_page(
+            &state,
+            &p,
+            school_id,
+            StudentForm::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
 }
 
 /// `/students`: a school's own students, or a picker of the jurisdiction's schools.
@@ -220,17 +264,7 @@ pub async fn index(
         return Ok(Redirect::to(&format!("/schools/{}/students", a.org_id)).into_response());
     }
     let requested = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
-    Ok(render(
-        &list_page(
-            &state,
-            &p,
-            requested,
-            &q,
-            StudentForm::default(),
-            FormErrors::default(),
-        )
-        .await?,
-    ))
+    Ok(render(&list_page(&state, &p, requested, &q).await?))
 }
 
 pub async fn list(
@@ -239,17 +273,7 @@ pub async fn list(
     PagePath(school_id): PagePath<i64>,
     PageQuery(q): PageQuery<StudentQuery>,
 ) -> PageResult {
-    Ok(render(
-        &list_page(
-            &state,
-            &p,
-            Some(school_id),
-            &q,
-            StudentForm::default(),
-            FormErrors::default(),
-        )
-        .await?,
-    ))
+    Ok(render(&list_page(&state, &p, Some(school_id), &q).await?))
 }
 
 pub async fn create(
@@ -269,15 +293,7 @@ pub async fn create(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &list_page(
-                    &state,
-                    &p,
-                    Some(school_id),
-                    &StudentQuery::default(),
-                    form,
-                    errors,
-                )
-                .await?,
+                &new_student_page(&state, &p, school_id, form, errors).await?,
             ))
         }
     }
@@ -303,24 +319,9 @@ struct DetailPage {
     frame: Frame,
     school_id: i64,
     s: StudentView,
-    classes: Vec<Opt>,
-    statuses: Vec<Opt>,
-    relations: Vec<Opt>,
-    class_id: String,
     can_manage: bool,
     can_reveal: bool,
     full_id: String,
-    edit_errors: FormErrors,
-    guardian_errors: FormErrors,
-    guardian: GuardianInput,
-}
-
-#[derive(Default)]
-struct DetailExtras {
-    full_id: String,
-    edit_errors: FormErrors,
-    guardian_errors: FormErrors,
-    guardian: GuardianInput,
 }
 
 async fn detail_page(
@@ -329,23 +330,16 @@ async fn detail_page(
     school_id: i64,
     student_id: i64,
     notice: &str,
-    extras: DetailExtras,
+    full_id: String,
 ) -> Result<DetailPage, PageError> {
     let a = p.actor()?;
     let s = student::get_student(&state.app, a, school_id, student_id).await?;
     Ok(DetailPage {
         frame: frame(state, p, &s.name, "/students", notice).await?,
         school_id,
-        classes: class_options(state, a, school_id).await?,
-        statuses: status_options(),
-        relations: relation_options(),
-        class_id: s.class_id.map(|c| c.to_string()).unwrap_or_default(),
         can_manage: a.can(Permission::SchoolManage),
         can_reveal: a.can(Permission::PersonalDataView) && s.id_number.is_some(),
-        full_id: extras.full_id,
-        edit_errors: extras.edit_errors,
-        guardian_errors: extras.guardian_errors,
-        guardian: extras.guardian,
+        full_id,
         s,
     })
 }
@@ -368,7 +362,75 @@ pub async fn detail(
             school_id,
             student_id,
             q.notice.as_deref().unwrap_or(""),
-            DetailExtras::default(),
+            String::new(),
+        )
+        .await?,
+    ))
+}
+
+/// The form changing a student's name, class and status, on a page of its own.
+#[derive(Template)]
+#[template(path = "school/student_edit.html")]
+struct EditPage {
+    frame: Frame,
+    school_id: i64,
+    student_id: i64,
+    student_name: String,
+    classes: Vec<Opt>,
+    statuses: Vec<Opt>,
+    /// The form's values (named apart from the macros' own parameters).
+    value_name: String,
+    value_class_id: String,
+    value_status: String,
+    errors: FormErrors,
+}
+
+/// The edit page; `submitted` holds the values sent (name, class, status) when they failed.
+async fn edit_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    student_id: i64,
+    submitted: Option<(String, String, String)>,
+    errors: FormErrors,
+) -> Result<EditPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::SchoolManage)?;
+    let s = student::get_student(&state.app, a, school_id, student_id).await?;
+    let (name, class_id, status) = submitted.unwrap_or_else(|| {
+        (
+            s.name.clone(),
+            s.class_id.map(|c| c.to_string()).unwrap_or_default(),
+            s.status.clone(),
+        )
+    });
+    Ok(EditPage {
+        frame: frame(state, p, "修改学籍信息", "/students", "").await?,
+        school_id,
+        student_id,
+        student_name: s.name,
+        classes: class_options(state, a, school_id).await?,
+        statuses: status_options(),
+        value_name: name,
+        value_class_id: class_id,
+        value_status: status,
+        errors,
+    })
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    Ok(render(
+        &edit_page(
+            &state,
+            &p,
+            school_id,
+            student_id,
+            None,
+            FormErrors::default(),
         )
         .await?,
     ))
@@ -398,17 +460,71 @@ pub async fn update(
         ))
         .into_response()),
         Err(e) => {
-            let (status, edit_errors) = FormErrors::from_error(e)?;
-            let extras = DetailExtras {
-                edit_errors,
-                ..Default::default()
-            };
+            let (status, errors) = FormErrors::from_error(e)?;
+            let submitted = (
+                data.text("name"),
+                data.text("class_id"),
+                data.text("status"),
+            );
             Ok(rerender(
                 status,
-                &detail_page(&state, &p, school_id, student_id, "", extras).await?,
+                &edit_page(&state, &p, school_id, student_id, Some(submitted), errors).await?,
             ))
         }
     }
+}
+
+/// The form adding a guardian to a student, on a page of its own.
+#[derive(Template)]
+#[template(path = "school/guardian_new.html")]
+struct GuardianPage {
+    frame: Frame,
+    school_id: i64,
+    student_id: i64,
+    student_name: String,
+    relations: Vec<Opt>,
+    guardian: GuardianInput,
+    errors: FormErrors,
+}
+
+async fn guardian_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    student_id: i64,
+    guardian: GuardianInput,
+    errors: FormErrors,
+) -> Result<GuardianPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::SchoolManage)?;
+    let s = student::get_student(&state.app, a, school_id, student_id).await?;
+    Ok(GuardianPage {
+        frame: frame(state, p, "添加监护人", "/students", "").await?,
+        school_id,
+        student_id,
+        student_name: s.name,
+        relations: relation_options(),
+        guardian,
+        errors,
+    })
+}
+
+pub async fn new_guardian(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath((school_id, student_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    Ok(render(
+        &guardian_page(
+            &state,
+            &p,
+            school_id,
+            student_id,
+            GuardianInput::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
 }
 
 pub async fn add_guardian(
@@ -428,15 +544,10 @@ pub async fn add_guardian(
         ))
         .into_response()),
         Err(e) => {
-            let (status, guardian_errors) = FormErrors::from_error(e)?;
-            let extras = DetailExtras {
-                guardian_errors,
-                guardian,
-                ..Default::default()
-            };
+            let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &detail_page(&state, &p, school_id, student_id, "", extras).await?,
+                &guardian_page(&state, &p, school_id, student_id, guardian, errors).await?,
             ))
         }
     }
@@ -463,11 +574,7 @@ pub async fn reveal_id(
     CsrfForm(_data): CsrfForm,
 ) -> PageResult {
     let full_id = student::reveal_id_number(&state.app, &actor, school_id, student_id).await?;
-    let extras = DetailExtras {
-        full_id,
-        ..Default::default()
-    };
     Ok(render(
-        &detail_page(&state, &p, school_id, student_id, "", extras).await?,
+        &detail_page(&state, &p, school_id, student_id, "", full_id).await?,
     ))
 }
