@@ -15,6 +15,7 @@ pub enum Permission {
     SchoolManage,
     PersonalDataView,
     StudentViewAll,
+    SupervisionHalt,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -93,6 +94,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "查看全校学生（无此权限只看本人所带班级的学生）",
         group: "学校基础信息",
     },
+    PermissionDef {
+        permission: Permission::SupervisionHalt,
+        code: "supervision.halt",
+        name: "一键喊停：停用或重新启用辖区内的学校、机构等组织",
+        group: "监管",
+    },
 ];
 
 impl Permission {
@@ -131,6 +138,7 @@ mod tests {
             Permission::SchoolManage,
             Permission::PersonalDataView,
             Permission::StudentViewAll,
+            Permission::SupervisionHalt,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

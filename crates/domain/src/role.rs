@@ -26,6 +26,7 @@ const ALL: &[Permission] = &[
     SchoolManage,
     PersonalDataView,
     StudentViewAll,
+    SupervisionHalt,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -51,6 +52,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             SchoolView,
             PersonalDataView,
             StudentViewAll,
+            SupervisionHalt,
         ],
     },
     PresetRole {
@@ -134,6 +136,14 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         permissions: &[OrgView],
     },
 ];
+
+impl PresetRole {
+    /// Whether a membership with this role works only inside the departments (科室) of its
+    /// bureau assigned to it: the officer (干事/专干) does, the leader sees everything.
+    pub fn by_department(&self) -> bool {
+        self.code == "bureau_officer"
+    }
+}
 
 pub fn preset(code: &str) -> Option<&'static PresetRole> {
     PRESET_ROLES.iter().find(|r| r.code == code)

@@ -448,6 +448,9 @@ fn print_accounts() {
     println!(
         "验证码登录：短信沙箱不真正发送，验证码打印在本日志中 / SMS login: the sandbox prints codes in this log."
     );
+    println!(
+        "科室：石岐街道设有基础教育科、综合办公室，干事陈红在这两个科室内工作；领导李明可在“组织机构 → 石岐街道”调整 / bureau departments: the officer works inside the two departments of 石岐街道."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {

@@ -594,6 +594,7 @@ pub async fn remove_membership(
         .await?
         .map(|r| r.name)
         .unwrap_or_default();
+    crate::identity::department::forget_membership(&txn, m.id).await?;
     membership::Entity::delete_by_id(m.id).exec(&txn).await?;
     let now = app.now();
     audit::record(

@@ -432,7 +432,15 @@ async fn load_actor(
             o.name
         )));
     }
-    let permissions = crate::identity::role::permissions_of(db, r.id).await?;
+    let mut permissions = crate::identity::role::permissions_of(db, r.id).await?;
+    let by_department = r
+        .code
+        .as_deref()
+        .and_then(kehou_domain::role::preset)
+        .is_some_and(|p| p.by_department());
+    if by_department {
+        permissions = crate::identity::department::within_departments(db, &m, permissions).await?;
+    }
     Ok(Some(Actor {
         user_id: u.id,
         user_name: u.name.clone(),
@@ -593,6 +601,8 @@ pub struct MembershipView {
     pub role_name: String,
     /// The preset role's code (`school_admin`, `teacher`…); none for a custom role.
     pub role_code: Option<String>,
+    /// The bureau departments (科室) assigned to it; an officer works only inside them.
+    pub departments: Vec<crate::identity::department::DepartmentRef>,
 }
 
 /// All memberships of a user, for the switcher and `GET /me`.
@@ -633,6 +643,8 @@ pub(crate) async fn membership_views(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let mut departments = crate::identity::department::departments_of(db, &ids).await?;
     Ok(ms
         .iter()
         .filter_map(|m| {
@@ -646,6 +658,7 @@ pub(crate) async fn membership_views(
                 role_id: r.id,
                 role_name: r.name.clone(),
                 role_code: r.code.clone(),
+                departments: departments.remove(&m.id).unwrap_or_default(),
             };
             Some((m.user_id, view))
         })

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod actor;
 pub mod auth;
+pub mod department;
 pub mod offer;
 pub mod role;
 pub mod sms_login;

@@ -339,6 +339,10 @@ pub struct OrgPatch {
 
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: OrgPatch) -> Result<OrgView> {
     actor.require(Permission::OrgManage)?;
+    // Halting an organization (or letting it work again) is the leader's power (A3).
+    if patch.active.is_some() {
+        actor.require(Permission::SupervisionHalt)?;
+    }
     let mut invalid = Invalid::default();
     let name = patch.name.as_deref().map(|n| invalid.text("name", n, 100));
     let code = patch

@@ -268,8 +268,90 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(school) = orgs.get(SCHOOL_2) {
         ensure_invitation(app, school).await?;
     }
+    if let Some(bureau) = orgs.get(SHIQI) {
+        created += ensure_departments(app, bureau).await?;
+    }
     ensure_welcome(app).await?;
     Ok(created)
+}
+
+/// The departments (科室) of the street's education office, the officer in both: one for
+/// the schools' after-school services, one for accounts and organizations.
+const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
+    (
+        "基础教育科",
+        "org.view,user.view,role.view,audit.view,school.view,student.view_all",
+    ),
+    (
+        "综合办公室",
+        "org.view,org.manage,user.view,user.manage,role.view,audit.view",
+    ),
+];
+
+async fn ensure_departments(app: &App, bureau: &org::Model) -> Result<usize> {
+    use kehou_store::entity::identity::{bureau_department, membership_department};
+    let has = bureau_department::Entity::find()
+        .filter(bureau_department::Column::OrgId.eq(bureau.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    if has {
+        return Ok(0);
+    }
+    let officer = crate::identity::account::find_by_phone(
+        app,
+        &app.db,
+        &Phone::parse("13800000003").map_err(Error::Internal)?,
+    )
+    .await?;
+    let officer_membership = match officer {
+        Some(u) => {
+            membership::Entity::find()
+                .filter(membership::Column::UserId.eq(u.id))
+                .filter(membership::Column::OrgId.eq(bureau.id))
+                .one(&app.db)
+                .await?
+        }
+        None => None,
+    };
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let now = app.now();
+    for (name, permissions) in DEMO_DEPARTMENTS {
+        let d = bureau_department::ActiveModel {
+            org_id: Set(bureau.id),
+            name: Set((*name).into()),
+            permissions: Set((*permissions).into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if let Some(m) = &officer_membership {
+            membership_department::ActiveModel {
+                membership_id: Set(m.id),
+                department_id: Set(d.id),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            now,
+            &By::system(),
+            Change {
+                org_id: Some(bureau.id),
+                org_path: &bureau.path,
+                action: "department.create",
+                entity_type: "department",
+                entity_id: Some(d.id),
+                summary: format!("演示数据：{} 新增科室“{name}”", bureau.name),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(DEMO_DEPARTMENTS.len())
 }
 
 /// Every generated account (staff and guardians made by the demo's imports) logs in with

@@ -16,6 +16,7 @@ mod m20261130_000011_audit_ip_index;
 mod m20261130_000012_session_school;
 mod m20261130_000013_sms_messages_offers;
 mod m20261130_000014_period_weekdays;
+mod m20261130_000015_bureau_departments;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_session_school::Migration),
             Box::new(m20261130_000013_sms_messages_offers::Migration),
             Box::new(m20261130_000014_period_weekdays::Migration),
+            Box::new(m20261130_000015_bureau_departments::Migration),
         ]
     }
 }

@@ -24,6 +24,19 @@ pub struct ListBody<T> {
     pub page_size: u64,
 }
 
+impl<T> ListBody<T> {
+    /// A list that is never paged: every item on page 1.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = items.len() as u64;
+        Self {
+            items,
+            total,
+            page: 1,
+            page_size: total.max(1),
+        }
+    }
+}
+
 impl<T> From<Page<T>> for ListBody<T> {
     fn from(p: Page<T>) -> Self {
         Self {

@@ -9,9 +9,10 @@ use utoipa_axum::routes;
 use crate::http::routes::{Area, PageRoutes};
 
 pub fn area() -> Area {
-    use api::{auth, invitations, roles, users};
+    use api::{auth, departments, invitations, roles, users};
     use pages::{
-        invitations as invitation_pages, roles as role_pages, session, users as user_pages,
+        departments as department_pages, invitations as invitation_pages, roles as role_pages,
+        session, users as user_pages,
     };
     Area {
         api: OpenApiRouter::new()
@@ -31,6 +32,13 @@ pub fn area() -> Area {
             .routes(routes!(users::reveal_phone))
             .routes(routes!(users::add_membership))
             .routes(routes!(users::remove_membership))
+            .routes(routes!(departments::assign))
+            .routes(routes!(departments::list, departments::create))
+            .routes(routes!(
+                departments::get,
+                departments::update,
+                departments::delete
+            ))
             .routes(routes!(invitations::get))
             .routes(routes!(invitations::accept))
             .routes(routes!(invitations::decline))
@@ -62,6 +70,28 @@ pub fn area() -> Area {
             .post(
                 "/users/{id}/memberships/{membership_id}/delete",
                 user_pages::remove_membership,
+            )
+            .get(
+                "/users/{id}/memberships/{membership_id}/departments",
+                department_pages::assign_form,
+            )
+            .post(
+                "/users/{id}/memberships/{membership_id}/departments",
+                department_pages::assign,
+            )
+            .get("/orgs/{id}/departments/new", department_pages::new_page)
+            .post("/orgs/{id}/departments", department_pages::create)
+            .get(
+                "/orgs/{id}/departments/{department_id}",
+                department_pages::edit,
+            )
+            .post(
+                "/orgs/{id}/departments/{department_id}",
+                department_pages::update,
+            )
+            .post(
+                "/orgs/{id}/departments/{department_id}/delete",
+                department_pages::delete,
             )
             .get("/invitations/{id}", invitation_pages::show)
             .post("/invitations/{id}", invitation_pages::decide)

@@ -169,6 +169,14 @@ impl OrgForm {
     }
 }
 
+/// A department as the bureau's page lists it.
+struct DepartmentRow {
+    id: i64,
+    name: String,
+    permissions: String,
+    members: String,
+}
+
 #[derive(Template)]
 #[template(path = "org/org_form.html")]
 struct FormPage {
@@ -176,6 +184,11 @@ struct FormPage {
     org: Option<OrgView>,
     is_own: bool,
     can_manage: bool,
+    /// Whether the organization may be halted (停用) or let work again by this person.
+    can_halt: bool,
+    /// A bureau's departments (科室), when the person may see roles.
+    departments: Option<Vec<DepartmentRow>>,
+    can_manage_departments: bool,
     form: OrgForm,
     errors: FormErrors,
     kinds: Vec<Opt>,
@@ -203,10 +216,39 @@ async fn form_page(
         .as_ref()
         .map(|o| o.name.clone())
         .unwrap_or_else(|| "新增组织".into());
+    let departments = match &org {
+        Some(o) if o.kind == kehou_domain::OrgKind::Bureau && a.can(Permission::RoleView) => Some(
+            kehou_service::identity::department::list(&state.app, a, o.id)
+                .await?
+                .into_iter()
+                .map(|d| DepartmentRow {
+                    id: d.id,
+                    permissions: d
+                        .permissions
+                        .iter()
+                        .filter_map(|c| Permission::from_code(c))
+                        .map(|p| p.def().name)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    members: d
+                        .members
+                        .iter()
+                        .map(|m| m.user_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    name: d.name,
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
     Ok(FormPage {
         frame: frame(state, p, &title, "/orgs", notice).await?,
         is_own: own_id == Some(a.org_id),
         can_manage: a.can(Permission::OrgManage),
+        can_halt: a.can(Permission::OrgManage) && a.can(Permission::SupervisionHalt),
+        departments,
+        can_manage_departments: a.can(Permission::RoleManage),
         org,
         form,
         errors,
@@ -350,6 +392,7 @@ pub async fn set_active(
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
     actor.require(Permission::OrgManage)?;
+    actor.require(Permission::SupervisionHalt)?;
     let active = match data.get("active") {
         Some("true") => true,
         Some("false") => false,

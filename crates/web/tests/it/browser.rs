@@ -491,6 +491,14 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
     };
     let school = t.org_id("示例第一小学").await;
     let s = |p: &str| format!("/schools/{school}{p}");
+    let shiqi = t.org_id("石岐街道").await;
+    let officer = t.user_id(STREET_OFFICER).await;
+    let officer_membership = {
+        let token = t.login(STREET_OFFICER).await;
+        t.get("/api/v1/me", &token).await.1["memberships"][0]["id"]
+            .as_i64()
+            .expect("membership")
+    };
     let roles: Vec<(&str, Vec<String>)> = vec![
         (
             SCHOOL1_ADMIN,
@@ -536,6 +544,9 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/orgs".into(),
                 "/students".into(),
                 "/audit".into(),
+                format!("/orgs/{shiqi}"),
+                format!("/orgs/{shiqi}/departments/new"),
+                format!("/users/{officer}/memberships/{officer_membership}/departments"),
             ],
         ),
         (INSTITUTION_ADMIN, vec!["/".into(), "/users".into()]),

@@ -317,6 +317,13 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", "/api/v1/permissions") => Need::Actor,
         // A job is found only by the person who started it: anyone else gets 404.
         ("GET", p) if p.contains("/imports/jobs/") => Need::Actor,
+        // A bureau's departments: seen with the roles, configured with them.
+        (
+            "GET",
+            "/api/v1/orgs/{id}/departments" | "/api/v1/orgs/{id}/departments/{department_id}",
+        ) => Need::Perms(&[RoleView]),
+        (_, p) if p.contains("/departments") => Need::Perms(&[RoleManage]),
+        ("POST", "/orgs/{id}/active") => Need::Perms(&[OrgManage, SupervisionHalt]),
         ("GET", "/api/v1/users/{id}/phone") | ("POST", "/users/{id}/phone") => {
             Need::Perms(&[UserView, PersonalDataView])
         }

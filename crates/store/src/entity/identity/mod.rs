@@ -1,6 +1,8 @@
 //! Accounts, sessions, memberships, roles and their permissions.
 
+pub mod bureau_department;
 pub mod membership;
+pub mod membership_department;
 pub mod membership_offer;
 pub mod permission_seed;
 pub mod role;

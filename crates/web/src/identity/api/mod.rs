@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod departments;
 pub mod invitations;
 pub mod roles;
 pub mod users;

@@ -10,20 +10,10 @@ use crate::http::api::ListBody;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath};
 
-fn whole<T>(items: Vec<T>) -> ListBody<T> {
-    let total = items.len() as u64;
-    ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }
-}
-
 /// The permission catalog, defined in code.
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "roles", responses((status = 200, body = ListBody<PermissionView>), (status = 401, body = ErrorBody)))]
 pub async fn permissions(_actor: ApiActor) -> Result<Json<ListBody<PermissionView>>, ApiError> {
-    Ok(Json(whole(role::catalog())))
+    Ok(Json(ListBody::whole(role::catalog())))
 }
 
 /// Preset roles and the custom roles the caller may see.
@@ -32,7 +22,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
 ) -> Result<Json<ListBody<RoleView>>, ApiError> {
-    Ok(Json(whole(role::list(&state.app, &actor).await?)))
+    Ok(Json(ListBody::whole(role::list(&state.app, &actor).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

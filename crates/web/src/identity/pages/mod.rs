@@ -1,3 +1,4 @@
+pub mod departments;
 pub mod invitations;
 pub mod roles;
 pub mod session;

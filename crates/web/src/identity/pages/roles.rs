@@ -125,15 +125,15 @@ pub async fn create(
     }
 }
 
-struct PermissionBox {
-    code: &'static str,
-    name: &'static str,
-    granted: bool,
+pub(crate) struct PermissionBox {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub granted: bool,
 }
 
-struct PermissionGroup {
-    name: &'static str,
-    items: Vec<PermissionBox>,
+pub(crate) struct PermissionGroup {
+    pub name: &'static str,
+    pub items: Vec<PermissionBox>,
 }
 
 #[derive(Template)]
@@ -149,7 +149,7 @@ struct DetailPage {
 }
 
 /// Permission checkboxes grouped as in the catalog, ticked where `granted` says so.
-fn groups(granted: &[String]) -> Vec<PermissionGroup> {
+pub(crate) fn groups(granted: &[String]) -> Vec<PermissionGroup> {
     let mut out: Vec<PermissionGroup> = Vec::new();
     for d in PERMISSIONS {
         let item = PermissionBox {

@@ -442,6 +442,8 @@ struct HomePage {
     org_count: Option<u64>,
     user_count: Option<u64>,
     children: Vec<kehou_service::school::student::ChildView>,
+    /// A bureau member left with no permissions: an officer without a department.
+    no_department: bool,
 }
 
 #[derive(Deserialize)]
@@ -460,8 +462,11 @@ pub async fn home(
         page_size: 1,
     };
     let (mut org_type, mut org_count, mut user_count) = (String::new(), None, None);
+    let mut no_department = false;
     if let Some(actor) = &p.actor {
         org_type = actor.org_kind.label().into();
+        no_department =
+            actor.org_kind == kehou_domain::OrgKind::Bureau && actor.permissions.is_empty();
         if actor.can(Permission::OrgView) {
             org_count = Some(
                 org::list(&state.app, actor, &Default::default(), one)
@@ -485,5 +490,6 @@ pub async fn home(
         org_count,
         user_count,
         children,
+        no_department,
     }))
 }

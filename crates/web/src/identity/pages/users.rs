@@ -363,6 +363,8 @@ struct DetailPage {
     membership_form: MembershipForm,
     errors: FormErrors,
     can_manage: bool,
+    /// Whether departments (科室) of bureau memberships may be set.
+    can_assign_departments: bool,
     can_reveal: bool,
     /// The whole number, right after an audited look.
     revealed: String,
@@ -403,6 +405,7 @@ async fn detail_page(
         membership_form,
         errors,
         can_manage,
+        can_assign_departments: a.can(Permission::RoleManage),
         orgs,
         roles,
     })

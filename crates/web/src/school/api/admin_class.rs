@@ -41,13 +41,7 @@ pub async fn list_admin_classes(
         q.grade,
     )
     .await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,13 +172,7 @@ pub async fn list_units(
     ApiPath(school_id): ApiPath<i64>,
 ) -> Result<Json<ListBody<UnitView>>, ApiError> {
     let items = admin_class::list_units(&state.app, &actor, school_id).await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

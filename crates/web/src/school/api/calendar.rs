@@ -53,13 +53,7 @@ pub async fn list_terms(
     ApiPath(school_id): ApiPath<i64>,
 ) -> Result<Json<ListBody<TermView>>, ApiError> {
     let items = calendar::list_terms(&state.app, &actor, school_id).await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 #[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms", tag = "schools", params(("school_id" = i64, Path)), request_body = TermBody,
@@ -150,13 +144,7 @@ pub async fn term_days(
     ApiQuery(q): ApiQuery<DaysQuery>,
 ) -> Result<Json<ListBody<DayView>>, ApiError> {
     let items = calendar::days(&state.app, &actor, school_id, term_id, q.from, q.to).await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 // Bell schedule (D3) ----
@@ -169,13 +157,7 @@ pub async fn list_periods(
     ApiPath(school_id): ApiPath<i64>,
 ) -> Result<Json<ListBody<PeriodView>>, ApiError> {
     let items = calendar::list_periods(&state.app, &actor, school_id).await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -209,13 +191,7 @@ pub async fn set_periods(
         &b.periods,
     )
     .await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

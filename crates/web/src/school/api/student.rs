@@ -190,11 +190,5 @@ pub async fn my_children(
 ) -> Result<Json<ListBody<ChildView>>, ApiError> {
     p.actor()?;
     let items = student::my_children(&state.app, &p).await?;
-    let total = items.len() as u64;
-    Ok(Json(ListBody {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    Ok(Json(ListBody::whole(items)))
 }

@@ -363,13 +363,14 @@ async fn a2_edit_move_and_deactivate() {
 #[tokio::test]
 async fn a2_a_deactivated_school_cannot_be_acted_through() {
     let t = TestApp::new().await;
-    let officer = t.login(STREET_OFFICER).await;
+    // Halting is the leader's power (A3).
+    let leader = t.login(CITY_LEADER).await;
     let school1 = t.org_id("示例第一小学").await;
     let teacher = t.login(TEACHER).await;
     assert_eq!(
         t.patch(
             &format!("/api/v1/orgs/{school1}"),
-            &officer,
+            &leader,
             json!({"active": false})
         )
         .await
