@@ -5,7 +5,9 @@
 
 pub mod calendar;
 pub mod field;
+pub mod file;
 pub mod id_card;
+pub mod institution;
 pub mod org;
 pub mod password;
 pub mod permission;

@@ -16,6 +16,8 @@ pub enum Permission {
     PersonalDataView,
     StudentViewAll,
     SupervisionHalt,
+    InstitutionView,
+    InstitutionReview,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -100,6 +102,18 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "一键喊停：停用或重新启用辖区内的学校、机构等组织",
         group: "监管",
     },
+    PermissionDef {
+        permission: Permission::InstitutionView,
+        code: "institution.view",
+        name: "查看第三方机构及其入驻申请、资质材料",
+        group: "第三方机构",
+    },
+    PermissionDef {
+        permission: Permission::InstitutionReview,
+        code: "institution.review",
+        name: "审核机构入驻：通过、驳回、退回补充材料",
+        group: "第三方机构",
+    },
 ];
 
 impl Permission {
@@ -139,6 +153,8 @@ mod tests {
             Permission::PersonalDataView,
             Permission::StudentViewAll,
             Permission::SupervisionHalt,
+            Permission::InstitutionView,
+            Permission::InstitutionReview,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -27,6 +27,8 @@ const ALL: &[Permission] = &[
     PersonalDataView,
     StudentViewAll,
     SupervisionHalt,
+    InstitutionView,
+    InstitutionReview,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -53,6 +55,8 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             PersonalDataView,
             StudentViewAll,
             SupervisionHalt,
+            InstitutionView,
+            InstitutionReview,
         ],
     },
     PresetRole {
@@ -68,6 +72,8 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             AuditView,
             SchoolView,
             StudentViewAll,
+            InstitutionView,
+            InstitutionReview,
         ],
     },
     PresetRole {
@@ -121,7 +127,14 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         code: "institution_admin",
         name: "机构管理员",
         org_kind: OrgKind::Institution,
-        permissions: &[OrgView, UserView, UserManage, RoleView, AuditView],
+        permissions: &[
+            OrgView,
+            UserView,
+            UserManage,
+            RoleView,
+            AuditView,
+            InstitutionView,
+        ],
     },
     PresetRole {
         code: "institution_teacher",

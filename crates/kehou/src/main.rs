@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use kehou_service::platform::storage::LocalFolder;
 use kehou_service::platform::vault::Vault;
 use kehou_service::system::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use kehou_service::{App, SystemClock};
@@ -129,6 +130,10 @@ struct FileConfig {
     /// an old config file keeps working; it trusts loopback only.
     #[serde(default)]
     trust_proxy: bool,
+    /// Where uploaded files are kept (env `KEHOU_FILES_DIR`). Default: a folder `files`
+    /// beside the SQLite database; with PostgreSQL it has to be configured (a folder every
+    /// server instance shares).
+    files_dir: Option<PathBuf>,
 }
 
 impl DbArgs {
@@ -158,10 +163,30 @@ impl DbArgs {
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
         let vault = Vault::from_hex(&data_key(&file, &url)?).map_err(describe)?;
-        let app = App::with_database(db, Arc::new(SystemClock), Arc::new(vault))
+        let mut app = App::with_database(db, Arc::new(SystemClock), Arc::new(vault))
             .await
             .map_err(describe)?;
+        app.files = Arc::new(LocalFolder::new(files_dir(&file, &url)?));
         Ok((app, file))
+    }
+}
+
+/// The folder of uploaded files: env `KEHOU_FILES_DIR`, the config file, or `files` beside
+/// a SQLite database.
+fn files_dir(file: &FileConfig, url: &str) -> Result<PathBuf> {
+    if let Ok(dir) = std::env::var("KEHOU_FILES_DIR")
+        && !dir.trim().is_empty()
+    {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = &file.files_dir {
+        return Ok(dir.clone());
+    }
+    match kehou_store::sqlite_path(url) {
+        Some(db_path) => Ok(std::path::Path::new(db_path).with_file_name("files")),
+        None => bail!(
+            "no folder for uploaded files: set KEHOU_FILES_DIR or files_dir in the config file"
+        ),
     }
 }
 
@@ -449,7 +474,10 @@ fn print_accounts() {
         "验证码登录：短信沙箱不真正发送，验证码打印在本日志中 / SMS login: the sandbox prints codes in this log."
     );
     println!(
-        "科室：石岐街道设有基础教育科、综合办公室，干事陈红在这两个科室内工作；领导李明可在“组织机构 → 石岐街道”调整 / bureau departments: the officer works inside the two departments of 石岐街道."
+        "科室：石岐街道设有基础教育科、综合办公室、民办教育科，干事陈红在这些科室内工作；领导李明可在“组织机构 → 石岐街道”调整 / bureau departments: the officer works inside the departments of 石岐街道."
+    );
+    println!(
+        "机构入驻：任何人可在 /register/institution 申请；示例科创教育中心的申请待陈红审核 / institutions apply at /register/institution; one application waits for the street officer."
     );
 }
 

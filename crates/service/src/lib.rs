@@ -9,6 +9,7 @@
 
 pub mod identity;
 pub mod import;
+pub mod institution;
 pub mod org;
 pub mod platform;
 pub mod school;
@@ -33,6 +34,8 @@ pub struct App {
     pub job_wakeup: Arc<tokio::sync::Notify>,
     /// The SMS channel: the sandbox unless a provider is configured.
     pub sms: Arc<dyn platform::sms::SmsChannel>,
+    /// Uploaded files (qualification documents, pictures): a local folder by default.
+    pub files: Arc<dyn platform::storage::FileStore>,
     /// The ids of people who just got a message on this instance, for open pages' live
     /// badges (other instances' messages arrive by polling).
     pub message_feed: tokio::sync::broadcast::Sender<i64>,
@@ -61,6 +64,10 @@ impl App {
             vault,
             job_wakeup: Arc::default(),
             sms: Arc::new(platform::sms::Sandbox::default()),
+            // The command line points this at its configured folder.
+            files: Arc::new(platform::storage::LocalFolder::new(
+                std::env::temp_dir().join("kehou-files"),
+            )),
             message_feed: tokio::sync::broadcast::channel(256).0,
         };
         identity::account::encrypt_legacy_phones(&app).await?;

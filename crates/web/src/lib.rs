@@ -10,6 +10,7 @@ pub mod http;
 
 mod identity;
 mod import;
+mod institution;
 mod org;
 mod platform;
 mod school;
@@ -48,6 +49,7 @@ fn areas() -> Vec<Area> {
         org::area(),
         school::area(),
         import::area(),
+        institution::area(),
     ]
 }
 

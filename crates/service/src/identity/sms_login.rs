@@ -31,6 +31,9 @@ pub const DAILY_PER_ADDRESS: u64 = 50;
 pub enum Purpose {
     Login,
     Reset,
+    /// Proving a number while registering an institution: sent whether or not the number
+    /// has an account.
+    Register,
 }
 
 impl Purpose {
@@ -38,6 +41,7 @@ impl Purpose {
         match code {
             "login" => Some(Self::Login),
             "reset" => Some(Self::Reset),
+            "register" => Some(Self::Register),
             _ => None,
         }
     }
@@ -46,6 +50,7 @@ impl Purpose {
         match self {
             Self::Login => "login",
             Self::Reset => "reset",
+            Self::Register => "register",
         }
     }
 
@@ -53,6 +58,7 @@ impl Purpose {
         match self {
             Self::Login => "登录",
             Self::Reset => "重置密码",
+            Self::Register => "机构入驻申请",
         }
     }
 }
@@ -162,7 +168,7 @@ pub async fn send_code(
         .await?
         .is_some();
     txn.commit().await?;
-    if has_account {
+    if has_account || purpose == Purpose::Register {
         let text = format!(
             "【课后服务】验证码 {code}，用于{}，{}分钟内有效。如非本人操作，请忽略本短信。",
             purpose.label(),
@@ -192,6 +198,25 @@ async fn use_code(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<user::Model, Error>> {
+    let wrong = || Error::Unauthenticated("验证码错误或已过期".into());
+    if let Err(e) = verify_code(app, db, phone, purpose, code, now).await? {
+        return Ok(Err(e));
+    }
+    Ok(crate::identity::account::find_by_phone(app, db, phone)
+        .await?
+        .ok_or_else(wrong))
+}
+
+/// Checks `code` against the latest code sent to `phone` for `purpose`, counting a wrong
+/// try (in `db`: commit it even when the answer is no), and marks it used when right.
+pub(crate) async fn verify_code(
+    app: &App,
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    purpose: Purpose,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(), Error>> {
     let wrong = || Error::Unauthenticated("验证码错误或已过期".into());
     let index = app.vault.blind_index(phone.as_str());
     let latest = sms_code::Entity::find()
@@ -225,9 +250,7 @@ async fn use_code(
     }
     m.used_at = Set(Some(now));
     m.update(db).await?;
-    Ok(crate::identity::account::find_by_phone(app, db, phone)
-        .await?
-        .ok_or_else(wrong))
+    Ok(Ok(()))
 }
 
 /// Logs in by phone number and SMS code. A password lockout does not hold here (and ends).

@@ -10,4 +10,5 @@ pub mod messages;
 pub mod page;
 pub mod sheet;
 pub mod sms;
+pub mod storage;
 pub mod vault;

@@ -87,6 +87,11 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         name: "郑丽",
         memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")],
     },
+    DemoAccount {
+        phone: "13800000020",
+        name: "林涛",
+        memberships: &[(APPLYING_INSTITUTION, "institution_admin")],
+    },
 ];
 
 /// One demo organization, created under its parent (by name).
@@ -149,7 +154,17 @@ const DEMO_ORGS: &[DemoOrg] = &[
         level: None,
         region: Some("442000"),
     },
+    DemoOrg {
+        name: APPLYING_INSTITUTION,
+        parent: SHIQI,
+        kind: OrgKind::Institution,
+        level: None,
+        region: Some("442000001"),
+    },
 ];
+
+/// An institution whose application waits for the street office's review.
+pub const APPLYING_INSTITUTION: &str = "示例科创教育中心";
 
 /// Loads the demo data set; returns how many rows it created (0 on a second run).
 pub async fn load(app: &App) -> Result<usize> {
@@ -271,12 +286,26 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(bureau) = orgs.get(SHIQI) {
         created += ensure_departments(app, bureau).await?;
     }
+    for (name, admitted, code, phone) in [
+        (INSTITUTION, true, "52442000MJ0000001", "13800000008"),
+        (
+            APPLYING_INSTITUTION,
+            false,
+            "91442000MA0000002",
+            "13800000011",
+        ),
+    ] {
+        if let Some(o) = orgs.get(name) {
+            created += ensure_institution(app, o, admitted, code, phone).await?;
+        }
+    }
     ensure_welcome(app).await?;
     Ok(created)
 }
 
-/// The departments (科室) of the street's education office, the officer in both: one for
-/// the schools' after-school services, one for accounts and organizations.
+/// The departments (科室) of the street's education office, the officer in all: one for
+/// the schools' after-school services, one for accounts and organizations, one for
+/// institutions.
 const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
     (
         "基础教育科",
@@ -286,6 +315,7 @@ const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
         "综合办公室",
         "org.view,org.manage,user.view,user.manage,role.view,audit.view",
     ),
+    ("民办教育科", "org.view,institution.view,institution.review"),
 ];
 
 async fn ensure_departments(app: &App, bureau: &org::Model) -> Result<usize> {
@@ -941,4 +971,173 @@ pub async fn benchmark_school(app: &App, name: &str, classes_per_grade: i16) -> 
     .await?;
     txn.commit().await?;
     Ok(school.id)
+}
+
+/// A one-page PDF saying what it stands for (the demo's qualification documents).
+fn demo_pdf(title: &str) -> Vec<u8> {
+    let text = format!("BT /F1 18 Tf 72 720 Td ({title}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The admission record of a demo institution: admitted by its bureau, or waiting for it,
+/// with a business licence and a safety pledge.
+async fn ensure_institution(
+    app: &App,
+    o: &org::Model,
+    admitted: bool,
+    code17: &str,
+    phone: &str,
+) -> Result<usize> {
+    use kehou_domain::institution::{CreditCode, InstitutionStatus};
+    use kehou_store::entity::institution::{admission, document, event};
+    use sm3::{Digest, Sm3};
+    if admission::Entity::find_by_id(o.id)
+        .one(&app.db)
+        .await?
+        .is_some()
+    {
+        return Ok(0);
+    }
+    let code = CreditCode::with_check(code17).map_err(Error::Internal)?;
+    let applicant = crate::identity::account::find_by_phone(
+        app,
+        &app.db,
+        &Phone::parse(phone).map_err(Error::Internal)?,
+    )
+    .await?;
+    let contact = applicant
+        .as_ref()
+        .map_or("联系人".to_string(), |u| u.name.clone());
+    let now = app.now();
+    let applied = now - chrono::Duration::days(if admitted { 120 } else { 2 });
+    let mut keys = Vec::new();
+    for (kind, title) in [
+        ("business_license", "Business licence (demo)"),
+        ("safety_pledge", "Safety pledge (demo)"),
+    ] {
+        let bytes = demo_pdf(title);
+        let key = crate::platform::storage::new_key();
+        app.files.put(&key, &bytes).await?;
+        keys.push((kind, key, bytes));
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let status = if admitted {
+        InstitutionStatus::Admitted
+    } else {
+        InstitutionStatus::Pending
+    };
+    admission::ActiveModel {
+        org_id: Set(o.id),
+        credit_code: Set(code.to_string()),
+        legal_rep: Set(if admitted { "何志强" } else { "林涛" }.into()),
+        contact_name: Set(contact.clone()),
+        applicant_user_id: Set(applicant.as_ref().map(|u| u.id)),
+        address: Set(if admitted {
+            "示例市东区文化路18号"
+        } else {
+            "示例市石岐街道科技路6号"
+        }
+        .into()),
+        business_scope: Set(if admitted {
+            "美术、书法、舞蹈、音乐等艺术类培训"
+        } else {
+            "编程、机器人、科学实验等科技类培训"
+        }
+        .into()),
+        service_types: Set(if admitted {
+            "quality,featured"
+        } else {
+            "quality"
+        }
+        .into()),
+        status: Set(status.code().into()),
+        applied_at: Set(applied),
+        decided_at: Set(admitted.then_some(applied + chrono::Duration::days(3))),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for (kind, key, bytes) in keys {
+        document::ActiveModel {
+            org_id: Set(o.id),
+            kind: Set(kind.into()),
+            file_name: Set(format!(
+                "{}.pdf",
+                if kind == "business_license" {
+                    "营业执照"
+                } else {
+                    "安全承诺书"
+                }
+            )),
+            content_type: Set("application/pdf".into()),
+            size: Set(bytes.len() as i64),
+            digest: Set(hex::encode(Sm3::digest(&bytes))),
+            storage_key: Set(key),
+            uploaded_at: Set(applied),
+            uploaded_by: Set(contact.clone()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let mut steps = vec![(
+        "apply",
+        None,
+        InstitutionStatus::Pending,
+        contact.clone(),
+        applied,
+    )];
+    if admitted {
+        steps.push((
+            "approve",
+            Some(InstitutionStatus::Pending),
+            InstitutionStatus::Admitted,
+            CITY_BUREAU.into(),
+            applied + chrono::Duration::days(3),
+        ));
+    }
+    for (action, from, to, by, at) in steps {
+        event::ActiveModel {
+            org_id: Set(o.id),
+            action: Set(action.into()),
+            from_status: Set(from.map(|s| s.code().into())),
+            to_status: Set(to.code().into()),
+            reason: Set(None),
+            actor_name: Set(by),
+            actor_user_id: Set(None),
+            at: Set(at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(1)
 }

@@ -2,6 +2,7 @@
 //! areas as in `kehou-service` and `kehou-web`).
 
 pub mod identity;
+pub mod institution;
 pub mod org;
 pub mod platform;
 pub mod school;

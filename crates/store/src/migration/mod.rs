@@ -17,6 +17,7 @@ mod m20261130_000012_session_school;
 mod m20261130_000013_sms_messages_offers;
 mod m20261130_000014_period_weekdays;
 mod m20261130_000015_bureau_departments;
+mod m20261130_000016_institutions;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_sms_messages_offers::Migration),
             Box::new(m20261130_000014_period_weekdays::Migration),
             Box::new(m20261130_000015_bureau_departments::Migration),
+            Box::new(m20261130_000016_institutions::Migration),
         ]
     }
 }

@@ -84,6 +84,23 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, `Secure` when configured.
+pub fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> axum::http::HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    axum::http::HeaderValue::from_str(&v)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static(""))
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
@@ -347,4 +364,131 @@ async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<(String,
         }
     }
     Ok((csrf, upload))
+}
+
+/// A multipart form with files: its text fields, and each file with the name of its field
+/// and the name the browser gave it. Files beyond the limits are refused while reading.
+pub struct FilesForm {
+    pub fields: FormData,
+    pub files: Vec<FormFile>,
+}
+
+pub struct FormFile {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Limits of [`read_files`]: the largest file and the most files.
+pub struct FileLimits {
+    pub max_bytes: usize,
+    pub max_files: usize,
+}
+
+/// Reads a multipart form, keeping at most `max_bytes + 1` of each file (so a huge file is
+/// never held whole, and its check finds it too big) and refusing more than `max_files`.
+/// Empty file inputs are skipped.
+pub async fn read_files(
+    mut multipart: axum::extract::Multipart,
+    limits: &FileLimits,
+) -> Result<FilesForm, Error> {
+    let mut pairs = Vec::new();
+    let mut files = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        let name = field
+            .name()
+            .unwrap_or("")
+            .chars()
+            .take(50)
+            .collect::<String>();
+        match field.file_name() {
+            None => {
+                let text = field.text().await.map_err(|_| unreadable())?;
+                if text.len() > 10_000 {
+                    return Err(Error::invalid(&name, "内容过长"));
+                }
+                pairs.push((name, text));
+            }
+            Some(file_name) => {
+                let file_name = file_name.chars().take(200).collect::<String>();
+                // Past the limit the rest is read and dropped: the file's own check then
+                // says it is too big, and the form's other fields survive.
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
+                    let room = (limits.max_bytes + 1).saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                if bytes.is_empty() && file_name.is_empty() {
+                    continue;
+                }
+                if files.len() >= limits.max_files {
+                    return Err(Error::invalid(
+                        &name,
+                        format!("一次最多上传{}个文件", limits.max_files),
+                    ));
+                }
+                files.push(FormFile {
+                    field: name,
+                    file_name,
+                    bytes,
+                });
+            }
+        }
+    }
+    Ok(FilesForm {
+        fields: FormData::from_pairs(pairs),
+        files,
+    })
+}
+
+/// A multipart form of this session's page, its `_csrf` checked before the handler runs;
+/// the handler gets the form, or why it could not be read (to show on the form).
+pub struct CsrfFiles(pub Result<FilesForm, Error>);
+
+/// What one upload of documents may carry.
+pub const DOCUMENT_LIMITS: FileLimits = FileLimits {
+    max_bytes: kehou_service::institution::DOCUMENT_MAX_BYTES,
+    max_files: kehou_service::institution::DOCUMENTS_PER_UPLOAD,
+};
+
+impl FromRequest<AppState> for CsrfFiles {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let PagePrincipal(principal) =
+            <PagePrincipal as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let request = Request::from_parts(parts, body);
+        let read = match axum::extract::Multipart::from_request(request, state).await {
+            Ok(multipart) => read_files(multipart, &DOCUMENT_LIMITS).await,
+            Err(_) => Err(unreadable()),
+        };
+        match read {
+            Ok(form) => {
+                check_csrf(form.fields.get("_csrf"), &principal)
+                    .map_err(IntoResponse::into_response)?;
+                Ok(Self(Ok(form)))
+            }
+            Err(e) => Ok(Self(Err(e))),
+        }
+    }
+}
+
+/// A multipart form posted without a session (an institution's application). Its CSRF
+/// token is the public form's cookie, checked by the handler.
+pub struct PublicFiles(pub Result<FilesForm, Error>);
+
+impl FromRequest<AppState> for PublicFiles {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            match axum::extract::Multipart::from_request(req, state).await {
+                Ok(multipart) => read_files(multipart, &DOCUMENT_LIMITS).await,
+                Err(_) => Err(unreadable()),
+            },
+        ))
+    }
 }

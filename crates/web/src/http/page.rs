@@ -105,6 +105,16 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/staff", "教职工", Some(Permission::SchoolView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
+    (
+        "/institutions",
+        "机构管理",
+        Some(Permission::InstitutionView),
+    ),
+    (
+        "/institution",
+        "机构入驻",
+        Some(Permission::InstitutionView),
+    ),
     ("/audit", "操作日志", Some(Permission::AuditView)),
     ("/messages", "消息", None),
     // Platform administrators, and only while the sandbox is the SMS channel.
@@ -125,6 +135,16 @@ pub async fn frame(
         .filter(|(href, _, _)| {
             *href != "/sandbox/sms"
                 || (state.app.sms.sandbox().is_some() && actor.is_some_and(|a| a.is_platform()))
+        })
+        // An institution's people see their own admission; everyone else the list.
+        .filter(|(href, _, _)| {
+            let institution =
+                actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::Institution);
+            match *href {
+                "/institutions" => !institution,
+                "/institution" => institution,
+                _ => true,
+            }
         })
         .map(|&(href, label, _)| NavItem {
             href,
@@ -168,6 +188,7 @@ fn notice_text(code: &str) -> &'static str {
         }
         "offer_accepted" => "已接受邀请",
         "offer_declined" => "已拒绝邀请",
+        "resubmitted" => "已重新提交，请等待教育行政部门审核",
         _ => "",
     }
 }
@@ -180,6 +201,11 @@ pub struct FormErrors {
 }
 
 impl FormErrors {
+    /// The message of one field, if it has one.
+    pub fn field(&self, field: &str) -> Option<&String> {
+        self.fields.get(field)
+    }
+
     pub fn get(&self, field: &str) -> &str {
         self.fields.get(field).map(String::as_str).unwrap_or("")
     }
@@ -220,6 +246,11 @@ pub fn rerender(status: StatusCode, t: &impl Template) -> Response {
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {
+    /// The text fields of a multipart form (see `http::extract::read_files`).
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// Reads an urlencoded body. Private to the extractors: handlers receive forms only
     /// through [`crate::http::extract::CsrfForm`] (or `PublicForm` before a login).
     pub(crate) async fn read(req: Request, state: &AppState) -> Result<Self, PageError> {

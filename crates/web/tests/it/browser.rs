@@ -463,6 +463,92 @@ async fn p1_a_refused_form_on_a_phone_puts_the_first_bad_field_in_view() {
     c.quit().await;
 }
 
+/// D5 at phone width: an institution applies in the browser (phone proven by SMS code,
+/// documents uploaded), the street officer admits it on its page, and the applicant sees
+/// it admitted.
+#[tokio::test]
+async fn d5_an_institution_applies_at_phone_width_and_the_officer_admits_it() {
+    let t = TestApp::new().await;
+    let Some(c) = Chrome::start(&t).await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("kehou-apply-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let licence = dir.join("营业执照.pdf");
+    let pledge = dir.join("安全承诺书.pdf");
+    std::fs::write(&licence, crate::institution::PDF).expect("file");
+    std::fs::write(&pledge, crate::institution::PDF).expect("file");
+    c.resize(375, 812).await;
+    c.go("/register/institution").await;
+    c.type_into("#f-contact_name", "马晓东").await;
+    c.type_into("#f-phone", crate::institution::APPLICANT).await;
+    c.click("button[formaction='/register/institution/sms-code']")
+        .await;
+    for _ in 0..50 {
+        if c.script("return !!document.querySelector('.notice')").await == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let inbox = t.app.sms.sandbox().expect("the sandbox").inbox(None);
+    let text = &inbox.first().expect("a code was sent").text;
+    let at = text.find("验证码 ").expect("code") + "验证码 ".len();
+    c.type_into("#f-sms_code", &text[at..at + 6]).await;
+    c.type_into("#f-password", PASSWORD).await;
+    c.type_into("#f-name", "示例编程教育中心").await;
+    c.type_into(
+        "#f-credit_code",
+        &crate::institution::credit_code("52442000MJ0000777"),
+    )
+    .await;
+    c.type_into("#f-legal_rep", "马晓东").await;
+    c.type_into("#f-address", "示例市石岐街道学院路8号").await;
+    c.type_into("#f-business_scope", "少儿编程、机器人培训")
+        .await;
+    c.click("input[name=service_types][value=quality]").await;
+    let shiqi = t.org_id("石岐街道").await;
+    c.script(&format!(
+        "document.querySelector('#f-bureau_id').value = '{shiqi}';"
+    ))
+    .await;
+    c.type_into("#f-doc-business_license", &licence.to_string_lossy())
+        .await;
+    c.type_into("#f-doc-safety_pledge", &pledge.to_string_lossy())
+        .await;
+    c.screenshot("institution-apply-375.png").await;
+    c.click("form button[type=submit]:not([formaction])").await;
+    for _ in 0..50 {
+        if c.text("main").await.contains("申请已提交") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.screenshot("institution-applied-375.png").await;
+    assert!(
+        c.text("main").await.contains("申请已提交"),
+        "{}",
+        c.text("main").await
+    );
+
+    let id = crate::institution::institution_id(&t, "示例编程教育中心").await;
+    c.login(STREET_OFFICER).await;
+    c.go(&format!("/institutions/{id}")).await;
+    c.click("button[value=approve]").await;
+    for _ in 0..50 {
+        if c.text("main").await.contains("已准入") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(c.text("main").await.contains("已准入"));
+    c.login(crate::institution::APPLICANT).await;
+    c.go("/institution").await;
+    c.screenshot("institution-own-375.png").await;
+    assert!(c.text("main").await.contains("已准入"));
+    let _ = std::fs::remove_dir_all(&dir);
+    c.quit().await;
+}
+
 /// Where the axe-core script is: `KEHOU_AXE_JS`, set by `.ci/run` after `npm install axe-core`.
 fn axe_source() -> Option<String> {
     let path = std::env::var("KEHOU_AXE_JS")
@@ -492,6 +578,7 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
     let school = t.org_id("示例第一小学").await;
     let s = |p: &str| format!("/schools/{school}{p}");
     let shiqi = t.org_id("石岐街道").await;
+    let applying = crate::institution::institution_id(&t, "示例科创教育中心").await;
     let officer = t.user_id(STREET_OFFICER).await;
     let officer_membership = {
         let token = t.login(STREET_OFFICER).await;
@@ -546,10 +633,15 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/audit".into(),
                 format!("/orgs/{shiqi}"),
                 format!("/orgs/{shiqi}/departments/new"),
+                "/institutions".into(),
+                format!("/institutions/{applying}"),
                 format!("/users/{officer}/memberships/{officer_membership}/departments"),
             ],
         ),
-        (INSTITUTION_ADMIN, vec!["/".into(), "/users".into()]),
+        (
+            INSTITUTION_ADMIN,
+            vec!["/".into(), "/users".into(), "/institution".into()],
+        ),
         (
             PLATFORM_ADMIN,
             vec!["/".into(), "/sandbox/sms".into(), "/orgs".into()],
@@ -565,6 +657,7 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
             (None, "/login".into()),
             (None, "/login?by=sms".into()),
             (None, "/login?by=reset".into()),
+            (None, "/register/institution".into()),
         ];
         for (phone, list) in &roles {
             pages.extend(list.iter().map(|p| (Some(*phone), p.clone())));

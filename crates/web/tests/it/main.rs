@@ -8,6 +8,7 @@ pub mod common;
 pub mod browser;
 pub mod identity;
 pub mod import;
+pub mod institution;
 pub mod matrix;
 pub mod openapi;
 pub mod org;

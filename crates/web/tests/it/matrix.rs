@@ -290,6 +290,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             "/api/v1/auth/token" | "/api/v1/auth/sms-code" | "/api/v1/auth/password-reset",
         )
         | (_, "/login" | "/login/sms-code" | "/login/reset")
+        | (_, "/register/institution" | "/register/institution/sms-code")
         | ("GET", "/static/app.css")
         | ("GET", "/static/app.js" | "/static/favicon.svg" | "/favicon.ico") => Need::Public,
         (
@@ -335,6 +336,14 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             Need::Perms(&[UserManage])
         }
         ("GET", "/roles/new") => Need::Perms(&[RoleManage]),
+        // Institutions: seen with institution.view, decided with institution.review (the
+        // halting decisions need more, tested with them).
+        ("POST", "/api/v1/institutions/{id}/decision" | "/institutions/{id}/decision") => {
+            Need::Perms(&[InstitutionView, InstitutionReview])
+        }
+        (_, p) if p.starts_with("/api/v1/institutions") || p.starts_with("/institution") => {
+            Need::Perms(&[InstitutionView])
+        }
         ("GET", p) if p.starts_with("/api/v1/roles") || p.starts_with("/roles") => {
             Need::Perms(&[RoleView])
         }

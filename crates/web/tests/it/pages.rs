@@ -530,6 +530,18 @@ impl Browser<'_> {
         file_name: &str,
         file: &[u8],
     ) -> Page {
+        self.upload_files(path, fields, &[("file", file_name, file)])
+            .await
+    }
+
+    /// Submits a `multipart/form-data` form with text fields and files, each given as
+    /// (field, file name, bytes).
+    pub async fn upload_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
         let boundary = "----kehou-test-boundary";
         let mut body = Vec::new();
         for (k, v) in fields {
@@ -540,14 +552,17 @@ impl Browser<'_> {
                 .as_bytes(),
             );
         }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(file);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (field, file_name, file) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(file);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         self.send(
             Request::post(path).header(
                 header::CONTENT_TYPE,

@@ -68,7 +68,8 @@ pub async fn token(
 pub struct SmsCodeRequest {
     #[schema(required = true)]
     pub phone: Option<String>,
-    /// `login` (the default) or `reset`.
+    /// `login` (the default), `reset`, or `register` (an institution's application: sent
+    /// whether or not the number has an account).
     pub purpose: Option<String>,
 }
 
@@ -85,8 +86,9 @@ pub async fn sms_code(
 ) -> Result<Json<CodeSent>, ApiError> {
     let purpose = match req.purpose.as_deref() {
         None => Purpose::Login,
-        Some(code) => Purpose::parse(code)
-            .ok_or_else(|| kehou_service::Error::invalid("purpose", "用途须为 login 或 reset"))?,
+        Some(code) => Purpose::parse(code).ok_or_else(|| {
+            kehou_service::Error::invalid("purpose", "用途须为 login、reset 或 register")
+        })?,
     };
     let phone = req.phone.unwrap_or_default();
     Ok(Json(

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kehou_domain::Permission;
 use kehou_service::identity::account;
@@ -13,21 +13,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::extract::{
-    ClientIp, CsrfForm, PagePrincipal, PageQuery, PublicForm, SESSION_COOKIE, cookie,
+    ClientIp, CsrfForm, PagePrincipal, PageQuery, PublicForm, SESSION_COOKIE, cookie, cookie_header,
 };
 use crate::http::page::{FormErrors, Frame, PageError, PageResult, frame, render, rerender};
 
 const LOGIN_CSRF_COOKIE: &str = "kehou_login";
-
-fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
 
 /// How the login page is used: by password, by SMS code, or to reset a forgotten password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -317,8 +317,8 @@ async fn demo_data_loads_idempotently() {
         before_users
     );
     assert_eq!(
-        before_orgs, 8,
-        "platform, city, two streets, three schools, one institution"
+        before_orgs, 9,
+        "platform, city, two streets, three schools, two institutions"
     );
     // The ten demo accounts, the generated staff and the students' guardians.
     assert!(

@@ -19,16 +19,22 @@ async fn a2_jurisdiction_is_the_whole_subtree() {
         "示例第二小学",
         "示例实验中学",
         "示例艺术培训中心",
+        "示例科创教育中心",
     ];
     expected.sort();
     assert_eq!(seen, expected);
-    assert_eq!(body["total"], 7);
+    assert_eq!(body["total"], 8);
 
     let officer = t.login(STREET_OFFICER).await;
     let (_, body) = t.get("/api/v1/orgs", &officer).await;
     let mut seen = names(&body);
     seen.sort();
-    let mut expected = vec!["示例第一小学", "示例第二小学", "石岐街道"];
+    let mut expected = vec![
+        "示例第一小学",
+        "示例第二小学",
+        "石岐街道",
+        "示例科创教育中心",
+    ];
     expected.sort();
     assert_eq!(seen, expected);
     let middle = t.org_id("示例实验中学").await;
@@ -74,7 +80,7 @@ async fn a2_list_filters_and_pages() {
             body["items"].as_array().map(Vec::len),
             body["page"].as_i64()
         ),
-        (Some(7), Some(3), Some(2))
+        (Some(8), Some(3), Some(2))
     );
     for bad in [
         "page=0",

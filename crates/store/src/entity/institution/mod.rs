@@ -1,0 +1,5 @@
+//! Third-party institutions: admission, documents, review history.
+
+pub mod admission;
+pub mod document;
+pub mod event;

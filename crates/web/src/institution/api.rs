@@ -1,0 +1,117 @@
+//! The institutions API (D5): the jurisdiction's institutions, one with its documents and
+//! history, the bureau's decisions, and the documents themselves.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use kehou_domain::institution::InstitutionStatus;
+use kehou_service::institution::review::{self, InstitutionFilter};
+use kehou_service::institution::{self, InstitutionDetail, InstitutionView};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::http::api::{ListBody, Paging};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstitutionQuery {
+    /// Part of the name or the credit code.
+    pub q: Option<String>,
+    /// pending, returned, admitted, rejected, suspended or removed.
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// Institutions in the caller's scope, newest applications first (an institution's own
+/// people see their own).
+#[utoipa::path(get, path = "/api/v1/institutions", tag = "institutions", params(InstitutionQuery),
+    responses((status = 200, body = ListBody<InstitutionView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<InstitutionQuery>,
+) -> Result<Json<ListBody<InstitutionView>>, ApiError> {
+    actor.require(kehou_domain::Permission::InstitutionView)?;
+    let page = Paging {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .request()?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(InstitutionStatus::parse(s).ok_or_else(|| {
+            kehou_service::Error::invalid(
+                "status",
+                "状态须为 pending、returned、admitted、rejected、suspended 或 removed",
+            )
+        })?),
+    };
+    let filter = InstitutionFilter { q: q.q, status };
+    Ok(Json(
+        review::list(&state.app, &actor, &filter, page)
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "institutions", params(("id" = i64, Path)),
+    responses((status = 200, body = InstitutionDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<InstitutionDetail>, ApiError> {
+    Ok(Json(institution::get(&state.app, &actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Decision {
+    /// approve, reject, return (for more material), suspend, reinstate or remove.
+    #[schema(required = true)]
+    pub action: Option<String>,
+    /// Required for reject, return, suspend and remove; shown to the institution.
+    pub reason: Option<String>,
+}
+
+/// The bureau decides: approve, reject or return an application (`institution.review`);
+/// suspend, reinstate or remove an admitted institution (`supervision.halt`).
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/decision", tag = "institutions", params(("id" = i64, Path)), request_body = Decision,
+    responses((status = 200, body = InstitutionDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "not possible in the institution's state", body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<Decision>,
+) -> Result<Json<InstitutionDetail>, ApiError> {
+    Ok(Json(
+        review::decide(
+            &state.app,
+            &actor,
+            id,
+            b.action.as_deref(),
+            b.reason.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// A qualification document, with its checked content type, as an attachment.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/documents/{document_id}", tag = "institutions",
+    params(("id" = i64, Path), ("document_id" = i64, Path)),
+    responses((status = 200, description = "the file, with the type its content was checked to be",
+        content(("application/pdf"), ("image/png"), ("image/jpeg"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn document(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, document_id)): ApiPath<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let (content_type, name, bytes) =
+        institution::document_file(&state.app, &actor, id, document_id).await?;
+    Ok(super::file_response(&content_type, &name, bytes))
+}

@@ -1,0 +1,74 @@
+//! The institution area: an institution applies (public pages), follows its review, and
+//! the bureau reviews, admits, returns, rejects, suspends or removes it.
+
+mod api;
+mod pages;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::extract::urlencode;
+use crate::http::routes::{Area, PageRoutes};
+
+/// An application's body: ten documents of 5 MB and the form.
+const APPLICATION_LIMIT: usize = 52 * 1024 * 1024;
+
+pub fn area() -> Area {
+    Area {
+        api: OpenApiRouter::new()
+            .routes(routes!(api::list))
+            .routes(routes!(api::get))
+            .routes(routes!(api::decide))
+            .routes(routes!(api::document)),
+        pages: PageRoutes::new()
+            .get("/register/institution", pages::register_page)
+            .with(
+                "/register/institution",
+                Method::POST,
+                post(pages::register).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
+            )
+            .with(
+                "/register/institution/sms-code",
+                Method::POST,
+                post(pages::register_sms_code).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
+            )
+            .get("/institution", pages::own)
+            .with(
+                "/institution/resubmit",
+                Method::POST,
+                post(pages::resubmit).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
+            )
+            .get("/institutions", pages::list)
+            .get("/institutions/{id}", pages::detail)
+            .post("/institutions/{id}/decision", pages::decide)
+            .get(
+                "/institutions/{id}/documents/{document_id}",
+                pages::document,
+            ),
+    }
+}
+
+/// A stored file as an attachment: the type checked at upload, a safe name, never sniffed,
+/// never cached.
+pub(crate) fn file_response(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"document\"; filename*=UTF-8''{}",
+                    urlencode(name)
+                ),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

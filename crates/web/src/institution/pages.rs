@@ -1,0 +1,598 @@
+//! Institution pages: the public application form, the institution's own page (status,
+//! reasons, documents, sending a returned application again), and the bureau's list,
+//! detail and decisions.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kehou_domain::institution::{
+    DOCUMENT_KINDS, InstitutionAction, InstitutionStatus, SERVICE_TYPES,
+};
+use kehou_domain::{OrgKind, Permission};
+use kehou_service::identity::sms_login::{self, Purpose};
+use kehou_service::institution::registration::{self, Application};
+use kehou_service::institution::review::{self, InstitutionFilter};
+use kehou_service::institution::{self, InstitutionDetail, InstitutionView, UploadedFile};
+use kehou_service::{Error, Principal};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::extract::{
+    ClientIp, CsrfFiles, CsrfForm, FilesForm, PageActor, PagePath, PageQuery, PublicFiles, cookie,
+    cookie_header,
+};
+use crate::http::page::{
+    FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, local_time, page_of, render,
+    rerender,
+};
+
+/// The cookie holding the application form's CSRF token (there is no session yet).
+const FORM_COOKIE: &str = "kehou_apply";
+
+/// A kind of document and the file input for it.
+struct DocumentInput {
+    code: &'static str,
+    label: &'static str,
+    required: bool,
+    error: String,
+}
+
+fn document_inputs(errors: &FormErrors, with_required: bool) -> Vec<DocumentInput> {
+    DOCUMENT_KINDS
+        .iter()
+        .map(|k| DocumentInput {
+            code: k.code,
+            label: k.label,
+            required: with_required && k.required,
+            error: errors.get(&format!("documents.{}", k.code)).to_string(),
+        })
+        .collect()
+}
+
+/// Uploaded files as documents: the input's name is the document kind.
+fn uploaded(form: &FilesForm) -> Vec<UploadedFile> {
+    form.files
+        .iter()
+        .map(|f| UploadedFile {
+            kind: f.field.clone(),
+            file_name: f.file_name.clone(),
+            bytes: f.bytes.clone(),
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct ApplicationForm {
+    name: String,
+    credit_code: String,
+    legal_rep: String,
+    contact_name: String,
+    phone: String,
+    sms_code: String,
+    address: String,
+    business_scope: String,
+    service_types: Vec<String>,
+    bureau_id: String,
+}
+
+impl ApplicationForm {
+    fn from(form: &FilesForm) -> Self {
+        let f = &form.fields;
+        Self {
+            name: f.text("name"),
+            credit_code: f.text("credit_code"),
+            legal_rep: f.text("legal_rep"),
+            contact_name: f.text("contact_name"),
+            phone: f.text("phone"),
+            sms_code: f.text("sms_code"),
+            address: f.text("address"),
+            business_scope: f.text("business_scope"),
+            service_types: f.all("service_types"),
+            bureau_id: f.text("bureau_id"),
+        }
+    }
+
+    fn offers(&self, code: &str) -> bool {
+        self.service_types.iter().any(|s| s == code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/register.html")]
+struct RegisterPage {
+    csrf: String,
+    form: ApplicationForm,
+    errors: FormErrors,
+    notice: String,
+    bureaus: Vec<Opt>,
+    services: Vec<Opt>,
+    documents: Vec<DocumentInput>,
+    sandbox: bool,
+}
+
+async fn register_response(
+    state: &AppState,
+    form: ApplicationForm,
+    errors: FormErrors,
+    notice: &str,
+    status: StatusCode,
+) -> Response {
+    let token = kehou_service::identity::auth::random_token();
+    let bureaus = match institution::bureaus(&state.app).await {
+        Ok(b) => b.into_iter().map(|(id, name)| Opt::new(id, name)).collect(),
+        Err(e) => return PageError(e).into_response(),
+    };
+    let page = RegisterPage {
+        csrf: token.clone(),
+        documents: document_inputs(&errors, true),
+        form,
+        errors,
+        notice: notice.into(),
+        bureaus,
+        services: SERVICE_TYPES.iter().map(|(c, l)| Opt::new(c, *l)).collect(),
+        sandbox: state.app.sms.sandbox().is_some(),
+    };
+    let mut response = rerender(status, &page);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(state, FORM_COOKIE, &token, 3600),
+    );
+    response
+}
+
+/// `/register/institution`: the application form, open to anyone.
+pub async fn register_page(State(state): State<AppState>) -> Response {
+    register_response(
+        &state,
+        ApplicationForm::default(),
+        FormErrors::default(),
+        "",
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Reads the posted form and checks its token against the form's cookie.
+fn read_application(
+    headers: &HeaderMap,
+    upload: Result<FilesForm, Error>,
+) -> Result<FilesForm, Box<(Error, ApplicationForm)>> {
+    let form = upload.map_err(|e| Box::new((e, ApplicationForm::default())))?;
+    let expected = cookie(headers, FORM_COOKIE);
+    if expected.is_none() || expected != form.fields.get("_csrf") {
+        let typed = ApplicationForm::from(&form);
+        return Err(Box::new((
+            Error::invalid("form", "页面已过期，请检查后重新提交"),
+            typed,
+        )));
+    }
+    Ok(form)
+}
+
+async fn refused(state: &AppState, e: Error, form: ApplicationForm, had_files: bool) -> Response {
+    let status = crate::http::error::status_of(&e);
+    let message = e.one_line();
+    match FormErrors::from_error(e) {
+        Ok((_, mut errors)) => {
+            // Problems of the form as a whole have no field to stand by.
+            if errors.field("form").is_some() || errors.field("file").is_some() {
+                errors.general = message;
+            }
+            let notice = if had_files {
+                "为了安全，已选择的文件需要重新选择"
+            } else {
+                ""
+            };
+            register_response(state, form, errors, notice, status).await
+        }
+        Err(page) => page.into_response(),
+    }
+}
+
+/// Sends the SMS code that proves the contact's number, keeping what was typed.
+pub async fn register_sms_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    PublicFiles(upload): PublicFiles,
+) -> Response {
+    let form = match read_application(&headers, upload) {
+        Ok(f) => f,
+        Err(refusal) => {
+            let (e, typed) = *refusal;
+            return refused(&state, e, typed, false).await;
+        }
+    };
+    let typed = ApplicationForm::from(&form);
+    let had_files = !form.files.is_empty();
+    match sms_login::send_code(&state.app, &typed.phone, Purpose::Register, ip.as_deref()).await {
+        Ok(_) => {
+            let notice = if had_files {
+                "验证码已发送，5分钟内有效。为了安全，已选择的文件需要重新选择"
+            } else {
+                "验证码已发送，5分钟内有效"
+            };
+            register_response(&state, typed, FormErrors::default(), notice, StatusCode::OK).await
+        }
+        Err(e) => {
+            let e = match e {
+                Error::TooManyAttempts(_, message) => Error::invalid("phone", message),
+                other => other,
+            };
+            refused(&state, e, typed, had_files).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/registered.html")]
+struct RegisteredPage {
+    applied: registration::Applied,
+    phone: String,
+}
+
+/// Files the application.
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    PublicFiles(upload): PublicFiles,
+) -> Response {
+    let form = match read_application(&headers, upload) {
+        Ok(f) => f,
+        Err(refusal) => {
+            let (e, typed) = *refusal;
+            return refused(&state, e, typed, false).await;
+        }
+    };
+    let typed = ApplicationForm::from(&form);
+    let had_files = !form.files.is_empty();
+    let application = Application {
+        name: typed.name.clone(),
+        credit_code: typed.credit_code.clone(),
+        legal_rep: typed.legal_rep.clone(),
+        contact_name: typed.contact_name.clone(),
+        phone: typed.phone.clone(),
+        sms_code: typed.sms_code.clone(),
+        password: form.fields.text("password"),
+        address: typed.address.clone(),
+        business_scope: typed.business_scope.clone(),
+        service_types: typed.service_types.clone(),
+        bureau_id: typed.bureau_id.parse().ok(),
+        documents: uploaded(&form),
+    };
+    match registration::apply(&state.app, application, ip.as_deref()).await {
+        Ok(applied) => {
+            let mut response = render(&RegisteredPage {
+                applied,
+                phone: typed.phone,
+            });
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookie_header(&state, FORM_COOKIE, "", 0),
+            );
+            response
+        }
+        Err(e) => refused(&state, e, typed, had_files).await,
+    }
+}
+
+/// Who did what in an institution's history, as the pages show it.
+struct Step {
+    label: &'static str,
+    status: &'static str,
+    reason: String,
+    by: String,
+    at: String,
+}
+
+fn steps(d: &InstitutionDetail) -> Vec<Step> {
+    d.history
+        .iter()
+        .rev()
+        .map(|e| Step {
+            label: e.action_label,
+            status: e.status_label,
+            reason: e.reason.clone().unwrap_or_default(),
+            by: e.by.clone(),
+            at: local_time(e.at),
+        })
+        .collect()
+}
+
+struct DocumentRow {
+    id: i64,
+    kind: &'static str,
+    name: String,
+    size: String,
+    at: String,
+}
+
+fn document_rows(d: &InstitutionDetail) -> Vec<DocumentRow> {
+    d.documents
+        .iter()
+        .map(|doc| DocumentRow {
+            id: doc.id,
+            kind: doc.kind_label,
+            name: doc.file_name.clone(),
+            size: if doc.size >= 1024 * 1024 {
+                format!("{:.1} MB", doc.size as f64 / (1024.0 * 1024.0))
+            } else {
+                format!("{} KB", (doc.size + 1023) / 1024)
+            },
+            at: local_time(doc.uploaded_at),
+        })
+        .collect()
+}
+
+fn tone(status: &str) -> &'static str {
+    match status {
+        "admitted" => "ok",
+        "pending" | "returned" => "info",
+        _ => "bad",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/own.html")]
+struct OwnPage {
+    frame: Frame,
+    i: InstitutionView,
+    tone: &'static str,
+    steps: Vec<Step>,
+    documents: Vec<DocumentRow>,
+    uploads: Vec<DocumentInput>,
+    can_resubmit: bool,
+    note: String,
+    errors: FormErrors,
+}
+
+async fn own_page(
+    state: &AppState,
+    p: &Principal,
+    notice: &str,
+    note: String,
+    errors: FormErrors,
+) -> Result<OwnPage, PageError> {
+    let a = p.actor()?;
+    let d = registration::own(&state.app, a).await?;
+    Ok(OwnPage {
+        frame: frame(state, p, "机构入驻", "/institution", notice).await?,
+        tone: tone(&d.institution.status),
+        steps: steps(&d),
+        documents: document_rows(&d),
+        uploads: document_inputs(&errors, false),
+        can_resubmit: d.institution.status == InstitutionStatus::Returned.code(),
+        i: d.institution,
+        note,
+        errors,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// `/institution`: the institution's own admission, for its people.
+pub async fn own(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    Ok(render(
+        &own_page(
+            &state,
+            &p,
+            q.notice.as_deref().unwrap_or(""),
+            String::new(),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
+}
+
+pub async fn resubmit(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfFiles(upload): CsrfFiles,
+) -> PageResult {
+    actor.require(Permission::InstitutionView)?;
+    let (note, result) = match upload {
+        Ok(form) => {
+            let note = form.fields.text("note");
+            let result = registration::resubmit(&state.app, &actor, &note, uploaded(&form)).await;
+            (note, result.map(|_| ()))
+        }
+        Err(e) => (String::new(), Err(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/institution?notice=resubmitted").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &own_page(&state, &p, "", note, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "institution/list.html")]
+struct ListPage {
+    frame: Frame,
+    items: Vec<(InstitutionView, &'static str)>,
+    list: ListInfo,
+    q: String,
+    status: String,
+    statuses: Vec<Opt>,
+}
+
+/// `/institutions`: the jurisdiction's institutions and applications.
+pub async fn list(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> PageResult {
+    actor.require(Permission::InstitutionView)?;
+    if actor.org_kind == OrgKind::Institution {
+        return Ok(Redirect::to("/institution").into_response());
+    }
+    let status = q.status.clone().unwrap_or_default();
+    let filter = InstitutionFilter {
+        q: q.q.clone(),
+        status: InstitutionStatus::parse(&status),
+    };
+    let page = review::list(
+        &state.app,
+        &actor,
+        &filter,
+        page_of(q.page.as_deref(), q.size.as_deref()),
+    )
+    .await?;
+    let text = q.q.clone().unwrap_or_default();
+    let list = ListInfo::new(&page, &[("q", &text), ("status", &status)]);
+    Ok(render(&ListPage {
+        frame: frame(&state, &p, "机构管理", "/institutions", "").await?,
+        items: page
+            .items
+            .into_iter()
+            .map(|i| {
+                let t = tone(&i.status);
+                (i, t)
+            })
+            .collect(),
+        list,
+        q: text,
+        status,
+        statuses: InstitutionStatus::ALL
+            .iter()
+            .map(|s| Opt::new(s.code(), s.label()))
+            .collect(),
+    }))
+}
+
+/// A decision the page offers: its action, its button, whether a reason is asked.
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+    needs_reason: bool,
+    danger: bool,
+}
+
+#[derive(Template)]
+#[template(path = "institution/detail.html")]
+struct DetailPage {
+    frame: Frame,
+    i: InstitutionView,
+    tone: &'static str,
+    steps: Vec<Step>,
+    documents: Vec<DocumentRow>,
+    choices: Vec<Choice>,
+    reason: String,
+    errors: FormErrors,
+}
+
+async fn detail_page(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    notice: &str,
+    reason: String,
+    errors: FormErrors,
+) -> Result<DetailPage, PageError> {
+    let a = p.actor()?;
+    let d = institution::get(&state.app, a, id).await?;
+    let status = InstitutionStatus::parse(&d.institution.status);
+    let choices = InstitutionAction::ALL
+        .into_iter()
+        .filter(|action| *action != InstitutionAction::Resubmit)
+        .filter(|action| status.is_some_and(|s| s.next(*action).is_ok()))
+        .filter(|action| {
+            a.can(if action.halts() {
+                Permission::SupervisionHalt
+            } else {
+                Permission::InstitutionReview
+            })
+        })
+        .map(|action| Choice {
+            code: action.code(),
+            label: action.label(),
+            needs_reason: action.needs_reason(),
+            danger: matches!(
+                action,
+                InstitutionAction::Reject | InstitutionAction::Suspend | InstitutionAction::Remove
+            ),
+        })
+        .collect();
+    Ok(DetailPage {
+        frame: frame(state, p, &d.institution.name, "/institutions", notice).await?,
+        tone: tone(&d.institution.status),
+        steps: steps(&d),
+        documents: document_rows(&d),
+        i: d.institution,
+        choices,
+        reason,
+        errors,
+    })
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    Ok(render(
+        &detail_page(
+            &state,
+            &p,
+            id,
+            q.notice.as_deref().unwrap_or(""),
+            String::new(),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let reason = data.text("reason");
+    match review::decide(&state.app, &actor, id, data.get("action"), Some(&reason)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/institutions/{id}?notice=saved")).into_response()),
+        Err(e) => {
+            let message = e.one_line();
+            let (status, mut errors) = FormErrors::from_error(e)?;
+            errors.general = message;
+            Ok(rerender(
+                status,
+                &detail_page(&state, &p, id, "", reason, errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((id, document_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    let (content_type, name, bytes) =
+        institution::document_file(&state.app, &actor, id, document_id).await?;
+    Ok(super::file_response(&content_type, &name, bytes))
+}
