@@ -4,10 +4,12 @@
 //! value that exists is valid everywhere it travels.
 
 pub mod calendar;
+pub mod course;
 pub mod field;
 pub mod file;
 pub mod id_card;
 pub mod institution;
+pub mod money;
 pub mod org;
 pub mod password;
 pub mod permission;
@@ -18,6 +20,7 @@ pub mod secret;
 
 pub use field::{FieldError, Invalid};
 pub use id_card::{Gender, IdCardNo};
+pub use money::Fen;
 pub use org::{BureauLevel, OrgKind};
 pub use password::Password;
 pub use permission::{PERMISSIONS, Permission, PermissionDef};

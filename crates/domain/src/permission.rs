@@ -18,6 +18,7 @@ pub enum Permission {
     SupervisionHalt,
     InstitutionView,
     InstitutionReview,
+    CourseSpecManage,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -114,6 +115,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "审核机构入驻：通过、驳回、退回补充材料",
         group: "第三方机构",
     },
+    PermissionDef {
+        permission: Permission::CourseSpecManage,
+        code: "course.spec",
+        name: "维护课程规格与价格（市级教育局）",
+        group: "课程",
+    },
 ];
 
 impl Permission {
@@ -155,6 +162,7 @@ mod tests {
             Permission::SupervisionHalt,
             Permission::InstitutionView,
             Permission::InstitutionReview,
+            Permission::CourseSpecManage,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -29,6 +29,7 @@ const ALL: &[Permission] = &[
     SupervisionHalt,
     InstitutionView,
     InstitutionReview,
+    CourseSpecManage,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -57,6 +58,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             SupervisionHalt,
             InstitutionView,
             InstitutionReview,
+            CourseSpecManage,
         ],
     },
     PresetRole {

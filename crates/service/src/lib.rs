@@ -7,6 +7,7 @@
 //! `docs/ARCHITECTURE.md`): `platform` (shared services), `identity`, `org`, `school`,
 //! `import`, and `system` for what runs without a person.
 
+pub mod course;
 pub mod identity;
 pub mod import;
 pub mod institution;
@@ -78,6 +79,13 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Today's date in China (UTC+8): the day terms, prices and calendars speak of.
+    pub fn today(&self) -> chrono::NaiveDate {
+        use chrono::Offset;
+        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
+        self.now().with_timezone(&china).date_naive()
     }
 
     /// Answers once the database accepts a query.

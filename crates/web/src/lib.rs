@@ -8,6 +8,7 @@
 
 pub mod http;
 
+mod course;
 mod identity;
 mod import;
 mod institution;
@@ -50,6 +51,7 @@ fn areas() -> Vec<Area> {
         school::area(),
         import::area(),
         institution::area(),
+        course::area(),
     ]
 }
 

@@ -286,6 +286,9 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(bureau) = orgs.get(SHIQI) {
         created += ensure_departments(app, bureau).await?;
     }
+    if let Some(city) = orgs.get(CITY_BUREAU) {
+        created += ensure_course_specs(app, city).await?;
+    }
     for (name, admitted, code, phone) in [
         (INSTITUTION, true, "52442000MJ0000001", "13800000008"),
         (
@@ -1140,4 +1143,90 @@ async fn ensure_institution(
     }
     txn.commit().await?;
     Ok(1)
+}
+
+/// The city's course specifications: (code, name, category, class size, unit, price in fen).
+const DEMO_SPECS: &[(&str, &str, &str, i32, i32, &str, i64)] = &[
+    (
+        "ZS-TG-01",
+        "课后托管（校内）",
+        "care",
+        30,
+        50,
+        "term",
+        60000,
+    ),
+    (
+        "ZS-SZ-01",
+        "素质拓展（标准班）",
+        "quality",
+        15,
+        30,
+        "lesson",
+        2500,
+    ),
+    (
+        "ZS-SZ-02",
+        "素质拓展（小班）",
+        "quality",
+        8,
+        15,
+        "lesson",
+        3500,
+    ),
+    ("ZS-TS-01", "特色课程", "featured", 10, 25, "lesson", 4000),
+];
+
+/// The specs of the city bureau, valid since the start of 2026; the standard class of
+/// quality courses goes up to 28 yuan from the spring term of 2027.
+async fn ensure_course_specs(app: &App, city: &org::Model) -> Result<usize> {
+    use kehou_store::entity::course::{spec, spec_price};
+    let has = spec::Entity::find()
+        .filter(spec::Column::OwnerOrgId.eq(city.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    if has {
+        return Ok(0);
+    }
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(Error::Internal("date".into()));
+    let since = date(2026, 1, 1)?;
+    let now = app.now();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    for (code, name, category, min, max, unit, price) in DEMO_SPECS {
+        let s = spec::ActiveModel {
+            owner_org_id: Set(city.id),
+            code: Set((*code).into()),
+            name: Set((*name).into()),
+            category: Set((*category).into()),
+            class_size_min: Set(*min),
+            class_size_max: Set(*max),
+            price_unit: Set((*unit).into()),
+            valid_from: Set(since),
+            valid_to: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let mut prices = vec![(*price, since)];
+        if *code == "ZS-SZ-01" {
+            prices.push((2800, date(2027, 2, 20)?));
+        }
+        for (fen, from) in prices {
+            spec_price::ActiveModel {
+                spec_id: Set(s.id),
+                price_fen: Set(fen),
+                effective_from: Set(from),
+                created_at: Set(now),
+                created_by: Set("演示数据".into()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(DEMO_SPECS.len())
 }

@@ -18,6 +18,7 @@ mod m20261130_000013_sms_messages_offers;
 mod m20261130_000014_period_weekdays;
 mod m20261130_000015_bureau_departments;
 mod m20261130_000016_institutions;
+mod m20261130_000017_course_specs;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_period_weekdays::Migration),
             Box::new(m20261130_000015_bureau_departments::Migration),
             Box::new(m20261130_000016_institutions::Migration),
+            Box::new(m20261130_000017_course_specs::Migration),
         ]
     }
 }

@@ -635,6 +635,8 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 format!("/orgs/{shiqi}/departments/new"),
                 "/institutions".into(),
                 format!("/institutions/{applying}"),
+                "/course-specs".into(),
+                "/course-specs/new".into(),
                 format!("/users/{officer}/memberships/{officer_membership}/departments"),
             ],
         ),

@@ -6,6 +6,7 @@
 pub mod common;
 
 pub mod browser;
+pub mod course;
 pub mod identity;
 pub mod import;
 pub mod institution;

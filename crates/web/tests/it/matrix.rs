@@ -336,6 +336,17 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             Need::Perms(&[UserManage])
         }
         ("GET", "/roles/new") => Need::Perms(&[RoleManage]),
+        // Course specs: read by every member (a school's are its city's), kept by the city.
+        (
+            "GET",
+            "/api/v1/course-specs"
+            | "/api/v1/course-specs/{id}"
+            | "/course-specs"
+            | "/course-specs/{id}",
+        ) => Need::Actor,
+        (_, p) if p.starts_with("/api/v1/course-specs") || p.starts_with("/course-specs") => {
+            Need::Perms(&[CourseSpecManage])
+        }
         // Institutions: seen with institution.view, decided with institution.review (the
         // halting decisions need more, tested with them).
         ("POST", "/api/v1/institutions/{id}/decision" | "/institutions/{id}/decision") => {

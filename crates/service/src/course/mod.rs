@@ -1,0 +1,3 @@
+//! Courses: the city's course specifications and prices; offerings come next.
+
+pub mod spec;
