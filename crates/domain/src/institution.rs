@@ -253,6 +253,19 @@ pub fn document_kind(code: &str) -> Option<&'static DocumentKind> {
     DOCUMENT_KINDS.iter().find(|k| k.code == code)
 }
 
+/// Education levels of a teacher (学历).
+pub const EDUCATION: &[&str] = &["高中及以下", "大专", "本科", "硕士研究生", "博士研究生"];
+
+/// Kinds of teacher certificate (教师资格证种类).
+pub const CERTIFICATE_TYPES: &[&str] = &[
+    "幼儿园",
+    "小学",
+    "初级中学",
+    "高级中学",
+    "中等职业学校",
+    "专业技能证书",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub enum Permission {
     InstitutionView,
     InstitutionReview,
     CourseSpecManage,
+    InstitutionManage,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -121,6 +122,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "维护课程规格与价格（市级教育局）",
         group: "课程",
     },
+    PermissionDef {
+        permission: Permission::InstitutionManage,
+        code: "institution.manage",
+        name: "维护本机构的教师、课程和派遣",
+        group: "第三方机构",
+    },
 ];
 
 impl Permission {
@@ -163,6 +170,7 @@ mod tests {
             Permission::InstitutionView,
             Permission::InstitutionReview,
             Permission::CourseSpecManage,
+            Permission::InstitutionManage,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -30,6 +30,7 @@ const ALL: &[Permission] = &[
     InstitutionView,
     InstitutionReview,
     CourseSpecManage,
+    InstitutionManage,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -136,6 +137,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             RoleView,
             AuditView,
             InstitutionView,
+            InstitutionManage,
         ],
     },
     PresetRole {

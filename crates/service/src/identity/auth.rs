@@ -432,15 +432,7 @@ async fn load_actor(
             o.name
         )));
     }
-    let mut permissions = crate::identity::role::permissions_of(db, r.id).await?;
-    let by_department = r
-        .code
-        .as_deref()
-        .and_then(kehou_domain::role::preset)
-        .is_some_and(|p| p.by_department());
-    if by_department {
-        permissions = crate::identity::department::within_departments(db, &m, permissions).await?;
-    }
+    let permissions = effective_permissions(db, &m, &r).await?;
     Ok(Some(Actor {
         user_id: u.id,
         user_name: u.name.clone(),
@@ -454,6 +446,68 @@ async fn load_actor(
         permissions,
         ip: ip.map(String::from),
     }))
+}
+
+/// The actor of a person's first membership in an organization: for what the system does
+/// in someone's name (the demo's data), never for a request.
+pub(crate) async fn actor_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    org_id: i64,
+) -> Result<Option<Actor>> {
+    let Some(m) = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    load_actor(db, user, m.id, None).await
+}
+
+/// A membership's permissions now: its role's, cut to its departments when the role
+/// works by department.
+async fn effective_permissions(
+    db: &impl ConnectionTrait,
+    m: &membership::Model,
+    r: &role::Model,
+) -> Result<std::collections::BTreeSet<&'static str>> {
+    let permissions = crate::identity::role::permissions_of(db, r.id).await?;
+    let by_department = r
+        .code
+        .as_deref()
+        .and_then(kehou_domain::role::preset)
+        .is_some_and(|p| p.by_department());
+    if by_department {
+        crate::identity::department::within_departments(db, m, permissions).await
+    } else {
+        Ok(permissions)
+    }
+}
+
+/// The people whose membership in `org_id` holds `permission` now (departments
+/// considered): whom to tell about work waiting for that permission.
+pub(crate) async fn members_with(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    permission: kehou_domain::Permission,
+) -> Result<Vec<i64>> {
+    let ms = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?;
+    let mut users = Vec::new();
+    for m in ms {
+        let Some(r) = role::Entity::find_by_id(m.role_id).one(db).await? else {
+            continue;
+        };
+        let permissions = effective_permissions(db, &m, &r).await?;
+        if permissions.contains(permission.code()) && !users.contains(&m.user_id) {
+            users.push(m.user_id);
+        }
+    }
+    Ok(users)
 }
 
 /// Keeps the school a person chose with their session (not audited: a view setting).

@@ -5,6 +5,7 @@
 
 pub mod registration;
 pub mod review;
+pub mod teacher;
 
 use std::collections::HashMap;
 

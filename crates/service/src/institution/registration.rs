@@ -249,13 +249,24 @@ pub async fn apply(app: &App, a: Application, ip: Option<&str>) -> Result<Applie
             now,
         )
         .await?;
+        let reviewers = tell_reviewers(
+            &txn,
+            &bureau,
+            &o,
+            format!("“{}”申请入驻，待审核", o.name),
+            now,
+        )
+        .await?;
         txn.commit().await?;
-        Ok((o, user.id, existing_account))
+        Ok((o, user.id, existing_account, reviewers))
     }
     .await;
     match result {
-        Ok((o, user_id, existing_account)) => {
+        Ok((o, user_id, existing_account, reviewers)) => {
             messages::announce(app, user_id);
+            for r in reviewers {
+                messages::announce(app, r);
+            }
             Ok(Applied {
                 id: o.id,
                 name: o.name,
@@ -268,6 +279,38 @@ pub async fn apply(app: &App, a: Application, ip: Option<&str>) -> Result<Applie
             Err(e)
         }
     }
+}
+
+/// Tells the bureau's people who review institutions (their departments considered) that
+/// an application waits; answers whom, to announce after the commit.
+async fn tell_reviewers(
+    db: &impl ConnectionTrait,
+    bureau: &org::Model,
+    o: &org::Model,
+    title: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<i64>> {
+    let reviewers = crate::identity::auth::members_with(
+        db,
+        bureau.id,
+        kehou_domain::Permission::InstitutionReview,
+    )
+    .await?;
+    for user_id in &reviewers {
+        messages::send(
+            db,
+            *user_id,
+            NewMessage {
+                kind: "institution",
+                title: title.clone(),
+                body: "请在“机构管理”中查看材料并审核。".into(),
+                link: Some(format!("/institutions/{}", o.id)),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(reviewers)
 }
 
 fn taken_error() -> Error {
@@ -317,12 +360,31 @@ pub async fn own(app: &App, actor: &Actor) -> Result<InstitutionDetail> {
     detail(app, &app.db, i, o).await
 }
 
-/// The applicant completes a returned application: more documents, a note, and it goes
-/// back to the bureau.
+/// What an applicant may correct in a returned application (absent fields stay).
+#[derive(Debug, Clone, Default)]
+pub struct Corrections {
+    pub legal_rep: Option<String>,
+    pub address: Option<String>,
+    pub business_scope: Option<String>,
+    pub service_types: Option<Vec<String>>,
+}
+
+impl Corrections {
+    /// Whether the corrected service types hold `code`.
+    pub fn offers(&self, code: &str) -> bool {
+        self.service_types
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|c| c == code))
+    }
+}
+
+/// The applicant completes a returned application: corrected details, more documents, a
+/// note, and it goes back to the bureau.
 pub async fn resubmit(
     app: &App,
     actor: &Actor,
     note: &str,
+    corrections: Corrections,
     documents: Vec<UploadedFile>,
 ) -> Result<InstitutionDetail> {
     actor.require(kehou_domain::Permission::InstitutionView)?;
@@ -332,6 +394,22 @@ pub async fn resubmit(
     let (current, _) = load_in_scope(&app.db, actor, actor.org_id).await?;
     let mut invalid = Invalid::default();
     let note = invalid.optional_text("note", Some(note), 500);
+    let legal_rep = corrections
+        .legal_rep
+        .as_deref()
+        .map(|v| invalid.text("legal_rep", v, 30));
+    let address = corrections
+        .address
+        .as_deref()
+        .map(|v| invalid.text("address", v, 200));
+    let business_scope = corrections
+        .business_scope
+        .as_deref()
+        .map(|v| invalid.text("business_scope", v, 500));
+    let services = corrections
+        .service_types
+        .as_deref()
+        .map(|v| service_types(&mut invalid, v));
     let files = check_documents(&mut invalid, &documents, false);
     check(invalid)?;
     let status = InstitutionStatus::parse(&current.status).unwrap_or(InstitutionStatus::Pending);
@@ -348,7 +426,36 @@ pub async fn resubmit(
         }
         let names =
             store_documents(app, &txn, o.id, files, &actor.user_name, now, &mut stored).await?;
-        let mut m = i.into_active_model();
+        let mut changed = Vec::new();
+        let mut m = i.clone().into_active_model();
+        if let Some(Some(v)) = legal_rep
+            && v != i.legal_rep
+        {
+            changed.push(format!("法定代表人：{} → {v}", i.legal_rep));
+            m.legal_rep = Set(v);
+        }
+        if let Some(Some(v)) = address
+            && v != i.address
+        {
+            changed.push(format!("办公地址：{} → {v}", i.address));
+            m.address = Set(v);
+        }
+        if let Some(Some(v)) = business_scope
+            && v != i.business_scope
+        {
+            changed.push(format!("经营范围：{} → {v}", i.business_scope));
+            m.business_scope = Set(v);
+        }
+        if let Some(Some(v)) = services
+            && v != i.service_types
+        {
+            changed.push(format!(
+                "服务类型：{} → {}",
+                super::service_labels(&i.service_types).1.join("、"),
+                super::service_labels(&v).1.join("、")
+            ));
+            m.service_types = Set(v);
+        }
         m.status = Set(next.code().into());
         m.updated_at = Set(now);
         m.update(&txn).await?;
@@ -374,25 +481,43 @@ pub async fn resubmit(
                 action: "institution.resubmit",
                 entity_type: "institution",
                 entity_id: Some(o.id),
-                summary: if names.is_empty() {
-                    format!("“{}”重新提交入驻申请", o.name)
-                } else {
-                    format!(
-                        "“{}”补充材料（{}）后重新提交入驻申请",
-                        o.name,
-                        names.join("、")
-                    )
+                summary: {
+                    let mut what = changed.clone();
+                    if !names.is_empty() {
+                        what.push(format!("补充材料：{}", names.join("、")));
+                    }
+                    if what.is_empty() {
+                        format!("“{}”重新提交入驻申请", o.name)
+                    } else {
+                        format!("“{}”重新提交入驻申请：{}", o.name, what.join("；"))
+                    }
                 },
             },
         )
         .await?;
+        let bureau = org::Entity::find_by_id(o.parent_id.unwrap_or_default())
+            .one(&txn)
+            .await?;
+        let reviewers = match bureau {
+            Some(b) => {
+                tell_reviewers(&txn, &b, &o, format!("“{}”补充材料后重新提交", o.name), now).await?
+            }
+            None => Vec::new(),
+        };
         txn.commit().await?;
-        Ok(())
+        Ok(reviewers)
     }
     .await;
-    if let Err(e) = result {
-        discard(app, &stored).await;
-        return Err(e);
+    match result {
+        Ok(reviewers) => {
+            for r in reviewers {
+                messages::announce(app, r);
+            }
+        }
+        Err(e) => {
+            discard(app, &stored).await;
+            return Err(e);
+        }
     }
     own(app, actor).await
 }

@@ -18,6 +18,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("membership_offer", "加入邀请"),
     ("membership_answer", "邀请回复"),
     ("system", "系统通知"),
+    ("institution", "机构入驻"),
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {

@@ -289,6 +289,9 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(city) = orgs.get(CITY_BUREAU) {
         created += ensure_course_specs(app, city).await?;
     }
+    if let Some(o) = orgs.get(INSTITUTION) {
+        created += ensure_institution_teachers(app, o).await?;
+    }
     for (name, admitted, code, phone) in [
         (INSTITUTION, true, "52442000MJ0000001", "13800000008"),
         (
@@ -1229,4 +1232,81 @@ async fn ensure_course_specs(app: &App, city: &org::Model) -> Result<usize> {
     }
     txn.commit().await?;
     Ok(DEMO_SPECS.len())
+}
+
+/// The admitted institution's teachers: (name, phone, first 17 ID digits, education,
+/// certificate type, speciality, years).
+const DEMO_TEACHERS: &[(&str, &str, &str, &str, &str, &str, i32)] = &[
+    (
+        "何雅琴",
+        "13800000021",
+        "44200019880312402",
+        "本科",
+        "小学",
+        "国画、书法",
+        9,
+    ),
+    (
+        "罗志明",
+        "13800000022",
+        "44200019910705301",
+        "本科",
+        "初级中学",
+        "街舞、爵士舞",
+        6,
+    ),
+    (
+        "梁婉婷",
+        "13800000023",
+        "44200019950921502",
+        "硕士研究生",
+        "小学",
+        "钢琴、合唱",
+        3,
+    ),
+];
+
+/// Teachers of 示例艺术培训中心, added by its admin 吴婷 through the same use case a page
+/// uses; each gets an institution-teacher account.
+async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize> {
+    use kehou_store::entity::institution::teacher;
+    let has = teacher::Entity::find()
+        .filter(teacher::Column::OrgId.eq(o.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    if has {
+        return Ok(0);
+    }
+    let admin_phone = Phone::parse("13800000008").map_err(Error::Internal)?;
+    let Some(admin) = crate::identity::account::find_by_phone(app, &app.db, &admin_phone).await?
+    else {
+        return Ok(0);
+    };
+    let Some(actor) = crate::identity::auth::actor_in(&app.db, &admin, o.id).await? else {
+        return Ok(0);
+    };
+    for (name, phone, id17, education, certificate, speciality, years) in DEMO_TEACHERS {
+        let id = kehou_domain::IdCardNo::complete(id17).map_err(Error::Internal)?;
+        crate::institution::teacher::create(
+            app,
+            &actor,
+            o.id,
+            crate::institution::teacher::TeacherInput {
+                name: Some((*name).into()),
+                gender: None,
+                id_number: Some(id.as_str().into()),
+                phone: Some((*phone).into()),
+                education: Some((*education).into()),
+                certificate_type: Some((*certificate).into()),
+                certificate_no: Some(format!("2019{}{}", &id17[..6], &phone[7..])),
+                title: Some("二级教师".into()),
+                teaching_years: Some(*years),
+                speciality: Some((*speciality).into()),
+                resume: Some(format!("从事{speciality}教学{years}年。")),
+            },
+        )
+        .await?;
+    }
+    Ok(DEMO_TEACHERS.len())
 }

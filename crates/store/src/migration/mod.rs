@@ -19,6 +19,7 @@ mod m20261130_000014_period_weekdays;
 mod m20261130_000015_bureau_departments;
 mod m20261130_000016_institutions;
 mod m20261130_000017_course_specs;
+mod m20261130_000018_institution_teachers;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_bureau_departments::Migration),
             Box::new(m20261130_000016_institutions::Migration),
             Box::new(m20261130_000017_course_specs::Migration),
+            Box::new(m20261130_000018_institution_teachers::Migration),
         ]
     }
 }

@@ -142,7 +142,7 @@ pub async fn frame(
                 actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::Institution);
             match *href {
                 "/institutions" => !institution,
-                "/institution" => institution,
+                "/institution" | "/institution/teachers" => institution,
                 _ => true,
             }
         })
@@ -189,6 +189,9 @@ fn notice_text(code: &str) -> &'static str {
         "offer_accepted" => "已接受邀请",
         "offer_declined" => "已拒绝邀请",
         "resubmitted" => "已重新提交，请等待教育行政部门审核",
+        "invited_teacher" => {
+            "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后即可以本机构教师身份登录"
+        }
         _ => "",
     }
 }

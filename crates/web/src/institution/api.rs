@@ -3,9 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use kehou_domain::institution::InstitutionStatus;
 use kehou_service::institution::review::{self, InstitutionFilter};
+use kehou_service::institution::teacher::{self, TeacherInput, TeacherView};
 use kehou_service::institution::{self, InstitutionDetail, InstitutionView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -114,4 +116,35 @@ pub async fn document(
     let (content_type, name, bytes) =
         institution::document_file(&state.app, &actor, id, document_id).await?;
     Ok(super::file_response(&content_type, &name, bytes))
+}
+
+/// An institution's teachers, by name (ID numbers and phones masked).
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/teachers", tag = "institutions", params(("id" = i64, Path)),
+    responses((status = 200, body = ListBody<TeacherView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn teachers(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ListBody<TeacherView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        teacher::list(&state.app, &actor, id).await?,
+    )))
+}
+
+/// Adds a teacher to the caller's own institution (`institution.manage`). A new number
+/// gets an institution-teacher account; a number of another organization's account is
+/// invited and joins when its owner accepts.
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/teachers", tag = "institutions", params(("id" = i64, Path)), request_body = TeacherInput,
+    responses((status = 201, body = TeacherView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "a teacher of the institution has that ID number or phone", body = ErrorBody)))]
+pub async fn add_teacher(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<TeacherInput>,
+) -> Result<(StatusCode, Json<TeacherView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(teacher::create(&state.app, &actor, id, b).await?),
+    ))
 }

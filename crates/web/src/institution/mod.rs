@@ -23,7 +23,8 @@ pub fn area() -> Area {
             .routes(routes!(api::list))
             .routes(routes!(api::get))
             .routes(routes!(api::decide))
-            .routes(routes!(api::document)),
+            .routes(routes!(api::document))
+            .routes(routes!(api::teachers, api::add_teacher)),
         pages: PageRoutes::new()
             .get("/register/institution", pages::register_page)
             .with(
@@ -42,6 +43,9 @@ pub fn area() -> Area {
                 Method::POST,
                 post(pages::resubmit).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
             )
+            .get("/institution/teachers", pages::teachers)
+            .get("/institution/teachers/new", pages::new_teacher)
+            .post("/institution/teachers", pages::add_teacher)
             .get("/institutions", pages::list)
             .get("/institutions/{id}", pages::detail)
             .post("/institutions/{id}/decision", pages::decide)

@@ -13,6 +13,7 @@ use kehou_domain::{OrgKind, Permission};
 use kehou_service::identity::sms_login::{self, Purpose};
 use kehou_service::institution::registration::{self, Application};
 use kehou_service::institution::review::{self, InstitutionFilter};
+use kehou_service::institution::teacher::{self, TeacherInput, TeacherView};
 use kehou_service::institution::{self, InstitutionDetail, InstitutionView, UploadedFile};
 use kehou_service::{Error, Principal};
 use serde::Deserialize;
@@ -339,6 +340,9 @@ fn tone(status: &str) -> &'static str {
 struct OwnPage {
     frame: Frame,
     i: InstitutionView,
+    services: Vec<Opt>,
+    /// The correction form's values: the stored ones, or what was typed when refused.
+    fix: registration::Corrections,
     tone: &'static str,
     steps: Vec<Step>,
     documents: Vec<DocumentRow>,
@@ -353,17 +357,27 @@ async fn own_page(
     p: &Principal,
     notice: &str,
     note: String,
+    typed: Option<registration::Corrections>,
     errors: FormErrors,
 ) -> Result<OwnPage, PageError> {
     let a = p.actor()?;
     let d = registration::own(&state.app, a).await?;
+    let i = &d.institution;
+    let fix = typed.unwrap_or_else(|| registration::Corrections {
+        legal_rep: Some(i.legal_rep.clone()),
+        address: Some(i.address.clone()),
+        business_scope: Some(i.business_scope.clone()),
+        service_types: Some(i.service_types.clone()),
+    });
     Ok(OwnPage {
+        fix,
         frame: frame(state, p, "机构入驻", "/institution", notice).await?,
         tone: tone(&d.institution.status),
         steps: steps(&d),
         documents: document_rows(&d),
         uploads: document_inputs(&errors, false),
         can_resubmit: d.institution.status == InstitutionStatus::Returned.code(),
+        services: SERVICE_TYPES.iter().map(|(c, l)| Opt::new(c, *l)).collect(),
         i: d.institution,
         note,
         errors,
@@ -387,6 +401,7 @@ pub async fn own(
             &p,
             q.notice.as_deref().unwrap_or(""),
             String::new(),
+            None,
             FormErrors::default(),
         )
         .await?,
@@ -399,13 +414,27 @@ pub async fn resubmit(
     CsrfFiles(upload): CsrfFiles,
 ) -> PageResult {
     actor.require(Permission::InstitutionView)?;
-    let (note, result) = match upload {
+    let (note, typed, result) = match upload {
         Ok(form) => {
             let note = form.fields.text("note");
-            let result = registration::resubmit(&state.app, &actor, &note, uploaded(&form)).await;
-            (note, result.map(|_| ()))
+            let f = &form.fields;
+            let corrections = registration::Corrections {
+                legal_rep: f.get("legal_rep").map(String::from),
+                address: f.get("address").map(String::from),
+                business_scope: f.get("business_scope").map(String::from),
+                service_types: f.get("services_shown").map(|_| f.all("service_types")),
+            };
+            let result = registration::resubmit(
+                &state.app,
+                &actor,
+                &note,
+                corrections.clone(),
+                uploaded(&form),
+            )
+            .await;
+            (note, Some(corrections), result.map(|_| ()))
         }
-        Err(e) => (String::new(), Err(e)),
+        Err(e) => (String::new(), None, Err(e)),
     };
     match result {
         Ok(()) => Ok(Redirect::to("/institution?notice=resubmitted").into_response()),
@@ -413,7 +442,7 @@ pub async fn resubmit(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &own_page(&state, &p, "", note, errors).await?,
+                &own_page(&state, &p, "", note, typed, errors).await?,
             ))
         }
     }
@@ -495,6 +524,8 @@ struct Choice {
 struct DetailPage {
     frame: Frame,
     i: InstitutionView,
+    /// Its teachers (the shared table calls them `items`).
+    items: Vec<TeacherView>,
     tone: &'static str,
     steps: Vec<Step>,
     documents: Vec<DocumentRow>,
@@ -536,6 +567,7 @@ async fn detail_page(
         })
         .collect();
     Ok(DetailPage {
+        items: teacher::list(&state.app, a, id).await?,
         frame: frame(state, p, &d.institution.name, "/institutions", notice).await?,
         tone: tone(&d.institution.status),
         steps: steps(&d),
@@ -595,4 +627,156 @@ pub async fn document(
     let (content_type, name, bytes) =
         institution::document_file(&state.app, &actor, id, document_id).await?;
     Ok(super::file_response(&content_type, &name, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "institution/teachers.html")]
+struct TeachersPage {
+    frame: Frame,
+    items: Vec<TeacherView>,
+    can_manage: bool,
+}
+
+/// `/institution/teachers`: the institution's own teachers.
+pub async fn teachers(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    actor.require(Permission::InstitutionView)?;
+    if actor.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("机构")));
+    }
+    Ok(render(&TeachersPage {
+        frame: frame(
+            &state,
+            &p,
+            "机构教师",
+            "/institution/teachers",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        items: teacher::list(&state.app, &actor, actor.org_id).await?,
+        can_manage: actor.can(Permission::InstitutionManage),
+    }))
+}
+
+/// The new teacher's form as typed.
+#[derive(Default)]
+struct TeacherForm {
+    name: String,
+    gender: String,
+    id_number: String,
+    phone: String,
+    education: String,
+    certificate_type: String,
+    certificate_no: String,
+    title: String,
+    teaching_years: String,
+    speciality: String,
+    resume: String,
+}
+
+#[derive(Template)]
+#[template(path = "institution/teacher_new.html")]
+struct NewTeacherPage {
+    frame: Frame,
+    form: TeacherForm,
+    errors: FormErrors,
+    genders: Vec<Opt>,
+    educations: Vec<Opt>,
+    certificate_types: Vec<Opt>,
+}
+
+async fn new_teacher_page(
+    state: &AppState,
+    p: &Principal,
+    form: TeacherForm,
+    errors: FormErrors,
+) -> Result<NewTeacherPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::InstitutionManage)?;
+    if a.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("机构")));
+    }
+    let opts = |list: &[&str]| list.iter().map(|v| Opt::new(v, *v)).collect();
+    Ok(NewTeacherPage {
+        frame: frame(state, p, "新增教师", "/institution/teachers", "").await?,
+        form,
+        errors,
+        genders: opts(&["男", "女"]),
+        educations: opts(kehou_domain::institution::EDUCATION),
+        certificate_types: opts(kehou_domain::institution::CERTIFICATE_TYPES),
+    })
+}
+
+pub async fn new_teacher(State(state): State<AppState>, PageActor(p, _): PageActor) -> PageResult {
+    Ok(render(
+        &new_teacher_page(&state, &p, TeacherForm::default(), FormErrors::default()).await?,
+    ))
+}
+
+pub async fn add_teacher(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::InstitutionManage)?;
+    let form = TeacherForm {
+        name: data.text("name"),
+        gender: data.text("gender"),
+        id_number: data.text("id_number"),
+        phone: data.text("phone"),
+        education: data.text("education"),
+        certificate_type: data.text("certificate_type"),
+        certificate_no: data.text("certificate_no"),
+        title: data.text("title"),
+        teaching_years: data.text("teaching_years"),
+        speciality: data.text("speciality"),
+        resume: data.text("resume"),
+    };
+    let years = match form.teaching_years.trim() {
+        "" => Ok(None),
+        y => y
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| Error::invalid("teaching_years", "教龄应为整数")),
+    };
+    let some = |v: &str| Some(v.to_string());
+    let result = match years {
+        Ok(teaching_years) => {
+            let input = TeacherInput {
+                name: some(&form.name),
+                gender: some(&form.gender),
+                id_number: some(&form.id_number),
+                phone: some(&form.phone),
+                education: some(&form.education),
+                certificate_type: some(&form.certificate_type),
+                certificate_no: some(&form.certificate_no),
+                title: some(&form.title),
+                teaching_years,
+                speciality: some(&form.speciality),
+                resume: some(&form.resume),
+            };
+            teacher::create(&state.app, &actor, actor.org_id, input).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(t) => {
+            let notice = if t.joined {
+                "created"
+            } else {
+                "invited_teacher"
+            };
+            Ok(Redirect::to(&format!("/institution/teachers?notice={notice}")).into_response())
+        }
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &new_teacher_page(&state, &p, form, errors).await?,
+            ))
+        }
+    }
 }

@@ -642,7 +642,13 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
         ),
         (
             INSTITUTION_ADMIN,
-            vec!["/".into(), "/users".into(), "/institution".into()],
+            vec![
+                "/".into(),
+                "/users".into(),
+                "/institution".into(),
+                "/institution/teachers".into(),
+                "/institution/teachers/new".into(),
+            ],
         ),
         (
             PLATFORM_ADMIN,

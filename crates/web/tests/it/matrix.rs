@@ -352,6 +352,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("POST", "/api/v1/institutions/{id}/decision" | "/institutions/{id}/decision") => {
             Need::Perms(&[InstitutionView, InstitutionReview])
         }
+        ("POST", "/api/v1/institutions/{id}/teachers" | "/institution/teachers")
+        | ("GET", "/institution/teachers/new") => Need::Perms(&[InstitutionManage]),
         (_, p) if p.starts_with("/api/v1/institutions") || p.starts_with("/institution") => {
             Need::Perms(&[InstitutionView])
         }

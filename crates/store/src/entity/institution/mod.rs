@@ -3,3 +3,4 @@
 pub mod admission;
 pub mod document;
 pub mod event;
+pub mod teacher;

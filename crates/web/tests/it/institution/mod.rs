@@ -1,5 +1,6 @@
 pub mod registration;
 pub mod review;
+pub mod teachers;
 
 use crate::common::*;
 use crate::pages::{Browser, Page};

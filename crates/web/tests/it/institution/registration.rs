@@ -51,6 +51,29 @@ async fn d5_an_institution_applies_with_a_proven_phone_and_its_documents() {
     assert_eq!(kinds, ["application/pdf", "image/png"]);
     assert_eq!(detail["history"][0]["action_label"], "提交申请");
 
+    // The street's reviewer is told; the city's leader (another bureau) is not.
+    let titles = |body: serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter_map(|m| m["title"].as_str().map(String::from))
+            .collect()
+    };
+    let (_, inbox) = t.get("/api/v1/messages", &officer).await;
+    assert!(
+        titles(inbox.clone()).contains(&"“示例编程教育中心”申请入驻，待审核".to_string()),
+        "{inbox}"
+    );
+    assert_eq!(inbox["items"][0]["link"], format!("/institutions/{id}"));
+    let leader = t.login(CITY_LEADER).await;
+    let (_, inbox) = t.get("/api/v1/messages", &leader).await;
+    assert!(
+        titles(inbox)
+            .iter()
+            .all(|t| !t.contains("示例编程教育中心"))
+    );
+
     // The applicant logs in with the password chosen and follows the review.
     let token = t.try_login(APPLICANT, "Kexue2026").await;
     assert_eq!(token.0, StatusCode::OK, "{}", token.1);

@@ -57,10 +57,37 @@ async fn d5_the_bureau_returns_admits_and_halts_and_the_applicant_sees_why() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("文件内容与扩展名不符"));
+    let refused = applicant
+        .upload_files(
+            "/institution/resubmit",
+            &[
+                ("_csrf", &csrf),
+                ("services_shown", "1"),
+                ("address", "示例市石岐街道学院路10号"),
+                ("business_scope", ""),
+                ("legal_rep", "马晓东"),
+                ("service_types", "quality"),
+            ],
+            &[("school_license", "办学许可证.pdf", PDF)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("示例市石岐街道学院路10号"),
+        "what was typed stays"
+    );
     let sent = applicant
         .upload_files(
             "/institution/resubmit",
-            &[("_csrf", &csrf), ("note", "已补充办学许可证")],
+            &[
+                ("_csrf", &csrf),
+                ("note", "已补充办学许可证"),
+                ("services_shown", "1"),
+                ("address", "示例市石岐街道学院路10号"),
+                ("business_scope", "少儿编程、机器人培训"),
+                ("legal_rep", "马晓东"),
+                ("service_types", "quality"),
+            ],
             &[("school_license", "办学许可证.pdf", PDF)],
         )
         .await;
@@ -68,6 +95,8 @@ async fn d5_the_bureau_returns_admits_and_halts_and_the_applicant_sees_why() {
     let (_, detail) = t.get(&format!("/api/v1/institutions/{id}"), &officer).await;
     assert_eq!(detail["status"], "pending");
     assert_eq!(detail["documents"].as_array().map(Vec::len), Some(3));
+    assert_eq!(detail["address"], "示例市石岐街道学院路10号", "corrected");
+    assert_eq!(detail["service_types"], json!(["quality"]));
     assert_eq!(
         detail["latest_reason"],
         json!(null),
