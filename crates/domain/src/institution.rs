@@ -327,3 +327,73 @@ mod tests {
         assert!(!S::Suspended.offerable() && !S::Pending.offerable());
     }
 }
+
+/// Where a teacher's dispatch to a school stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchStatus {
+    Active,
+    Cancelled,
+}
+
+impl DispatchStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "有效",
+            Self::Cancelled => "已取消",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Active, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// The one transition: an active dispatch may be cancelled, once.
+    pub fn cancel(self) -> Result<Self, &'static str> {
+        match self {
+            Self::Active => Ok(Self::Cancelled),
+            Self::Cancelled => Err("该派遣已取消"),
+        }
+    }
+}
+
+/// Whether two date ranges (both ends included) share a day.
+pub fn overlaps(
+    a: (chrono::NaiveDate, chrono::NaiveDate),
+    b: (chrono::NaiveDate, chrono::NaiveDate),
+) -> bool {
+    a.0 <= b.1 && b.0 <= a.1
+}
+
+#[cfg(test)]
+mod dispatch_tests {
+    use super::*;
+
+    #[test]
+    fn a_dispatch_is_cancelled_once_and_ranges_overlap_by_shared_days() {
+        assert_eq!(
+            DispatchStatus::Active.cancel(),
+            Ok(DispatchStatus::Cancelled)
+        );
+        assert!(DispatchStatus::Cancelled.cancel().is_err());
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let autumn = (d("2026-09-01"), d("2027-01-31"));
+        assert!(
+            overlaps(autumn, (d("2027-01-31"), d("2027-06-30"))),
+            "one shared day"
+        );
+        assert!(!overlaps(autumn, (d("2027-02-01"), d("2027-06-30"))));
+        assert!(
+            overlaps(autumn, (d("2026-10-01"), d("2026-10-07"))),
+            "inside"
+        );
+    }
+}

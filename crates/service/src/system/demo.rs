@@ -289,9 +289,6 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(city) = orgs.get(CITY_BUREAU) {
         created += ensure_course_specs(app, city).await?;
     }
-    if let Some(o) = orgs.get(INSTITUTION) {
-        created += ensure_institution_teachers(app, o).await?;
-    }
     for (name, admitted, code, phone) in [
         (INSTITUTION, true, "52442000MJ0000001", "13800000008"),
         (
@@ -304,6 +301,10 @@ pub async fn load(app: &App) -> Result<usize> {
         if let Some(o) = orgs.get(name) {
             created += ensure_institution(app, o, admitted, code, phone).await?;
         }
+    }
+    // Teachers and their dispatches need the institution admitted first.
+    if let Some(o) = orgs.get(INSTITUTION) {
+        created += ensure_institution_teachers(app, o).await?;
     }
     ensure_welcome(app).await?;
     Ok(created)
@@ -1267,7 +1268,8 @@ const DEMO_TEACHERS: &[(&str, &str, &str, &str, &str, &str, i32)] = &[
 ];
 
 /// Teachers of 示例艺术培训中心, added by its admin 吴婷 through the same use case a page
-/// uses; each gets an institution-teacher account.
+/// uses; each gets an institution-teacher account and is dispatched to 示例第一小学 for
+/// the autumn term.
 async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize> {
     use kehou_store::entity::institution::teacher;
     let has = teacher::Entity::find()
@@ -1286,9 +1288,14 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
     let Some(actor) = crate::identity::auth::actor_in(&app.db, &admin, o.id).await? else {
         return Ok(0);
     };
+    let school = org::Entity::find()
+        .filter(org::Column::Name.eq(SCHOOL_1))
+        .one(&app.db)
+        .await?;
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(Error::Internal("date".into()));
     for (name, phone, id17, education, certificate, speciality, years) in DEMO_TEACHERS {
         let id = kehou_domain::IdCardNo::complete(id17).map_err(Error::Internal)?;
-        crate::institution::teacher::create(
+        let added = crate::institution::teacher::create(
             app,
             &actor,
             o.id,
@@ -1307,6 +1314,24 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
             },
         )
         .await?;
+        // Each is sent to the first primary school for the demo's autumn term (while that
+        // term has not ended: a dispatch into the past is refused).
+        let term_end = date(2027, 1, 22)?;
+        if let Some(school) = school.as_ref().filter(|_| term_end >= app.today()) {
+            crate::institution::dispatch::create(
+                app,
+                &actor,
+                o.id,
+                crate::institution::dispatch::DispatchInput {
+                    teacher_id: Some(added.id),
+                    school_id: Some(school.id),
+                    starts_on: Some(date(2026, 9, 1)?),
+                    ends_on: Some(term_end),
+                    course_types: Some(vec!["quality".into(), "featured".into()]),
+                },
+            )
+            .await?;
+        }
     }
     Ok(DEMO_TEACHERS.len())
 }

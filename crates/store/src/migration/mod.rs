@@ -20,6 +20,7 @@ mod m20261130_000015_bureau_departments;
 mod m20261130_000016_institutions;
 mod m20261130_000017_course_specs;
 mod m20261130_000018_institution_teachers;
+mod m20261130_000019_dispatches;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_institutions::Migration),
             Box::new(m20261130_000017_course_specs::Migration),
             Box::new(m20261130_000018_institution_teachers::Migration),
+            Box::new(m20261130_000019_dispatches::Migration),
         ]
     }
 }

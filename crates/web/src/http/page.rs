@@ -105,6 +105,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/staff", "教职工", Some(Permission::SchoolView)),
     ("/rooms", "场室管理", Some(Permission::SchoolView)),
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
+    ("/dispatches", "派驻教师", Some(Permission::SchoolView)),
     (
         "/institutions",
         "机构管理",
@@ -142,7 +143,7 @@ pub async fn frame(
                 actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::Institution);
             match *href {
                 "/institutions" => !institution,
-                "/institution" | "/institution/teachers" => institution,
+                "/institution" | "/institution/teachers" | "/institution/dispatches" => institution,
                 _ => true,
             }
         })

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kehou_domain::institution::InstitutionStatus;
+use kehou_service::institution::dispatch::{self, DispatchInput, DispatchView};
 use kehou_service::institution::review::{self, InstitutionFilter};
 use kehou_service::institution::teacher::{self, TeacherInput, TeacherView};
 use kehou_service::institution::{self, InstitutionDetail, InstitutionView};
@@ -147,4 +148,68 @@ pub async fn add_teacher(
         StatusCode::CREATED,
         Json(teacher::create(&state.app, &actor, id, b).await?),
     ))
+}
+
+/// An institution's dispatches of teachers to schools, the latest first.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/dispatches", tag = "institutions", params(("id" = i64, Path)),
+    responses((status = 200, body = ListBody<DispatchView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn dispatches(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ListBody<DispatchView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        dispatch::list(&state.app, &actor, id).await?,
+    )))
+}
+
+/// Sends a teacher of the caller's admitted institution to a school of its bureau's
+/// jurisdiction; a teacher's dispatches never share a day.
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/dispatches", tag = "institutions", params(("id" = i64, Path)), request_body = DispatchInput,
+    responses((status = 201, body = DispatchView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "the teacher is dispatched on some of those days, or the institution is not admitted", body = ErrorBody)))]
+pub async fn dispatch_teacher(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<DispatchInput>,
+) -> Result<(StatusCode, Json<DispatchView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(dispatch::create(&state.app, &actor, id, b).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Cancellation {
+    #[schema(required = true)]
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/dispatches/{dispatch_id}/cancel", tag = "institutions",
+    params(("id" = i64, Path), ("dispatch_id" = i64, Path)), request_body = Cancellation,
+    responses((status = 200, body = DispatchView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "already cancelled", body = ErrorBody)))]
+pub async fn cancel_dispatch(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, dispatch_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<Cancellation>,
+) -> Result<Json<DispatchView>, ApiError> {
+    Ok(Json(
+        dispatch::cancel(&state.app, &actor, id, dispatch_id, b.reason.as_deref()).await?,
+    ))
+}
+
+/// The teachers institutions have dispatched to a school (D2).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/dispatches", tag = "institutions", params(("school_id" = i64, Path)),
+    responses((status = 200, body = ListBody<DispatchView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn school_dispatches(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ListBody<DispatchView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        dispatch::for_school(&state.app, &actor, school_id).await?,
+    )))
 }

@@ -24,7 +24,10 @@ pub fn area() -> Area {
             .routes(routes!(api::get))
             .routes(routes!(api::decide))
             .routes(routes!(api::document))
-            .routes(routes!(api::teachers, api::add_teacher)),
+            .routes(routes!(api::teachers, api::add_teacher))
+            .routes(routes!(api::dispatches, api::dispatch_teacher))
+            .routes(routes!(api::cancel_dispatch))
+            .routes(routes!(api::school_dispatches)),
         pages: PageRoutes::new()
             .get("/register/institution", pages::register_page)
             .with(
@@ -46,6 +49,19 @@ pub fn area() -> Area {
             .get("/institution/teachers", pages::teachers)
             .get("/institution/teachers/new", pages::new_teacher)
             .post("/institution/teachers", pages::add_teacher)
+            .get("/institution/dispatches", pages::dispatches)
+            .get("/institution/dispatches/new", pages::new_dispatch)
+            .post("/institution/dispatches", pages::dispatch_teacher)
+            .get(
+                "/institution/dispatches/{dispatch_id}/cancel",
+                pages::cancel_page,
+            )
+            .post(
+                "/institution/dispatches/{dispatch_id}/cancel",
+                pages::cancel_dispatch,
+            )
+            .get("/dispatches", pages::dispatches_index)
+            .get("/schools/{id}/dispatches", pages::school_dispatches)
             .get("/institutions", pages::list)
             .get("/institutions/{id}", pages::detail)
             .post("/institutions/{id}/decision", pages::decide)

@@ -11,6 +11,7 @@ use kehou_domain::institution::{
 };
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::identity::sms_login::{self, Purpose};
+use kehou_service::institution::dispatch::{self, DispatchInput, DispatchView};
 use kehou_service::institution::registration::{self, Application};
 use kehou_service::institution::review::{self, InstitutionFilter};
 use kehou_service::institution::teacher::{self, TeacherInput, TeacherView};
@@ -524,6 +525,9 @@ struct Choice {
 struct DetailPage {
     frame: Frame,
     i: InstitutionView,
+    dispatches: Vec<DispatchView>,
+    /// The bureau reads dispatches; only the institution changes them.
+    can_manage: bool,
     /// Its teachers (the shared table calls them `items`).
     items: Vec<TeacherView>,
     tone: &'static str,
@@ -568,6 +572,8 @@ async fn detail_page(
         .collect();
     Ok(DetailPage {
         items: teacher::list(&state.app, a, id).await?,
+        dispatches: dispatch::list(&state.app, a, id).await?,
+        can_manage: false,
         frame: frame(state, p, &d.institution.name, "/institutions", notice).await?,
         tone: tone(&d.institution.status),
         steps: steps(&d),
@@ -779,4 +785,277 @@ pub async fn add_teacher(
             ))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "institution/dispatches.html")]
+struct DispatchesPage {
+    frame: Frame,
+    dispatches: Vec<DispatchView>,
+    can_manage: bool,
+}
+
+/// `/institution/dispatches`: where the institution's teachers are sent.
+pub async fn dispatches(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    actor.require(Permission::InstitutionView)?;
+    if actor.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("机构")));
+    }
+    Ok(render(&DispatchesPage {
+        frame: frame(
+            &state,
+            &p,
+            "教师派遣",
+            "/institution/dispatches",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        dispatches: dispatch::list(&state.app, &actor, actor.org_id).await?,
+        can_manage: actor.can(Permission::InstitutionManage),
+    }))
+}
+
+#[derive(Default)]
+struct DispatchForm {
+    teacher_id: String,
+    school_id: String,
+    starts_on: String,
+    ends_on: String,
+    course_types: Vec<String>,
+}
+
+impl DispatchForm {
+    fn covers(&self, code: &str) -> bool {
+        self.course_types.iter().any(|c| c == code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/dispatch_new.html")]
+struct NewDispatchPage {
+    frame: Frame,
+    form: DispatchForm,
+    errors: FormErrors,
+    teachers: Vec<Opt>,
+    schools: Vec<Opt>,
+    categories: Vec<Opt>,
+}
+
+async fn new_dispatch_page(
+    state: &AppState,
+    p: &Principal,
+    form: DispatchForm,
+    errors: FormErrors,
+) -> Result<NewDispatchPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::InstitutionManage)?;
+    if a.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("机构")));
+    }
+    Ok(NewDispatchPage {
+        frame: frame(state, p, "派遣教师", "/institution/dispatches", "").await?,
+        form,
+        errors,
+        teachers: teacher::list(&state.app, a, a.org_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.active)
+            .map(|t| Opt::new(t.id, t.name))
+            .collect(),
+        schools: dispatch::schools(&state.app, a, a.org_id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| Opt::new(id, name))
+            .collect(),
+        categories: kehou_domain::course::Category::ALL
+            .iter()
+            .map(|c| Opt::new(c.code(), c.label()))
+            .collect(),
+    })
+}
+
+pub async fn new_dispatch(State(state): State<AppState>, PageActor(p, _): PageActor) -> PageResult {
+    Ok(render(
+        &new_dispatch_page(&state, &p, DispatchForm::default(), FormErrors::default()).await?,
+    ))
+}
+
+pub async fn dispatch_teacher(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::InstitutionManage)?;
+    let form = DispatchForm {
+        teacher_id: data.text("teacher_id"),
+        school_id: data.text("school_id"),
+        starts_on: data.text("starts_on"),
+        ends_on: data.text("ends_on"),
+        course_types: data.all("course_types"),
+    };
+    let mut invalid = kehou_domain::Invalid::default();
+    let teacher_id = data.id("teacher_id", &mut invalid);
+    let school_id = data.id("school_id", &mut invalid);
+    let date = |invalid: &mut kehou_domain::Invalid, field: &str, v: &str| match v.trim() {
+        "" => None,
+        t => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_err(|_| invalid.push(field, "日期格式应为 YYYY-MM-DD"))
+            .ok(),
+    };
+    let starts_on = date(&mut invalid, "starts_on", &form.starts_on);
+    let ends_on = date(&mut invalid, "ends_on", &form.ends_on);
+    let result = if invalid.is_empty() {
+        let input = DispatchInput {
+            teacher_id,
+            school_id,
+            starts_on,
+            ends_on,
+            course_types: Some(form.course_types.clone()),
+        };
+        dispatch::create(&state.app, &actor, actor.org_id, input).await
+    } else {
+        Err(invalid.into())
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/institution/dispatches?notice=created").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &new_dispatch_page(&state, &p, form, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/dispatch_cancel.html")]
+struct CancelPage {
+    frame: Frame,
+    d: DispatchView,
+    reason: String,
+    errors: FormErrors,
+}
+
+async fn cancel_form(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    reason: String,
+    errors: FormErrors,
+) -> Result<CancelPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::InstitutionManage)?;
+    if a.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("派遣")));
+    }
+    let d = dispatch::list(&state.app, a, a.org_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(PageError(Error::NotFound("派遣")))?;
+    Ok(CancelPage {
+        frame: frame(state, p, "取消派遣", "/institution/dispatches", "").await?,
+        d,
+        reason,
+        errors,
+    })
+}
+
+pub async fn cancel_page(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    Ok(render(
+        &cancel_form(&state, &p, id, String::new(), FormErrors::default()).await?,
+    ))
+}
+
+pub async fn cancel_dispatch(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::InstitutionManage)?;
+    let reason = data.text("reason");
+    match dispatch::cancel(&state.app, &actor, actor.org_id, id, Some(&reason)).await {
+        Ok(_) => Ok(Redirect::to("/institution/dispatches?notice=saved").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &cancel_form(&state, &p, id, reason, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SchoolQuery {
+    school_id: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "institution/school_dispatches.html")]
+struct SchoolDispatchesPage {
+    frame: Frame,
+    schools: Vec<Opt>,
+    school_id: i64,
+    school_id_text: String,
+    dispatches: Vec<DispatchView>,
+    can_manage: bool,
+}
+
+async fn school_dispatches_page(
+    state: &AppState,
+    p: &Principal,
+    requested: Option<i64>,
+) -> Result<SchoolDispatchesPage, PageError> {
+    let a = p.actor()?;
+    a.require(Permission::SchoolView)?;
+    let (schools, school_id) = crate::http::page::school_choice(state, a, requested).await?;
+    let dispatches = match school_id {
+        Some(id) => dispatch::for_school(&state.app, a, id).await?,
+        None => Vec::new(),
+    };
+    Ok(SchoolDispatchesPage {
+        frame: frame(state, p, "派驻教师", "/dispatches", "").await?,
+        schools,
+        school_id: school_id.unwrap_or(0),
+        school_id_text: school_id.map(|i| i.to_string()).unwrap_or_default(),
+        dispatches,
+        can_manage: false,
+    })
+}
+
+/// `/dispatches`: the teachers institutions send to a school (D2); bureaus pick a school.
+pub async fn dispatches_index(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<SchoolQuery>,
+) -> PageResult {
+    actor.require(Permission::SchoolView)?;
+    if actor.org_kind == OrgKind::School {
+        return Ok(Redirect::to(&format!("/schools/{}/dispatches", actor.org_id)).into_response());
+    }
+    let requested = crate::http::page::chosen_school(&state, &p, q.school_id.as_deref()).await?;
+    Ok(render(
+        &school_dispatches_page(&state, &p, requested).await?,
+    ))
+}
+
+pub async fn school_dispatches(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    Ok(render(
+        &school_dispatches_page(&state, &p, Some(school_id)).await?,
+    ))
 }

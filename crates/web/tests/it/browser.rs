@@ -607,6 +607,7 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 s("/staff/new"),
                 s("/rooms/new"),
                 s("/admin-classes/new"),
+                s("/dispatches"),
                 "/roles/new".into(),
             ],
         ),
@@ -648,6 +649,8 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/institution".into(),
                 "/institution/teachers".into(),
                 "/institution/teachers/new".into(),
+                "/institution/dispatches".into(),
+                "/institution/dispatches/new".into(),
             ],
         ),
         (

@@ -354,6 +354,16 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         }
         ("POST", "/api/v1/institutions/{id}/teachers" | "/institution/teachers")
         | ("GET", "/institution/teachers/new") => Need::Perms(&[InstitutionManage]),
+        (
+            "POST",
+            "/api/v1/institutions/{id}/dispatches"
+            | "/api/v1/institutions/{id}/dispatches/{dispatch_id}/cancel"
+            | "/institution/dispatches"
+            | "/institution/dispatches/{dispatch_id}/cancel",
+        )
+        | ("GET", "/institution/dispatches/new" | "/institution/dispatches/{dispatch_id}/cancel") => {
+            Need::Perms(&[InstitutionManage])
+        }
         (_, p) if p.starts_with("/api/v1/institutions") || p.starts_with("/institution") => {
             Need::Perms(&[InstitutionView])
         }
@@ -370,9 +380,11 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         (_, p) if p.starts_with("/api/v1/orgs") || p.starts_with("/orgs") => {
             Need::Perms(&[OrgManage])
         }
-        ("GET", "/rooms" | "/school" | "/admin-classes" | "/calendar" | "/students" | "/staff") => {
-            Need::Perms(VIEW)
-        }
+        (
+            "GET",
+            "/rooms" | "/school" | "/admin-classes" | "/calendar" | "/students" | "/staff"
+            | "/dispatches",
+        ) => Need::Perms(VIEW),
         ("GET", p) if school && (p.ends_with("/phone") || p.ends_with("/id-number")) => {
             Need::Perms(PERSONAL)
         }

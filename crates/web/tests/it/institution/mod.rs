@@ -1,3 +1,4 @@
+pub mod dispatches;
 pub mod registration;
 pub mod review;
 pub mod teachers;
