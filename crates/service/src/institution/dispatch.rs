@@ -15,6 +15,7 @@ use kehou_store::sea_orm::{
 };
 use serde::Serialize;
 
+use super::institution_for;
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
 use crate::{Actor, App, Error, Result};
@@ -122,22 +123,6 @@ async fn views(
             }
         })
         .collect())
-}
-
-async fn institution_for(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    org_id: i64,
-    permission: Permission,
-) -> Result<org::Model> {
-    actor.require(permission)?;
-    let o = crate::org::load_in_scope(db, actor, org_id)
-        .await
-        .map_err(|_| Error::NotFound("机构"))?;
-    if o.kind != OrgKind::Institution.code() {
-        return Err(Error::NotFound("机构"));
-    }
-    Ok(o)
 }
 
 /// An institution's dispatches, the latest first.

@@ -204,6 +204,24 @@ async fn load_in_scope(
     Ok((i, o))
 }
 
+/// An institution's own organization for its teachers and dispatches: the permission
+/// first (403), then the jurisdiction (404), then the kind (a school is not one: 404).
+pub(crate) async fn institution_for(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    org_id: i64,
+    permission: Permission,
+) -> Result<org::Model> {
+    actor.require(permission)?;
+    let o = crate::org::load_in_scope(db, actor, org_id)
+        .await
+        .map_err(|_| Error::NotFound("机构"))?;
+    if o.kind != OrgKind::Institution.code() {
+        return Err(Error::NotFound("机构"));
+    }
+    Ok(o)
+}
+
 /// One institution with its documents and history.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<InstitutionDetail> {
     actor.require(Permission::InstitutionView)?;

@@ -4,15 +4,15 @@
 //! already belongs to another organization gets an invitation to accept in its messages.
 
 use kehou_domain::institution::{CERTIFICATE_TYPES, EDUCATION};
-use kehou_domain::{Gender, IdCardNo, Invalid, OrgKind, Permission, Phone};
+use kehou_domain::{Gender, IdCardNo, Invalid, Permission, Phone};
 use kehou_store::entity::identity::{membership, role};
 use kehou_store::entity::institution::teacher;
-use kehou_store::entity::org;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
+use super::institution_for;
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
 use crate::{Actor, App, Error, Result};
@@ -60,24 +60,6 @@ pub struct TeacherInput {
     pub teaching_years: Option<i32>,
     pub speciality: Option<String>,
     pub resume: Option<String>,
-}
-
-/// The institution whose teachers these are: the permission first (403), then the
-/// jurisdiction (404), then the kind.
-async fn institution_for(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    org_id: i64,
-    permission: Permission,
-) -> Result<org::Model> {
-    actor.require(permission)?;
-    let o = crate::org::load_in_scope(db, actor, org_id)
-        .await
-        .map_err(|_| Error::NotFound("机构"))?;
-    if o.kind != OrgKind::Institution.code() {
-        return Err(Error::NotFound("机构"));
-    }
-    Ok(o)
 }
 
 fn age_on(id: &IdCardNo, today: chrono::NaiveDate) -> i32 {
