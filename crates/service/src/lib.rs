@@ -5,7 +5,7 @@
 //!
 //! One module per business area (the same names in every crate, see
 //! `docs/ARCHITECTURE.md`): `platform` (shared services), `identity`, `org`, `school`,
-//! `import`, and `system` for what runs without a person.
+//! `course`, `institution`, `import`, and `system` for what runs without a person.
 
 pub mod course;
 pub mod identity;
