@@ -42,6 +42,17 @@ impl Invalid {
         }
     }
 
+    /// Reads an optional `YYYY-MM-DD` date as forms send it: blank is `None`, anything else
+    /// that is not a date is this field's error.
+    pub fn date(&mut self, field: &str, value: &str) -> Option<chrono::NaiveDate> {
+        match value.trim() {
+            "" => None,
+            v => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| self.push(field, "日期格式应为 YYYY-MM-DD"))
+                .ok(),
+        }
+    }
+
     /// Trims a required text field and checks its length in characters.
     pub fn text(&mut self, field: &str, value: &str, max_chars: usize) -> Option<String> {
         self.take(field, required_text(value, max_chars))

@@ -490,10 +490,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, input: SpecInput) -> Resu
     }
     m.updated_at = Set(now);
     let updated = m.update(&txn).await?;
-    let owner = org::Entity::find_by_id(updated.owner_org_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("组织机构"))?;
+    let owner = owner_for(&txn, actor).await?;
     audit::record(
         &txn,
         now,
@@ -551,10 +548,7 @@ pub async fn change_price(
     }
     let before = price_on(&prices, from).map(|p| Fen(p.price_fen));
     add_price_row(&txn, id, price, from, actor, now).await?;
-    let owner = org::Entity::find_by_id(current.owner_org_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("组织机构"))?;
+    let owner = owner_for(&txn, actor).await?;
     audit::record(
         &txn,
         now,

@@ -493,17 +493,45 @@ pub(crate) async fn members_with(
     org_id: i64,
     permission: kehou_domain::Permission,
 ) -> Result<Vec<i64>> {
+    use kehou_store::entity::identity::role_permission;
+    // The roles granting it, then the memberships holding those roles: two queries; only
+    // members working by department need a look at their departments.
+    let granting: Vec<i64> = role_permission::Entity::find()
+        .filter(role_permission::Column::Permission.eq(permission.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|rp| rp.role_id)
+        .collect();
+    let by_department: Vec<i64> = role::Entity::find()
+        .filter(role::Column::Id.is_in(granting.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.code
+                .as_deref()
+                .and_then(kehou_domain::role::preset)
+                .is_some_and(|p| p.by_department())
+        })
+        .map(|r| r.id)
+        .collect();
     let ms = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership::Column::RoleId.is_in(granting))
         .all(db)
         .await?;
     let mut users = Vec::new();
     for m in ms {
-        let Some(r) = role::Entity::find_by_id(m.role_id).one(db).await? else {
-            continue;
-        };
-        let permissions = effective_permissions(db, &m, &r).await?;
-        if permissions.contains(permission.code()) && !users.contains(&m.user_id) {
+        let holds = !by_department.contains(&m.role_id)
+            || crate::identity::department::within_departments(
+                db,
+                &m,
+                std::iter::once(permission.code()).collect(),
+            )
+            .await?
+            .contains(permission.code());
+        if holds && !users.contains(&m.user_id) {
             users.push(m.user_id);
         }
     }

@@ -236,16 +236,9 @@ async fn detail(
     o: org::Model,
 ) -> Result<InstitutionDetail> {
     let org_id = i.org_id;
-    let bureau_name = match o.parent_id {
-        Some(p) => org::Entity::find_by_id(p)
-            .one(db)
-            .await?
-            .map(|b| b.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
     let mut all = views(app, db, vec![(i, o)]).await?;
     let institution = all.pop().ok_or(Error::NotFound("机构"))?;
+    let bureau_name = institution.bureau_name.clone();
     let documents = document::Entity::find()
         .filter(document::Column::OrgId.eq(org_id))
         .order_by_asc(document::Column::Id)

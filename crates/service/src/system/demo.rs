@@ -1193,8 +1193,7 @@ async fn ensure_course_specs(app: &App, city: &org::Model) -> Result<usize> {
     if has {
         return Ok(0);
     }
-    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(Error::Internal("date".into()));
-    let since = date(2026, 1, 1)?;
+    let since = ymd(2026, 1, 1)?;
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
     for (code, name, category, min, max, unit, price) in DEMO_SPECS {
@@ -1216,7 +1215,7 @@ async fn ensure_course_specs(app: &App, city: &org::Model) -> Result<usize> {
         .await?;
         let mut prices = vec![(*price, since)];
         if *code == "ZS-SZ-01" {
-            prices.push((2800, date(2027, 2, 20)?));
+            prices.push((2800, ymd(2027, 2, 20)?));
         }
         for (fen, from) in prices {
             spec_price::ActiveModel {
@@ -1292,7 +1291,6 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
         .filter(org::Column::Name.eq(SCHOOL_1))
         .one(&app.db)
         .await?;
-    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(Error::Internal("date".into()));
     for (name, phone, id17, education, certificate, speciality, years) in DEMO_TEACHERS {
         let id = kehou_domain::IdCardNo::complete(id17).map_err(Error::Internal)?;
         let added = crate::institution::teacher::create(
@@ -1316,7 +1314,7 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
         .await?;
         // Each is sent to the first primary school for the demo's autumn term (while that
         // term has not ended: a dispatch into the past is refused).
-        let term_end = date(2027, 1, 22)?;
+        let term_end = ymd(2027, 1, 22)?;
         if let Some(school) = school.as_ref().filter(|_| term_end >= app.today()) {
             crate::institution::dispatch::create(
                 app,
@@ -1325,7 +1323,7 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
                 crate::institution::dispatch::DispatchInput {
                     teacher_id: Some(added.id),
                     school_id: Some(school.id),
-                    starts_on: Some(date(2026, 9, 1)?),
+                    starts_on: Some(ymd(2026, 9, 1)?),
                     ends_on: Some(term_end),
                     course_types: Some(vec!["quality".into(), "featured".into()]),
                 },
@@ -1334,4 +1332,9 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
         }
     }
     Ok(DEMO_TEACHERS.len())
+}
+
+/// A date of the demo's calendar.
+fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Error::Internal(format!("date {y}-{m}-{d}")))
 }

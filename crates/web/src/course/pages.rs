@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use chrono::NaiveDate;
 use kehou_domain::course::{Category, PriceUnit};
 use kehou_domain::{Fen, Invalid, Permission};
 use kehou_service::Principal;
@@ -126,14 +125,6 @@ impl SpecForm {
                 t => t.parse().map_err(|_| invalid.push(field, "应为整数")).ok(),
             }
         };
-        let date = |invalid: &mut Invalid, field: &str, v: &str| -> Option<NaiveDate> {
-            match v.trim() {
-                "" => None,
-                t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                    .map_err(|_| invalid.push(field, "日期格式应为 YYYY-MM-DD"))
-                    .ok(),
-            }
-        };
         let input = SpecInput {
             code: Some(self.code.clone()),
             name: Some(self.name.clone()),
@@ -148,8 +139,8 @@ impl SpecForm {
             } else {
                 None
             },
-            valid_from: date(&mut invalid, "valid_from", &self.valid_from),
-            valid_to: date(&mut invalid, "valid_to", &self.valid_to),
+            valid_from: invalid.date("valid_from", &self.valid_from),
+            valid_to: invalid.date("valid_to", &self.valid_to),
         };
         if invalid.is_empty() {
             Ok(input)
@@ -359,12 +350,7 @@ pub async fn change_price(
     let (price, from) = (data.text("price"), data.text("effective_from"));
     let mut invalid = Invalid::default();
     let fen = invalid.take("price_fen", Fen::parse_yuan(&price));
-    let day = match from.trim() {
-        "" => None,
-        t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| invalid.push("effective_from", "日期格式应为 YYYY-MM-DD"))
-            .ok(),
-    };
+    let day = invalid.date("effective_from", &from);
     let result = if invalid.is_empty() {
         spec::change_price(&state.app, &actor, id, fen.map(Fen::fen), day).await
     } else {

@@ -643,16 +643,23 @@ struct TeachersPage {
     can_manage: bool,
 }
 
+/// The acting institution's id, for pages about its own teachers and dispatches: the
+/// permission first (403), then the kind of organization (404).
+fn own_institution(a: &kehou_service::Actor, permission: Permission) -> Result<i64, PageError> {
+    a.require(permission)?;
+    if a.org_kind != OrgKind::Institution {
+        return Err(PageError(Error::NotFound("机构")));
+    }
+    Ok(a.org_id)
+}
+
 /// `/institution/teachers`: the institution's own teachers.
 pub async fn teachers(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    actor.require(Permission::InstitutionView)?;
-    if actor.org_kind != OrgKind::Institution {
-        return Err(PageError(Error::NotFound("机构")));
-    }
+    let own = own_institution(&actor, Permission::InstitutionView)?;
     Ok(render(&TeachersPage {
         frame: frame(
             &state,
@@ -662,7 +669,7 @@ pub async fn teachers(
             q.notice.as_deref().unwrap_or(""),
         )
         .await?,
-        items: teacher::list(&state.app, &actor, actor.org_id).await?,
+        items: teacher::list(&state.app, &actor, own).await?,
         can_manage: actor.can(Permission::InstitutionManage),
     }))
 }
@@ -700,11 +707,7 @@ async fn new_teacher_page(
     form: TeacherForm,
     errors: FormErrors,
 ) -> Result<NewTeacherPage, PageError> {
-    let a = p.actor()?;
-    a.require(Permission::InstitutionManage)?;
-    if a.org_kind != OrgKind::Institution {
-        return Err(PageError(Error::NotFound("机构")));
-    }
+    own_institution(p.actor()?, Permission::InstitutionManage)?;
     let opts = |list: &[&str]| list.iter().map(|v| Opt::new(v, *v)).collect();
     Ok(NewTeacherPage {
         frame: frame(state, p, "新增教师", "/institution/teachers", "").await?,
@@ -801,10 +804,7 @@ pub async fn dispatches(
     PageActor(p, actor): PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    actor.require(Permission::InstitutionView)?;
-    if actor.org_kind != OrgKind::Institution {
-        return Err(PageError(Error::NotFound("机构")));
-    }
+    let own = own_institution(&actor, Permission::InstitutionView)?;
     Ok(render(&DispatchesPage {
         frame: frame(
             &state,
@@ -814,7 +814,7 @@ pub async fn dispatches(
             q.notice.as_deref().unwrap_or(""),
         )
         .await?,
-        dispatches: dispatch::list(&state.app, &actor, actor.org_id).await?,
+        dispatches: dispatch::list(&state.app, &actor, own).await?,
         can_manage: actor.can(Permission::InstitutionManage),
     }))
 }
@@ -852,21 +852,18 @@ async fn new_dispatch_page(
     errors: FormErrors,
 ) -> Result<NewDispatchPage, PageError> {
     let a = p.actor()?;
-    a.require(Permission::InstitutionManage)?;
-    if a.org_kind != OrgKind::Institution {
-        return Err(PageError(Error::NotFound("机构")));
-    }
+    let own = own_institution(a, Permission::InstitutionManage)?;
     Ok(NewDispatchPage {
         frame: frame(state, p, "派遣教师", "/institution/dispatches", "").await?,
         form,
         errors,
-        teachers: teacher::list(&state.app, a, a.org_id)
+        teachers: teacher::list(&state.app, a, own)
             .await?
             .into_iter()
             .filter(|t| t.active)
             .map(|t| Opt::new(t.id, t.name))
             .collect(),
-        schools: dispatch::schools(&state.app, a, a.org_id)
+        schools: dispatch::schools(&state.app, a, own)
             .await?
             .into_iter()
             .map(|(id, name)| Opt::new(id, name))
@@ -900,14 +897,8 @@ pub async fn dispatch_teacher(
     let mut invalid = kehou_domain::Invalid::default();
     let teacher_id = data.id("teacher_id", &mut invalid);
     let school_id = data.id("school_id", &mut invalid);
-    let date = |invalid: &mut kehou_domain::Invalid, field: &str, v: &str| match v.trim() {
-        "" => None,
-        t => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| invalid.push(field, "日期格式应为 YYYY-MM-DD"))
-            .ok(),
-    };
-    let starts_on = date(&mut invalid, "starts_on", &form.starts_on);
-    let ends_on = date(&mut invalid, "ends_on", &form.ends_on);
+    let starts_on = invalid.date("starts_on", &form.starts_on);
+    let ends_on = invalid.date("ends_on", &form.ends_on);
     let result = if invalid.is_empty() {
         let input = DispatchInput {
             teacher_id,
@@ -949,11 +940,8 @@ async fn cancel_form(
     errors: FormErrors,
 ) -> Result<CancelPage, PageError> {
     let a = p.actor()?;
-    a.require(Permission::InstitutionManage)?;
-    if a.org_kind != OrgKind::Institution {
-        return Err(PageError(Error::NotFound("派遣")));
-    }
-    let d = dispatch::list(&state.app, a, a.org_id)
+    let own = own_institution(a, Permission::InstitutionManage)?;
+    let d = dispatch::list(&state.app, a, own)
         .await?
         .into_iter()
         .find(|d| d.id == id)
