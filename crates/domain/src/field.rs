@@ -70,6 +70,27 @@ impl Invalid {
             Some(v) => self.take(field, required_text(v, max_chars)).map(Some),
         }
     }
+
+    /// An optional multi-line text (an intro, a résumé): line breaks are kept (CR LF made
+    /// LF), blank is empty, other forbidden characters refused.
+    pub fn multiline(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max_chars: usize,
+    ) -> Option<String> {
+        let value = value.unwrap_or("").replace("\r\n", "\n");
+        let value = value.trim();
+        if value.chars().count() > max_chars {
+            self.push(field, format!("不能超过{max_chars}个字符"));
+            return None;
+        }
+        if value.chars().any(|c| c != '\n' && forbidden_char(c)) {
+            self.push(field, "不能包含控制字符、文字方向控制符或非字符");
+            return None;
+        }
+        Some(value.to_string())
+    }
 }
 
 /// Characters no text field accepts: controls, the bidirectional overrides and isolates
@@ -108,6 +129,15 @@ mod tests {
         assert_eq!(required_text("  示例小学 ", 10), Ok("示例小学".to_string()));
         assert!(required_text("   ", 10).is_err());
         assert!(required_text(&"字".repeat(11), 10).is_err());
+        let mut invalid = Invalid::default();
+        assert_eq!(
+            invalid.multiline("intro", Some(" 一\r\n二 "), 10),
+            Some("一\n二".into())
+        );
+        assert_eq!(invalid.multiline("intro", None, 10), Some(String::new()));
+        assert_eq!(invalid.multiline("intro", Some("a\u{202E}b"), 10), None);
+        assert_eq!(invalid.multiline("intro", Some(&"字".repeat(11)), 10), None);
+        assert_eq!(invalid.0.len(), 2);
         assert!(required_text("a\u{0}b", 10).is_err());
         // Bidi overrides and isolates, marks and noncharacters are refused.
         for bad in [

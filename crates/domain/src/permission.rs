@@ -20,6 +20,11 @@ pub enum Permission {
     InstitutionReview,
     CourseSpecManage,
     InstitutionManage,
+    CourseManage,
+    LibraryReview,
+    CoursePolicy,
+    OfferingManage,
+    OfferingApprove,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -128,6 +133,36 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "维护本机构的教师、课程和派遣",
         group: "第三方机构",
     },
+    PermissionDef {
+        permission: Permission::CourseManage,
+        code: "course.manage",
+        name: "维护本单位的课程（大纲、教辅材料、图片附件），提交课程库和师资库",
+        group: "课程",
+    },
+    PermissionDef {
+        permission: Permission::LibraryReview,
+        code: "library.review",
+        name: "评审课程库和师资库：入库、不通过、出库",
+        group: "课程",
+    },
+    PermissionDef {
+        permission: Permission::CoursePolicy,
+        code: "course.policy",
+        name: "设置辖区开课规则（只开设入库课程和师资、开课须审批）",
+        group: "课程",
+    },
+    PermissionDef {
+        permission: Permission::OfferingManage,
+        code: "offering.manage",
+        name: "编制本校学期开课计划、提交审批、公示",
+        group: "课程",
+    },
+    PermissionDef {
+        permission: Permission::OfferingApprove,
+        code: "offering.approve",
+        name: "开课审批：逐门或整体通过、驳回",
+        group: "课程",
+    },
 ];
 
 impl Permission {
@@ -171,6 +206,11 @@ mod tests {
             Permission::InstitutionReview,
             Permission::CourseSpecManage,
             Permission::InstitutionManage,
+            Permission::CourseManage,
+            Permission::LibraryReview,
+            Permission::CoursePolicy,
+            Permission::OfferingManage,
+            Permission::OfferingApprove,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -31,6 +31,11 @@ const ALL: &[Permission] = &[
     InstitutionReview,
     CourseSpecManage,
     InstitutionManage,
+    CourseManage,
+    LibraryReview,
+    CoursePolicy,
+    OfferingManage,
+    OfferingApprove,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -60,6 +65,9 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             InstitutionView,
             InstitutionReview,
             CourseSpecManage,
+            LibraryReview,
+            CoursePolicy,
+            OfferingApprove,
         ],
     },
     PresetRole {
@@ -77,7 +85,14 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             StudentViewAll,
             InstitutionView,
             InstitutionReview,
+            OfferingApprove,
         ],
+    },
+    PresetRole {
+        code: "expert_reviewer",
+        name: "专家评审",
+        org_kind: OrgKind::Bureau,
+        permissions: &[OrgView, InstitutionView, LibraryReview],
     },
     PresetRole {
         code: "school_admin",
@@ -94,6 +109,8 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             SchoolManage,
             PersonalDataView,
             StudentViewAll,
+            CourseManage,
+            OfferingManage,
         ],
     },
     PresetRole {
@@ -138,6 +155,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             AuditView,
             InstitutionView,
             InstitutionManage,
+            CourseManage,
         ],
     },
     PresetRole {

@@ -474,10 +474,13 @@ fn print_accounts() {
         "验证码登录：短信沙箱不真正发送，验证码打印在本日志中 / SMS login: the sandbox prints codes in this log."
     );
     println!(
-        "科室：石岐街道设有基础教育科、综合办公室、民办教育科，干事陈红在这些科室内工作；领导李明可在“组织机构 → 石岐街道”调整 / bureau departments: the officer works inside the departments of 石岐街道."
+        "科室：石岐街道设有基础教育科、综合办公室、民办教育科、课程审批科，干事陈红在这些科室内工作；领导李明可在“组织机构 → 石岐街道”调整 / bureau departments: the officer works inside the departments of 石岐街道."
     );
     println!(
         "机构入驻：任何人可在 /register/institution 申请；示例科创教育中心的申请待陈红审核 / institutions apply at /register/institution; one application waits for the street officer."
+    );
+    println!(
+        "课程与开课：各校本学期开课计划已审批公示（开课计划 / 开课公示）；机构课程和教师由专家高远在“课程库”评审入库；陈红在“开课审批”审批学校提交的开课计划 / courses: each school's offering of this term is approved and published; the expert reviewer admits library entries; the street officer approves offerings."
     );
 }
 

@@ -350,3 +350,51 @@ pub async fn cancel(
     txn.commit().await?;
     all.pop().ok_or(Error::NotFound("派遣"))
 }
+
+/// A teacher an institution sent to a school, as other areas see it.
+#[derive(Debug, Clone)]
+pub struct Dispatched {
+    pub institution_id: i64,
+    pub teacher_id: i64,
+    pub teacher_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// The active dispatches to a school of admitted institutions that share a day with
+/// `from`–`to`: the institution teachers an offering of that period may name. The caller
+/// has checked its own permission.
+pub async fn dispatched_to(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Dispatched>> {
+    let rows = dispatch::Entity::find()
+        .filter(dispatch::Column::SchoolId.eq(school_id))
+        .filter(dispatch::Column::Status.eq(DispatchStatus::Active.code()))
+        .filter(dispatch::Column::StartsOn.lte(to))
+        .filter(dispatch::Column::EndsOn.gte(from))
+        .order_by_asc(dispatch::Column::StartsOn)
+        .all(db)
+        .await?;
+    let admitted = super::admitted(db, rows.iter().map(|d| d.org_id).collect()).await?;
+    let names: std::collections::HashMap<i64, String> = teacher::Entity::find()
+        .filter(teacher::Column::Id.is_in(rows.iter().map(|d| d.teacher_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|d| admitted.contains(&d.org_id))
+        .map(|d| Dispatched {
+            institution_id: d.org_id,
+            teacher_id: d.teacher_id,
+            teacher_name: names.get(&d.teacher_id).cloned().unwrap_or_default(),
+            starts_on: d.starts_on,
+            ends_on: d.ends_on,
+        })
+        .collect())
+}

@@ -455,3 +455,16 @@ pub async fn bureaus(app: &App) -> Result<Vec<(i64, String)>> {
         .map(|o| (o.id, o.name))
         .collect())
 }
+
+/// Which of these institutions are admitted now: whose teachers and courses schools may
+/// offer.
+pub async fn admitted(db: &impl ConnectionTrait, org_ids: Vec<i64>) -> Result<Vec<i64>> {
+    Ok(admission::Entity::find()
+        .filter(admission::Column::OrgId.is_in(org_ids))
+        .filter(admission::Column::Status.eq(InstitutionStatus::Admitted.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.org_id)
+        .collect())
+}

@@ -235,20 +235,7 @@ pub async fn create(
     let speciality = invalid
         .optional_text("speciality", input.speciality.as_deref(), 100)
         .map(Option::unwrap_or_default);
-    let resume = match input.resume.as_deref().map(str::trim).unwrap_or("") {
-        r if r.chars().count() > 2000 => {
-            invalid.push("resume", "个人简历不能超过2000字");
-            None
-        }
-        r if r
-            .chars()
-            .any(|c| c != '\n' && kehou_domain::field::forbidden_char(c)) =>
-        {
-            invalid.push("resume", "不能包含控制字符、文字方向控制符或非字符");
-            None
-        }
-        r => Some(r.to_string()),
-    };
+    let resume = invalid.multiline("resume", input.resume.as_deref(), 2000);
     check(invalid)?;
     let (
         Some(name),

@@ -220,6 +220,9 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("department", "科室"),
     ("institution", "第三方机构"),
     ("course_spec", "课程规格"),
+    ("course", "课程"),
+    ("library_entry", "课程库与师资库"),
+    ("offering", "开课计划"),
     ("institution_teacher", "机构教师"),
     ("dispatch", "教师派遣"),
     ("school", "学校"),
@@ -265,6 +268,20 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "course_spec.create" => "新增课程规格",
         "course_spec.update" => "修改课程规格",
         "course_spec.price" => "课程规格调价",
+        "course.create" => "新增课程",
+        "course.update" => "修改课程",
+        "course.policy" => "设置开课规则",
+        "library.submit" => "提交课程库或师资库",
+        "library.decide" => "评审课程库或师资库",
+        "offering.item_add" => "开课计划添加课程",
+        "offering.item_update" => "开课计划修改课程",
+        "offering.item_remove" => "开课计划删除课程",
+        "offering.copy" => "复制上学期开课计划",
+        "offering.submit" => "提交开课审批",
+        "offering.withdraw" => "撤回开课计划",
+        "offering.approve" => "开课审批通过",
+        "offering.reject" => "开课审批驳回",
+        "offering.publish" => "开课公示",
         "institution_teacher.create" => "新增机构教师",
         "dispatch.create" => "派遣教师",
         "dispatch.cancel" => "取消派遣",
@@ -341,6 +358,10 @@ mod tests {
         }
         for kind in crate::import::Kind::ALL {
             actions.push(format!("{}.import", kind.entity()));
+        }
+        // Offering decisions are recorded as `offering.<action>`.
+        for a in kehou_domain::course::OfferingAction::ALL {
+            actions.push(format!("offering.{}", a.code()));
         }
         assert!(actions.len() > 30, "{actions:?}");
         for action in &actions {

@@ -19,6 +19,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("membership_answer", "邀请回复"),
     ("system", "系统通知"),
     ("institution", "机构入驻"),
+    ("course", "课程与开课"),
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {

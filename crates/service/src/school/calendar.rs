@@ -219,6 +219,37 @@ pub async fn get_term(app: &App, actor: &Actor, school_id: i64, term_id: i64) ->
     view(&app.db, t).await
 }
 
+/// A school's terms for anyone of the school or its bureaus (parents read a published
+/// offering by term), oldest first.
+pub async fn terms_of(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<TermView>> {
+    let school = crate::org::load_in_scope(&app.db, actor, school_id)
+        .await
+        .ok()
+        .filter(|o| o.kind == kehou_domain::OrgKind::School.code())
+        .ok_or(Error::NotFound("学校"))?;
+    let rows = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .order_by_asc(term::Column::StartDate)
+        .all(&app.db)
+        .await?;
+    let mut out = Vec::new();
+    for t in rows {
+        out.push(view(&app.db, t).await?);
+    }
+    Ok(out)
+}
+
+/// A term of a school whose access the caller has already checked (a published offering
+/// is read by parents, who have no permission on the calendar).
+pub async fn term_of(db: &impl ConnectionTrait, school_id: i64, term_id: i64) -> Result<TermView> {
+    let t = term::Entity::find_by_id(term_id)
+        .filter(term::Column::SchoolId.eq(school_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("学期"))?;
+    view(db, t).await
+}
+
 pub fn parse_date(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Option<NaiveDate> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => {

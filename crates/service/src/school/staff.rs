@@ -1029,3 +1029,26 @@ pub(crate) async fn import(
     }
     Ok(outcome)
 }
+
+/// The active staff of a school as (id, name), by name: the teachers other areas may
+/// assign (an offering's own courses). The caller has checked its own permission.
+pub async fn active_staff(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<(i64, String)>> {
+    let rows = staff::Entity::find()
+        .filter(staff::Column::SchoolId.eq(school_id))
+        .filter(staff::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let names: std::collections::HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|s| s.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut out: Vec<(i64, String)> = rows
+        .into_iter()
+        .map(|s| (s.id, names.get(&s.user_id).cloned().unwrap_or_default()))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}

@@ -88,6 +88,11 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         memberships: &[(SCHOOL_1, "head_teacher"), (SCHOOL_1, "teacher")],
     },
     DemoAccount {
+        phone: "13800000030",
+        name: "高远",
+        memberships: &[(CITY_BUREAU, "expert_reviewer")],
+    },
+    DemoAccount {
         phone: "13800000020",
         name: "林涛",
         memberships: &[(APPLYING_INSTITUTION, "institution_admin")],
@@ -306,6 +311,14 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(o) = orgs.get(INSTITUTION) {
         created += ensure_institution_teachers(app, o).await?;
     }
+    if let (Some(city), Some(o)) = (orgs.get(CITY_BUREAU), orgs.get(INSTITUTION)) {
+        created += super::demo_courses::ensure_library(app, city, o).await?;
+    }
+    for name in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL] {
+        if let (Some(city), Some(school)) = (orgs.get(CITY_BUREAU), orgs.get(name)) {
+            created += super::demo_courses::ensure_offering(app, city, school).await?;
+        }
+    }
     ensure_welcome(app).await?;
     Ok(created)
 }
@@ -323,6 +336,7 @@ const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
         "org.view,org.manage,user.view,user.manage,role.view,audit.view",
     ),
     ("民办教育科", "org.view,institution.view,institution.review"),
+    ("课程审批科", "org.view,school.view,offering.approve"),
 ];
 
 async fn ensure_departments(app: &App, bureau: &org::Model) -> Result<usize> {
@@ -856,6 +870,27 @@ async fn ensure_school_setup(
             .insert(txn)
             .await?;
         }
+        created += 1;
+    }
+    // Last term, kept as history (its offering is filled in later).
+    let last = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .filter(term::Column::SchoolYear.eq("2025-2026"))
+        .one(txn)
+        .await?;
+    if last.is_none() {
+        term::ActiveModel {
+            school_id: Set(school.id),
+            school_year: Set("2025-2026".into()),
+            name: Set("第二学期".into()),
+            start_date: Set(date("2026-02-23")?),
+            end_date: Set(date("2026-07-03")?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
         created += 1;
     }
     let has_periods = period::Entity::find()

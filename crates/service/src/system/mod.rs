@@ -3,6 +3,7 @@
 //! functions say in their names and docs what they do on the operator's behalf.
 
 pub mod demo;
+mod demo_courses;
 pub mod sample;
 
 use kehou_domain::OrgKind;

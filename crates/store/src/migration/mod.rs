@@ -21,6 +21,8 @@ mod m20261130_000016_institutions;
 mod m20261130_000017_course_specs;
 mod m20261130_000018_institution_teachers;
 mod m20261130_000019_dispatches;
+mod m20261130_000020_courses_library;
+mod m20261130_000021_offerings;
 
 pub struct Migrator;
 
@@ -47,6 +49,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_course_specs::Migration),
             Box::new(m20261130_000018_institution_teachers::Migration),
             Box::new(m20261130_000019_dispatches::Migration),
+            Box::new(m20261130_000020_courses_library::Migration),
+            Box::new(m20261130_000021_offerings::Migration),
         ]
     }
 }

@@ -107,6 +107,16 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/calendar", "校历作息", Some(Permission::SchoolView)),
     ("/dispatches", "派驻教师", Some(Permission::SchoolView)),
     (
+        "/course-specs",
+        "课程规格",
+        Some(Permission::CourseSpecManage),
+    ),
+    ("/courses", "课程管理", Some(Permission::CourseManage)),
+    ("/library", "课程库", None),
+    ("/offering", "开课计划", Some(Permission::OfferingManage)),
+    ("/offerings", "开课审批", Some(Permission::OfferingApprove)),
+    ("/offering/published", "开课公示", None),
+    (
         "/institutions",
         "机构管理",
         Some(Permission::InstitutionView),
@@ -144,6 +154,13 @@ pub async fn frame(
             match *href {
                 "/institutions" => !institution,
                 "/institution" | "/institution/teachers" | "/institution/dispatches" => institution,
+                // Libraries concern who submits or reviews; the notice, a school's people.
+                "/library" => actor.is_some_and(|a| {
+                    a.can(Permission::CourseManage) || a.can(Permission::LibraryReview)
+                }),
+                "/offering/published" => {
+                    actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
+                }
                 _ => true,
             }
         })
@@ -212,6 +229,30 @@ impl FormErrors {
 
     pub fn get(&self, field: &str) -> &str {
         self.fields.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The messages of a list field and its rows (`chapters`, `chapters.3`), joined.
+    pub fn under(&self, prefix: &str) -> String {
+        let mut keys: Vec<&String> = self
+            .fields
+            .keys()
+            .filter(|k| *k == prefix || k.starts_with(&format!("{prefix}.")))
+            .collect();
+        keys.sort();
+        keys.iter()
+            .map(|k| self.fields[*k].as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+
+    /// Everything wrong, in one line: for a form with one message box.
+    pub fn first_message(&self) -> String {
+        if self.fields.is_empty() {
+            return self.general.clone();
+        }
+        let mut reasons: Vec<&str> = self.fields.values().map(String::as_str).collect();
+        reasons.sort();
+        reasons.join("；")
     }
 
     /// Turns an error into messages on the form when it concerns the input; other errors

@@ -343,3 +343,5 @@ pub fn workbook_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
 }
+
+pub const EXPERT_REVIEWER: &str = "13800000030";

@@ -347,6 +347,43 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         (_, p) if p.starts_with("/api/v1/course-specs") || p.starts_with("/course-specs") => {
             Need::Perms(&[CourseSpecManage])
         }
+        // Courses and libraries: read by every member in scope, kept with course.manage,
+        // reviewed with library.review; offerings approved with offering.approve.
+        (
+            "GET",
+            "/api/v1/courses"
+            | "/api/v1/courses/{id}"
+            | "/courses"
+            | "/courses/{id}"
+            | "/api/v1/library"
+            | "/library"
+            | "/offering"
+            | "/offering/published"
+            | "/api/v1/course-policy",
+        ) => Need::Actor,
+        (
+            "POST",
+            "/api/v1/courses" | "/courses" | "/courses/{id}" | "/api/v1/library" | "/library",
+        )
+        | ("PATCH", "/api/v1/courses/{id}")
+        | ("GET", "/courses/new" | "/courses/{id}/edit") => Need::Perms(&[CourseManage]),
+        ("POST", "/api/v1/library/{id}/decision" | "/library/{id}/decision") => {
+            Need::Perms(&[LibraryReview])
+        }
+        ("PUT", "/api/v1/course-policy") | ("POST", "/offerings/policy") => {
+            Need::Perms(&[CoursePolicy])
+        }
+        ("GET", "/api/v1/offerings" | "/offerings") => Need::Perms(VIEW),
+        // The notice is for anyone of the school (parents) and its bureaus.
+        ("GET", p) if school && p.ends_with("/offering/published") => Need::Actor,
+        ("POST", p) if school && p.ends_with("/offering/decision") => {
+            Need::Perms(&[OfferingApprove])
+        }
+        ("GET", p) if school && p.ends_with("/offering/items/new") => {
+            Need::Perms(&[OfferingManage])
+        }
+        ("GET", p) if school && p.contains("/offering") => Need::Perms(VIEW),
+        (_, p) if school && p.contains("/offering") => Need::Perms(&[OfferingManage]),
         // Institutions: seen with institution.view, decided with institution.review (the
         // halting decisions need more, tested with them).
         ("POST", "/api/v1/institutions/{id}/decision" | "/institutions/{id}/decision") => {

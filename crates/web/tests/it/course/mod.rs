@@ -1,1 +1,3 @@
+pub mod courses;
+pub mod offerings;
 pub mod specs;

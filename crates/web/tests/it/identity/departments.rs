@@ -176,7 +176,7 @@ async fn a3_a_bureau_without_departments_is_not_divided_and_a_leader_is_never_li
     let mut have = permissions(&t, &token).await;
     have.sort();
     assert_eq!(have, want, "no departments: the role's permissions");
-    assert_eq!(t.audit_count("department.delete").await, 3);
+    assert_eq!(t.audit_count("department.delete").await, 4);
 
     // The leader's bureau has a department the leader is not in: the leader keeps all.
     let city = t.org_id("示例市教育和体育局").await;

@@ -127,7 +127,8 @@ async fn a5_term_calendar_answers_teaching_days_and_schedules() {
         )
         .await
         .1["total"],
-        2
+        3,
+        "the demo's two terms and the new one"
     );
     assert_eq!(
         t.get(
@@ -191,8 +192,8 @@ async fn a5_bad_terms_and_calendars_change_nothing() {
     }
     assert_eq!(
         t.get(&path, &admin).await.1["total"],
-        1,
-        "only the demo term"
+        2,
+        "only the demo's terms"
     );
     let term = autumn_term(&t, &admin, school).await;
     let (status, _) = t.post(&path, &admin, json!({"school_year": "2026-2027", "name": "秋季学期", "start_date": "2026-09-01", "end_date": "2027-01-22"})).await;

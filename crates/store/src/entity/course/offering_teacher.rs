@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// A teacher of an offered course: a staff member of the school or a dispatched
+/// institution teacher; the name as it was.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "offering_item_teachers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub item_id: i64,
+    pub staff_id: Option<i64>,
+    pub institution_teacher_id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
