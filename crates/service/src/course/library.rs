@@ -99,37 +99,43 @@ async fn subject_names(
             .map(|e| e.subject_id)
             .collect()
     };
+    // A list of one kind of entries (the common case) reads one kind of names.
+    let (courses, teachers, staff_ids) = (ids(Kind::Course), ids(Kind::Teacher), ids(Kind::Staff));
     let mut names = HashMap::new();
-    for c in course::Entity::find()
-        .filter(course::Column::Id.is_in(ids(Kind::Course)))
-        .all(db)
-        .await?
-    {
-        names.insert(("course".to_string(), c.id), c.name);
+    if !courses.is_empty() {
+        for c in course::Entity::find()
+            .filter(course::Column::Id.is_in(courses))
+            .all(db)
+            .await?
+        {
+            names.insert((Kind::Course.code().to_string(), c.id), c.name);
+        }
     }
-    for t in teacher::Entity::find()
-        .filter(teacher::Column::Id.is_in(ids(Kind::Teacher)))
-        .all(db)
-        .await?
-    {
-        names.insert(("teacher".to_string(), t.id), t.name);
+    if !teachers.is_empty() {
+        for t in teacher::Entity::find()
+            .filter(teacher::Column::Id.is_in(teachers))
+            .all(db)
+            .await?
+        {
+            names.insert((Kind::Teacher.code().to_string(), t.id), t.name);
+        }
     }
-    let staff_rows = staff::Entity::find()
-        .filter(staff::Column::Id.is_in(ids(Kind::Staff)))
-        .all(db)
-        .await?;
-    let users: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(staff_rows.iter().map(|s| s.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    for s in staff_rows {
-        names.insert(
-            ("staff".to_string(), s.id),
-            users.get(&s.user_id).cloned().unwrap_or_default(),
-        );
+    if !staff_ids.is_empty() {
+        let staff_rows = staff::Entity::find()
+            .filter(staff::Column::Id.is_in(staff_ids))
+            .all(db)
+            .await?;
+        let users: HashMap<i64, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(staff_rows.iter().map(|s| s.user_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        for s in staff_rows {
+            let name = users.get(&s.user_id).cloned().unwrap_or_default();
+            names.insert((Kind::Staff.code().to_string(), s.id), name);
+        }
     }
     Ok(names)
 }

@@ -32,7 +32,7 @@ use super::policy::{self, Policy};
 use crate::institution::dispatch::{Dispatched, dispatched_to};
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
-use crate::school::calendar::{self, TermView};
+use crate::school::calendar::{self, TermSpan, TermView};
 use crate::{Actor, App, Error, Result};
 
 /// The highest textbook or misc fee, in fen (¥2 000).
@@ -341,6 +341,59 @@ async fn item_views(
         .collect())
 }
 
+/// The items of some offerings in one pass, by offering.
+async fn items_of(
+    db: &impl ConnectionTrait,
+    offering_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<ItemView>>> {
+    let rows = offering_item::Entity::find()
+        .filter(offering_item::Column::OfferingId.is_in(offering_ids))
+        .order_by_asc(offering_item::Column::Category)
+        .order_by_asc(offering_item::Column::Id)
+        .all(db)
+        .await?;
+    let owner: HashMap<i64, i64> = rows.iter().map(|i| (i.id, i.offering_id)).collect();
+    let mut out: HashMap<i64, Vec<ItemView>> = HashMap::new();
+    for v in item_views(db, rows).await? {
+        out.entry(owner[&v.id]).or_default().push(v);
+    }
+    Ok(out)
+}
+
+fn assemble(
+    today: NaiveDate,
+    school: &org::Model,
+    term: &TermSpan,
+    o: Option<offering::Model>,
+    items: Vec<ItemView>,
+    policy: Policy,
+) -> OfferingView {
+    let status = o
+        .as_ref()
+        .and_then(|o| OfferingStatus::parse(&o.status))
+        .unwrap_or(OfferingStatus::Draft);
+    let past = term.end_date < today;
+    OfferingView {
+        id: o.as_ref().map(|o| o.id),
+        school_id: school.id,
+        school_name: school.name.clone(),
+        term_id: term.id,
+        term_name: term.label.clone(),
+        term_start: term.start_date,
+        term_end: term.end_date,
+        status: status.code().into(),
+        status_label: status.label(),
+        reason: o.as_ref().and_then(|o| o.reason.clone()),
+        past,
+        editable: !past && status.editable(),
+        policy,
+        submitted_at: o.as_ref().and_then(|o| o.submitted_at),
+        decided_at: o.as_ref().and_then(|o| o.decided_at),
+        published_at: o.as_ref().and_then(|o| o.published_at),
+        items,
+    }
+}
+
 async fn view_of(
     app: &App,
     db: &impl ConnectionTrait,
@@ -349,41 +402,21 @@ async fn view_of(
     o: Option<offering::Model>,
 ) -> Result<OfferingView> {
     let items = match &o {
-        Some(o) => {
-            let rows = offering_item::Entity::find()
-                .filter(offering_item::Column::OfferingId.eq(o.id))
-                .order_by_asc(offering_item::Column::Category)
-                .order_by_asc(offering_item::Column::Id)
-                .all(db)
-                .await?;
-            item_views(db, rows).await?
-        }
+        Some(o) => items_of(db, vec![o.id])
+            .await?
+            .remove(&o.id)
+            .unwrap_or_default(),
         None => Vec::new(),
     };
-    let status = o
-        .as_ref()
-        .and_then(|o| OfferingStatus::parse(&o.status))
-        .unwrap_or(OfferingStatus::Draft);
-    let past = term.end_date < app.today();
-    Ok(OfferingView {
-        id: o.as_ref().map(|o| o.id),
-        school_id: school.id,
-        school_name: school.name.clone(),
-        term_id: term.id,
-        term_name: format!("{} {}", term.school_year, term.name),
-        term_start: term.start_date,
-        term_end: term.end_date,
-        status: status.code().into(),
-        status_label: status.label(),
-        reason: o.as_ref().and_then(|o| o.reason.clone()),
-        past,
-        editable: !past && status.editable(),
-        policy: policy::for_path(db, &school.path).await?,
-        submitted_at: o.as_ref().and_then(|o| o.submitted_at),
-        decided_at: o.as_ref().and_then(|o| o.decided_at),
-        published_at: o.as_ref().and_then(|o| o.published_at),
+    let policy = policy::for_path(db, &school.path).await?;
+    Ok(assemble(
+        app.today(),
+        school,
+        &term.into(),
+        o,
         items,
-    })
+        policy,
+    ))
 }
 
 /// The school and term of a use case: the permission first, then the school's scope.
@@ -415,11 +448,7 @@ pub async fn published(
     school_id: i64,
     term_id: i64,
 ) -> Result<OfferingView> {
-    let school = crate::org::load_in_scope(&app.db, actor, school_id)
-        .await
-        .ok()
-        .filter(|o| o.kind == OrgKind::School.code())
-        .ok_or(Error::NotFound("学校"))?;
+    let school = crate::school::school_visible(&app.db, actor, school_id).await?;
     let term = calendar::term_of(&app.db, school.id, term_id).await?;
     let o = load_offering(&app.db, school.id, term.id)
         .await?
@@ -452,13 +481,30 @@ pub async fn list(
         .order_by_desc(offering::Column::UpdatedAt)
         .all(&app.db)
         .await?;
+    let terms: HashMap<i64, TermSpan> =
+        calendar::spans(&app.db, rows.iter().map(|o| o.term_id).collect())
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+    let mut items = items_of(&app.db, rows.iter().map(|o| o.id).collect()).await?;
+    let mut policies: HashMap<i64, Policy> = HashMap::new();
+    let today = app.today();
     let mut out = Vec::new();
     for o in rows {
-        let Some(school) = schools.get(&o.school_id) else {
+        let (Some(school), Some(term)) = (schools.get(&o.school_id), terms.get(&o.term_id)) else {
             continue;
         };
-        let term = calendar::term_of(&app.db, school.id, o.term_id).await?;
-        out.push(view_of(app, &app.db, school, &term, Some(o)).await?);
+        let policy = match policies.get(&school.id) {
+            Some(p) => *p,
+            None => {
+                let p = policy::for_path(&app.db, &school.path).await?;
+                policies.insert(school.id, p);
+                p
+            }
+        };
+        let own = items.remove(&o.id).unwrap_or_default();
+        out.push(assemble(today, school, term, Some(o), own, policy));
     }
     Ok(out)
 }
@@ -905,11 +951,42 @@ fn dedup(mut ids: Vec<i64>) -> Vec<i64> {
     ids
 }
 
-async fn store_item_parts(db: &impl ConnectionTrait, item_id: i64, c: &CheckedItem) -> Result<()> {
+/// Removes an item's teachers and parts (before they are stored again, or the item goes).
+async fn clear_item_parts(db: &impl ConnectionTrait, item_id: i64) -> Result<()> {
     offering_teacher::Entity::delete_many()
         .filter(offering_teacher::Column::ItemId.eq(item_id))
         .exec(db)
         .await?;
+    offering_part::Entity::delete_many()
+        .filter(offering_part::Column::ItemId.eq(item_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets the bureau's decision of every item of an offering at once.
+async fn set_item_statuses(
+    db: &impl ConnectionTrait,
+    offering_id: i64,
+    status: ItemStatus,
+) -> Result<()> {
+    offering_item::Entity::update_many()
+        .col_expr(
+            offering_item::Column::Status,
+            kehou_store::sea_orm::sea_query::Expr::value(status.code()),
+        )
+        .col_expr(
+            offering_item::Column::Reason,
+            kehou_store::sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(offering_item::Column::OfferingId.eq(offering_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn store_item_parts(db: &impl ConnectionTrait, item_id: i64, c: &CheckedItem) -> Result<()> {
+    clear_item_parts(db, item_id).await?;
     for t in &c.teachers {
         offering_teacher::ActiveModel {
             item_id: Set(item_id),
@@ -921,10 +998,6 @@ async fn store_item_parts(db: &impl ConnectionTrait, item_id: i64, c: &CheckedIt
         .insert(db)
         .await?;
     }
-    offering_part::Entity::delete_many()
-        .filter(offering_part::Column::ItemId.eq(item_id))
-        .exec(db)
-        .await?;
     for (i, name) in c.parts.iter().enumerate() {
         offering_part::ActiveModel {
             item_id: Set(item_id),
@@ -1153,14 +1226,7 @@ pub async fn remove_item(
         .ok_or(Error::NotFound("开课课程"))?;
     let item = load_item(&txn, o.id, item_id).await?;
     check_editable(&term, Some(&o), app.today())?;
-    offering_teacher::Entity::delete_many()
-        .filter(offering_teacher::Column::ItemId.eq(item.id))
-        .exec(&txn)
-        .await?;
-    offering_part::Entity::delete_many()
-        .filter(offering_part::Column::ItemId.eq(item.id))
-        .exec(&txn)
-        .await?;
+    clear_item_parts(&txn, item.id).await?;
     offering_item::Entity::delete_by_id(item.id)
         .exec(&txn)
         .await?;
@@ -1219,6 +1285,18 @@ pub async fn copy_last(
         .all(&app.db)
         .await?;
     let old = item_views(&app.db, rows).await?;
+    // Who can still teach here this term, read once for all the courses.
+    let staff_here: HashSet<i64> = crate::school::staff::active_staff(&app.db, school.id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let dispatched_here: HashSet<i64> =
+        dispatched_to(&app.db, school.id, term.start_date, term.end_date)
+            .await?
+            .into_iter()
+            .map(|d| d.teacher_id)
+            .collect();
     let mut left_out = Vec::new();
     let mut copied = 0;
     for item in old {
@@ -1241,15 +1319,11 @@ pub async fn copy_last(
             parts: Some(item.parts.clone()),
             price_fen: None,
         };
-        let choices = teacher_choices(app, actor, school.id, term.id, item.course_id)
-            .await
-            .unwrap_or_default();
-        let here: HashSet<i64> = choices.iter().map(|(id, _)| *id).collect();
         if let Some(ids) = input.staff_ids.as_mut() {
-            ids.retain(|id| here.contains(id));
+            ids.retain(|id| staff_here.contains(id));
         }
         if let Some(ids) = input.teacher_ids.as_mut() {
-            ids.retain(|id| here.contains(id));
+            ids.retain(|id| dispatched_here.contains(id));
         }
         match add_item(app, actor, school.id, term.id, input).await {
             Ok(_) => copied += 1,
@@ -1340,27 +1414,13 @@ pub async fn school_action(
         OfferingAction::Submit => {
             m.submitted_at = Set(Some(now));
             m.reason = Set(None);
-            offering_item::Entity::update_many()
-                .col_expr(
-                    offering_item::Column::Status,
-                    kehou_store::sea_orm::sea_query::Expr::value(ItemStatus::Pending.code()),
-                )
-                .filter(offering_item::Column::OfferingId.eq(offering_id))
-                .exec(&txn)
-                .await?;
+            set_item_statuses(&txn, offering_id, ItemStatus::Pending).await?;
         }
         OfferingAction::Publish => {
             m.published_at = Set(Some(now));
             if status != OfferingStatus::Approved {
                 // Published without approval: every course stands.
-                offering_item::Entity::update_many()
-                    .col_expr(
-                        offering_item::Column::Status,
-                        kehou_store::sea_orm::sea_query::Expr::value(ItemStatus::Approved.code()),
-                    )
-                    .filter(offering_item::Column::OfferingId.eq(offering_id))
-                    .exec(&txn)
-                    .await?;
+                set_item_statuses(&txn, offering_id, ItemStatus::Approved).await?;
             }
         }
         _ => {}
@@ -1468,16 +1528,16 @@ pub async fn decide(
         ));
     }
     if action == OfferingAction::Approve {
-        for item in items.iter().cloned() {
+        // Everything stands but the courses refused, each with its reason.
+        set_item_statuses(&txn, o.id, ItemStatus::Approved).await?;
+        for item in items
+            .iter()
+            .filter(|i| refused.contains_key(&i.id))
+            .cloned()
+        {
             let reason = refused.get(&item.id).cloned();
             let mut m = item.into_active_model();
-            m.status = Set(if reason.is_some() {
-                ItemStatus::Rejected
-            } else {
-                ItemStatus::Approved
-            }
-            .code()
-            .into());
+            m.status = Set(ItemStatus::Rejected.code().into());
             m.reason = Set(reason);
             m.update(&txn).await?;
         }

@@ -71,14 +71,7 @@ async fn views(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    let admitted: Vec<i64> = admission::Entity::find()
-        .filter(admission::Column::OrgId.is_in(rows.iter().map(|d| d.org_id)))
-        .filter(admission::Column::Status.eq(InstitutionStatus::Admitted.code()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.org_id)
-        .collect();
+    let admitted = super::admitted(db, rows.iter().map(|d| d.org_id).collect()).await?;
     let teachers: std::collections::HashMap<i64, teacher::Model> = teacher::Entity::find()
         .filter(teacher::Column::Id.is_in(rows.iter().map(|d| d.teacher_id)))
         .all(db)

@@ -186,14 +186,19 @@ async fn view(db: &impl ConnectionTrait, t: term::Model) -> Result<TermView> {
 
 pub async fn list_terms(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<TermView>> {
     let school = school_for(&app.db, actor, school_id, Permission::SchoolView).await?;
+    terms_of_school(&app.db, school.id).await
+}
+
+/// A school's terms, the newest first.
+async fn terms_of_school(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<TermView>> {
     let rows = term::Entity::find()
-        .filter(term::Column::SchoolId.eq(school.id))
+        .filter(term::Column::SchoolId.eq(school_id))
         .order_by_desc(term::Column::StartDate)
-        .all(&app.db)
+        .all(db)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for t in rows {
-        out.push(view(&app.db, t).await?);
+        out.push(view(db, t).await?);
     }
     Ok(out)
 }
@@ -219,24 +224,51 @@ pub async fn get_term(app: &App, actor: &Actor, school_id: i64, term_id: i64) ->
     view(&app.db, t).await
 }
 
-/// A school's terms for anyone of the school or its bureaus (parents read a published
-/// offering by term), oldest first.
-pub async fn terms_of(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<TermView>> {
-    let school = crate::org::load_in_scope(&app.db, actor, school_id)
-        .await
-        .ok()
-        .filter(|o| o.kind == kehou_domain::OrgKind::School.code())
-        .ok_or(Error::NotFound("学校"))?;
-    let rows = term::Entity::find()
-        .filter(term::Column::SchoolId.eq(school.id))
-        .order_by_asc(term::Column::StartDate)
-        .all(&app.db)
-        .await?;
-    let mut out = Vec::new();
-    for t in rows {
-        out.push(view(&app.db, t).await?);
+/// A term's identity and dates, without its calendar: for lists of other areas.
+#[derive(Debug, Clone)]
+pub struct TermSpan {
+    pub id: i64,
+    pub school_id: i64,
+    /// "2026-2027 第一学期".
+    pub label: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+}
+
+impl From<&TermView> for TermSpan {
+    fn from(t: &TermView) -> Self {
+        Self {
+            id: t.id,
+            school_id: t.school_id,
+            label: format!("{} {}", t.school_year, t.name),
+            start_date: t.start_date,
+            end_date: t.end_date,
+        }
     }
-    Ok(out)
+}
+
+/// The spans of some terms in one query; the caller has checked access to their schools.
+pub async fn spans(db: &impl ConnectionTrait, term_ids: Vec<i64>) -> Result<Vec<TermSpan>> {
+    Ok(term::Entity::find()
+        .filter(term::Column::Id.is_in(term_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| TermSpan {
+            id: t.id,
+            school_id: t.school_id,
+            label: format!("{} {}", t.school_year, t.name),
+            start_date: t.start_date,
+            end_date: t.end_date,
+        })
+        .collect())
+}
+
+/// A school's terms for anyone of the school or its bureaus (parents read a published
+/// offering by term), the newest first.
+pub async fn terms_of(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<TermView>> {
+    let school = super::school_visible(&app.db, actor, school_id).await?;
+    terms_of_school(&app.db, school.id).await
 }
 
 /// A term of a school whose access the caller has already checked (a published offering

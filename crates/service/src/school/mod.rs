@@ -45,6 +45,16 @@ async fn load_school(
         .ok_or(Error::NotFound("学校"))
 }
 
+/// A school anyone of it or of its bureaus may read the public side of (a published
+/// offering, its terms), whatever their permissions: parents hold none. 404 outside.
+pub async fn school_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i64,
+) -> Result<org::Model> {
+    load_school(db, actor, school_id).await
+}
+
 /// The schools of the actor's jurisdiction, for pickers.
 pub async fn schools_in_scope(app: &App, actor: &Actor) -> Result<Vec<org::Model>> {
     Ok(org::Entity::find()

@@ -370,16 +370,16 @@ pub async fn submit(
     PageActor(p, actor): PageActor,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
-    let mut invalid = kehou_domain::Invalid::default();
-    // A teacher comes as "teacher:7" or "staff:7" from the library page's picker.
+    // A teacher comes as "teacher:7" or "staff:7" from the library page's picker; anything
+    // unreadable is missing, which the use case names.
     let (kind, subject) = match data.text("teacher").split_once(':') {
         Some((k, id)) => (Kind::parse(k), id.parse().ok()),
         None => (
             Kind::parse(&data.text("kind")),
-            data.id("subject_id", &mut invalid),
+            data.text("subject_id").parse().ok(),
         ),
     };
-    let bureau = data.id("bureau_id", &mut invalid);
+    let bureau = data.text("bureau_id").parse().ok();
     let result = library::submit(&state.app, &actor, kind, subject, bureau).await;
     let back_to_course = kind == Some(Kind::Course) && subject.is_some();
     match (result, back_to_course) {

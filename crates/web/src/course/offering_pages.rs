@@ -432,7 +432,14 @@ pub async fn add_item(
     let term_id = term_of(&q)?;
     let form = ItemForm::from(&data);
     let course: Option<i64> = form.course.parse().ok();
-    let own = data.text("own") == "1";
+    // The teachers picked are the school's staff for its own course, dispatched institution
+    // teachers otherwise: decided by the course, not by the form.
+    let own = match course {
+        Some(id) => kehou_service::course::catalog::get(&state.app, &actor, id)
+            .await
+            .map_or(true, |c| c.owner_org_id == school_id),
+        None => true,
+    };
     let result = match form.input(own) {
         Ok(input) => offering::add_item(&state.app, &actor, school_id, term_id, input).await,
         Err(e) => Err(e),
