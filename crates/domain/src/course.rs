@@ -312,6 +312,37 @@ impl CareTime {
     }
 }
 
+/// How a course plan runs a term (课程方案的模式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    /// Schedule first, then parents enroll in teaching classes, then classes are settled.
+    ScheduleFirst,
+    /// Parents enroll in courses first, then the school schedules and assigns classes.
+    EnrollFirst,
+}
+
+impl PlanMode {
+    pub const ALL: [Self; 2] = [Self::ScheduleFirst, Self::EnrollFirst];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ScheduleFirst => "schedule_first",
+            Self::EnrollFirst => "enroll_first",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ScheduleFirst => "先排课，后选课报名，再分班",
+            Self::EnrollFirst => "先选课报名，后调整排课，再分班",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == code)
+    }
+}
+
 /// A list of small numbers kept as "1,2,3" (grades, weekdays): sorted, no repeats, each in
 /// `range`.
 pub fn parse_numbers(
@@ -366,6 +397,9 @@ mod tests {
         }
         for s in OfferingStatus::ALL {
             assert_eq!(OfferingStatus::parse(s.code()), Some(s));
+        }
+        for m in PlanMode::ALL {
+            assert_eq!(PlanMode::parse(m.code()), Some(m));
         }
     }
 

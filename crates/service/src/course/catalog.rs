@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use kehou_domain::course::{Category, join_numbers, parse_numbers, split_numbers};
 use kehou_domain::school::grade_name;
 use kehou_domain::{Fen, Invalid, OrgKind, Permission};
-use kehou_store::entity::course::{catalog as course, chapter, material, spec};
+use kehou_store::entity::course::{catalog as course, chapter, course_file, material, spec};
 use kehou_store::entity::org;
 use kehou_store::sea_orm::sea_query::Query;
 use kehou_store::sea_orm::{
@@ -24,6 +24,25 @@ use crate::{Actor, App, Error, Result};
 
 pub const CHAPTERS_MAX: usize = 100;
 pub const MATERIALS_MAX: usize = 50;
+/// The largest picture or attachment, in bytes.
+pub const FILE_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The most pictures and attachments a course keeps.
+pub const FILES_MAX: usize = 20;
+
+/// What a course's file is: a picture of the intro (PNG or JPEG) or an attachment (also
+/// PDF).
+pub const FILE_KINDS: &[(&str, &str)] = &[("picture", "图片"), ("attachment", "附件")];
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CourseFileView {
+    pub id: i64,
+    /// picture or attachment.
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Chapter {
@@ -67,6 +86,8 @@ pub struct CourseView {
     pub materials: Vec<Material>,
     /// Where it stands in the bureaus' course libraries.
     pub library: Vec<EntryView>,
+    /// Pictures of the intro and attachments.
+    pub files: Vec<CourseFileView>,
 }
 
 /// A new course or a change; absent fields keep their value (required on creation).
@@ -122,8 +143,29 @@ async fn views(
         .map(|o| (o.id, o))
         .collect();
     let specs = super::spec::by_ids(app, db, rows.iter().map(|c| c.spec_id).collect()).await?;
-    let (mut chapters, mut materials) = (HashMap::new(), HashMap::new());
+    let (mut chapters, mut materials, mut files) = (HashMap::new(), HashMap::new(), HashMap::new());
     if with_details {
+        for f in course_file::Entity::find()
+            .filter(course_file::Column::CourseId.is_in(ids.clone()))
+            .order_by_asc(course_file::Column::Id)
+            .all(db)
+            .await?
+        {
+            files
+                .entry(f.course_id)
+                .or_insert_with(Vec::new)
+                .push(CourseFileView {
+                    id: f.id,
+                    kind_label: FILE_KINDS
+                        .iter()
+                        .find(|(k, _)| *k == f.kind)
+                        .map_or("附件", |(_, l)| l),
+                    kind: f.kind,
+                    file_name: f.file_name,
+                    content_type: f.content_type,
+                    size: f.size,
+                });
+        }
         for c in chapter::Entity::find()
             .filter(chapter::Column::CourseId.is_in(ids.clone()))
             .order_by_asc(chapter::Column::Number)
@@ -189,6 +231,7 @@ async fn views(
                 chapters: chapters.remove(&c.id).unwrap_or_default(),
                 materials: materials.remove(&c.id).unwrap_or_default(),
                 library: entries.remove(&c.id).unwrap_or_default(),
+                files: files.remove(&c.id).unwrap_or_default(),
             }
         })
         .collect())
@@ -682,4 +725,149 @@ pub(crate) async fn term_price(
     Ok(super::spec::price_for_term(db, spec_id, start)
         .await?
         .map(|f| (f, s.price_unit)))
+}
+
+/// Adds pictures and attachments to a course of the actor's organization. Each is checked
+/// by content (a picture PNG or JPEG, an attachment also PDF), its name must agree, and it
+/// is at most 5 MB; nothing is kept unless all are good.
+pub async fn add_files(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    uploads: Vec<crate::institution::UploadedFile>,
+) -> Result<CourseView> {
+    let current = load_own(&app.db, actor, id).await?;
+    let mut invalid = Invalid::default();
+    let mut checked = Vec::new();
+    let uploads: Vec<_> = uploads
+        .into_iter()
+        .filter(|f| !f.bytes.is_empty())
+        .collect();
+    if uploads.is_empty() {
+        invalid.push("files", "请选择文件");
+    }
+    for f in &uploads {
+        let field = format!("files.{}", f.kind);
+        let Some((kind, label)) = FILE_KINDS.iter().find(|(k, _)| *k == f.kind) else {
+            invalid.push("files", "文件类型应为图片或附件");
+            continue;
+        };
+        match kehou_domain::file::check_upload(&f.file_name, &f.bytes, FILE_MAX_BYTES) {
+            Ok((kehou_domain::file::FileType::Pdf, _)) if *kind == "picture" => {
+                invalid.push(&field, format!("{label}：只接受PNG或JPG图片"));
+            }
+            Ok((file_type, file_name)) => checked.push((*kind, file_name, file_type, &f.bytes)),
+            Err(reason) => invalid.push(&field, format!("{label}：{reason}")),
+        }
+    }
+    let existing = course_file::Entity::find()
+        .filter(course_file::Column::CourseId.eq(current.id))
+        .all(&app.db)
+        .await?
+        .len();
+    if existing + uploads.len() > FILES_MAX {
+        invalid.push("files", format!("每门课程最多{FILES_MAX}个图片和附件"));
+    }
+    check(invalid)?;
+    let now = app.now();
+    let mut stored = Vec::new();
+    let result: Result<()> = async {
+        let txn = kehou_store::begin_write(&app.db).await?;
+        let c = load_own(&txn, actor, id).await?;
+        let owner = own_org(&txn, actor).await?;
+        let mut names = Vec::new();
+        for (kind, file_name, file_type, bytes) in &checked {
+            let key = crate::platform::storage::new_key();
+            app.files.put(&key, bytes).await?;
+            stored.push(key.clone());
+            course_file::ActiveModel {
+                course_id: Set(c.id),
+                kind: Set((*kind).into()),
+                file_name: Set(file_name.clone()),
+                content_type: Set(file_type.content_type().into()),
+                size: Set(bytes.len() as i64),
+                storage_key: Set(key),
+                uploaded_at: Set(now),
+                uploaded_by: Set(actor.user_name.clone()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            names.push(file_name.clone());
+        }
+        audit::record(
+            &txn,
+            now,
+            &By::actor(actor),
+            Change {
+                org_id: Some(owner.id),
+                org_path: &owner.path,
+                action: "course.files",
+                entity_type: "course",
+                entity_id: Some(c.id),
+                summary: format!("课程“{}”上传：{}", c.name, names.join("、")),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        // Bytes of a change that did not happen are not kept.
+        for key in &stored {
+            let _ = app.files.delete(key).await;
+        }
+        return Err(e);
+    }
+    get(app, actor, id).await
+}
+
+/// Removes a picture or attachment of a course of the actor's organization.
+pub async fn remove_file(app: &App, actor: &Actor, id: i64, file_id: i64) -> Result<CourseView> {
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let c = load_own(&txn, actor, id).await?;
+    let owner = own_org(&txn, actor).await?;
+    let f = course_file::Entity::find_by_id(file_id)
+        .filter(course_file::Column::CourseId.eq(c.id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("文件"))?;
+    course_file::Entity::delete_by_id(f.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        app.now(),
+        &By::actor(actor),
+        Change {
+            org_id: Some(owner.id),
+            org_path: &owner.path,
+            action: "course.files",
+            entity_type: "course",
+            entity_id: Some(c.id),
+            summary: format!("课程“{}”删除文件：{}", c.name, f.file_name),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    if let Err(e) = app.files.delete(&f.storage_key).await {
+        tracing::warn!(error = %e, "a removed course file was not deleted");
+    }
+    get(app, actor, id).await
+}
+
+/// A file of a course the actor may read: its checked content type, safe name and bytes.
+pub async fn file(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    file_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    let c = load(&app.db, actor, id).await?;
+    let f = course_file::Entity::find_by_id(file_id)
+        .filter(course_file::Column::CourseId.eq(c.id))
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("文件"))?;
+    let bytes = app.files.get(&f.storage_key).await?;
+    Ok((f.content_type, f.file_name, bytes))
 }

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod library;
 pub mod offering;
+pub mod plan;
 pub mod policy;
 pub mod spec;
 

@@ -420,7 +420,7 @@ async fn view_of(
 }
 
 /// The school and term of a use case: the permission first, then the school's scope.
-async fn school_and_term(
+pub(crate) async fn school_and_term(
     app: &App,
     actor: &Actor,
     school_id: i64,
@@ -604,6 +604,21 @@ pub async fn teacher_choices(
             })
             .collect(),
     )
+}
+
+/// The offered courses of a school's term (none before the first is added).
+pub(crate) async fn items_for_term(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+) -> Result<Vec<ItemView>> {
+    Ok(match load_offering(db, school_id, term_id).await? {
+        Some(o) => items_of(db, vec![o.id])
+            .await?
+            .remove(&o.id)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    })
 }
 
 /// Refuses changes to a past term's offering and to one that is not being built.

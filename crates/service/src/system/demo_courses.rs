@@ -387,9 +387,54 @@ pub(super) async fn ensure_offering(
         if last.id != current.id {
             keep_as_history(app, current.id, last).await?;
         }
+        ensure_plan(app, &admin, school, current.id).await?;
         forget_course_messages(app, since).await?;
     }
     Ok(OWN_COURSES.len())
+}
+
+/// A whole-school course plan of the term, enabled: each offered course for its lowest
+/// grade, two classes of a care service, one of anything else.
+async fn ensure_plan(app: &App, admin: &Actor, school: &org::Model, term_id: i64) -> Result<()> {
+    use crate::course::plan::{self, LineInput, PlanInput};
+    let p = plan::create(
+        app,
+        admin,
+        school.id,
+        term_id,
+        PlanInput {
+            name: Some("本学期全校课程方案".into()),
+            grade: None,
+            mode: Some("schedule_first".into()),
+            enabled: Some(true),
+        },
+    )
+    .await?;
+    let offered = offering::get(app, admin, school.id, term_id).await?;
+    for item in offered.items {
+        let Some(grade) = item.grades.first().copied() else {
+            continue;
+        };
+        let care = item.care_time.is_some();
+        plan::set_line(
+            app,
+            admin,
+            school.id,
+            term_id,
+            p.id,
+            LineInput {
+                item_id: Some(item.id),
+                grade: Some(grade),
+                classes: Some(if care { 2 } else { 1 }),
+                class_size: Some(
+                    item.capacity.min(plan::CLASS_SIZE_MAX) / if care { 2 } else { 1 },
+                ),
+                weekly_lessons: Some(if care { 5 } else { 1 }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Last term's offering, as it was published then: the current one's own courses at last

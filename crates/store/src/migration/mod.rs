@@ -23,6 +23,8 @@ mod m20261130_000018_institution_teachers;
 mod m20261130_000019_dispatches;
 mod m20261130_000020_courses_library;
 mod m20261130_000021_offerings;
+mod m20261130_000022_course_plans;
+mod m20261130_000023_course_files;
 
 pub struct Migrator;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_dispatches::Migration),
             Box::new(m20261130_000020_courses_library::Migration),
             Box::new(m20261130_000021_offerings::Migration),
+            Box::new(m20261130_000022_course_plans::Migration),
+            Box::new(m20261130_000023_course_files::Migration),
         ]
     }
 }

@@ -401,3 +401,16 @@ pub async fn offering_decide(
         offering::decide(&state.app, &actor, school_id, term_id, b).await?,
     ))
 }
+
+/// A picture or attachment of a course, to anyone who may read the course: its checked
+/// type, as an attachment, never sniffed.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/files/{file_id}", tag = "courses", params(("id" = i64, Path), ("file_id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn course_file(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, file_id)): ApiPath<(i64, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (content_type, name, bytes) = catalog::file(&state.app, &actor, id, file_id).await?;
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
+}

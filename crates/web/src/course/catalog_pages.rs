@@ -11,10 +11,11 @@ use kehou_domain::school::grade_name;
 use kehou_service::Principal;
 use kehou_service::course::catalog::{self, Chapter, CourseInput, CourseView, Material};
 use kehou_service::course::library::{self, EntryFilter, EntryView, Kind};
+use kehou_service::institution::UploadedFile;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
+use crate::http::extract::{CsrfFiles, CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender,
 };
@@ -517,4 +518,59 @@ pub async fn library_decide(
             ))
         }
     }
+}
+
+/// Uploads pictures and attachments (the file inputs are named `picture` or `attachment`).
+pub async fn add_files(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    CsrfFiles(upload): CsrfFiles,
+) -> PageResult {
+    actor.require(Permission::CourseManage)?;
+    let result = match upload {
+        Ok(form) => {
+            let files = form
+                .files
+                .into_iter()
+                .map(|f| UploadedFile {
+                    kind: f.field,
+                    file_name: f.file_name,
+                    bytes: f.bytes,
+                })
+                .collect();
+            catalog::add_files(&state.app, &actor, id, files).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/courses/{id}?notice=saved")).into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &detail_page(&state, &p, id, "", errors.first_message()).await?,
+            ))
+        }
+    }
+}
+
+pub async fn remove_file(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((id, file_id)): PagePath<(i64, i64)>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    catalog::remove_file(&state.app, &actor, id, file_id).await?;
+    Ok(Redirect::to(&format!("/courses/{id}?notice=saved")).into_response())
+}
+
+/// A picture or attachment, to anyone who may read the course.
+pub async fn file(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((id, file_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    let (content_type, name, bytes) = catalog::file(&state.app, &actor, id, file_id).await?;
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
 }

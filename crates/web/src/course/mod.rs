@@ -6,11 +6,20 @@ mod catalog_api;
 mod catalog_pages;
 mod offering_pages;
 mod pages;
+mod plan_api;
+mod plan_pages;
 
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::post;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+use crate::http::api::UPLOAD_LIMIT;
 use crate::http::routes::{Area, PageRoutes};
+
+/// An upload of a course's files: ten of 5 MB and the form.
+const FILES_LIMIT: usize = 52 * 1024 * 1024;
 
 pub fn area() -> Area {
     Area {
@@ -21,6 +30,7 @@ pub fn area() -> Area {
             .routes(routes!(catalog_api::list, catalog_api::create))
             .routes(routes!(catalog_api::get, catalog_api::update))
             .routes(routes!(catalog_api::institution_courses))
+            .routes(routes!(catalog_api::course_file))
             .routes(routes!(
                 catalog_api::library_list,
                 catalog_api::library_submit
@@ -34,7 +44,13 @@ pub fn area() -> Area {
             .routes(routes!(catalog_api::item_update, catalog_api::item_remove))
             .routes(routes!(catalog_api::offering_copy))
             .routes(routes!(catalog_api::offering_action))
-            .routes(routes!(catalog_api::offering_decide)),
+            .routes(routes!(catalog_api::offering_decide))
+            .routes(routes!(plan_api::list, plan_api::create))
+            .routes(routes!(plan_api::get, plan_api::update))
+            .routes(routes!(plan_api::set_line))
+            .routes(routes!(plan_api::remove_line))
+            .routes(routes!(plan_api::export))
+            .routes(routes!(plan_api::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
         pages: PageRoutes::new()
             .get("/course-specs", pages::list)
             .post("/course-specs", pages::create)
@@ -50,6 +66,16 @@ pub fn area() -> Area {
             .get("/courses/{id}", catalog_pages::detail)
             .get("/courses/{id}/edit", catalog_pages::edit)
             .post("/courses/{id}", catalog_pages::update)
+            .with(
+                "/courses/{id}/files",
+                Method::POST,
+                post(catalog_pages::add_files).layer(DefaultBodyLimit::max(FILES_LIMIT)),
+            )
+            .get("/courses/{id}/files/{file_id}", catalog_pages::file)
+            .post(
+                "/courses/{id}/files/{file_id}/remove",
+                catalog_pages::remove_file,
+            )
             .get("/library", catalog_pages::library_index)
             .post("/library", catalog_pages::submit)
             .post("/library/{id}/decision", catalog_pages::library_decide)
@@ -63,9 +89,32 @@ pub fn area() -> Area {
             .post("/schools/{id}/offering/decision", offering_pages::decide)
             .get("/schools/{id}/offering/items/new", offering_pages::new_item)
             .post("/schools/{id}/offering/items", offering_pages::add_item)
+            .get(
+                "/schools/{id}/offering/items/{item_id}/edit",
+                offering_pages::edit_item,
+            )
+            .post(
+                "/schools/{id}/offering/items/{item_id}",
+                offering_pages::update_item,
+            )
             .post(
                 "/schools/{id}/offering/items/{item_id}/remove",
                 offering_pages::remove_item,
+            )
+            .get("/schools/{id}/plans", plan_pages::list)
+            .post("/schools/{id}/plans", plan_pages::create)
+            .get("/schools/{id}/plans/{plan_id}", plan_pages::detail)
+            .post("/schools/{id}/plans/{plan_id}", plan_pages::update)
+            .post("/schools/{id}/plans/{plan_id}/lines", plan_pages::set_line)
+            .post(
+                "/schools/{id}/plans/{plan_id}/lines/{line_id}/remove",
+                plan_pages::remove_line,
+            )
+            .get("/schools/{id}/plans/{plan_id}/export", plan_pages::export)
+            .with(
+                "/schools/{id}/plans/{plan_id}/import",
+                Method::POST,
+                post(plan_pages::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
             ),
     }
 }

@@ -11,7 +11,7 @@ use kehou_domain::school::grade_name;
 use kehou_domain::{Fen, Invalid, OrgKind, Permission};
 use kehou_service::Principal;
 use kehou_service::course::offering::{
-    self, CourseChoice, Decision, ItemInput, OfferingView, Refusal,
+    self, CourseChoice, Decision, ItemInput, ItemView, OfferingView, Refusal,
 };
 use kehou_service::course::policy::{self, Policy};
 use kehou_service::school::calendar::{self, TermView};
@@ -33,7 +33,7 @@ pub struct TermQuery {
 }
 
 /// The term asked for, else the one running today, else the latest.
-fn pick_term(
+pub(super) fn pick_term(
     terms: &[TermView],
     requested: Option<&str>,
     today: chrono::NaiveDate,
@@ -263,6 +263,26 @@ impl ItemForm {
         }
     }
 
+    fn of(i: &ItemView) -> Self {
+        let yuan = |fen: i64| Fen(fen).to_string();
+        Self {
+            course: i.course_id.to_string(),
+            teachers: i
+                .teachers
+                .iter()
+                .filter_map(|t| t.staff_id.or(t.institution_teacher_id))
+                .map(|id| id.to_string())
+                .collect(),
+            textbook_fee: yuan(i.textbook_fee_fen),
+            misc_fee: yuan(i.misc_fee_fen),
+            grades: i.grades.iter().map(i32::to_string).collect(),
+            capacity: i.capacity.to_string(),
+            care_time: i.care_time.clone().unwrap_or_default(),
+            care_days: i.care_days.iter().map(i32::to_string).collect(),
+            parts: i.parts.join("\n"),
+        }
+    }
+
     fn has(list: &[String], v: &impl ToString) -> bool {
         list.contains(&v.to_string())
     }
@@ -324,6 +344,8 @@ impl ItemForm {
 struct ItemPage {
     frame: Frame,
     school_id: i64,
+    /// The item changed; none for a new one.
+    item_id: Option<i64>,
     o: OfferingView,
     choices: Vec<CourseChoice>,
     /// The course chosen, its teachers and grades once chosen.
@@ -346,6 +368,8 @@ impl ItemPage {
     }
 }
 
+/// The form of a new item (`editing` none: choose the course first) or of an item's change.
+#[allow(clippy::too_many_arguments)]
 async fn item_page(
     state: &AppState,
     p: &Principal,
@@ -353,13 +377,42 @@ async fn item_page(
     term_id: i64,
     form: Option<ItemForm>,
     course: Option<i64>,
+    editing: Option<i64>,
     errors: FormErrors,
 ) -> Result<ItemPage, PageError> {
     let a = p.actor()?;
     a.require(Permission::OfferingManage)?;
     let o = offering::get(&state.app, a, school_id, term_id).await?;
-    let choices = offering::choices(&state.app, a, school_id).await?;
-    let chosen = course.and_then(|id| choices.iter().find(|c| c.course_id == id).cloned());
+    let editing = match editing {
+        Some(id) => Some(
+            o.items
+                .iter()
+                .find(|i| i.id == id)
+                .cloned()
+                .ok_or(PageError(kehou_service::Error::NotFound("开课课程")))?,
+        ),
+        None => None,
+    };
+    let (choices, chosen) = match &editing {
+        // The course of an item stays; it is offered already, whatever changed since.
+        Some(item) => (
+            Vec::new(),
+            Some(CourseChoice {
+                course_id: item.course_id,
+                name: item.name.clone(),
+                category_label: item.category_label,
+                owner_name: item.institution_name.clone(),
+                institution: item.institution_id.is_some(),
+                admitted: true,
+                allowed: true,
+            }),
+        ),
+        None => {
+            let choices = offering::choices(&state.app, a, school_id).await?;
+            let chosen = course.and_then(|id| choices.iter().find(|c| c.course_id == id).cloned());
+            (choices, chosen)
+        }
+    };
     let (teachers, grades, care) = match &chosen {
         Some(c) => {
             let view = kehou_service::course::catalog::get(&state.app, a, c.course_id).await?;
@@ -375,14 +428,23 @@ async fn item_page(
         }
         None => (Vec::new(), Vec::new(), false),
     };
-    let form = form.unwrap_or_else(|| ItemForm {
-        course: course.map(|c| c.to_string()).unwrap_or_default(),
-        grades: grades.iter().map(i32::to_string).collect(),
-        ..Default::default()
+    let form = form.unwrap_or_else(|| match &editing {
+        Some(item) => ItemForm::of(item),
+        None => ItemForm {
+            course: course.map(|c| c.to_string()).unwrap_or_default(),
+            grades: grades.iter().map(i32::to_string).collect(),
+            ..Default::default()
+        },
     });
+    let title = if editing.is_some() {
+        "修改开课课程"
+    } else {
+        "添加开课课程"
+    };
     Ok(ItemPage {
-        frame: frame(state, p, "添加开课课程", "/offering", "").await?,
+        frame: frame(state, p, title, "/offering", "").await?,
         school_id,
+        item_id: editing.map(|i| i.id),
         o,
         choices,
         chosen,
@@ -415,6 +477,7 @@ pub async fn new_item(
             term_id,
             None,
             course,
+            None,
             FormErrors::default(),
         )
         .await?,
@@ -450,7 +513,17 @@ pub async fn add_item(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &item_page(&state, &p, school_id, term_id, Some(form), course, errors).await?,
+                &item_page(
+                    &state,
+                    &p,
+                    school_id,
+                    term_id,
+                    Some(form),
+                    course,
+                    None,
+                    errors,
+                )
+                .await?,
             ))
         }
     }
@@ -550,4 +623,69 @@ pub async fn set_policy(
     )
     .await?;
     Ok(Redirect::to("/offerings?notice=saved").into_response())
+}
+
+pub async fn edit_item(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, item_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<TermQuery>,
+) -> PageResult {
+    actor.require(Permission::OfferingManage)?;
+    let term_id = term_of(&q)?;
+    let page = item_page(
+        &state,
+        &p,
+        school_id,
+        term_id,
+        None,
+        None,
+        Some(item_id),
+        FormErrors::default(),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+pub async fn update_item(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, item_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<TermQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::OfferingManage)?;
+    let term_id = term_of(&q)?;
+    let form = ItemForm::from(&data);
+    let current = offering::get(&state.app, &actor, school_id, term_id)
+        .await?
+        .items
+        .into_iter()
+        .find(|i| i.id == item_id)
+        .ok_or(PageError(kehou_service::Error::NotFound("开课课程")))?;
+    let result = match form.input(current.institution_id.is_none()) {
+        Ok(mut input) => {
+            input.course_id = None;
+            offering::update_item(&state.app, &actor, school_id, term_id, item_id, input).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => back(school_id, term_id, "saved"),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            let page = item_page(
+                &state,
+                &p,
+                school_id,
+                term_id,
+                Some(form),
+                None,
+                Some(item_id),
+                errors,
+            )
+            .await?;
+            Ok(rerender(status, &page))
+        }
+    }
 }

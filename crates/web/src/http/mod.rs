@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod page;
 pub mod proxy;
 pub mod routes;

@@ -116,7 +116,7 @@ pub async fn document(
 ) -> Result<Response, ApiError> {
     let (content_type, name, bytes) =
         institution::document_file(&state.app, &actor, id, document_id).await?;
-    Ok(super::file_response(&content_type, &name, bytes))
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
 }
 
 /// An institution's teachers, by name (ID numbers and phones masked).

@@ -5,13 +5,11 @@ mod api;
 mod pages;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
 use axum::routing::post;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::extract::urlencode;
 use crate::http::routes::{Area, PageRoutes};
 
 /// An application's body: ten documents of 5 MB and the form.
@@ -70,25 +68,4 @@ pub fn area() -> Area {
                 pages::document,
             ),
     }
-}
-
-/// A stored file as an attachment: the type checked at upload, a safe name, never sniffed,
-/// never cached.
-pub(crate) fn file_response(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"document\"; filename*=UTF-8''{}",
-                    urlencode(name)
-                ),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
 }

@@ -632,7 +632,7 @@ pub async fn document(
 ) -> PageResult {
     let (content_type, name, bytes) =
         institution::document_file(&state.app, &actor, id, document_id).await?;
-    Ok(super::file_response(&content_type, &name, bytes))
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
 }
 
 #[derive(Template)]

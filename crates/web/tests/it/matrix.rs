@@ -361,6 +361,12 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             | "/offering/published"
             | "/api/v1/course-policy",
         ) => Need::Actor,
+        ("GET", "/api/v1/courses/{id}/files/{file_id}" | "/courses/{id}/files/{file_id}") => {
+            Need::Actor
+        }
+        ("POST", "/courses/{id}/files" | "/courses/{id}/files/{file_id}/remove") => {
+            Need::Perms(&[CourseManage])
+        }
         (
             "POST",
             "/api/v1/courses" | "/courses" | "/courses/{id}" | "/api/v1/library" | "/library",
@@ -379,10 +385,16 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("POST", p) if school && p.ends_with("/offering/decision") => {
             Need::Perms(&[OfferingApprove])
         }
-        ("GET", p) if school && p.ends_with("/offering/items/new") => {
+        ("GET", p)
+            if school
+                && (p.ends_with("/offering/items/new") || p.ends_with("/items/{item_id}/edit")) =>
+        {
             Need::Perms(&[OfferingManage])
         }
-        ("GET", p) if school && p.contains("/offering") => Need::Perms(VIEW),
+        ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
+            Need::Perms(VIEW)
+        }
+        (_, p) if school && p.contains("/plans") => Need::Perms(&[OfferingManage]),
         (_, p) if school && p.contains("/offering") => Need::Perms(&[OfferingManage]),
         // Institutions: seen with institution.view, decided with institution.review (the
         // halting decisions need more, tested with them).
