@@ -3,6 +3,7 @@
 //! them. An institution is an organization (under the bureau that reviews it) with an
 //! admission record beside it; every step is kept for the applicant to read.
 
+pub mod department;
 pub mod dispatch;
 pub mod registration;
 pub mod review;

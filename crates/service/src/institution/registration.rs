@@ -364,6 +364,7 @@ pub async fn own(app: &App, actor: &Actor) -> Result<InstitutionDetail> {
 #[derive(Debug, Clone, Default)]
 pub struct Corrections {
     pub legal_rep: Option<String>,
+    pub contact_name: Option<String>,
     pub address: Option<String>,
     pub business_scope: Option<String>,
     pub service_types: Option<Vec<String>>,
@@ -376,6 +377,149 @@ impl Corrections {
             .as_ref()
             .is_some_and(|s| s.iter().any(|c| c == code))
     }
+}
+
+/// Checked new details of an institution; `None` keeps a value.
+struct Details {
+    legal_rep: Option<String>,
+    contact_name: Option<String>,
+    address: Option<String>,
+    business_scope: Option<String>,
+    service_types: Option<String>,
+}
+
+fn check_details(invalid: &mut Invalid, c: &Corrections) -> Details {
+    Details {
+        legal_rep: c
+            .legal_rep
+            .as_deref()
+            .and_then(|v| invalid.text("legal_rep", v, 30)),
+        contact_name: c
+            .contact_name
+            .as_deref()
+            .and_then(|v| invalid.text("contact_name", v, 30)),
+        address: c
+            .address
+            .as_deref()
+            .and_then(|v| invalid.text("address", v, 200)),
+        business_scope: c
+            .business_scope
+            .as_deref()
+            .and_then(|v| invalid.text("business_scope", v, 500)),
+        service_types: c
+            .service_types
+            .as_deref()
+            .and_then(|v| service_types(invalid, v)),
+    }
+}
+
+/// Sets the details that differ; answers what changed, for the record.
+fn apply_details(i: &admission::Model, m: &mut admission::ActiveModel, d: &Details) -> Vec<String> {
+    let mut changed = Vec::new();
+    let mut text = |label: &str, old: &str, new: &Option<String>| -> Option<String> {
+        let new = new.as_ref().filter(|v| v.as_str() != old)?;
+        changed.push(format!("{label}：{old} → {new}"));
+        Some(new.clone())
+    };
+    if let Some(v) = text("法定代表人", &i.legal_rep, &d.legal_rep) {
+        m.legal_rep = Set(v);
+    }
+    if let Some(v) = text("联系人", &i.contact_name, &d.contact_name) {
+        m.contact_name = Set(v);
+    }
+    if let Some(v) = text("办公地址", &i.address, &d.address) {
+        m.address = Set(v);
+    }
+    if let Some(v) = text("经营范围", &i.business_scope, &d.business_scope) {
+        m.business_scope = Set(v);
+    }
+    if let Some(v) = d.service_types.as_ref().filter(|v| **v != i.service_types) {
+        changed.push(format!(
+            "服务类型：{} → {}",
+            super::service_labels(&i.service_types).1.join("、"),
+            super::service_labels(v).1.join("、")
+        ));
+        m.service_types = Set(v.clone());
+    }
+    changed
+}
+
+/// An admitted institution keeps its details: contact, address, business scope, service
+/// types, and adds documents (a renewed licence). Its name, credit code and legal
+/// representative are what the bureau admitted: changing them is a new application.
+pub async fn update_profile(
+    app: &App,
+    actor: &Actor,
+    org_id: i64,
+    corrections: Corrections,
+    documents: Vec<UploadedFile>,
+) -> Result<InstitutionDetail> {
+    let o = super::institution_for(
+        &app.db,
+        actor,
+        org_id,
+        kehou_domain::Permission::InstitutionManage,
+    )
+    .await?;
+    if o.id != actor.org_id {
+        return Err(Error::Forbidden("只能修改本机构的资料".into()));
+    }
+    let mut invalid = Invalid::default();
+    if corrections.legal_rep.is_some() {
+        invalid.push(
+            "legal_rep",
+            "法定代表人是入驻时审核的信息，变更请联系教育局",
+        );
+    }
+    let details = check_details(&mut invalid, &corrections);
+    let files = check_documents(&mut invalid, &documents, false);
+    check(invalid)?;
+    let now = app.now();
+    let mut stored = Vec::new();
+    let result = async {
+        let txn = kehou_store::begin_write(&app.db).await?;
+        let (i, o) = load_in_scope(&txn, actor, o.id).await?;
+        if InstitutionStatus::parse(&i.status) != Some(InstitutionStatus::Admitted) {
+            return Err(Error::conflict(
+                "入驻审核通过后才能修改资料；审核中的申请请在退回后补充",
+            ));
+        }
+        let names =
+            store_documents(app, &txn, o.id, files, &actor.user_name, now, &mut stored).await?;
+        let mut m = i.clone().into_active_model();
+        let mut what = apply_details(&i, &mut m, &details);
+        if what.is_empty() && names.is_empty() {
+            txn.rollback().await?;
+            return Ok(());
+        }
+        m.updated_at = Set(now);
+        m.update(&txn).await?;
+        if !names.is_empty() {
+            what.push(format!("上传材料：{}", names.join("、")));
+        }
+        audit::record(
+            &txn,
+            now,
+            &By::actor(actor),
+            Change {
+                org_id: Some(o.id),
+                org_path: &o.path,
+                action: "institution.profile",
+                entity_type: "institution",
+                entity_id: Some(o.id),
+                summary: format!("“{}”修改机构资料：{}", o.name, what.join("；")),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        discard(app, &stored).await;
+        return Err(e);
+    }
+    own(app, actor).await
 }
 
 /// The applicant completes a returned application: corrected details, more documents, a
@@ -394,22 +538,7 @@ pub async fn resubmit(
     let (current, _) = load_in_scope(&app.db, actor, actor.org_id).await?;
     let mut invalid = Invalid::default();
     let note = invalid.optional_text("note", Some(note), 500);
-    let legal_rep = corrections
-        .legal_rep
-        .as_deref()
-        .map(|v| invalid.text("legal_rep", v, 30));
-    let address = corrections
-        .address
-        .as_deref()
-        .map(|v| invalid.text("address", v, 200));
-    let business_scope = corrections
-        .business_scope
-        .as_deref()
-        .map(|v| invalid.text("business_scope", v, 500));
-    let services = corrections
-        .service_types
-        .as_deref()
-        .map(|v| service_types(&mut invalid, v));
+    let details = check_details(&mut invalid, &corrections);
     let files = check_documents(&mut invalid, &documents, false);
     check(invalid)?;
     let status = InstitutionStatus::parse(&current.status).unwrap_or(InstitutionStatus::Pending);
@@ -426,36 +555,8 @@ pub async fn resubmit(
         }
         let names =
             store_documents(app, &txn, o.id, files, &actor.user_name, now, &mut stored).await?;
-        let mut changed = Vec::new();
         let mut m = i.clone().into_active_model();
-        if let Some(Some(v)) = legal_rep
-            && v != i.legal_rep
-        {
-            changed.push(format!("法定代表人：{} → {v}", i.legal_rep));
-            m.legal_rep = Set(v);
-        }
-        if let Some(Some(v)) = address
-            && v != i.address
-        {
-            changed.push(format!("办公地址：{} → {v}", i.address));
-            m.address = Set(v);
-        }
-        if let Some(Some(v)) = business_scope
-            && v != i.business_scope
-        {
-            changed.push(format!("经营范围：{} → {v}", i.business_scope));
-            m.business_scope = Set(v);
-        }
-        if let Some(Some(v)) = services
-            && v != i.service_types
-        {
-            changed.push(format!(
-                "服务类型：{} → {}",
-                super::service_labels(&i.service_types).1.join("、"),
-                super::service_labels(&v).1.join("、")
-            ));
-            m.service_types = Set(v);
-        }
+        let changed = apply_details(&i, &mut m, &details);
         m.status = Set(next.code().into());
         m.updated_at = Set(now);
         m.update(&txn).await?;

@@ -8,7 +8,8 @@ use kehou_domain::{Gender, IdCardNo, Invalid, Permission, Phone};
 use kehou_store::entity::identity::{membership, role};
 use kehou_store::entity::institution::teacher;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -38,6 +39,12 @@ pub struct TeacherView {
     /// Whether the teacher can log in as the institution's teacher yet (an invitation to an
     /// account of another organization waits for its answer).
     pub joined: bool,
+    /// The department (部门) it belongs to.
+    pub department_id: Option<i64>,
+    pub department: Option<String>,
+    /// The criminal-record check document's name, when uploaded.
+    pub record_file_name: Option<String>,
+    pub record_uploaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -97,6 +104,7 @@ async fn views(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
+    let departments = super::department::names(db, org_id).await?;
     let today = app.today();
     Ok(rows
         .into_iter()
@@ -122,6 +130,10 @@ async fn views(
                 resume: t.resume,
                 active: t.active,
                 joined: members.contains(&t.user_id),
+                department: t.department_id.and_then(|d| departments.get(&d).cloned()),
+                department_id: t.department_id,
+                record_file_name: t.record_file_name,
+                record_uploaded_at: t.record_uploaded_at,
             }
         })
         .collect())
@@ -402,4 +414,107 @@ pub async fn create(
         crate::platform::messages::announce(app, user_id);
     }
     all.pop().ok_or(Error::NotFound("教师"))
+}
+
+/// Uploads a teacher's criminal-record check document (无犯罪记录证明): PDF, PNG or JPEG by
+/// content, its name agreeing, 5 MB at most; it replaces the previous one.
+pub async fn set_record(
+    app: &App,
+    actor: &Actor,
+    org_id: i64,
+    teacher_id: i64,
+    file: Option<super::UploadedFile>,
+) -> Result<TeacherView> {
+    let o = institution_for(&app.db, actor, org_id, Permission::InstitutionManage).await?;
+    if o.id != actor.org_id {
+        return Err(Error::Forbidden("只能维护本机构的教师".into()));
+    }
+    let t = load_teacher(&app.db, o.id, teacher_id).await?;
+    let Some(file) = file.filter(|f| !f.bytes.is_empty()) else {
+        return Err(Error::invalid("record", "请选择无犯罪记录证明文件"));
+    };
+    let (file_type, file_name) =
+        kehou_domain::file::check_upload(&file.file_name, &file.bytes, super::DOCUMENT_MAX_BYTES)
+            .map_err(|reason| Error::invalid("record", format!("无犯罪记录证明：{reason}")))?;
+    let key = crate::platform::storage::new_key();
+    app.files.put(&key, &file.bytes).await?;
+    let now = app.now();
+    let result: Result<Option<String>> = async {
+        let txn = kehou_store::begin_write(&app.db).await?;
+        let t = load_teacher(&txn, o.id, t.id).await?;
+        let old = t.record_storage_key.clone();
+        let mut m = t.clone().into_active_model();
+        m.record_file_name = Set(Some(file_name.clone()));
+        m.record_content_type = Set(Some(file_type.content_type().into()));
+        m.record_storage_key = Set(Some(key.clone()));
+        m.record_uploaded_at = Set(Some(now));
+        m.updated_at = Set(now);
+        m.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            &By::actor(actor),
+            Change {
+                org_id: Some(o.id),
+                org_path: &o.path,
+                action: "institution_teacher.record",
+                entity_type: "institution_teacher",
+                entity_id: Some(t.id),
+                summary: format!("上传教师“{}”的无犯罪记录证明：{file_name}", t.name),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(old)
+    }
+    .await;
+    match result {
+        Ok(old) => {
+            if let Some(old) = old
+                && let Err(e) = app.files.delete(&old).await
+            {
+                tracing::warn!(error = %e, "a replaced record was not deleted");
+            }
+        }
+        Err(e) => {
+            let _ = app.files.delete(&key).await;
+            return Err(e);
+        }
+    }
+    let row = load_teacher(&app.db, o.id, teacher_id).await?;
+    views(app, &app.db, vec![row], o.id)
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教师"))
+}
+
+/// A teacher's criminal-record check document, to the institution and its bureaus.
+pub async fn record_file(
+    app: &App,
+    actor: &Actor,
+    org_id: i64,
+    teacher_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    let o = institution_for(&app.db, actor, org_id, Permission::InstitutionView).await?;
+    let t = load_teacher(&app.db, o.id, teacher_id).await?;
+    let (Some(key), Some(content_type), Some(name)) = (
+        t.record_storage_key,
+        t.record_content_type,
+        t.record_file_name,
+    ) else {
+        return Err(Error::NotFound("无犯罪记录证明"));
+    };
+    Ok((content_type, name, app.files.get(&key).await?))
+}
+
+async fn load_teacher(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    teacher_id: i64,
+) -> Result<teacher::Model> {
+    teacher::Entity::find_by_id(teacher_id)
+        .filter(teacher::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("教师"))
 }

@@ -25,6 +25,8 @@ mod m20261130_000020_courses_library;
 mod m20261130_000021_offerings;
 mod m20261130_000022_course_plans;
 mod m20261130_000023_course_files;
+mod m20261130_000024_teacher_records;
+mod m20261130_000025_institution_departments;
 
 pub struct Migrator;
 
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_offerings::Migration),
             Box::new(m20261130_000022_course_plans::Migration),
             Box::new(m20261130_000023_course_files::Migration),
+            Box::new(m20261130_000024_teacher_records::Migration),
+            Box::new(m20261130_000025_institution_departments::Migration),
         ]
     }
 }

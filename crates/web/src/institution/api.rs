@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kehou_domain::institution::InstitutionStatus;
+use kehou_service::institution::department::{self, DepartmentView};
 use kehou_service::institution::dispatch::{self, DispatchInput, DispatchView};
+use kehou_service::institution::registration;
 use kehou_service::institution::review::{self, InstitutionFilter};
 use kehou_service::institution::teacher::{self, TeacherInput, TeacherView};
 use kehou_service::institution::{self, InstitutionDetail, InstitutionView};
@@ -212,4 +214,105 @@ pub async fn school_dispatches(
     Ok(Json(ListBody::whole(
         dispatch::for_school(&state.app, &actor, school_id).await?,
     )))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProfileInput {
+    pub contact_name: Option<String>,
+    pub address: Option<String>,
+    pub business_scope: Option<String>,
+    /// care, quality, featured; at least one.
+    pub service_types: Option<Vec<String>>,
+    /// Refused: the legal representative was admitted by the bureau.
+    pub legal_rep: Option<String>,
+}
+
+/// An admitted institution changes its details (`institution.manage`, its own only); absent
+/// fields stay.
+#[utoipa::path(patch, path = "/api/v1/institutions/{id}", tag = "institutions", params(("id" = i64, Path)), request_body = ProfileInput,
+    responses((status = 200, body = InstitutionDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "not admitted", body = ErrorBody)))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ProfileInput>,
+) -> Result<Json<InstitutionDetail>, ApiError> {
+    let corrections = registration::Corrections {
+        legal_rep: b.legal_rep,
+        contact_name: b.contact_name,
+        address: b.address,
+        business_scope: b.business_scope,
+        service_types: b.service_types,
+    };
+    Ok(Json(
+        registration::update_profile(&state.app, &actor, id, corrections, Vec::new()).await?,
+    ))
+}
+
+/// An institution's departments (部门), by name.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/departments", tag = "institutions", params(("id" = i64, Path)),
+    responses((status = 200, body = ListBody<DepartmentView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn departments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ListBody<DepartmentView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        department::list(&state.app, &actor, id).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewDepartment {
+    #[schema(required = true)]
+    pub name: Option<String>,
+}
+
+/// A new department of the caller's own institution (`institution.manage`).
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/departments", tag = "institutions", params(("id" = i64, Path)), request_body = NewDepartment,
+    responses((status = 201, body = DepartmentView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_department(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<NewDepartment>,
+) -> Result<(StatusCode, Json<DepartmentView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(department::create(&state.app, &actor, id, b.name).await?),
+    ))
+}
+
+/// Removes a department that has no teachers.
+#[utoipa::path(delete, path = "/api/v1/institutions/{id}/departments/{department_id}", tag = "institutions",
+    params(("id" = i64, Path), ("department_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "it has teachers", body = ErrorBody)))]
+pub async fn delete_department(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, department_id)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    department::delete(&state.app, &actor, id, department_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TeacherDepartment {
+    /// A department of the institution; null for none.
+    pub department_id: Option<i64>,
+}
+
+/// Puts a teacher into a department of the caller's institution, or into none.
+#[utoipa::path(put, path = "/api/v1/institutions/{id}/teachers/{teacher_id}/department", tag = "institutions",
+    params(("id" = i64, Path), ("teacher_id" = i64, Path)), request_body = TeacherDepartment,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn assign_department(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, teacher_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<TeacherDepartment>,
+) -> Result<StatusCode, ApiError> {
+    department::assign(&state.app, &actor, id, teacher_id, b.department_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -19,10 +19,13 @@ pub fn area() -> Area {
     Area {
         api: OpenApiRouter::new()
             .routes(routes!(api::list))
-            .routes(routes!(api::get))
+            .routes(routes!(api::get, api::update_profile))
             .routes(routes!(api::decide))
             .routes(routes!(api::document))
             .routes(routes!(api::teachers, api::add_teacher))
+            .routes(routes!(api::departments, api::add_department))
+            .routes(routes!(api::delete_department))
+            .routes(routes!(api::assign_department))
             .routes(routes!(api::dispatches, api::dispatch_teacher))
             .routes(routes!(api::cancel_dispatch))
             .routes(routes!(api::school_dispatches)),
@@ -44,9 +47,32 @@ pub fn area() -> Area {
                 Method::POST,
                 post(pages::resubmit).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
             )
+            .with(
+                "/institution/profile",
+                Method::POST,
+                post(pages::update_profile).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
+            )
             .get("/institution/teachers", pages::teachers)
+            .post("/institution/departments", pages::add_department)
+            .post(
+                "/institution/departments/{department_id}/delete",
+                pages::delete_department,
+            )
+            .post(
+                "/institution/teachers/{teacher_id}/department",
+                pages::assign_department,
+            )
             .get("/institution/teachers/new", pages::new_teacher)
             .post("/institution/teachers", pages::add_teacher)
+            .with(
+                "/institution/teachers/{teacher_id}/record",
+                Method::POST,
+                post(pages::upload_record).layer(DefaultBodyLimit::max(APPLICATION_LIMIT)),
+            )
+            .get(
+                "/institutions/{id}/teachers/{teacher_id}/record",
+                pages::record,
+            )
             .get("/institution/dispatches", pages::dispatches)
             .get("/institution/dispatches/new", pages::new_dispatch)
             .post("/institution/dispatches", pages::dispatch_teacher)

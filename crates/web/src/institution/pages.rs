@@ -11,6 +11,7 @@ use kehou_domain::institution::{
 };
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::identity::sms_login::{self, Purpose};
+use kehou_service::institution::department::{self, DepartmentView};
 use kehou_service::institution::dispatch::{self, DispatchInput, DispatchView};
 use kehou_service::institution::registration::{self, Application};
 use kehou_service::institution::review::{self, InstitutionFilter};
@@ -349,6 +350,8 @@ struct OwnPage {
     documents: Vec<DocumentRow>,
     uploads: Vec<DocumentInput>,
     can_resubmit: bool,
+    /// An admitted institution's manager keeps its details.
+    can_edit: bool,
     note: String,
     errors: FormErrors,
 }
@@ -366,6 +369,7 @@ async fn own_page(
     let i = &d.institution;
     let fix = typed.unwrap_or_else(|| registration::Corrections {
         legal_rep: Some(i.legal_rep.clone()),
+        contact_name: Some(i.contact_name.clone()),
         address: Some(i.address.clone()),
         business_scope: Some(i.business_scope.clone()),
         service_types: Some(i.service_types.clone()),
@@ -378,6 +382,8 @@ async fn own_page(
         documents: document_rows(&d),
         uploads: document_inputs(&errors, false),
         can_resubmit: d.institution.status == InstitutionStatus::Returned.code(),
+        can_edit: d.institution.status == InstitutionStatus::Admitted.code()
+            && a.can(Permission::InstitutionManage),
         services: SERVICE_TYPES.iter().map(|(c, l)| Opt::new(c, *l)).collect(),
         i: d.institution,
         note,
@@ -421,6 +427,7 @@ pub async fn resubmit(
             let f = &form.fields;
             let corrections = registration::Corrections {
                 legal_rep: f.get("legal_rep").map(String::from),
+                contact_name: None,
                 address: f.get("address").map(String::from),
                 business_scope: f.get("business_scope").map(String::from),
                 service_types: f.get("services_shown").map(|_| f.all("service_types")),
@@ -444,6 +451,47 @@ pub async fn resubmit(
             Ok(rerender(
                 status,
                 &own_page(&state, &p, "", note, typed, errors).await?,
+            ))
+        }
+    }
+}
+
+/// An admitted institution changes its details and adds documents.
+pub async fn update_profile(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfFiles(upload): CsrfFiles,
+) -> PageResult {
+    actor.require(Permission::InstitutionManage)?;
+    let (typed, result) = match upload {
+        Ok(form) => {
+            let f = &form.fields;
+            let corrections = registration::Corrections {
+                legal_rep: None,
+                contact_name: f.get("contact_name").map(String::from),
+                address: f.get("address").map(String::from),
+                business_scope: f.get("business_scope").map(String::from),
+                service_types: f.get("services_shown").map(|_| f.all("service_types")),
+            };
+            let result = registration::update_profile(
+                &state.app,
+                &actor,
+                actor.org_id,
+                corrections.clone(),
+                uploaded(&form),
+            )
+            .await;
+            (Some(corrections), result.map(|_| ()))
+        }
+        Err(e) => (None, Err(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/institution?notice=saved").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &own_page(&state, &p, "", String::new(), typed, errors).await?,
             ))
         }
     }
@@ -528,8 +576,10 @@ struct DetailPage {
     dispatches: Vec<DispatchView>,
     /// The bureau reads dispatches; only the institution changes them.
     can_manage: bool,
-    /// Its teachers (the shared table calls them `items`).
+    /// Its teachers (the shared table calls them `items`, its institution `org_id`).
     items: Vec<TeacherView>,
+    org_id: i64,
+    departments: Vec<DepartmentView>,
     tone: &'static str,
     steps: Vec<Step>,
     documents: Vec<DocumentRow>,
@@ -572,6 +622,8 @@ async fn detail_page(
         .collect();
     Ok(DetailPage {
         items: teacher::list(&state.app, a, id).await?,
+        departments: department::list(&state.app, a, id).await?,
+        org_id: id,
         dispatches: dispatch::list(&state.app, a, id).await?,
         can_manage: false,
         frame: frame(state, p, &d.institution.name, "/institutions", notice).await?,
@@ -641,6 +693,10 @@ struct TeachersPage {
     frame: Frame,
     items: Vec<TeacherView>,
     can_manage: bool,
+    /// The institution whose teachers these are (the shared table links by it).
+    org_id: i64,
+    error: String,
+    departments: Vec<DepartmentView>,
 }
 
 /// The acting institution's id, for pages about its own teachers and dispatches: the
@@ -654,24 +710,119 @@ fn own_institution(a: &kehou_service::Actor, permission: Permission) -> Result<i
 }
 
 /// `/institution/teachers`: the institution's own teachers.
+async fn teachers_page(
+    state: &AppState,
+    p: &Principal,
+    notice: &str,
+    error: String,
+) -> Result<TeachersPage, PageError> {
+    let actor = p.actor()?;
+    let own = own_institution(actor, Permission::InstitutionView)?;
+    Ok(TeachersPage {
+        frame: frame(state, p, "机构教师", "/institution/teachers", notice).await?,
+        items: teacher::list(&state.app, actor, own).await?,
+        can_manage: actor.can(Permission::InstitutionManage),
+        departments: department::list(&state.app, actor, own).await?,
+        org_id: own,
+        error,
+    })
+}
+
 pub async fn teachers(
     State(state): State<AppState>,
-    PageActor(p, actor): PageActor,
+    PageActor(p, _): PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    let own = own_institution(&actor, Permission::InstitutionView)?;
-    Ok(render(&TeachersPage {
-        frame: frame(
-            &state,
-            &p,
-            "机构教师",
-            "/institution/teachers",
-            q.notice.as_deref().unwrap_or(""),
-        )
-        .await?,
-        items: teacher::list(&state.app, &actor, own).await?,
-        can_manage: actor.can(Permission::InstitutionManage),
-    }))
+    let notice = q.notice.as_deref().unwrap_or("");
+    Ok(render(
+        &teachers_page(&state, &p, notice, String::new()).await?,
+    ))
+}
+
+/// Answers a change on the teachers' page: back to it, or it again with what went wrong.
+async fn teachers_answer(state: &AppState, p: &Principal, result: Result<(), Error>) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to("/institution/teachers?notice=saved").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &teachers_page(state, p, "", errors.first_message()).await?,
+            ))
+        }
+    }
+}
+
+pub async fn add_department(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let own = own_institution(&actor, Permission::InstitutionManage)?;
+    let result = department::create(&state.app, &actor, own, Some(data.text("name")))
+        .await
+        .map(|_| ());
+    teachers_answer(&state, &p, result).await
+}
+
+pub async fn delete_department(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(department_id): PagePath<i64>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    let own = own_institution(&actor, Permission::InstitutionManage)?;
+    let result = department::delete(&state.app, &actor, own, department_id).await;
+    teachers_answer(&state, &p, result).await
+}
+
+pub async fn assign_department(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(teacher_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let own = own_institution(&actor, Permission::InstitutionManage)?;
+    let chosen = data.text("department_id").parse().ok();
+    let result = department::assign(&state.app, &actor, own, teacher_id, chosen).await;
+    teachers_answer(&state, &p, result).await
+}
+
+/// Uploads a teacher's criminal-record check document (the file input `record`).
+pub async fn upload_record(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(teacher_id): PagePath<i64>,
+    CsrfFiles(upload): CsrfFiles,
+) -> PageResult {
+    let own = own_institution(&actor, Permission::InstitutionManage)?;
+    let result = match upload {
+        Ok(form) => {
+            let file = form
+                .files
+                .into_iter()
+                .find(|f| f.field == "record")
+                .map(|f| UploadedFile {
+                    kind: f.field,
+                    file_name: f.file_name,
+                    bytes: f.bytes,
+                });
+            teacher::set_record(&state.app, &actor, own, teacher_id, file).await
+        }
+        Err(e) => Err(e),
+    };
+    teachers_answer(&state, &p, result.map(|_| ())).await
+}
+
+/// A teacher's criminal-record check document, to the institution and its bureaus.
+pub async fn record(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((id, teacher_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    let (content_type, name, bytes) =
+        teacher::record_file(&state.app, &actor, id, teacher_id).await?;
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
 }
 
 /// The new teacher's form as typed.

@@ -586,6 +586,23 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
             .as_i64()
             .expect("membership")
     };
+    // The demo's current term of the school, its enabled plan and an institution course.
+    let admin_token = t.login(SCHOOL1_ADMIN).await;
+    let (_, terms) = t
+        .get(&format!("/api/v1/schools/{school}/terms"), &admin_token)
+        .await;
+    let term = terms["items"][0]["id"].as_i64().expect("term");
+    let (_, plans) = t
+        .get(
+            &format!("/api/v1/schools/{school}/terms/{term}/plans"),
+            &admin_token,
+        )
+        .await;
+    let plan = plans["items"][0]["id"].as_i64().expect("plan");
+    let (_, courses) = t
+        .get("/api/v1/courses", &t.login(INSTITUTION_ADMIN).await)
+        .await;
+    let course = courses["items"][0]["id"].as_i64().expect("course");
     let roles: Vec<(&str, Vec<String>)> = vec![
         (
             SCHOOL1_ADMIN,
@@ -609,8 +626,17 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 s("/admin-classes/new"),
                 s("/dispatches"),
                 "/roles/new".into(),
+                "/courses".into(),
+                "/courses/new".into(),
+                "/library".into(),
+                s(&format!("/offering?term={term}")),
+                s(&format!("/offering/items/new?term={term}&course={course}")),
+                s(&format!("/plans?term={term}")),
+                s(&format!("/plans/{plan}?term={term}")),
+                "/offering/published".into(),
             ],
         ),
+        (EXPERT_REVIEWER, vec!["/library".into()]),
         (
             TEACHER,
             vec![
@@ -623,7 +649,13 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
         (HEAD_TEACHER, vec!["/".into(), s("/students")]),
         (
             PARENT,
-            vec!["/".into(), "/messages".into(), "/password".into()],
+            vec![
+                "/".into(),
+                "/messages".into(),
+                "/password".into(),
+                "/offering/published".into(),
+                format!("/courses/{course}"),
+            ],
         ),
         (
             CITY_LEADER,
@@ -638,6 +670,8 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 format!("/institutions/{applying}"),
                 "/course-specs".into(),
                 "/course-specs/new".into(),
+                "/offerings".into(),
+                "/library".into(),
                 format!("/users/{officer}/memberships/{officer_membership}/departments"),
             ],
         ),
@@ -651,6 +685,10 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/institution/teachers/new".into(),
                 "/institution/dispatches".into(),
                 "/institution/dispatches/new".into(),
+                "/courses".into(),
+                "/courses/new".into(),
+                format!("/courses/{course}"),
+                format!("/courses/{course}/edit"),
             ],
         ),
         (

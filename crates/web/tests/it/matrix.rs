@@ -323,6 +323,17 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             "GET",
             "/api/v1/orgs/{id}/departments" | "/api/v1/orgs/{id}/departments/{department_id}",
         ) => Need::Perms(&[RoleView]),
+        // An institution's own departments: read with it, kept by it.
+        ("GET", "/api/v1/institutions/{id}/departments") => Need::Perms(&[InstitutionView]),
+        (
+            _,
+            "/api/v1/institutions/{id}/departments"
+            | "/api/v1/institutions/{id}/departments/{department_id}"
+            | "/api/v1/institutions/{id}/teachers/{teacher_id}/department"
+            | "/institution/departments"
+            | "/institution/departments/{department_id}/delete"
+            | "/institution/teachers/{teacher_id}/department",
+        ) => Need::Perms(&[InstitutionManage]),
         (_, p) if p.contains("/departments") => Need::Perms(&[RoleManage]),
         ("POST", "/orgs/{id}/active") => Need::Perms(&[OrgManage, SupervisionHalt]),
         ("GET", "/api/v1/users/{id}/phone") | ("POST", "/users/{id}/phone") => {
@@ -401,7 +412,14 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("POST", "/api/v1/institutions/{id}/decision" | "/institutions/{id}/decision") => {
             Need::Perms(&[InstitutionView, InstitutionReview])
         }
-        ("POST", "/api/v1/institutions/{id}/teachers" | "/institution/teachers")
+        (
+            "POST",
+            "/api/v1/institutions/{id}/teachers"
+            | "/institution/teachers"
+            | "/institution/teachers/{teacher_id}/record"
+            | "/institution/profile",
+        )
+        | ("PATCH", "/api/v1/institutions/{id}")
         | ("GET", "/institution/teachers/new") => Need::Perms(&[InstitutionManage]),
         (
             "POST",

@@ -21,6 +21,13 @@ pub struct Model {
     pub speciality: String,
     pub resume: String,
     pub active: bool,
+    /// The department (部门) of the institution it belongs to.
+    pub department_id: Option<i64>,
+    /// The criminal-record check document, when uploaded.
+    pub record_file_name: Option<String>,
+    pub record_content_type: Option<String>,
+    pub record_storage_key: Option<String>,
+    pub record_uploaded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,4 +1,5 @@
 pub mod courses;
+pub mod flow;
 pub mod offerings;
 pub mod pages;
 pub mod plans;

@@ -308,3 +308,109 @@ async fn d5_an_existing_account_applies_and_keeps_its_password() {
         "{kinds:?}"
     );
 }
+
+#[tokio::test]
+async fn d6_an_admitted_institution_keeps_its_details_and_adds_documents() {
+    let t = TestApp::new().await;
+    let art = super::institution_id(&t, "示例艺术培训中心").await;
+    let admin = t.login(INSTITUTION_ADMIN).await;
+    let path = format!("/api/v1/institutions/{art}");
+    let (status, d) = t
+        .patch(
+            &path,
+            &admin,
+            json!({"contact_name": "吴婷婷", "address": "示例市石岐街道新址 8 号"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["contact_name"], "吴婷婷");
+    assert_eq!(d["address"], "示例市石岐街道新址 8 号");
+    for (body, field) in [
+        (json!({"legal_rep": "张三"}), "legal_rep"),
+        (json!({"address": "a\u{202E}b"}), "address"),
+        (json!({"service_types": []}), "service_types"),
+        (
+            json!({"business_scope": "长".repeat(501)}),
+            "business_scope",
+        ),
+    ] {
+        let (status, err) = t.patch(&path, &admin, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {err}");
+        assert_eq!(err["details"][0]["field"], field, "{err}");
+    }
+    let (status, _) = t
+        .patch(&path, &t.login(CITY_LEADER).await, json!({"address": "x"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the bureau does not write an institution's details"
+    );
+    // The institution still under review corrects through its returned application.
+    let pending = super::institution_id(&t, "示例科创教育中心").await;
+    let lin = t.login("13800000020").await;
+    let (status, _) = t
+        .patch(
+            &format!("/api/v1/institutions/{pending}"),
+            &lin,
+            json!({"address": "新址"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = t.patch(&path, &lin, json!({"address": "新址"})).await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "another's: {status}"
+    );
+    assert_eq!(t.audit_count("institution.profile").await, 1);
+
+    // On the page: a renewed licence is added; a disguised file is refused.
+    let mut b = Browser::new(&t);
+    b.login(INSTITUTION_ADMIN, PASSWORD).await;
+    let page = b.get("/institution").await;
+    assert!(
+        page.body.contains("修改机构资料") && page.body.contains("吴婷婷"),
+        "{}",
+        page.body
+    );
+    let csrf = Browser::csrf(&page);
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("services_shown", "1"),
+        ("service_types", "quality"),
+        ("contact_name", "吴婷婷"),
+        ("address", "示例市石岐街道新址 8 号"),
+        ("business_scope", "艺术类培训"),
+    ];
+    let refused = b
+        .upload_files(
+            "/institution/profile",
+            &fields,
+            &[("school_license", "许可证.pdf", super::PNG)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("文件内容与扩展名不符"),
+        "{}",
+        refused.body
+    );
+    let saved = b
+        .upload_files(
+            "/institution/profile",
+            &fields,
+            &[("school_license", "许可证2027.pdf", super::PDF)],
+        )
+        .await;
+    assert!(saved.status.is_redirection(), "{}", saved.body);
+    let (_, d) = t.get(&path, &t.login(CITY_LEADER).await).await;
+    assert_eq!(d["business_scope"], "艺术类培训");
+    assert!(
+        d["documents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|x| x["file_name"] == "许可证2027.pdf"),
+        "{d}"
+    );
+}

@@ -284,3 +284,195 @@ async fn d10_teachers_are_added_on_a_page_of_their_own() {
     assert!(list.body.contains("陈思远"));
     assert!(!list.body.contains(&id));
 }
+
+#[tokio::test]
+async fn d6_a_teachers_criminal_record_check_is_uploaded_and_read_in_scope() {
+    let t = TestApp::new().await;
+    let art = super::institution_id(&t, "示例艺术培训中心").await;
+    let admin = t.login(INSTITUTION_ADMIN).await;
+    let (_, list) = t
+        .get(&format!("/api/v1/institutions/{art}/teachers"), &admin)
+        .await;
+    let he = list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|x| x["name"] == "何雅琴"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(he["record_file_name"].is_null(), "none yet: {he}");
+    let id = he["id"].as_i64().unwrap_or_default();
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(INSTITUTION_ADMIN, PASSWORD).await;
+    let page = b.get("/institution/teachers").await;
+    assert!(page.body.contains("未上传"));
+    let csrf = crate::pages::Browser::csrf(&page);
+    let path = format!("/institution/teachers/{id}/record");
+    for (name, bytes) in [
+        ("记录.pdf", super::PNG),
+        ("记录.exe", b"MZ not a document".as_slice()),
+        ("空.pdf", b"".as_slice()),
+    ] {
+        let refused = b
+            .upload_files(&path, &[("_csrf", &csrf)], &[("record", name, bytes)])
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{name}: {}",
+            refused.body
+        );
+    }
+    let saved = b
+        .upload_files(
+            &path,
+            &[("_csrf", &csrf)],
+            &[("record", "何雅琴无犯罪记录.pdf", super::PDF)],
+        )
+        .await;
+    assert!(saved.status.is_redirection(), "{}", saved.body);
+    let record = format!("/institutions/{art}/teachers/{id}/record");
+    let res = b.raw_get(&record).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    // The city reads it; another institution and a school do not.
+    let mut city = crate::pages::Browser::new(&t);
+    city.login(CITY_LEADER, PASSWORD).await;
+    assert_eq!(city.raw_get(&record).await.status(), StatusCode::OK);
+    assert!(
+        city.get(&format!("/institutions/{art}"))
+            .await
+            .body
+            .contains("何雅琴无犯罪记录.pdf")
+    );
+    let mut other = crate::pages::Browser::new(&t);
+    other.login("13800000020", PASSWORD).await;
+    assert_eq!(other.raw_get(&record).await.status(), StatusCode::NOT_FOUND);
+    let mut school = crate::pages::Browser::new(&t);
+    school.login(SCHOOL1_ADMIN, PASSWORD).await;
+    assert_eq!(
+        school.raw_get(&record).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.audit_count("institution_teacher.record").await, 1);
+}
+
+#[tokio::test]
+async fn d6_an_institution_admin_adds_staff_accounts_of_its_own_roles_only() {
+    let t = TestApp::new().await;
+    let art = super::institution_id(&t, "示例艺术培训中心").await;
+    let admin = t.login(INSTITUTION_ADMIN).await;
+    let role = t.role_id("institution_admin").await;
+    let (status, u) = t
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"phone": "13900000077", "name": "周敏", "org_id": art, "role_id": role, "password": "Staff@2026x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    let (status, _) = t
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"phone": "13900000078", "name": "钱伟", "org_id": art, "role_id": t.role_id("school_admin").await, "password": "Staff@2026x"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a school's role is not the institution's"
+    );
+    let school = t.org_id("示例第一小学").await;
+    let (status, _) = t
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"phone": "13900000079", "name": "钱伟", "org_id": school, "role_id": role, "password": "Staff@2026x"}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST,
+        "a school is out of scope: {status}"
+    );
+}
+
+#[tokio::test]
+async fn d6_an_institution_keeps_departments_and_puts_its_teachers_in_them() {
+    let t = TestApp::new().await;
+    let art = super::institution_id(&t, "示例艺术培训中心").await;
+    let admin = t.login(INSTITUTION_ADMIN).await;
+    let path = format!("/api/v1/institutions/{art}/departments");
+    let (status, d) = t.post(&path, &admin, json!({"name": "美术教学部"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let dept = d["id"].as_i64().unwrap_or_default();
+    for (body, want) in [
+        (json!({"name": ""}), StatusCode::BAD_REQUEST),
+        (json!({"name": "部\u{202E}门"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "长".repeat(31)}), StatusCode::BAD_REQUEST),
+        (json!({"name": "美术教学部"}), StatusCode::CONFLICT),
+    ] {
+        let (status, err) = t.post(&path, &admin, body.clone()).await;
+        assert_eq!(status, want, "{body}: {err}");
+    }
+    let (_, list) = t
+        .get(&format!("/api/v1/institutions/{art}/teachers"), &admin)
+        .await;
+    let he = list["items"][0]["id"].as_i64().unwrap_or_default();
+    let assign = format!("/api/v1/institutions/{art}/teachers/{he}/department");
+    let (status, _) = t
+        .put(&assign, &admin, json!({"department_id": 999999}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a department of another");
+    let (status, _) = t.put(&assign, &admin, json!({"department_id": dept})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, list) = t
+        .get(&format!("/api/v1/institutions/{art}/teachers"), &admin)
+        .await;
+    let teacher = list["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|x| x["id"] == he))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(teacher["department"], "美术教学部");
+    // Not removed while it has teachers; the city reads it but changes nothing.
+    let (status, _) = t
+        .api(
+            Method::DELETE,
+            &format!("{path}/{dept}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let city = t.login(CITY_LEADER).await;
+    let (status, seen) = t.get(&path, &city).await;
+    assert_eq!(
+        (status, seen["items"][0]["teachers"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    let (status, _) = t.post(&path, &city, json!({"name": "x"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // On the page: moved out, then removed.
+    let mut b = Browser::new(&t);
+    b.login(INSTITUTION_ADMIN, PASSWORD).await;
+    let page = b.get("/institution/teachers").await;
+    assert!(page.body.contains("美术教学部（1名教师）"), "{}", page.body);
+    let csrf = Browser::csrf(&page);
+    let moved = b
+        .post(
+            &format!("/institution/teachers/{he}/department"),
+            &[("_csrf", &csrf), ("department_id", "")],
+        )
+        .await;
+    assert!(moved.status.is_redirection());
+    let removed = b
+        .post(
+            &format!("/institution/departments/{dept}/delete"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert!(removed.status.is_redirection(), "{}", removed.body);
+    let (_, seen) = t.get(&path, &admin).await;
+    assert_eq!(seen["total"], 0);
+    assert_eq!(t.audit_count("institution_department.assign").await, 2);
+}
