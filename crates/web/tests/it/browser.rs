@@ -275,6 +275,30 @@ impl Chrome {
         assert!(clicked["value"].is_null(), "click {css}: {clicked}");
     }
 
+    /// Waits (up to five seconds) until the text of `css` holds `wanted`: the element may not
+    /// exist yet while the next page loads after a submit.
+    async fn wait_for_text(&self, css: &str, wanted: &str) -> bool {
+        for _ in 0..50 {
+            let found = self
+                .call(
+                    "POST",
+                    "/element",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            if let Some(element) = found["value"][ELEMENT].as_str() {
+                let text = self
+                    .call("GET", &format!("/element/{element}/text"), None)
+                    .await;
+                if text["value"].as_str().is_some_and(|t| t.contains(wanted)) {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     async fn text(&self, css: &str) -> String {
         let element = self.find(css).await;
         self.call("GET", &format!("/element/{element}/text"), None)
@@ -517,30 +541,15 @@ async fn d5_an_institution_applies_at_phone_width_and_the_officer_admits_it() {
         .await;
     c.screenshot("institution-apply-375.png").await;
     c.click("form button[type=submit]:not([formaction])").await;
-    for _ in 0..50 {
-        if c.text("main").await.contains("申请已提交") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let applied = c.wait_for_text("main", "申请已提交").await;
     c.screenshot("institution-applied-375.png").await;
-    assert!(
-        c.text("main").await.contains("申请已提交"),
-        "{}",
-        c.text("main").await
-    );
+    assert!(applied, "{}", c.text("main").await);
 
     let id = crate::institution::institution_id(&t, "示例编程教育中心").await;
     c.login(STREET_OFFICER).await;
     c.go(&format!("/institutions/{id}")).await;
     c.click("button[value=approve]").await;
-    for _ in 0..50 {
-        if c.text("main").await.contains("已准入") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(c.text("main").await.contains("已准入"));
+    assert!(c.wait_for_text("main", "已准入").await);
     c.login(crate::institution::APPLICANT).await;
     c.go("/institution").await;
     c.screenshot("institution-own-375.png").await;
