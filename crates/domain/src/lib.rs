@@ -17,6 +17,7 @@ pub mod phone;
 pub mod role;
 pub mod school;
 pub mod secret;
+pub mod teaching;
 
 pub use field::{FieldError, Invalid};
 pub use id_card::{Gender, IdCardNo};

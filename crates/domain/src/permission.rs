@@ -25,6 +25,7 @@ pub enum Permission {
     CoursePolicy,
     OfferingManage,
     OfferingApprove,
+    TeachingManage,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -163,6 +164,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "开课审批：逐门或整体通过、驳回",
         group: "课程",
     },
+    PermissionDef {
+        permission: Permission::TeachingManage,
+        code: "teaching.manage",
+        name: "管理教学班、排课和课表",
+        group: "教学",
+    },
 ];
 
 impl Permission {
@@ -211,6 +218,7 @@ mod tests {
             Permission::CoursePolicy,
             Permission::OfferingManage,
             Permission::OfferingApprove,
+            Permission::TeachingManage,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -36,6 +36,7 @@ const ALL: &[Permission] = &[
     CoursePolicy,
     OfferingManage,
     OfferingApprove,
+    TeachingManage,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -111,6 +112,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             StudentViewAll,
             CourseManage,
             OfferingManage,
+            TeachingManage,
         ],
     },
     PresetRole {

@@ -15,6 +15,7 @@ pub mod org;
 pub mod platform;
 pub mod school;
 pub mod system;
+pub mod teaching;
 
 use std::sync::Arc;
 
@@ -86,6 +87,13 @@ impl App {
         use chrono::Offset;
         let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
         self.now().with_timezone(&china).date_naive()
+    }
+
+    /// The date and time of day in China (UTC+8): when lessons start and end.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        use chrono::Offset;
+        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
+        self.now().with_timezone(&china).naive_local()
     }
 
     /// Answers once the database accepts a query.

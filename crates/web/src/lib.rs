@@ -15,6 +15,7 @@ mod institution;
 mod org;
 mod platform;
 mod school;
+mod teaching;
 
 use std::sync::Arc;
 
@@ -52,6 +53,7 @@ fn areas() -> Vec<Area> {
         import::area(),
         institution::area(),
         course::area(),
+        teaching::area(),
     ]
 }
 

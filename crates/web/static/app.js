@@ -65,4 +65,43 @@
       }
     });
   }
+  // Print buttons.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+  // A page waiting for a background job reloads itself until the job is done.
+  var waiting = document.querySelector("[data-refresh]");
+  if (waiting) {
+    setTimeout(function () { window.location.reload(); }, 1000 * Number(waiting.getAttribute("data-refresh") || 2));
+  }
+  // The weekly grid: a lesson dragged onto another period posts the same form as the
+  // move page (keyboard and phone users use that form).
+  var grid = document.querySelector("table.grid-week[data-move-url]");
+  if (grid) {
+    var dragged = null;
+    grid.addEventListener("dragstart", function (event) {
+      var lesson = event.target.closest("[data-slot]");
+      if (!lesson) { return; }
+      dragged = lesson.getAttribute("data-slot");
+      event.dataTransfer.setData("text/plain", dragged);
+    });
+    grid.addEventListener("dragover", function (event) {
+      if (dragged && event.target.closest("td[data-time]")) { event.preventDefault(); }
+    });
+    grid.addEventListener("drop", function (event) {
+      var cell = event.target.closest("td[data-time]");
+      if (!cell || !dragged) { return; }
+      event.preventDefault();
+      var form = document.createElement("form");
+      form.method = "post";
+      form.action = grid.getAttribute("data-move-url") + dragged + "?term=" + grid.getAttribute("data-term");
+      [["_csrf", grid.getAttribute("data-csrf")], ["time", cell.getAttribute("data-time")], ["locked", "1"]].forEach(function (kv) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = kv[0]; input.value = kv[1];
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+    });
+  }
 })();

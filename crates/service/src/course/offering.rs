@@ -607,6 +607,31 @@ pub async fn teacher_choices(
 }
 
 /// The offered courses of a school's term (none before the first is added).
+/// The courses of a term's offering that may run: the offering approved by the bureau (or
+/// published) and the course not refused. Teaching classes are made only of these.
+pub(crate) async fn approved_items(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+) -> Result<Vec<ItemView>> {
+    let Some(o) = load_offering(db, school_id, term_id).await? else {
+        return Ok(Vec::new());
+    };
+    let status = OfferingStatus::parse(&o.status);
+    if !matches!(
+        status,
+        Some(OfferingStatus::Approved | OfferingStatus::Published)
+    ) {
+        return Ok(Vec::new());
+    }
+    let mut items = items_of(db, vec![o.id])
+        .await?
+        .remove(&o.id)
+        .unwrap_or_default();
+    items.retain(|i| i.status == ItemStatus::Approved.code());
+    Ok(items)
+}
+
 pub(crate) async fn items_for_term(
     db: &impl ConnectionTrait,
     school_id: i64,

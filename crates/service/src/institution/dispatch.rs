@@ -232,8 +232,11 @@ pub async fn create(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::invalid("school_id", "请选择受理部门辖区内的学校"))?;
+    // A teacher may be sent to several schools at once (the timetables keep them from being
+    // in two places at the same time), but to one school only once for any day.
     let clash = dispatch::Entity::find()
         .filter(dispatch::Column::TeacherId.eq(t.id))
+        .filter(dispatch::Column::SchoolId.eq(school.id))
         .filter(dispatch::Column::Status.eq(DispatchStatus::Active.code()))
         .all(&txn)
         .await?

@@ -450,6 +450,7 @@ pub async fn update_term(
         },
     )
     .await?;
+    crate::teaching::lesson::calendar_changed(app, &txn, &school, Some(updated.id)).await?;
     let out = view(&txn, updated).await?;
     txn.commit().await?;
     Ok(out)
@@ -601,6 +602,7 @@ pub async fn set_calendar(
         },
     )
     .await?;
+    crate::teaching::lesson::calendar_changed(app, &txn, &school, Some(t.id)).await?;
     let out = view(&txn, t).await?;
     txn.commit().await?;
     Ok(out)
@@ -698,7 +700,10 @@ pub async fn list_periods(app: &App, actor: &Actor, school_id: i64) -> Result<Ve
 }
 
 /// The bell schedule of a school already reached through [`school_for`].
-async fn periods_of(db: &impl ConnectionTrait, school_id: i64) -> Result<Vec<PeriodView>> {
+pub(crate) async fn periods_of(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+) -> Result<Vec<PeriodView>> {
     let rows = period::Entity::find()
         .filter(period::Column::SchoolId.eq(school_id))
         .order_by_asc(period::Column::DayType)
@@ -867,6 +872,7 @@ pub async fn set_periods(
         },
     )
     .await?;
+    crate::teaching::lesson::calendar_changed(app, &txn, &school, None).await?;
     txn.commit().await?;
     periods_of(&app.db, school.id).await
 }

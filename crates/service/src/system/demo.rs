@@ -319,6 +319,11 @@ pub async fn load(app: &App) -> Result<usize> {
             created += super::demo_courses::ensure_offering(app, city, school).await?;
         }
     }
+    for name in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL] {
+        if let Some(school) = orgs.get(name) {
+            created += super::demo_teaching::ensure_classes(app, school).await?;
+        }
+    }
     ensure_welcome(app).await?;
     Ok(created)
 }
@@ -1326,7 +1331,13 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
         .filter(org::Column::Name.eq(SCHOOL_1))
         .one(&app.db)
         .await?;
-    for (name, phone, id17, education, certificate, speciality, years) in DEMO_TEACHERS {
+    let second = org::Entity::find()
+        .filter(org::Column::Name.eq(SCHOOL_2))
+        .one(&app.db)
+        .await?;
+    for (i, (name, phone, id17, education, certificate, speciality, years)) in
+        DEMO_TEACHERS.iter().enumerate()
+    {
         let id = kehou_domain::IdCardNo::complete(id17).map_err(Error::Internal)?;
         let added = crate::institution::teacher::create(
             app,
@@ -1350,7 +1361,12 @@ async fn ensure_institution_teachers(app: &App, o: &org::Model) -> Result<usize>
         // Each is sent to the first primary school for the demo's autumn term (while that
         // term has not ended: a dispatch into the past is refused).
         let term_end = ymd(2027, 1, 22)?;
-        if let Some(school) = school.as_ref().filter(|_| term_end >= app.today()) {
+        // The first also teaches at 示例第二小学.
+        let mut to: Vec<&org::Model> = school.iter().collect();
+        if i == 0 {
+            to.extend(second.iter());
+        }
+        for school in to.into_iter().filter(|_| term_end >= app.today()) {
             crate::institution::dispatch::create(
                 app,
                 &actor,

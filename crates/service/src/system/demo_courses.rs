@@ -17,7 +17,7 @@ use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::demo::SCHOOL_1;
+use super::demo::{SCHOOL_1, SCHOOL_2};
 use crate::course::catalog::{self, Chapter, CourseInput, Material};
 use crate::course::library::{self, Kind};
 use crate::course::offering::{self, Decision, ItemInput};
@@ -118,7 +118,7 @@ const OWN_COURSES: &[OwnCourse] = &[
 ];
 
 /// A person acting for an organization during loading, with a preset's permissions.
-fn acting_for(o: &org::Model, preset: &str) -> Actor {
+pub(super) fn acting_for(o: &org::Model, preset: &str) -> Actor {
     let permissions: BTreeSet<&'static str> = PRESET_ROLES
         .iter()
         .find(|r| r.code == preset)
@@ -326,11 +326,20 @@ pub(super) async fn ensure_offering(
         });
     }
     let current_open = current.end_date >= app.today();
-    if school.name == SCHOOL_1 && current_open {
-        for choice in offering::choices(app, &admin, school.id).await? {
-            if !choice.institution {
-                continue;
-            }
+    // 示例第一小学 offers the art centre's courses; 示例第二小学 the first of them, by the
+    // teacher who also teaches at the first school.
+    let institution_courses = match school.name.as_str() {
+        SCHOOL_1 => usize::MAX,
+        SCHOOL_2 => 1,
+        _ => 0,
+    };
+    if current_open && institution_courses > 0 {
+        for choice in offering::choices(app, &admin, school.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.institution)
+            .take(institution_courses)
+        {
             let teachers =
                 offering::teacher_choices(app, &admin, school.id, current.id, choice.course_id)
                     .await?;

@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod demo_courses;
+mod demo_teaching;
 pub mod sample;
 
 use kehou_domain::OrgKind;

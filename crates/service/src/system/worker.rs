@@ -85,6 +85,9 @@ async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
 async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<serde_json::Value> {
     match held.kind.as_str() {
         crate::import::JOB_KIND => crate::import::run_job(app, held, progress).await,
+        crate::teaching::schedule::JOB_KIND => {
+            crate::teaching::schedule::run_job(app, held, progress).await
+        }
         other => Err(Error::Internal(format!("未知的任务类型：{other}"))),
     }
 }

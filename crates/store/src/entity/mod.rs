@@ -7,3 +7,4 @@ pub mod institution;
 pub mod org;
 pub mod platform;
 pub mod school;
+pub mod teaching;

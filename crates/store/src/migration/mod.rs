@@ -27,6 +27,7 @@ mod m20261130_000022_course_plans;
 mod m20261130_000023_course_files;
 mod m20261130_000024_teacher_records;
 mod m20261130_000025_institution_departments;
+mod m20261130_000026_teaching;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_course_files::Migration),
             Box::new(m20261130_000024_teacher_records::Migration),
             Box::new(m20261130_000025_institution_departments::Migration),
+            Box::new(m20261130_000026_teaching::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod api;
 mod catalog_api;
 mod catalog_pages;
 mod offering_pages;
+pub(crate) use offering_pages::pick_term;
 mod pages;
 mod plan_api;
 mod plan_pages;

@@ -33,7 +33,7 @@ pub struct TermQuery {
 }
 
 /// The term asked for, else the one running today, else the latest.
-pub(super) fn pick_term(
+pub(crate) fn pick_term(
     terms: &[TermView],
     requested: Option<&str>,
     today: chrono::NaiveDate,

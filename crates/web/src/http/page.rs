@@ -116,6 +116,9 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/offering", "开课计划", Some(Permission::OfferingManage)),
     ("/offerings", "开课审批", Some(Permission::OfferingApprove)),
     ("/offering/published", "开课公示", None),
+    ("/teaching", "教学班排课", Some(Permission::TeachingManage)),
+    ("/timetable", "课表", Some(Permission::SchoolView)),
+    ("/me/timetable", "我的课表", None),
     (
         "/institutions",
         "机构管理",
@@ -205,6 +208,9 @@ fn notice_text(code: &str) -> &'static str {
             "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后将出现在教职工列表中"
         }
         "offer_accepted" => "已接受邀请",
+        "run_started" => "已开始自动排课，完成后本页自动刷新",
+        "moved" => "已调整，没有冲突",
+        "moved_conflict" => "已调整，但这节课现在有冲突，请看下方冲突列表",
         "offer_declined" => "已拒绝邀请",
         "resubmitted" => "已重新提交，请等待教育行政部门审核",
         "invited_teacher" => {

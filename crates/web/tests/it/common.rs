@@ -243,6 +243,10 @@ impl TestApp {
         self.api(Method::PUT, path, Some(token), Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.api(Method::DELETE, path, Some(token), None).await
+    }
+
     pub async fn try_login(&self, phone: &str, password: &str) -> (StatusCode, Value) {
         self.api(
             Method::POST,

@@ -16,3 +16,4 @@ pub mod org;
 pub mod pages;
 pub mod platform;
 pub mod school;
+pub mod teaching;

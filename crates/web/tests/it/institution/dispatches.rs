@@ -49,12 +49,13 @@ async fn d10_teachers_are_dispatched_without_overlaps_and_the_school_sees_them()
     let admin = t.login(INSTITUTION_ADMIN).await;
     let he = teacher_id(&t, &admin, art, "何雅琴").await;
     let path = format!("/api/v1/institutions/{art}/dispatches");
-    // 何雅琴 is at school 1 all term: not at school 2 on any of those days.
+    // 何雅琴 is at school 1 all term: not sent there again on any of those days (she may
+    // be at other schools too: the timetables keep her from being in two at once).
     let (status, body) = t
         .post(
             &path,
             &admin,
-            dispatch(he, school2, "2027-01-22", "2027-03-31"),
+            dispatch(he, school1, "2027-01-22", "2027-03-31"),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -97,10 +98,22 @@ async fn d10_teachers_are_dispatched_without_overlaps_and_the_school_sees_them()
         .post(
             &path,
             &admin,
-            dispatch(he, school2, "2026-10-01", "2027-01-31"),
+            dispatch(he, school1, "2026-10-01", "2027-01-31"),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = t
+        .post(
+            &path,
+            &admin,
+            dispatch(he, school2, "2026-10-01", "2027-01-31"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "already at school 2 then: {body}"
+    );
     let (_, seen) = t
         .get(
             &format!("/api/v1/schools/{school1}/dispatches"),
@@ -118,7 +131,11 @@ async fn d10_teachers_are_dispatched_without_overlaps_and_the_school_sees_them()
         cancelled["cancel_reason"], "教师调整",
         "the school reads why"
     );
-    assert_eq!(t.audit_count("dispatch.create").await, 5);
+    assert_eq!(
+        t.audit_count("dispatch.create").await,
+        6,
+        "the demo's four and two"
+    );
     assert_eq!(t.audit_count("dispatch.cancel").await, 1);
 }
 

@@ -1,0 +1,1390 @@
+//! Teaching classes (教学班, G1, E4): made from a course of the term's approved offering,
+//! singly, in batch or from an .xlsx sheet; each has its fee (the offering's), capacity
+//! range, grades, dates, weekly lessons (at given times or left to the solver), a room,
+//! teachers (own staff, or institution teachers dispatched for all its dates), an
+//! administrative-post teacher (行政坐班教师) and its students. Changed or deleted only
+//! while nobody is enrolled and the class has not started; the lifecycle is explicit.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use kehou_domain::school::grade_name;
+use kehou_domain::teaching::ClassStatus;
+use kehou_domain::{Invalid, Permission};
+use kehou_store::entity::school::{admin_class, room, student};
+use kehou_store::entity::teaching::{class, class_student, class_teacher, slot};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Bell, Term, check_current, hhmm, term_for, weekday_label};
+use crate::course::offering::{ItemView, approved_items};
+use crate::institution::dispatch::dispatched_to;
+use crate::platform::audit::{self, By, Change};
+use crate::platform::error::check;
+use crate::{Actor, App, Error, Result};
+
+pub const NAME_MAX: usize = 50;
+pub const WEEKLY_MAX: i32 = 10;
+pub const BATCH_MAX: i32 = 30;
+pub const STUDENTS_MAX: usize = 500;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassTeacher {
+    pub staff_id: Option<i64>,
+    pub institution_teacher_id: Option<i64>,
+    pub name: String,
+}
+
+/// One weekly lesson of a class.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlotView {
+    pub id: i64,
+    pub teaching_class_id: i64,
+    pub class_name: String,
+    pub course: String,
+    /// 1 = Monday … 7 = Sunday; none while unplaced.
+    pub weekday: Option<i32>,
+    pub weekday_label: &'static str,
+    /// 1 = the day's first after-school period.
+    pub period_no: Option<i32>,
+    pub period_name: String,
+    /// `HH:MM`, when placed.
+    pub start: String,
+    pub end: String,
+    pub room_id: Option<i64>,
+    pub room: String,
+    /// Stays where it is when the solver runs.
+    pub locked: bool,
+    pub teachers: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassView {
+    pub id: i64,
+    pub school_id: i64,
+    pub term_id: i64,
+    /// The offered course (offering item) it teaches.
+    pub item_id: i64,
+    pub course_id: i64,
+    pub course: String,
+    pub name: String,
+    /// planned, open, running or closed.
+    pub status: String,
+    pub status_label: &'static str,
+    pub capacity_min: i32,
+    pub capacity_max: i32,
+    /// Students in the class.
+    pub enrolled: i32,
+    pub grade_from: i32,
+    pub grade_to: i32,
+    pub grades_label: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub weekly_lessons: i32,
+    /// The offering's price, in fen, per `price_unit` (lesson or term).
+    pub fee_fen: i64,
+    pub fee: String,
+    pub price_unit_label: &'static str,
+    pub room_id: Option<i64>,
+    pub room: String,
+    pub post_teacher_id: Option<i64>,
+    pub post_teacher: String,
+    pub teachers: Vec<ClassTeacher>,
+    pub teacher_names: String,
+    pub slots: Vec<SlotView>,
+    /// When the slots were placed: 周二 课后一、周四 课后一.
+    pub times_label: String,
+}
+
+/// A weekly time: a weekday 1–7 and a period number of that day's bell schedule.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SlotInput {
+    #[schema(required = true)]
+    pub weekday: Option<i32>,
+    #[schema(required = true)]
+    pub period_no: Option<i32>,
+}
+
+/// A new class, or a change (absent fields stay).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ClassInput {
+    /// An approved course of the term's offering; fixed once created.
+    pub item_id: Option<i64>,
+    pub name: Option<String>,
+    pub capacity_min: Option<i32>,
+    pub capacity_max: Option<i32>,
+    pub grade_from: Option<i32>,
+    pub grade_to: Option<i32>,
+    /// `YYYY-MM-DD`; the term's first day when absent.
+    pub starts_on: Option<String>,
+    /// `YYYY-MM-DD`; the term's last day when absent.
+    pub ends_on: Option<String>,
+    /// Lessons a week, 1–10 (1 when absent).
+    pub weekly_lessons: Option<i32>,
+    /// A room of the school large enough for `capacity_max`; 0 or absent: any the solver picks.
+    pub room_id: Option<i64>,
+    /// Staff of the school who teach it.
+    pub staff_ids: Option<Vec<i64>>,
+    /// Institution teachers dispatched to the school for all the class's dates.
+    pub institution_teacher_ids: Option<Vec<i64>>,
+    /// The administrative-post teacher, a staff member (0 removes).
+    pub post_teacher_id: Option<i64>,
+    /// Fixed weekly times (locked); the others are left to the solver.
+    pub slots: Option<Vec<SlotInput>>,
+}
+
+/// N classes of one course at once: named 「课程名1班」, 「课程名2班」…
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchInput {
+    #[schema(required = true)]
+    pub count: Option<i32>,
+    #[schema(required = true)]
+    pub class: ClassInput,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    /// planned, open, running or closed.
+    #[schema(required = true)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StudentsInput {
+    #[schema(required = true)]
+    pub student_ids: Option<Vec<i64>>,
+}
+
+/// A student of a class, as the school sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassStudent {
+    pub student_id: i64,
+    pub name: String,
+    pub student_no: String,
+    pub admin_class: String,
+}
+
+pub(crate) fn slot_views(
+    rows: &[slot::Model],
+    classes: &HashMap<i64, (String, String, String)>,
+    rooms: &HashMap<i64, String>,
+    bell: &Bell,
+) -> Vec<SlotView> {
+    rows.iter()
+        .map(|s| {
+            let period = s
+                .weekday
+                .zip(s.period_no)
+                .and_then(|(w, p)| bell.period(w, p));
+            let (class_name, course, teachers) =
+                classes.get(&s.class_id).cloned().unwrap_or_default();
+            SlotView {
+                id: s.id,
+                teaching_class_id: s.class_id,
+                class_name,
+                course,
+                weekday: s.weekday,
+                weekday_label: s.weekday.map(weekday_label).unwrap_or(""),
+                period_no: s.period_no,
+                period_name: period.map(|p| p.name.clone()).unwrap_or_default(),
+                start: period.map(|p| hhmm(p.start)).unwrap_or_default(),
+                end: period.map(|p| hhmm(p.end)).unwrap_or_default(),
+                room_id: s.room_id,
+                room: s
+                    .room_id
+                    .and_then(|r| rooms.get(&r).cloned())
+                    .unwrap_or_default(),
+                locked: s.locked,
+                teachers,
+            }
+        })
+        .collect()
+}
+
+pub(crate) async fn room_names(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+) -> Result<HashMap<i64, String>> {
+    Ok(room::Entity::find()
+        .filter(room::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+pub(crate) async fn teachers_of(
+    db: &impl ConnectionTrait,
+    class_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<class_teacher::Model>>> {
+    let mut out: HashMap<i64, Vec<class_teacher::Model>> = HashMap::new();
+    for t in class_teacher::Entity::find()
+        .filter(class_teacher::Column::ClassId.is_in(class_ids))
+        .order_by_asc(class_teacher::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(t.class_id).or_default().push(t);
+    }
+    Ok(out)
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    t: &Term,
+    rows: Vec<class::Model>,
+) -> Result<Vec<ClassView>> {
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let items: HashMap<i64, ItemView> =
+        crate::course::offering::items_for_term(db, t.school.id, t.term.id)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+    let mut teachers = teachers_of(db, ids.clone()).await?;
+    let mut enrolled: HashMap<i64, i32> = HashMap::new();
+    for s in class_student::Entity::find()
+        .filter(class_student::Column::ClassId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        *enrolled.entry(s.class_id).or_default() += 1;
+    }
+    let slots = slot::Entity::find()
+        .filter(slot::Column::ClassId.is_in(ids))
+        .order_by_asc(slot::Column::Weekday)
+        .order_by_asc(slot::Column::PeriodNo)
+        .order_by_asc(slot::Column::Id)
+        .all(db)
+        .await?;
+    let rooms = room_names(db, t.school.id).await?;
+    let staff: HashMap<i64, String> = crate::school::staff::active_staff(db, t.school.id)
+        .await?
+        .into_iter()
+        .collect();
+    let labels: HashMap<i64, (String, String, String)> = rows
+        .iter()
+        .map(|c| {
+            let names = teachers
+                .get(&c.id)
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default();
+            let course = items
+                .get(&c.item_id)
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            (c.id, (c.name.clone(), course, names))
+        })
+        .collect();
+    let mut by_class: HashMap<i64, Vec<SlotView>> = HashMap::new();
+    for v in slot_views(&slots, &labels, &rooms, &t.bell) {
+        by_class.entry(v.teaching_class_id).or_default().push(v);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let item = items.get(&c.item_id);
+            let ts: Vec<ClassTeacher> = teachers
+                .remove(&c.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| ClassTeacher {
+                    staff_id: t.staff_id,
+                    institution_teacher_id: t.institution_teacher_id,
+                    name: t.name,
+                })
+                .collect();
+            let slots = by_class.remove(&c.id).unwrap_or_default();
+            let times: Vec<String> = slots
+                .iter()
+                .filter(|s| s.weekday.is_some())
+                .map(|s| format!("{} {}", s.weekday_label, s.period_name))
+                .collect();
+            let status = ClassStatus::parse(&c.status).unwrap_or(ClassStatus::Planned);
+            ClassView {
+                id: c.id,
+                school_id: c.school_id,
+                term_id: c.term_id,
+                item_id: c.item_id,
+                course_id: c.course_id,
+                course: item.map(|i| i.name.clone()).unwrap_or_default(),
+                name: c.name,
+                status: status.code().into(),
+                status_label: status.label(),
+                capacity_min: c.capacity_min,
+                capacity_max: c.capacity_max,
+                enrolled: enrolled.get(&c.id).copied().unwrap_or(0),
+                grade_from: c.grade_from,
+                grade_to: c.grade_to,
+                grades_label: grades_label(c.grade_from, c.grade_to),
+                starts_on: c.starts_on,
+                ends_on: c.ends_on,
+                weekly_lessons: c.weekly_lessons,
+                fee_fen: item.map_or(0, |i| i.price_fen),
+                fee: item.map(|i| i.price.clone()).unwrap_or_default(),
+                price_unit_label: item.map_or("", |i| i.price_unit_label),
+                room: c
+                    .room_id
+                    .and_then(|r| rooms.get(&r).cloned())
+                    .unwrap_or_default(),
+                room_id: c.room_id,
+                post_teacher: c
+                    .post_teacher_id
+                    .and_then(|s| staff.get(&s).cloned())
+                    .unwrap_or_default(),
+                post_teacher_id: c.post_teacher_id,
+                teacher_names: ts
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                teachers: ts,
+                times_label: if times.is_empty() {
+                    "待排课".into()
+                } else {
+                    times.join("、")
+                },
+                slots,
+            }
+        })
+        .collect())
+}
+
+pub fn grades_label(from: i32, to: i32) -> String {
+    let name = |g: i32| grade_name(u8::try_from(g).unwrap_or(0));
+    if from == to {
+        name(from)
+    } else {
+        format!("{}至{}", name(from), name(to))
+    }
+}
+
+/// The classes of a term, by name.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+) -> Result<Vec<ClassView>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::SchoolView).await?;
+    let rows = class::Entity::find()
+        .filter(class::Column::SchoolId.eq(t.school.id))
+        .filter(class::Column::TermId.eq(t.term.id))
+        .order_by_asc(class::Column::Name)
+        .all(&app.db)
+        .await?;
+    views(&app.db, &t, rows).await
+}
+
+async fn load(db: &impl ConnectionTrait, t: &Term, class_id: i64) -> Result<class::Model> {
+    class::Entity::find_by_id(class_id)
+        .filter(class::Column::SchoolId.eq(t.school.id))
+        .filter(class::Column::TermId.eq(t.term.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("教学班"))
+}
+
+pub async fn get(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+) -> Result<ClassView> {
+    let t = term_for(app, actor, school_id, term_id, Permission::SchoolView).await?;
+    let row = load(&app.db, &t, class_id).await?;
+    views(&app.db, &t, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))
+}
+
+/// The approved courses of the term that classes can be made of.
+pub async fn courses(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+) -> Result<Vec<ItemView>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    approved_items(&app.db, t.school.id, t.term.id).await
+}
+
+/// What passed the checks.
+struct Checked {
+    item: ItemView,
+    name: String,
+    capacity_min: i32,
+    capacity_max: i32,
+    grade_from: i32,
+    grade_to: i32,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    weekly_lessons: i32,
+    room_id: Option<i64>,
+    post_teacher_id: Option<i64>,
+    teachers: Vec<ClassTeacher>,
+    slots: Vec<(i32, i32)>,
+}
+
+/// The input with what the class has now filled in for what it leaves out.
+fn merged(current: &ClassView, mut input: ClassInput) -> ClassInput {
+    input.item_id = Some(current.item_id);
+    input.name = input.name.or_else(|| Some(current.name.clone()));
+    input.capacity_min = input.capacity_min.or(Some(current.capacity_min));
+    input.capacity_max = input.capacity_max.or(Some(current.capacity_max));
+    input.grade_from = input.grade_from.or(Some(current.grade_from));
+    input.grade_to = input.grade_to.or(Some(current.grade_to));
+    input.starts_on = input
+        .starts_on
+        .or_else(|| Some(current.starts_on.to_string()));
+    input.ends_on = input.ends_on.or_else(|| Some(current.ends_on.to_string()));
+    input.weekly_lessons = input.weekly_lessons.or(Some(current.weekly_lessons));
+    input.room_id = input.room_id.or(Some(current.room_id.unwrap_or(0)));
+    input.post_teacher_id = input
+        .post_teacher_id
+        .or(Some(current.post_teacher_id.unwrap_or(0)));
+    if input.staff_ids.is_none() && input.institution_teacher_ids.is_none() {
+        input.staff_ids = Some(current.teachers.iter().filter_map(|t| t.staff_id).collect());
+        input.institution_teacher_ids = Some(
+            current
+                .teachers
+                .iter()
+                .filter_map(|t| t.institution_teacher_id)
+                .collect(),
+        );
+    }
+    if input.slots.is_none() {
+        input.slots = Some(
+            current
+                .slots
+                .iter()
+                .filter(|s| s.locked)
+                .map(|s| SlotInput {
+                    weekday: s.weekday,
+                    period_no: s.period_no,
+                })
+                .collect(),
+        );
+    }
+    input
+}
+
+async fn check_input(
+    db: &impl ConnectionTrait,
+    t: &Term,
+    input: &ClassInput,
+    name_required: bool,
+) -> Result<Checked> {
+    let mut invalid = Invalid::default();
+    let items = approved_items(db, t.school.id, t.term.id).await?;
+    let Some(item) = input
+        .item_id
+        .and_then(|id| items.iter().find(|i| i.id == id))
+        .cloned()
+    else {
+        return Err(Error::invalid(
+            "item_id",
+            "请选择本学期开课计划中已审批通过的课程",
+        ));
+    };
+    let name = match input.name.as_deref() {
+        Some(n) => invalid.text("name", n, NAME_MAX).unwrap_or_default(),
+        None if name_required => {
+            invalid.push("name", "请填写教学班名称");
+            String::new()
+        }
+        None => String::new(),
+    };
+    let capacity_max = input.capacity_max.unwrap_or(item.capacity.min(60));
+    let capacity_min = input.capacity_min.unwrap_or(1);
+    if !(1..=item.capacity).contains(&capacity_max) {
+        invalid.push(
+            "capacity_max",
+            format!("班额上限应在1至{}人之间（开课计划的人数）", item.capacity),
+        );
+    }
+    if capacity_min < 1 || capacity_min > capacity_max {
+        invalid.push("capacity_min", "开班人数下限应在1人至班额上限之间");
+    }
+    let (lowest, highest) = (
+        item.grades.iter().copied().min().unwrap_or(1),
+        item.grades.iter().copied().max().unwrap_or(9),
+    );
+    let grade_from = input.grade_from.unwrap_or(lowest);
+    let grade_to = input.grade_to.unwrap_or(highest);
+    for (field, g) in [("grade_from", grade_from), ("grade_to", grade_to)] {
+        if !item.grades.contains(&g) {
+            invalid.push(
+                field,
+                format!(
+                    "“{}”面向{}，不含{}",
+                    item.name,
+                    item.grade_names,
+                    grade_name(u8::try_from(g).unwrap_or(0))
+                ),
+            );
+        }
+    }
+    if grade_from > grade_to {
+        invalid.push("grade_to", "最高年级不能低于最低年级");
+    }
+    let date = |invalid: &mut Invalid, field: &str, v: Option<&str>, default: NaiveDate| match v {
+        None => Some(default),
+        Some(v) => match invalid.date(field, v) {
+            Some(d) => Some(d),
+            None if v.trim().is_empty() => Some(default),
+            None => None,
+        },
+    };
+    let starts_on = date(
+        &mut invalid,
+        "starts_on",
+        input.starts_on.as_deref(),
+        t.term.start_date,
+    );
+    let ends_on = date(
+        &mut invalid,
+        "ends_on",
+        input.ends_on.as_deref(),
+        t.term.end_date,
+    );
+    if let (Some(s), Some(e)) = (starts_on, ends_on) {
+        if s < t.term.start_date || e > t.term.end_date {
+            invalid.push(
+                "starts_on",
+                format!(
+                    "上课日期应在学期内（{} 至 {}）",
+                    t.term.start_date, t.term.end_date
+                ),
+            );
+        } else if e < s {
+            invalid.push("ends_on", "结束日期不能早于开始日期");
+        }
+    }
+    let weekly_lessons = input.weekly_lessons.unwrap_or(1);
+    if !(1..=WEEKLY_MAX).contains(&weekly_lessons) {
+        invalid.push("weekly_lessons", format!("每周课时应在1至{WEEKLY_MAX}之间"));
+    }
+    let room_id = input.room_id.filter(|r| *r != 0);
+    if let Some(r) = room_id {
+        match room::Entity::find_by_id(r)
+            .filter(room::Column::SchoolId.eq(t.school.id))
+            .one(db)
+            .await?
+        {
+            None => invalid.push("room_id", "场室不存在"),
+            Some(r) if !r.available => invalid.push("room_id", format!("场室“{}”已停用", r.name)),
+            Some(r) if r.capacity < capacity_max => invalid.push(
+                "room_id",
+                format!(
+                    "场室“{}”只能容纳{}人，少于班额上限{}人",
+                    r.name, r.capacity, capacity_max
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    let staff: HashMap<i64, String> = crate::school::staff::active_staff(db, t.school.id)
+        .await?
+        .into_iter()
+        .collect();
+    let mut teachers = Vec::new();
+    let mut seen = HashSet::new();
+    for id in input.staff_ids.clone().unwrap_or_default() {
+        if !seen.insert(("s", id)) {
+            continue;
+        }
+        match staff.get(&id) {
+            Some(name) => teachers.push(ClassTeacher {
+                staff_id: Some(id),
+                institution_teacher_id: None,
+                name: name.clone(),
+            }),
+            None => invalid.push("staff_ids", format!("教职工 {id} 不是本校在职教师")),
+        }
+    }
+    let wanted_institution = input.institution_teacher_ids.clone().unwrap_or_default();
+    if !wanted_institution.is_empty() {
+        let (from, to) = (
+            starts_on.unwrap_or(t.term.start_date),
+            ends_on.unwrap_or(t.term.end_date),
+        );
+        let dispatched = dispatched_to(db, t.school.id, t.term.start_date, t.term.end_date).await?;
+        for id in wanted_institution {
+            if !seen.insert(("t", id)) {
+                continue;
+            }
+            let mine: Vec<_> = dispatched
+                .iter()
+                .filter(|d| d.teacher_id == id && Some(d.institution_id) == item.institution_id)
+                .collect();
+            match mine.iter().find(|d| d.starts_on <= from && d.ends_on >= to) {
+                Some(d) => teachers.push(ClassTeacher {
+                    staff_id: None,
+                    institution_teacher_id: Some(id),
+                    name: d.teacher_name.clone(),
+                }),
+                None => match mine.first() {
+                    Some(d) => invalid.push(
+                        "institution_teacher_ids",
+                        format!(
+                            "{}派驻本校的日期为 {} 至 {}，不含教学班的上课日期 {} 至 {}",
+                            d.teacher_name, d.starts_on, d.ends_on, from, to
+                        ),
+                    ),
+                    None => invalid.push(
+                        "institution_teacher_ids",
+                        format!("机构教师 {id} 未由开课机构派驻本校"),
+                    ),
+                },
+            }
+        }
+    }
+    if teachers.is_empty() && invalid.is_empty() {
+        invalid.push("staff_ids", "请至少选择一位任课教师");
+    }
+    let post_teacher_id = input.post_teacher_id.filter(|p| *p != 0);
+    if let Some(p) = post_teacher_id
+        && !staff.contains_key(&p)
+    {
+        invalid.push("post_teacher_id", "行政坐班教师应为本校在职教职工");
+    }
+    let mut slots = Vec::new();
+    for (i, s) in input.slots.clone().unwrap_or_default().iter().enumerate() {
+        let field = format!("slots.{i}");
+        let (Some(w), Some(p)) = (s.weekday, s.period_no) else {
+            invalid.push(&field, "请选择星期和节次");
+            continue;
+        };
+        if !(1..=7).contains(&w) {
+            invalid.push(&field, "星期应为1（周一）至7（周日）");
+        } else if t.bell.period(w, p).is_none() {
+            invalid.push(
+                &field,
+                format!(
+                    "{}没有第{p}节课后服务，请先在作息时间中设置",
+                    weekday_label(w)
+                ),
+            );
+        } else if slots.contains(&(w, p)) {
+            invalid.push(&field, format!("{}第{p}节重复", weekday_label(w)));
+        } else {
+            slots.push((w, p));
+        }
+    }
+    if i32::try_from(slots.len()).unwrap_or(i32::MAX) > weekly_lessons {
+        invalid.push(
+            "slots",
+            format!("固定时间不能多于每周课时{weekly_lessons}节"),
+        );
+    }
+    check(invalid)?;
+    Ok(Checked {
+        item,
+        name,
+        capacity_min,
+        capacity_max,
+        grade_from,
+        grade_to,
+        starts_on: starts_on.unwrap_or(t.term.start_date),
+        ends_on: ends_on.unwrap_or(t.term.end_date),
+        weekly_lessons,
+        room_id,
+        post_teacher_id,
+        teachers,
+        slots,
+    })
+}
+
+async fn store_teachers(
+    db: &impl ConnectionTrait,
+    class_id: i64,
+    teachers: &[ClassTeacher],
+) -> Result<()> {
+    class_teacher::Entity::delete_many()
+        .filter(class_teacher::Column::ClassId.eq(class_id))
+        .exec(db)
+        .await?;
+    for t in teachers {
+        class_teacher::ActiveModel {
+            class_id: Set(class_id),
+            staff_id: Set(t.staff_id),
+            institution_teacher_id: Set(t.institution_teacher_id),
+            name: Set(t.name.clone()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Makes the class's weekly slots match: the fixed times locked, the rest kept where the
+/// solver put them (as many as fit) or unplaced.
+async fn store_slots(
+    app: &App,
+    db: &impl ConnectionTrait,
+    c: &class::Model,
+    fixed: &[(i32, i32)],
+) -> Result<()> {
+    let existing = slot::Entity::find()
+        .filter(slot::Column::ClassId.eq(c.id))
+        .order_by_asc(slot::Column::Id)
+        .all(db)
+        .await?;
+    let free: Vec<&slot::Model> = existing
+        .iter()
+        .filter(|s| !s.locked && s.weekday.is_some())
+        .filter(|s| !fixed.contains(&(s.weekday.unwrap_or(0), s.period_no.unwrap_or(0))))
+        .collect();
+    slot::Entity::delete_many()
+        .filter(slot::Column::ClassId.eq(c.id))
+        .exec(db)
+        .await?;
+    let total = usize::try_from(c.weekly_lessons).unwrap_or(0);
+    let now = app.now();
+    for i in 0..total {
+        let (weekday, period_no, locked, room_id) = match fixed.get(i) {
+            Some((w, p)) => (Some(*w), Some(*p), true, c.room_id),
+            None => match free.get(i - fixed.len().min(i)) {
+                Some(s) => (s.weekday, s.period_no, false, s.room_id),
+                None => (None, None, false, c.room_id),
+            },
+        };
+        slot::ActiveModel {
+            class_id: Set(c.id),
+            school_id: Set(c.school_id),
+            term_id: Set(c.term_id),
+            weekday: Set(weekday),
+            period_no: Set(period_no),
+            room_id: Set(c.room_id.or(room_id)),
+            locked: Set(locked),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    app: &App,
+    actor: &Actor,
+    t: &Term,
+    action: &str,
+    class_id: Option<i64>,
+    summary: String,
+) -> Result<()> {
+    audit::record(
+        db,
+        app.now(),
+        &By::actor(actor),
+        Change {
+            org_id: Some(t.school.id),
+            org_path: &t.school.path,
+            action,
+            entity_type: "teaching_class",
+            entity_id: class_id,
+            summary,
+        },
+    )
+    .await
+}
+
+async fn insert(
+    app: &App,
+    db: &impl ConnectionTrait,
+    t: &Term,
+    c: &Checked,
+    name: String,
+) -> Result<class::Model> {
+    let now = app.now();
+    let row = class::ActiveModel {
+        school_id: Set(t.school.id),
+        term_id: Set(t.term.id),
+        item_id: Set(c.item.id),
+        course_id: Set(c.item.course_id),
+        name: Set(name),
+        status: Set(ClassStatus::Planned.code().into()),
+        capacity_min: Set(c.capacity_min),
+        capacity_max: Set(c.capacity_max),
+        grade_from: Set(c.grade_from),
+        grade_to: Set(c.grade_to),
+        starts_on: Set(c.starts_on),
+        ends_on: Set(c.ends_on),
+        weekly_lessons: Set(c.weekly_lessons),
+        room_id: Set(c.room_id),
+        post_teacher_id: Set(c.post_teacher_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(Error::unique("name", "本学期已有同名的教学班"))?;
+    store_teachers(db, row.id, &c.teachers).await?;
+    store_slots(app, db, &row, &c.slots).await?;
+    Ok(row)
+}
+
+/// A new teaching class (`teaching.manage`).
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    input: ClassInput,
+) -> Result<ClassView> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let c = check_input(&app.db, &t, &input, true).await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = insert(app, &txn, &t, &c, c.name.clone()).await?;
+    super::lesson::regenerate(app, &txn, &t, Some(&[row.id])).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.create",
+        Some(row.id),
+        format!("新建教学班“{}”（{}）", row.name, c.item.name),
+    )
+    .await?;
+    txn.commit().await?;
+    views(&app.db, &t, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))
+}
+
+/// `count` classes of one course, named after it and numbered after those it has.
+pub async fn create_batch(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    input: BatchInput,
+) -> Result<Vec<ClassView>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let count = input.count.unwrap_or(0);
+    if !(1..=BATCH_MAX).contains(&count) {
+        return Err(Error::invalid(
+            "count",
+            format!("一次可新建1至{BATCH_MAX}个教学班"),
+        ));
+    }
+    let c = check_input(&app.db, &t, &input.class, false).await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let taken: HashSet<String> = class::Entity::find()
+        .filter(class::Column::SchoolId.eq(t.school.id))
+        .filter(class::Column::TermId.eq(t.term.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let mut rows = Vec::new();
+    let mut n = 0;
+    while rows.len() < usize::try_from(count).unwrap_or(0) {
+        n += 1;
+        let name = format!("{}{n}班", c.item.name);
+        if taken.contains(&name) {
+            continue;
+        }
+        if name.chars().count() > NAME_MAX {
+            return Err(Error::invalid("count", "课程名称过长，无法自动命名教学班"));
+        }
+        rows.push(insert(app, &txn, &t, &c, name).await?);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    super::lesson::regenerate(app, &txn, &t, Some(&ids)).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.create",
+        None,
+        format!("批量新建“{}”的教学班{count}个", c.item.name),
+    )
+    .await?;
+    txn.commit().await?;
+    views(&app.db, &t, rows).await
+}
+
+async fn enrolled(db: &impl ConnectionTrait, class_id: i64) -> Result<u64> {
+    Ok(class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(class_id))
+        .count(db)
+        .await?)
+}
+
+/// Changes a class while nobody is enrolled and it has not started.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+    input: ClassInput,
+) -> Result<ClassView> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let current = load(&app.db, &t, class_id).await?;
+    let view = views(&app.db, &t, vec![current.clone()])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))?;
+    if input.item_id.is_some_and(|i| i != current.item_id) {
+        return Err(Error::invalid(
+            "item_id",
+            "教学班的课程不能更改，请新建教学班",
+        ));
+    }
+    check_changeable(&current, view.enrolled)?;
+    let c = check_input(&app.db, &t, &merged(&view, input), true).await?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = load(&txn, &t, class_id).await?;
+    check_changeable(
+        &row,
+        i32::try_from(enrolled(&txn, row.id).await?).unwrap_or(i32::MAX),
+    )?;
+    let mut m = row.into_active_model();
+    m.name = Set(c.name.clone());
+    m.capacity_min = Set(c.capacity_min);
+    m.capacity_max = Set(c.capacity_max);
+    m.grade_from = Set(c.grade_from);
+    m.grade_to = Set(c.grade_to);
+    m.starts_on = Set(c.starts_on);
+    m.ends_on = Set(c.ends_on);
+    m.weekly_lessons = Set(c.weekly_lessons);
+    m.room_id = Set(c.room_id);
+    m.post_teacher_id = Set(c.post_teacher_id);
+    m.updated_at = Set(app.now());
+    let row = m
+        .update(&txn)
+        .await
+        .map_err(Error::unique("name", "本学期已有同名的教学班"))?;
+    store_teachers(&txn, row.id, &c.teachers).await?;
+    store_slots(app, &txn, &row, &c.slots).await?;
+    super::lesson::regenerate(app, &txn, &t, Some(&[row.id])).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.update",
+        Some(row.id),
+        format!("修改教学班“{}”", row.name),
+    )
+    .await?;
+    txn.commit().await?;
+    views(&app.db, &t, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))
+}
+
+fn check_changeable(c: &class::Model, enrolled: i32) -> Result<()> {
+    let status = ClassStatus::parse(&c.status).unwrap_or(ClassStatus::Planned);
+    if !status.editable() {
+        return Err(Error::conflict(format!(
+            "教学班“{}”{}，不能再修改",
+            c.name,
+            status.label()
+        )));
+    }
+    if enrolled > 0 {
+        return Err(Error::conflict(format!(
+            "教学班“{}”已有{enrolled}名学生，不能修改或删除",
+            c.name
+        )));
+    }
+    Ok(())
+}
+
+/// Deletes a class that has no students and no lesson that took place.
+pub async fn delete(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+) -> Result<()> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = load(&txn, &t, class_id).await?;
+    check_changeable(
+        &row,
+        i32::try_from(enrolled(&txn, row.id).await?).unwrap_or(i32::MAX),
+    )?;
+    let held = super::lesson::held(app, &txn, row.id).await?;
+    if held > 0 {
+        return Err(Error::conflict(format!(
+            "教学班“{}”已上过{held}次课，不能删除",
+            row.name
+        )));
+    }
+    super::lesson::remove_future(app, &txn, row.id).await?;
+    slot::Entity::delete_many()
+        .filter(slot::Column::ClassId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    class_teacher::Entity::delete_many()
+        .filter(class_teacher::Column::ClassId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    class::Entity::delete_by_id(row.id).exec(&txn).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.delete",
+        Some(row.id),
+        format!("删除教学班“{}”", row.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Moves a class along its lifecycle. Closing it removes the lessons not yet held.
+pub async fn set_status(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+    input: StatusInput,
+) -> Result<ClassView> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let Some(to) = input.status.as_deref().and_then(ClassStatus::parse) else {
+        return Err(Error::invalid(
+            "status",
+            "状态应为 planned、open、running 或 closed",
+        ));
+    };
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = load(&txn, &t, class_id).await?;
+    let from = ClassStatus::parse(&row.status).unwrap_or(ClassStatus::Planned);
+    if !from.can_become(to) {
+        return Err(Error::conflict(format!(
+            "教学班“{}”{}，不能改为“{}”",
+            row.name,
+            from.label(),
+            to.label()
+        )));
+    }
+    if to == ClassStatus::Open {
+        let unplaced = slot::Entity::find()
+            .filter(slot::Column::ClassId.eq(row.id))
+            .filter(slot::Column::Weekday.is_null())
+            .count(&txn)
+            .await?;
+        if unplaced > 0 {
+            return Err(Error::conflict(format!(
+                "教学班“{}”还有{unplaced}节课未排，排好课后才能开放报名",
+                row.name
+            )));
+        }
+    }
+    if to == ClassStatus::Closed {
+        super::lesson::remove_future(app, &txn, row.id).await?;
+    }
+    let name = row.name.clone();
+    let mut m = row.into_active_model();
+    m.status = Set(to.code().into());
+    m.updated_at = Set(app.now());
+    let row = m.update(&txn).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.status",
+        Some(row.id),
+        format!("教学班“{name}”由“{}”改为“{}”", from.label(), to.label()),
+    )
+    .await?;
+    txn.commit().await?;
+    views(&app.db, &t, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))
+}
+
+/// The students of a class (`student.view_all`).
+pub async fn students(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+) -> Result<Vec<ClassStudent>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::StudentViewAll).await?;
+    let row = load(&app.db, &t, class_id).await?;
+    let ids: Vec<i64> = class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(row.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| s.student_id)
+        .collect();
+    let rows = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids))
+        .order_by_asc(student::Column::StudentNo)
+        .all(&app.db)
+        .await?;
+    let classes: HashMap<i64, admin_class::Model> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(t.school.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|s| ClassStudent {
+            student_id: s.id,
+            admin_class: s
+                .class_id
+                .and_then(|c| classes.get(&c))
+                .map(|c| kehou_domain::school::class_name(c.grade as u8, c.number as u8))
+                .unwrap_or_default(),
+            name: s.name,
+            student_no: s.student_no,
+        })
+        .collect())
+}
+
+/// Puts students of the school into a class (the enrollment issue does it for parents):
+/// each in one of the class's grades, within its capacity.
+pub async fn add_students(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+    input: StudentsInput,
+) -> Result<Vec<ClassStudent>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let wanted: Vec<i64> = input.student_ids.unwrap_or_default();
+    if wanted.is_empty() || wanted.len() > STUDENTS_MAX {
+        return Err(Error::invalid(
+            "student_ids",
+            format!("请选择1至{STUDENTS_MAX}名学生"),
+        ));
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = load(&txn, &t, class_id).await?;
+    let status = ClassStatus::parse(&row.status).unwrap_or(ClassStatus::Planned);
+    if status == ClassStatus::Closed {
+        return Err(Error::conflict(format!("教学班“{}”已结课", row.name)));
+    }
+    let found = student::Entity::find()
+        .filter(student::Column::SchoolId.eq(t.school.id))
+        .filter(student::Column::Id.is_in(wanted.clone()))
+        .all(&txn)
+        .await?;
+    let grades: HashMap<i64, i32> = admin_class::Entity::find()
+        .filter(admin_class::Column::Id.is_in(found.iter().filter_map(|s| s.class_id)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, i32::from(c.grade)))
+        .collect();
+    let mut invalid = Invalid::default();
+    for id in &wanted {
+        match found.iter().find(|s| s.id == *id) {
+            None => invalid.push("student_ids", format!("学生 {id} 不是本校学生")),
+            Some(s) => {
+                let g = s.class_id.and_then(|c| grades.get(&c)).copied();
+                if !g.is_some_and(|g| (row.grade_from..=row.grade_to).contains(&g)) {
+                    invalid.push(
+                        "student_ids",
+                        format!(
+                            "{}不在{}，不能进入“{}”",
+                            s.name,
+                            grades_label(row.grade_from, row.grade_to),
+                            row.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    check(invalid)?;
+    let have: HashSet<i64> = class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(row.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| s.student_id)
+        .collect();
+    let new: Vec<i64> = wanted
+        .iter()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter(|id| !have.contains(id))
+        .collect();
+    if have.len() + new.len() > usize::try_from(row.capacity_max).unwrap_or(0) {
+        return Err(Error::conflict(format!(
+            "教学班“{}”班额{}人，已有{}人，放不下再{}人",
+            row.name,
+            row.capacity_max,
+            have.len(),
+            new.len()
+        )));
+    }
+    let now = app.now();
+    for id in &new {
+        class_student::ActiveModel {
+            class_id: Set(row.id),
+            student_id: Set(*id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.students",
+        Some(row.id),
+        format!("教学班“{}”加入学生{}名", row.name, new.len()),
+    )
+    .await?;
+    txn.commit().await?;
+    students(app, actor, school_id, term_id, class_id).await
+}
+
+/// Takes a student out of a class.
+pub async fn remove_student(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+    student_id: i64,
+) -> Result<()> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = load(&txn, &t, class_id).await?;
+    let gone = class_student::Entity::delete_many()
+        .filter(class_student::Column::ClassId.eq(row.id))
+        .filter(class_student::Column::StudentId.eq(student_id))
+        .exec(&txn)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(Error::NotFound("教学班学生"));
+    }
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.students",
+        Some(row.id),
+        format!("教学班“{}”移出学生1名", row.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The classes of lessons in `ids`, for the timetable (no permission: the caller checked).
+pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<class::Model>> {
+    Ok(class::Entity::find()
+        .filter(class::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// Students by their numbers (学号), as a form gives them: one per line or separated by
+/// commas or spaces.
+pub async fn add_students_by_number(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+    numbers: &str,
+) -> Result<Vec<ClassStudent>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    let wanted: Vec<&str> = numbers
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if wanted.is_empty() || wanted.len() > STUDENTS_MAX {
+        return Err(Error::invalid(
+            "student_nos",
+            format!("请填写1至{STUDENTS_MAX}个学号"),
+        ));
+    }
+    if let Some(long) = wanted.iter().find(|n| n.chars().count() > 30) {
+        return Err(Error::invalid(
+            "student_nos",
+            format!("学号“{}…”过长", long.chars().take(30).collect::<String>()),
+        ));
+    }
+    let found: HashMap<String, i64> = student::Entity::find()
+        .filter(student::Column::SchoolId.eq(t.school.id))
+        .filter(student::Column::StudentNo.is_in(wanted.iter().map(|n| n.to_string())))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.student_no, s.id))
+        .collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|n| !found.contains_key(*n))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid(
+            "student_nos",
+            format!("本校没有学号为 {} 的学生", missing.join("、")),
+        ));
+    }
+    add_students(
+        app,
+        actor,
+        school_id,
+        term_id,
+        class_id,
+        StudentsInput {
+            student_ids: Some(
+                wanted
+                    .iter()
+                    .filter_map(|n| found.get(*n).copied())
+                    .collect(),
+            ),
+        },
+    )
+    .await
+}
