@@ -482,6 +482,9 @@ fn print_accounts() {
     println!(
         "课程与开课：各校本学期开课计划已审批公示（开课计划 / 开课公示）；机构课程和教师由专家高远在“课程库”评审入库；陈红在“开课审批”审批学校提交的开课计划 / courses: each school's offering of this term is approved and published; the expert reviewer admits library entries; the street officer approves offerings."
     );
+    println!(
+        "教学班与课表：各校本学期的教学班已排好课（教学班排课 → 排课，可拖动调整、自动排课）；赵敏、郑丽在“我的课表”看自己的课，家长周杰看孩子的课并可订阅到手机日历；机构教师何雅琴在两所小学不同日上课 / teaching: each school's classes are scheduled (drag to move, run the solver); teachers and the parent see their own timetables and can subscribe to an .ics feed."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {

@@ -30,6 +30,7 @@ pub const NAME_MAX: usize = 50;
 pub const WEEKLY_MAX: i32 = 10;
 pub const BATCH_MAX: i32 = 30;
 pub const STUDENTS_MAX: usize = 500;
+pub const TEACHERS_MAX: usize = 10;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassTeacher {
@@ -142,6 +143,7 @@ pub struct BatchInput {
     #[schema(required = true)]
     pub count: Option<i32>,
     #[schema(required = true)]
+    #[serde(default)]
     pub class: ClassInput,
 }
 
@@ -487,6 +489,23 @@ async fn check_input(
     name_required: bool,
 ) -> Result<Checked> {
     let mut invalid = Invalid::default();
+    let too_many = |v: &Option<Vec<i64>>| v.as_ref().is_some_and(|v| v.len() > TEACHERS_MAX);
+    if too_many(&input.staff_ids) || too_many(&input.institution_teacher_ids) {
+        return Err(Error::invalid(
+            "staff_ids",
+            format!("一个教学班最多{TEACHERS_MAX}位任课教师"),
+        ));
+    }
+    if input
+        .slots
+        .as_ref()
+        .is_some_and(|s| s.len() > WEEKLY_MAX as usize)
+    {
+        return Err(Error::invalid(
+            "slots",
+            format!("固定时间不能多于{WEEKLY_MAX}个"),
+        ));
+    }
     let items = approved_items(db, t.school.id, t.term.id).await?;
     let Some(item) = input
         .item_id
@@ -1387,4 +1406,316 @@ pub async fn add_students_by_number(
         },
     )
     .await
+}
+
+/// The columns of the teaching-class import (and its template).
+pub const IMPORT_COLUMNS: &[crate::platform::sheet::Column] = &[
+    crate::platform::sheet::Column {
+        title: "课程",
+        required: true,
+        help: "本学期开课计划中已审批的课程名称",
+    },
+    crate::platform::sheet::Column {
+        title: "教学班名称",
+        required: true,
+        help: "本学期内不重复，如 篮球1班",
+    },
+    crate::platform::sheet::Column {
+        title: "开班人数下限",
+        required: false,
+        help: "默认1",
+    },
+    crate::platform::sheet::Column {
+        title: "班额上限",
+        required: false,
+        help: "不超过开课计划的人数",
+    },
+    crate::platform::sheet::Column {
+        title: "最低年级",
+        required: false,
+        help: "如 三年级；默认课程的最低年级",
+    },
+    crate::platform::sheet::Column {
+        title: "最高年级",
+        required: false,
+        help: "如 四年级；默认课程的最高年级",
+    },
+    crate::platform::sheet::Column {
+        title: "开始日期",
+        required: false,
+        help: "YYYY-MM-DD，默认学期第一天",
+    },
+    crate::platform::sheet::Column {
+        title: "结束日期",
+        required: false,
+        help: "YYYY-MM-DD，默认学期最后一天",
+    },
+    crate::platform::sheet::Column {
+        title: "每周课时",
+        required: false,
+        help: "1至10，默认1",
+    },
+    crate::platform::sheet::Column {
+        title: "场室",
+        required: false,
+        help: "场室名称，可不填",
+    },
+    crate::platform::sheet::Column {
+        title: "任课教师",
+        required: true,
+        help: "教师姓名，多位用“、”分隔；校外课程填派驻的机构教师",
+    },
+    crate::platform::sheet::Column {
+        title: "行政坐班教师",
+        required: false,
+        help: "本校教职工姓名",
+    },
+    crate::platform::sheet::Column {
+        title: "固定上课时间",
+        required: false,
+        help: "如 周二第1节、周四第2节；不填由自动排课安排",
+    },
+];
+
+pub const IMPORT_EXAMPLE: &[&str] = &[
+    "（示例）篮球",
+    "篮球1班",
+    "10",
+    "30",
+    "三年级",
+    "四年级",
+    "",
+    "",
+    "2",
+    "篮球场",
+    "赵敏",
+    "",
+    "周二第1节",
+];
+
+/// The import template, for those who may import into the school.
+pub async fn import_template(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<u8>> {
+    crate::school::school_for(&app.db, actor, school_id, Permission::TeachingManage).await?;
+    crate::platform::sheet::template("教学班", IMPORT_COLUMNS, IMPORT_EXAMPLE)
+}
+
+fn parse_grade(text: &str) -> Option<i32> {
+    let t = text.trim();
+    (1..=12).find(|g| grade_name(*g as u8) == t || g.to_string() == t)
+}
+
+/// `周二第1节` → (2, 1).
+fn parse_time(text: &str) -> Option<SlotInput> {
+    let t = text.trim();
+    let day = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+        .iter()
+        .position(|d| t.starts_with(d))?;
+    let rest = t.get("周一".len()..)?.trim();
+    let no: i32 = rest
+        .strip_prefix('第')?
+        .strip_suffix('节')?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(SlotInput {
+        weekday: Some(i32::try_from(day + 1).ok()?),
+        period_no: Some(no),
+    })
+}
+
+fn column_of(field: &str) -> &'static str {
+    match field.split('.').next().unwrap_or("") {
+        "item_id" => "课程",
+        "name" => "教学班名称",
+        "capacity_min" => "开班人数下限",
+        "capacity_max" => "班额上限",
+        "grade_from" => "最低年级",
+        "grade_to" => "最高年级",
+        "starts_on" => "开始日期",
+        "ends_on" => "结束日期",
+        "weekly_lessons" => "每周课时",
+        "room_id" => "场室",
+        "post_teacher_id" => "行政坐班教师",
+        "slots" => "固定上课时间",
+        _ => "任课教师",
+    }
+}
+
+/// Imports teaching classes from a sheet: every row is checked as the form checks it, by
+/// names (course, room, teachers); in all-or-nothing mode one bad row writes nothing.
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    bytes: &[u8],
+    mode: crate::import::Mode,
+) -> Result<crate::import::Outcome> {
+    use crate::import::{Outcome, RowErrors};
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let rows = crate::platform::sheet::read(bytes, IMPORT_COLUMNS, IMPORT_EXAMPLE)?;
+    let items = approved_items(&app.db, t.school.id, t.term.id).await?;
+    let rooms = room::Entity::find()
+        .filter(room::Column::SchoolId.eq(t.school.id))
+        .all(&app.db)
+        .await?;
+    let staff = crate::school::staff::active_staff(&app.db, t.school.id).await?;
+    let dispatched =
+        dispatched_to(&app.db, t.school.id, t.term.start_date, t.term.end_date).await?;
+    let taken: HashSet<String> = class::Entity::find()
+        .filter(class::Column::SchoolId.eq(t.school.id))
+        .filter(class::Column::TermId.eq(t.term.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let mut errors = RowErrors::default();
+    let mut good: Vec<Checked> = Vec::new();
+    let mut names: HashMap<String, u32> = HashMap::new();
+    for row in &rows {
+        let n = row.number;
+        let cell = |i: usize| row.get(i).trim().to_string();
+        let number = |i: usize, errors: &mut RowErrors| -> Option<i32> {
+            let v = cell(i);
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<i32>() {
+                Ok(x) => Some(x),
+                Err(_) => {
+                    errors.push(n, IMPORT_COLUMNS[i].title, format!("“{v}”不是整数"));
+                    Some(-1)
+                }
+            }
+        };
+        let item = items.iter().find(|i| i.name == cell(0));
+        if item.is_none() {
+            errors.push(
+                n,
+                "课程",
+                format!("本学期开课计划中没有已审批的课程“{}”", cell(0)),
+            );
+            continue;
+        }
+        let mut input = ClassInput {
+            item_id: item.map(|i| i.id),
+            name: Some(cell(1)),
+            capacity_min: number(2, &mut errors),
+            capacity_max: number(3, &mut errors),
+            starts_on: Some(cell(6)),
+            ends_on: Some(cell(7)),
+            weekly_lessons: number(8, &mut errors),
+            ..Default::default()
+        };
+        for (i, slot) in [(4, &mut input.grade_from), (5, &mut input.grade_to)] {
+            if !cell(i).is_empty() {
+                match parse_grade(&cell(i)) {
+                    Some(g) => *slot = Some(g),
+                    None => {
+                        errors.push(n, IMPORT_COLUMNS[i].title, format!("“{}”不是年级", cell(i)))
+                    }
+                }
+            }
+        }
+        if !cell(9).is_empty() {
+            match rooms.iter().find(|r| r.name == cell(9)) {
+                Some(r) => input.room_id = Some(r.id),
+                None => errors.push(n, "场室", format!("本校没有场室“{}”", cell(9))),
+            }
+        }
+        let (mut staff_ids, mut teacher_ids) = (Vec::new(), Vec::new());
+        for who in cell(10)
+            .split(['、', ',', '，'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            if let Some(d) = dispatched.iter().find(|d| {
+                d.teacher_name == who
+                    && Some(d.institution_id) == item.and_then(|i| i.institution_id)
+            }) {
+                teacher_ids.push(d.teacher_id);
+            } else if let Some((id, _)) = staff.iter().find(|(_, name)| name == who) {
+                staff_ids.push(*id);
+            } else {
+                errors.push(
+                    n,
+                    "任课教师",
+                    format!("“{who}”不是本校在职教师或派驻本校的开课机构教师"),
+                );
+            }
+        }
+        input.staff_ids = Some(staff_ids);
+        input.institution_teacher_ids = Some(teacher_ids);
+        if !cell(11).is_empty() {
+            match staff.iter().find(|(_, name)| *name == cell(11)) {
+                Some((id, _)) => input.post_teacher_id = Some(*id),
+                None => errors.push(
+                    n,
+                    "行政坐班教师",
+                    format!("“{}”不是本校在职教职工", cell(11)),
+                ),
+            }
+        }
+        let mut slots = Vec::new();
+        for x in cell(12)
+            .split(['、', ',', '，'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            match parse_time(x) {
+                Some(s) => slots.push(s),
+                None => errors.push(n, "固定上课时间", format!("“{x}”应写成 周二第1节")),
+            }
+        }
+        input.slots = Some(slots);
+        if errors.has(n) {
+            continue;
+        }
+        match check_input(&app.db, &t, &input, true).await {
+            Ok(c) => {
+                if taken.contains(&c.name) {
+                    errors.push(n, "教学班名称", format!("本学期已有教学班“{}”", c.name));
+                } else if let Some(first) = names.insert(c.name.clone(), n) {
+                    errors.push(n, "教学班名称", format!("与第{first}行重名"));
+                } else {
+                    good.push(c);
+                }
+            }
+            Err(Error::Invalid(fields)) => {
+                for f in fields {
+                    errors.push(n, column_of(&f.field), f.reason);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let (mut outcome, write) = Outcome::validated(rows.len(), errors, good.len(), mode);
+    if !write {
+        return Ok(outcome);
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let mut ids = Vec::new();
+    for c in &good {
+        ids.push(insert(app, &txn, &t, c, c.name.clone()).await?.id);
+    }
+    super::lesson::regenerate(app, &txn, &t, Some(&ids)).await?;
+    outcome.created = ids.len();
+    outcome.committed = true;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.import",
+        None,
+        format!(
+            "导入教学班：新增{}个，跳过{}行",
+            outcome.created, outcome.skipped
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
 }

@@ -70,14 +70,16 @@ impl Bell {
 
     /// The period `no` of weekday `weekday` (1 = Monday).
     pub fn period(&self, weekday: i32, no: i32) -> Option<&BellPeriod> {
-        let day = self.days.get(usize::try_from(weekday - 1).ok()?)?;
-        day.get(usize::try_from(no - 1).ok()?)
+        let day = self
+            .days
+            .get(usize::try_from(weekday.checked_sub(1)?).ok()?)?;
+        day.get(usize::try_from(no.checked_sub(1)?).ok()?)
     }
 
     /// The weekdays (1 = Monday) that have periods.
     pub fn weekdays(&self) -> Vec<i32> {
         (1..=7)
-            .filter(|w| self.days[(*w - 1) as usize].iter().next().is_some())
+            .filter(|w| !self.days[(*w - 1) as usize].is_empty())
             .collect()
     }
 

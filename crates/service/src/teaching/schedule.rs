@@ -349,8 +349,8 @@ async fn elsewhere(
         .collect();
     let mut bells: HashMap<i64, Bell> = HashMap::new();
     for c in &others {
-        if !bells.contains_key(&c.school_id) {
-            bells.insert(c.school_id, load_bell(db, c.school_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = bells.entry(c.school_id) {
+            e.insert(load_bell(db, c.school_id).await?);
         }
     }
     let slots = slot::Entity::find()
@@ -513,8 +513,9 @@ fn build(t: &Term, data: &Data) -> Result<Built> {
         for x in ts {
             let key = (x.staff_id, x.institution_teacher_id);
             let who = person_of(data, key);
-            if !teacher_index.contains_key(&who) {
-                teacher_index.insert(who, inst.teachers.len());
+            let next = inst.teachers.len();
+            if let std::collections::hash_map::Entry::Vacant(e) = teacher_index.entry(who) {
+                e.insert(next);
                 inst.teachers.push(x.name.clone());
             }
             let keys = keys_of.entry(who).or_default();
@@ -1103,22 +1104,27 @@ struct Params {
     seconds: f64,
 }
 
+/// How a run ended.
+struct Finish<'a> {
+    status: &'a str,
+    hard: i32,
+    soft: f64,
+    moved: i32,
+    blocking: &'a [Blocker],
+}
+
 async fn finish_run(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     r: run::Model,
-    status: &str,
-    hard: i32,
-    soft: f64,
-    moved: i32,
-    blocking: &[Blocker],
+    f: Finish<'_>,
 ) -> Result<run::Model> {
     let mut m = r.into_active_model();
-    m.status = Set(status.into());
-    m.hard = Set(hard);
-    m.soft = Set(soft);
-    m.moved = Set(moved);
-    m.blocking = Set(serde_json::to_string(blocking).unwrap_or_else(|_| "[]".into()));
+    m.status = Set(f.status.into());
+    m.hard = Set(f.hard);
+    m.soft = Set(f.soft);
+    m.moved = Set(f.moved);
+    m.blocking = Set(serde_json::to_string(f.blocking).unwrap_or_else(|_| "[]".into()));
     m.finished_at = Set(Some(now));
     Ok(m.update(db).await?)
 }
@@ -1224,6 +1230,7 @@ pub(crate) async fn apply(
     db: &impl ConnectionTrait,
     t: &Term,
     placements: &[(i64, i32, i32, Option<i64>)],
+    since: chrono::NaiveDateTime,
 ) -> Result<usize> {
     let current: HashMap<i64, slot::Model> = slot::Entity::find()
         .filter(slot::Column::SchoolId.eq(t.school.id))
@@ -1250,7 +1257,7 @@ pub(crate) async fn apply(
         m.updated_at = Set(now);
         m.update(db).await?;
     }
-    super::lesson::regenerate(app, db, t, None).await
+    super::lesson::regenerate_since(app, db, t, None, since).await
 }
 
 /// Runs a claimed schedule job as the person who started it.
@@ -1293,11 +1300,13 @@ pub(crate) async fn run_job(
                 &app.db,
                 app.now(),
                 r,
-                "failed",
-                0,
-                0.0,
-                0,
-                &[Blocker { message, link }],
+                Finish {
+                    status: "failed",
+                    hard: 0,
+                    soft: 0.0,
+                    moved: 0,
+                    blocking: &[Blocker { message, link }],
+                },
             )
             .await?;
             Err(e)
@@ -1345,7 +1354,7 @@ async fn solve_run(
     } else if !solved.feasible {
         "infeasible"
     } else {
-        apply(app, &txn, &t, &solved.placements).await?;
+        apply(app, &txn, &t, &solved.placements, app.local_now()).await?;
         "succeeded"
     };
     let summary = match status {
@@ -1357,11 +1366,13 @@ async fn solve_run(
         &txn,
         now,
         r,
-        status,
-        solved.hard,
-        solved.soft,
-        solved.moved,
-        &solved.blocking,
+        Finish {
+            status,
+            hard: solved.hard,
+            soft: solved.soft,
+            moved: solved.moved,
+            blocking: &solved.blocking,
+        },
     )
     .await?;
     audit::record(
@@ -1959,10 +1970,14 @@ pub async fn system_solve(
         return Ok((false, 0));
     }
     let txn = kehou_store::begin_write(&app.db).await?;
-    apply(app, &txn, &t, &solved.placements).await?;
-    if let Some(since) = since {
-        super::lesson::regenerate_since(app, &txn, &t, None, since).await?;
-    }
+    apply(
+        app,
+        &txn,
+        &t,
+        &solved.placements,
+        since.unwrap_or_else(|| app.local_now()),
+    )
+    .await?;
     txn.commit().await?;
     let lessons = kehou_store::entity::teaching::lesson::Entity::find()
         .filter(kehou_store::entity::teaching::lesson::Column::SchoolId.eq(t.school.id))

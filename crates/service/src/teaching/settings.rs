@@ -267,7 +267,11 @@ pub async fn set_preferences(
         invalid.push("kind", "类型应为 forbidden（不可排）或 preferred（优先排）");
     }
     let mut times: Vec<(i32, i32)> = Vec::new();
-    for (i, s) in input.times.clone().unwrap_or_default().iter().enumerate() {
+    let given = input.times.clone().unwrap_or_default();
+    if given.len() > 100 {
+        return Err(Error::invalid("times", "一次最多设置100个时间"));
+    }
+    for (i, s) in given.iter().enumerate() {
         let field = format!("times.{i}");
         match (s.weekday, s.period_no) {
             (Some(w), Some(p)) if t.bell.period(w, p).is_some() => {
@@ -365,10 +369,12 @@ pub async fn set_day_end(
     if !(1..=12).contains(&grade) {
         invalid.push("grade", "年级应为1至12");
     }
-    let weekdays = input
+    let mut weekdays = input
         .weekdays
         .clone()
         .unwrap_or_else(|| vec![1, 2, 3, 4, 5]);
+    weekdays.sort_unstable();
+    weekdays.dedup();
     if weekdays.is_empty() || weekdays.iter().any(|w| !(1..=7).contains(w)) {
         invalid.push("weekdays", "星期应为1（周一）至7（周日）");
     }

@@ -111,7 +111,9 @@ pub fn span(
     };
     let to = match to.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => parse("to", v)?,
-        None => from + Duration::days(6),
+        None => from
+            .checked_add_signed(Duration::days(6))
+            .ok_or_else(|| Error::invalid("from", "日期超出范围"))?,
     };
     if to < from {
         return Err(Error::invalid("to", "结束日期不能早于开始日期"));
@@ -785,7 +787,7 @@ pub fn ics(entries: &[Entry], now: chrono::DateTime<chrono::Utc>) -> String {
         fold(
             &format!(
                 "LOCATION:{}",
-                ics_text(&format!("{} {}", e.school, e.room).trim().to_string())
+                ics_text(format!("{} {}", e.school, e.room).trim())
             ),
             &mut out,
         );

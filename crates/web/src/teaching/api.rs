@@ -366,3 +366,36 @@ pub async fn revoke_feed(
 ) -> Result<Json<FeedView>, ApiError> {
     Ok(Json(timetable::revoke_feed(&state.app, &actor).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// all_or_nothing (default) or good_rows.
+    pub mode: Option<String>,
+}
+
+/// Imports teaching classes from the .xlsx body (the template's columns, names for courses,
+/// rooms and teachers); every row is checked first and the bad ones reported by row and
+/// column.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/import", tag = "teaching",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = kehou_service::import::Outcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<kehou_service::import::Outcome>, ApiError> {
+    use kehou_service::import::Mode;
+    let mode = match q.mode.as_deref() {
+        None | Some("") => Mode::AllOrNothing,
+        Some(m) => Mode::parse(m).ok_or_else(|| {
+            kehou_service::Error::invalid("mode", "导入方式应为 all_or_nothing 或 good_rows")
+        })?,
+    };
+    Ok(Json(
+        class::import(&state.app, &actor, school_id, term_id, &body, mode).await?,
+    ))
+}

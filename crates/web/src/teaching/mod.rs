@@ -4,9 +4,13 @@ mod api;
 mod pages;
 mod timetable_pages;
 
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::post;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+use crate::http::api::UPLOAD_LIMIT;
 use crate::http::routes::{Area, PageRoutes};
 
 pub fn area() -> Area {
@@ -14,6 +18,7 @@ pub fn area() -> Area {
         api: OpenApiRouter::new()
             .routes(routes!(api::list, api::create))
             .routes(routes!(api::create_batch))
+            .routes(routes!(api::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
             .routes(routes!(api::get, api::update, api::delete))
             .routes(routes!(api::set_status))
             .routes(routes!(api::students, api::add_students))
@@ -34,6 +39,12 @@ pub fn area() -> Area {
             .get("/teaching", pages::index)
             .get("/schools/{id}/teaching", pages::list)
             .post("/schools/{id}/teaching", pages::create)
+            .get("/schools/{id}/teaching/template", pages::template)
+            .with(
+                "/schools/{id}/teaching/import",
+                Method::POST,
+                post(pages::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            )
             .get("/schools/{id}/teaching/{class_id}", pages::detail)
             .post("/schools/{id}/teaching/{class_id}", pages::update)
             .post(

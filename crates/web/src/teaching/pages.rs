@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::course::pick_term;
-use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
+use crate::http::extract::{CsrfForm, CsrfUpload, PageActor, PagePath, PageQuery};
 use crate::http::page::{
     FormData, FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender,
 };
@@ -205,6 +205,7 @@ struct ListPage {
     can_manage: bool,
     c: FormChoices,
     errors: FormErrors,
+    outcome: Option<kehou_service::import::Outcome>,
 }
 
 async fn list_page(
@@ -232,7 +233,52 @@ async fn list_page(
         term,
         items,
         errors,
+        outcome: None,
     })
+}
+
+/// The import template.
+pub async fn template(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    let bytes = class::import_template(&state.app, &actor, school_id).await?;
+    Ok(crate::http::xlsx::file("教学班导入模板.xlsx", Ok(bytes)))
+}
+
+/// Teaching classes from an .xlsx sheet; the page shows what was done and every bad row.
+pub async fn import(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<TermQuery>,
+    CsrfUpload(upload): CsrfUpload,
+) -> PageResult {
+    actor.require(Permission::TeachingManage)?;
+    let term_id = term_of(&q)?;
+    let result = match upload {
+        Ok(u) => {
+            let mode = kehou_service::import::Mode::parse(&u.mode)
+                .unwrap_or(kehou_service::import::Mode::AllOrNothing);
+            class::import(&state.app, &actor, school_id, term_id, &u.bytes, mode).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(outcome) => {
+            let mut page = list_page(&state, &p, school_id, &q, FormErrors::default()).await?;
+            page.outcome = Some(outcome);
+            Ok(render(&page))
+        }
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &list_page(&state, &p, school_id, &q, errors).await?,
+            ))
+        }
+    }
 }
 
 /// `/schools/{id}/teaching?term=`: the teaching classes of a term, and the forms to add some.

@@ -62,6 +62,8 @@ fn span_of(q: &ViewQuery, today: NaiveDate) -> Span {
         .date
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        // Far enough from the ends of the calendar for a month either side.
+        .filter(|d| (1900..=9000).contains(&d.year()))
         .unwrap_or(today);
     if q.mode.as_deref() == Some("month") {
         let from = date.with_day(1).unwrap_or(date);
@@ -255,7 +257,7 @@ async fn page(
                 view = "school".into();
                 id = a.org_id.to_string();
             }
-            OrgKind::Institution => {
+            OrgKind::Institution if a.can(Permission::InstitutionView) => {
                 view = "institution".into();
                 id = a.org_id.to_string();
             }

@@ -608,6 +608,16 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
         )
         .await;
     let plan = plans["items"][0]["id"].as_i64().expect("plan");
+    let (_, classes) = t
+        .get(
+            &format!("/api/v1/schools/{school}/terms/{term}/teaching-classes"),
+            &admin_token,
+        )
+        .await;
+    let class = classes["items"][0]["id"].as_i64().expect("teaching class");
+    let slot = classes["items"][0]["slots"][0]["id"]
+        .as_i64()
+        .expect("slot");
     let (_, courses) = t
         .get("/api/v1/courses", &t.login(INSTITUTION_ADMIN).await)
         .await;
@@ -643,6 +653,12 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 s(&format!("/plans?term={term}")),
                 s(&format!("/plans/{plan}?term={term}")),
                 "/offering/published".into(),
+                s(&format!("/teaching?term={term}")),
+                s(&format!("/teaching/{class}?term={term}")),
+                s(&format!("/schedule?term={term}&slot={slot}")),
+                s(&format!("/schedule/settings?term={term}")),
+                "/timetable?date=2026-09-07".into(),
+                "/timetable?mode=month&date=2026-09-07".into(),
             ],
         ),
         (EXPERT_REVIEWER, vec!["/library".into()]),
@@ -653,6 +669,7 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/messages".into(),
                 "/invitations/1".into(),
                 s("/students"),
+                "/me/timetable?date=2026-09-07".into(),
             ],
         ),
         (HEAD_TEACHER, vec!["/".into(), s("/students")]),
@@ -664,6 +681,8 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/password".into(),
                 "/offering/published".into(),
                 format!("/courses/{course}"),
+                "/me/timetable?date=2026-09-07".into(),
+                "/me/timetable?mode=month&date=2026-09-07".into(),
             ],
         ),
         (

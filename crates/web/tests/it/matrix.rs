@@ -405,6 +405,37 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
             Need::Perms(VIEW)
         }
+        // Teaching: read with school.view, kept with teaching.manage; a class's students
+        // with student.view_all.
+        ("GET", "/schools/{id}/teaching/template") => Need::Perms(&[TeachingManage]),
+        ("GET", p) if school && p.ends_with("/teaching-classes/{class_id}/students") => {
+            Need::Perms(&[StudentViewAll])
+        }
+        ("GET", p)
+            if school
+                && (p.contains("/teaching")
+                    || p.contains("/schedule")
+                    || p.ends_with("/conflicts")) =>
+        {
+            Need::Perms(VIEW)
+        }
+        (_, p) if school && (p.contains("/teaching") || p.contains("/schedule")) => {
+            Need::Perms(&[TeachingManage])
+        }
+        // Timetables: everyone reads the ones that concern them (checked inside); the
+        // calendar feed answers its private link without a session.
+        ("GET", "/teaching" | "/api/v1/timetable" | "/timetable" | "/timetable/export") => {
+            Need::Actor
+        }
+        (
+            _,
+            "/api/v1/me/timetable"
+            | "/api/v1/me/calendar-feed"
+            | "/me/timetable"
+            | "/me/calendar-feed"
+            | "/me/calendar-feed/revoke",
+        ) => Need::Actor,
+        ("GET", "/calendar/{token}") => Need::Public,
         (_, p) if school && p.contains("/plans") => Need::Perms(&[OfferingManage]),
         (_, p) if school && p.contains("/offering") => Need::Perms(&[OfferingManage]),
         // Institutions: seen with institution.view, decided with institution.review (the

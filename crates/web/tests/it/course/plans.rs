@@ -20,7 +20,7 @@ async fn term(t: &TestApp, token: &str, school: i64, year: &str) -> i64 {
         .unwrap_or_else(|| panic!("term {year}"))
 }
 
-async fn raw(
+pub async fn raw(
     t: &TestApp,
     method: &str,
     path: &str,

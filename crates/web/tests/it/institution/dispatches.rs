@@ -244,7 +244,7 @@ async fn d10_dispatches_refuse_bad_input_and_strangers_and_change_nothing() {
     assert_eq!(got, StatusCode::NOT_FOUND, "another institution");
 
     assert_eq!(t.get(&path, &admin).await.1, before);
-    assert_eq!(t.audit_count("dispatch.create").await, 3, "the demo's only");
+    assert_eq!(t.audit_count("dispatch.create").await, 4, "the demo's only");
 }
 
 /// The institution admin dispatches and cancels on pages of their own.

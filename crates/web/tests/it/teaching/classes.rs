@@ -16,6 +16,7 @@ async fn g1_classes_are_made_from_the_approved_offering_singly_and_in_batch() {
     let basketball = item(&t, &admin, school, term, "篮球").await;
     let zhao = staff_id(&t, &admin, school, "赵敏").await;
     let before = classes(&t, &admin, school, term).await.len();
+    let audit = t.audit_count("teaching_class.create").await;
     let rooms = t
         .get(&format!("/api/v1/schools/{school}/rooms"), &admin)
         .await
@@ -92,7 +93,11 @@ async fn g1_classes_are_made_from_the_approved_offering_singly_and_in_batch() {
         "{names:?}"
     );
     assert_eq!(classes(&t, &admin, school, term).await.len(), before + 4);
-    assert_eq!(t.audit_count("teaching_class.create").await >= 2, true);
+    assert_eq!(
+        t.audit_count("teaching_class.create").await,
+        audit + 2,
+        "one event for the class, one for the batch"
+    );
 
     // A course nobody approved cannot have classes: the previous term's offering is history.
     let past = past_term(&t, &admin, school).await;
@@ -447,4 +452,185 @@ async fn g1_students_lifecycle_and_deleting() {
         class(&t, &admin, school, term, "合唱班").await["id"].is_i64(),
         "the demo's class is untouched"
     );
+}
+
+#[tokio::test]
+async fn g1_classes_are_imported_from_a_sheet_with_every_bad_row_named() {
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let term = current_term(&t, &admin, school).await;
+    let before = classes(&t, &admin, school, term).await.len();
+    let headers = [
+        "课程",
+        "教学班名称",
+        "开班人数下限",
+        "班额上限",
+        "最低年级",
+        "最高年级",
+        "开始日期",
+        "结束日期",
+        "每周课时",
+        "场室",
+        "任课教师",
+        "行政坐班教师",
+        "固定上课时间",
+    ];
+    let row = |cells: &[&str]| -> Vec<String> { cells.iter().map(|c| c.to_string()).collect() };
+    let good = row(&[
+        "篮球",
+        "篮球导入1班",
+        "5",
+        "30",
+        "三年级",
+        "四年级",
+        "",
+        "",
+        "2",
+        "篮球场",
+        "赵敏",
+        "郑丽",
+        "周二第1节",
+    ]);
+    let good2 = row(&[
+        "合唱",
+        "合唱导入班",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "郑丽",
+        "",
+        "",
+    ]);
+    let bad = [
+        row(&[
+            "没有的课",
+            "甲班",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "赵敏",
+            "",
+            "",
+        ]),
+        row(&[
+            "篮球",
+            "乙班",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "篮球场",
+            "赵敏",
+            "",
+            "周八第1节",
+        ]),
+        row(&[
+            "篮球",
+            "丙班",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "没有的场室",
+            "陌生人",
+            "",
+            "",
+        ]),
+        row(&[
+            "篮球",
+            "篮球导入1班",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "赵敏",
+            "",
+            "",
+        ]),
+        row(&[
+            "篮球",
+            "丁班",
+            "",
+            "x",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "赵敏",
+            "",
+            "周一第9节",
+        ]),
+    ];
+    let path = format!("{}/import", classes_path(school, term));
+    let mut rows = vec![good.clone(), good2.clone()];
+    rows.extend(bad.iter().cloned());
+    let book = crate::import::imports::xlsx(&headers, &rows);
+    let (status, out) = crate::course::plans::raw(&t, "POST", &path, &admin, book.clone()).await;
+    let out: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["committed"], false, "all or nothing: {out}");
+    let errors = out["errors"].as_array().unwrap();
+    let at = |r: u64, col: &str| errors.iter().any(|e| e["row"] == r && e["column"] == col);
+    assert!(at(4, "课程"), "{out}");
+    assert!(at(5, "固定上课时间"), "{out}");
+    assert!(at(6, "场室") && at(6, "任课教师"), "{out}");
+    assert!(at(7, "教学班名称"), "a name twice: {out}");
+    assert!(at(8, "班额上限"), "{out}");
+    assert_eq!(
+        classes(&t, &admin, school, term).await.len(),
+        before,
+        "nothing written"
+    );
+
+    let (status, out) =
+        crate::course::plans::raw(&t, "POST", &format!("{path}?mode=good_rows"), &admin, book)
+            .await;
+    let out: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["created"], 2, "{out}");
+    assert_eq!(out["skipped"], 5, "{out}");
+    let c = class(&t, &admin, school, term, "篮球导入1班").await;
+    assert_eq!(c["room"], "篮球场");
+    assert_eq!(c["post_teacher"], "郑丽");
+    assert_eq!(c["grade_from"], 3);
+    assert!(
+        c["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["weekday"] == 2 && s["period_no"] == 1 && s["locked"] == true)
+    );
+    assert_eq!(classes(&t, &admin, school, term).await.len(), before + 2);
+    assert_eq!(t.audit_count("teaching_class.import").await, 1);
+
+    // Not a workbook, or someone else's school.
+    let (status, _) =
+        crate::course::plans::raw(&t, "POST", &path, &admin, b"not a sheet".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) =
+        crate::course::plans::raw(&t, "POST", &path, &t.login(SCHOOL2_ADMIN).await, vec![]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
