@@ -954,10 +954,39 @@ pub async fn start_run(
         .one(&txn)
         .await?;
     if let Some(b) = busy {
-        return Err(Error::conflict(format!(
-            "本学期已有排课任务（#{}）正在进行，请等它完成或取消",
-            b.id
-        )));
+        // A run whose job is over (its worker died and the job was given up) is over too.
+        let job_over = match b.job_id {
+            Some(id) => jobs::get(&txn, id).await?.is_none_or(|j| {
+                matches!(
+                    Status::parse(&j.status),
+                    Some(Status::Failed | Status::Finished)
+                )
+            }),
+            None => true,
+        };
+        if !job_over {
+            return Err(Error::conflict(format!(
+                "本学期已有排课任务（#{}）正在进行，请等它完成或取消",
+                b.id
+            )));
+        }
+        let blocking = [Blocker {
+            message: "排课任务中断，课表未改变".into(),
+            link: format!("/schools/{}/schedule?term={}", t.school.id, t.term.id),
+        }];
+        finish_run(
+            &txn,
+            app.now(),
+            b,
+            Finish {
+                status: "failed",
+                hard: 0,
+                soft: 0.0,
+                moved: 0,
+                blocking: &blocking,
+            },
+        )
+        .await?;
     }
     let now = app.now();
     let r = run::ActiveModel {

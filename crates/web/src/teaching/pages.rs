@@ -347,6 +347,8 @@ struct DetailPage {
     students: Vec<ClassStudent>,
     show_students: bool,
     can_manage: bool,
+    /// Nobody enrolled and not started: the class may still change.
+    editable: bool,
     next: Vec<Opt>,
     staff_ids: Vec<String>,
     institution_ids: Vec<String>,
@@ -388,6 +390,7 @@ async fn detail_page(
         school_id,
         term_id,
         can_manage: a.can(Permission::TeachingManage) && a.org_id == school_id,
+        editable: status.editable() && v.enrolled == 0,
         next: status
             .next()
             .iter()

@@ -452,6 +452,51 @@ async fn e1_a_cancelled_run_changes_nothing() {
         .await;
     assert_eq!(g["unplaced"].as_array().unwrap().len(), 1, "still waiting");
     assert_eq!(g["last_run"]["status"], "cancelled");
+
+    // A run whose job was given up (its worker died) does not block the next one.
+    let (status, stuck) = t
+        .post(
+            &format!("{}/schedule-runs", base(school, term)),
+            &admin,
+            json!({"seconds": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = t
+        .post(
+            &format!("{}/schedule-runs", base(school, term)),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "one run at a time");
+    {
+        use kehou_store::entity::platform::job;
+        use kehou_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        let j = job::Entity::find_by_id(stuck["job_id"].as_i64().unwrap())
+            .one(&t.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut m = j.into_active_model();
+        m.status = Set("failed".into());
+        m.update(&t.app.db).await.unwrap();
+    }
+    let (status, next) = t
+        .post(
+            &format!("{}/schedule-runs", base(school, term)),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{next}");
+    let (_, old) = t
+        .get(
+            &format!("{}/schedule-runs/{}", base(school, term), stuck["id"]),
+            &admin,
+        )
+        .await;
+    assert_eq!(old["status"], "failed", "{old}");
 }
 
 #[tokio::test]
