@@ -361,6 +361,13 @@ async fn views(
         .collect())
 }
 
+async fn one_view(db: &impl ConnectionTrait, t: &Term, row: class::Model) -> Result<ClassView> {
+    views(db, t, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("教学班"))
+}
+
 pub fn grades_label(from: i32, to: i32) -> String {
     let name = |g: i32| grade_name(u8::try_from(g).unwrap_or(0));
     if from == to {
@@ -405,10 +412,7 @@ pub async fn get(
 ) -> Result<ClassView> {
     let t = term_for(app, actor, school_id, term_id, Permission::SchoolView).await?;
     let row = load(&app.db, &t, class_id).await?;
-    views(&app.db, &t, vec![row])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound("教学班"))
+    one_view(&app.db, &t, row).await
 }
 
 /// The approved courses of the term that classes can be made of.
@@ -884,10 +888,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    views(&app.db, &t, vec![row])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound("教学班"))
+    one_view(&app.db, &t, row).await
 }
 
 /// `count` classes of one course, named after it and numbered after those it has.
@@ -1013,10 +1014,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    views(&app.db, &t, vec![row])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound("教学班"))
+    one_view(&app.db, &t, row).await
 }
 
 fn check_changeable(c: &class::Model, enrolled: i32) -> Result<()> {
@@ -1144,10 +1142,7 @@ pub async fn set_status(
     )
     .await?;
     txn.commit().await?;
-    views(&app.db, &t, vec![row])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound("教学班"))
+    one_view(&app.db, &t, row).await
 }
 
 /// The students of a class (`student.view_all`).

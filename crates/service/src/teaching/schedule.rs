@@ -888,6 +888,31 @@ fn blocker(t: &Term, links: &HashMap<String, String>, line: &str) -> Blocker {
     }
 }
 
+/// Records what happened to a term's timetable; `action` is `schedule.<what>`.
+async fn record(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    t: &Term,
+    action: &str,
+    summary: String,
+) -> Result<()> {
+    audit::record(
+        db,
+        now,
+        &By::actor(actor),
+        Change {
+            org_id: Some(t.school.id),
+            org_path: &t.school.path,
+            action,
+            entity_type: "timetable",
+            entity_id: Some(t.term.id),
+            summary,
+        },
+    )
+    .await
+}
+
 // ---- runs ----
 
 fn run_view(r: run::Model, j: Option<&job::Model>) -> RunView {
@@ -1024,21 +1049,16 @@ pub async fn start_run(
     let mut m = r.into_active_model();
     m.job_id = Set(Some(j.id));
     let r = m.update(&txn).await?;
-    audit::record(
+    record(
         &txn,
         now,
-        &By::actor(actor),
-        Change {
-            org_id: Some(t.school.id),
-            org_path: &t.school.path,
-            action: "schedule.run",
-            entity_type: "timetable",
-            entity_id: Some(t.term.id),
-            summary: format!(
-                "{} {} 开始自动排课（#{}）",
-                t.term.school_year, t.term.name, r.id
-            ),
-        },
+        actor,
+        &t,
+        "schedule.run",
+        format!(
+            "{} {} 开始自动排课（#{}）",
+            t.term.school_year, t.term.name, r.id
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -1109,18 +1129,13 @@ pub async fn cancel_run(
             .exec(&txn)
             .await?;
     }
-    audit::record(
+    record(
         &txn,
         app.now(),
-        &By::actor(actor),
-        Change {
-            org_id: Some(t.school.id),
-            org_path: &t.school.path,
-            action: "schedule.cancel",
-            entity_type: "timetable",
-            entity_id: Some(t.term.id),
-            summary: format!("取消自动排课（#{}）", r.id),
-        },
+        actor,
+        &t,
+        "schedule.cancel",
+        format!("取消自动排课（#{}）", r.id),
     )
     .await?;
     txn.commit().await?;
@@ -1404,20 +1419,7 @@ async fn solve_run(
         },
     )
     .await?;
-    audit::record(
-        &txn,
-        now,
-        &By::actor(actor),
-        Change {
-            org_id: Some(t.school.id),
-            org_path: &t.school.path,
-            action: "schedule.result",
-            entity_type: "timetable",
-            entity_id: Some(t.term.id),
-            summary,
-        },
-    )
-    .await?;
+    record(&txn, now, actor, &t, "schedule.result", summary).await?;
     txn.commit().await?;
     Ok(status)
 }
@@ -1923,31 +1925,26 @@ pub async fn move_slot(
         }
     }
     super::lesson::regenerate(app, &txn, &t, Some(&[c.id])).await?;
-    audit::record(
+    record(
         &txn,
         app.now(),
-        &By::actor(actor),
-        Change {
-            org_id: Some(t.school.id),
-            org_path: &t.school.path,
-            action: "schedule.move",
-            entity_type: "timetable",
-            entity_id: Some(t.term.id),
-            summary: format!(
-                "{} 的一节课由{}调到{} {}{}",
-                c.name,
-                match before {
-                    (Some(bw), Some(bp)) => format!("{}第{bp}节", weekday_label(bw)),
-                    _ => "未排".into(),
-                },
-                weekday_label(w),
-                t.bell
-                    .period(w, p)
-                    .map(|b| b.name.clone())
-                    .unwrap_or_default(),
-                if locked { "并锁定" } else { "" }
-            ),
-        },
+        actor,
+        &t,
+        "schedule.move",
+        format!(
+            "{} 的一节课由{}调到{} {}{}",
+            c.name,
+            match before {
+                (Some(bw), Some(bp)) => format!("{}第{bp}节", weekday_label(bw)),
+                _ => "未排".into(),
+            },
+            weekday_label(w),
+            t.bell
+                .period(w, p)
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+            if locked { "并锁定" } else { "" }
+        ),
     )
     .await?;
     txn.commit().await?;

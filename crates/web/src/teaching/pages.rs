@@ -93,14 +93,17 @@ fn slots(data: &FormData) -> Vec<SlotInput> {
     data.all("slot")
         .iter()
         .filter(|v| !v.is_empty())
-        .map(|v| {
-            let mut parts = v.split('-').map(|x| x.parse::<i32>().ok());
-            SlotInput {
-                weekday: parts.next().flatten(),
-                period_no: parts.next().flatten(),
-            }
-        })
+        .map(|v| time_of(v))
         .collect()
+}
+
+/// A time as the forms send it, `weekday-period` (`2-1`: Tuesday's first period).
+fn time_of(value: &str) -> SlotInput {
+    let mut parts = value.split('-').map(|x| x.parse::<i32>().ok());
+    SlotInput {
+        weekday: parts.next().flatten(),
+        period_no: parts.next().flatten(),
+    }
 }
 
 fn class_input(data: &FormData) -> ClassInput {
@@ -705,12 +708,11 @@ pub async fn move_slot(
 ) -> PageResult {
     actor.require(Permission::TeachingManage)?;
     let term_id = term_of(&q)?;
-    let time = data.text("time");
-    let mut parts = time.split('-').map(|x| x.parse::<i32>().ok());
+    let time = time_of(&data.text("time"));
     let room = data.text("room_id");
     let input = MoveInput {
-        weekday: parts.next().flatten(),
-        period_no: parts.next().flatten(),
+        weekday: time.weekday,
+        period_no: time.period_no,
         room_id: if room.is_empty() {
             None
         } else {
@@ -827,18 +829,7 @@ pub async fn set_preferences(
         target: Some(target.to_string()),
         target_id: target_id.parse().ok(),
         kind: Some(data.text("kind")),
-        times: Some(
-            data.all("time")
-                .iter()
-                .map(|v| {
-                    let mut parts = v.split('-').map(|x| x.parse::<i32>().ok());
-                    SlotInput {
-                        weekday: parts.next().flatten(),
-                        period_no: parts.next().flatten(),
-                    }
-                })
-                .collect(),
-        ),
+        times: Some(data.all("time").iter().map(|v| time_of(v)).collect()),
     };
     match settings::set_preferences(&state.app, &actor, school_id, term_id, input).await {
         Ok(_) => Ok(Redirect::to(&format!(
