@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use kehou_domain::course::weekday_name;
 use kehou_domain::school::grade_name;
 use kehou_domain::teaching::ClassStatus;
 use kehou_domain::{Invalid, Permission};
@@ -19,8 +20,8 @@ use kehou_store::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Bell, Term, check_current, hhmm, term_for, weekday_label};
-use crate::course::offering::{ItemView, approved_items};
+use super::{Bell, Term, check_current, hhmm, term_for};
+use crate::course::offering::{ItemTeacher, ItemView, approved_items};
 use crate::institution::dispatch::dispatched_to;
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
@@ -31,13 +32,6 @@ pub const WEEKLY_MAX: i32 = 10;
 pub const BATCH_MAX: i32 = 30;
 pub const STUDENTS_MAX: usize = 500;
 pub const TEACHERS_MAX: usize = 10;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ClassTeacher {
-    pub staff_id: Option<i64>,
-    pub institution_teacher_id: Option<i64>,
-    pub name: String,
-}
 
 /// One weekly lesson of a class.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -93,7 +87,7 @@ pub struct ClassView {
     pub room: String,
     pub post_teacher_id: Option<i64>,
     pub post_teacher: String,
-    pub teachers: Vec<ClassTeacher>,
+    pub teachers: Vec<ItemTeacher>,
     pub teacher_names: String,
     pub slots: Vec<SlotView>,
     /// When the slots were placed: 周二 课后一、周四 课后一.
@@ -189,7 +183,7 @@ pub(crate) fn slot_views(
                 class_name,
                 course,
                 weekday: s.weekday,
-                weekday_label: s.weekday.map(weekday_label).unwrap_or(""),
+                weekday_label: s.weekday.map(weekday_name).unwrap_or(""),
                 period_no: s.period_no,
                 period_name: period.map(|p| p.name.clone()).unwrap_or_default(),
                 start: period.map(|p| hhmm(p.start)).unwrap_or_default(),
@@ -295,11 +289,11 @@ async fn views(
         .into_iter()
         .map(|c| {
             let item = items.get(&c.item_id);
-            let ts: Vec<ClassTeacher> = teachers
+            let ts: Vec<ItemTeacher> = teachers
                 .remove(&c.id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|t| ClassTeacher {
+                .map(|t| ItemTeacher {
                     staff_id: t.staff_id,
                     institution_teacher_id: t.institution_teacher_id,
                     name: t.name,
@@ -439,7 +433,7 @@ struct Checked {
     weekly_lessons: i32,
     room_id: Option<i64>,
     post_teacher_id: Option<i64>,
-    teachers: Vec<ClassTeacher>,
+    teachers: Vec<ItemTeacher>,
     slots: Vec<(i32, i32)>,
 }
 
@@ -629,7 +623,7 @@ async fn check_input(
             continue;
         }
         match staff.get(&id) {
-            Some(name) => teachers.push(ClassTeacher {
+            Some(name) => teachers.push(ItemTeacher {
                 staff_id: Some(id),
                 institution_teacher_id: None,
                 name: name.clone(),
@@ -653,7 +647,7 @@ async fn check_input(
                 .filter(|d| d.teacher_id == id && Some(d.institution_id) == item.institution_id)
                 .collect();
             match mine.iter().find(|d| d.starts_on <= from && d.ends_on >= to) {
-                Some(d) => teachers.push(ClassTeacher {
+                Some(d) => teachers.push(ItemTeacher {
                     staff_id: None,
                     institution_teacher_id: Some(id),
                     name: d.teacher_name.clone(),
@@ -697,11 +691,11 @@ async fn check_input(
                 &field,
                 format!(
                     "{}没有第{p}节课后服务，请先在作息时间中设置",
-                    weekday_label(w)
+                    weekday_name(w)
                 ),
             );
         } else if slots.contains(&(w, p)) {
-            invalid.push(&field, format!("{}第{p}节重复", weekday_label(w)));
+            invalid.push(&field, format!("{}第{p}节重复", weekday_name(w)));
         } else {
             slots.push((w, p));
         }
@@ -733,7 +727,7 @@ async fn check_input(
 async fn store_teachers(
     db: &impl ConnectionTrait,
     class_id: i64,
-    teachers: &[ClassTeacher],
+    teachers: &[ItemTeacher],
 ) -> Result<()> {
     class_teacher::Entity::delete_many()
         .filter(class_teacher::Column::ClassId.eq(class_id))

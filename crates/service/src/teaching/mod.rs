@@ -132,20 +132,6 @@ pub(crate) fn check_current(app: &App, term: &TermView) -> Result<()> {
     Ok(())
 }
 
-/// 周一 … 周日 for 1 … 7.
-pub fn weekday_label(weekday: i32) -> &'static str {
-    match weekday {
-        1 => "周一",
-        2 => "周二",
-        3 => "周三",
-        4 => "周四",
-        5 => "周五",
-        6 => "周六",
-        7 => "周日",
-        _ => "",
-    }
-}
-
 pub(crate) fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }

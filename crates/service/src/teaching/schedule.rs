@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveTime, Utc};
+use kehou_domain::course::weekday_name;
 use kehou_domain::teaching::{ClassStatus, PreferenceKind, PreferenceTarget};
 use kehou_domain::{Invalid, Permission};
 use kehou_schedule::{Activity, Constraint, Instance, Placement, Room, Rule, Slot, StudentSet};
@@ -24,7 +25,7 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::class::{SlotView, room_names, slot_views};
-use super::{Bell, Term, check_current, hhmm, load_bell, term_for, weekday_label};
+use super::{Bell, Term, check_current, hhmm, load_bell, term_for};
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
 use crate::platform::jobs::{self, Progress, Status};
@@ -458,7 +459,7 @@ fn build(t: &Term, data: &Data) -> Result<Built> {
         name: format!("{} {}", t.school.name, t.term.name),
         days: weekdays
             .iter()
-            .map(|w| weekday_label(*w).to_string())
+            .map(|w| weekday_name(*w).to_string())
             .collect(),
         hours: (1..=hours).map(|h| format!("第{h}节")).collect(),
         ..Default::default()
@@ -1447,7 +1448,7 @@ fn conflicts_of(t: &Term, data: &Data) -> Vec<ConflictView> {
     let time = |w: i32, p: i32| {
         format!(
             "{} {}",
-            weekday_label(w),
+            weekday_name(w),
             t.bell
                 .period(w, p)
                 .map(|b| b.name.clone())
@@ -1602,7 +1603,7 @@ fn conflicts_of(t: &Term, data: &Data) -> Vec<ConflictView> {
                             format!(
                                 "{} {} 在{}有课（{}–{}），不能同时在{}上课",
                                 x.name,
-                                weekday_label(*w),
+                                weekday_name(*w),
                                 school,
                                 hhmm(*start),
                                 hhmm(*end),
@@ -1801,7 +1802,7 @@ pub async fn grid(app: &App, actor: &Actor, school_id: i64, term_id: i64) -> Res
         term_id: t.term.id,
         days: weekdays
             .iter()
-            .map(|w| (*w, weekday_label(*w).to_string()))
+            .map(|w| (*w, weekday_name(*w).to_string()))
             .collect(),
         rows,
         unplaced: views
@@ -1835,10 +1836,10 @@ pub async fn move_slot(
                 "period_no",
                 format!(
                     "{}没有第{p}节课后服务",
-                    if weekday_label(w).is_empty() {
+                    if weekday_name(w).is_empty() {
                         "该日"
                     } else {
-                        weekday_label(w)
+                        weekday_name(w)
                     }
                 ),
             );
@@ -1935,10 +1936,10 @@ pub async fn move_slot(
             "{} 的一节课由{}调到{} {}{}",
             c.name,
             match before {
-                (Some(bw), Some(bp)) => format!("{}第{bp}节", weekday_label(bw)),
+                (Some(bw), Some(bp)) => format!("{}第{bp}节", weekday_name(bw)),
                 _ => "未排".into(),
             },
-            weekday_label(w),
+            weekday_name(w),
             t.bell
                 .period(w, p)
                 .map(|b| b.name.clone())

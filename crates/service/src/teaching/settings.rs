@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveTime;
+use kehou_domain::course::weekday_name;
 use kehou_domain::school::grade_name;
 use kehou_domain::teaching::{PreferenceKind, PreferenceTarget};
 use kehou_domain::{Invalid, Permission};
@@ -16,7 +17,7 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::class::SlotInput;
-use super::{Term, check_current, hhmm, term_for, weekday_label};
+use super::{Term, check_current, hhmm, term_for};
 use crate::platform::audit::{self, By, Change};
 use crate::platform::error::check;
 use crate::{Actor, App, Error, Result};
@@ -187,7 +188,7 @@ async fn view(db: &impl ConnectionTrait, t: &Term) -> Result<SettingsView> {
                 kind_label: kind.label(),
                 time_label: format!(
                     "{} {}",
-                    weekday_label(p.weekday),
+                    weekday_name(p.weekday),
                     t.bell
                         .period(p.weekday, p.period_no)
                         .map(|b| b.name.clone())
@@ -205,7 +206,7 @@ async fn view(db: &impl ConnectionTrait, t: &Term) -> Result<SettingsView> {
             grade: d.grade,
             grade_name: grade_name(u8::try_from(d.grade).unwrap_or(0)),
             weekday: d.weekday,
-            weekday_label: weekday_label(d.weekday),
+            weekday_label: weekday_name(d.weekday),
             ends_at: hhmm(d.ends_at),
         })
         .collect();
@@ -283,10 +284,10 @@ pub async fn set_preferences(
                 &field,
                 format!(
                     "{}没有第{p}节课后服务",
-                    if weekday_label(w).is_empty() {
+                    if weekday_name(w).is_empty() {
                         "该日"
                     } else {
-                        weekday_label(w)
+                        weekday_name(w)
                     }
                 ),
             ),

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use kehou_domain::Permission;
+use kehou_domain::course::weekday_name;
 use kehou_store::entity::identity::user;
 use kehou_store::entity::institution::teacher as institution_teacher;
 use kehou_store::entity::org;
@@ -20,7 +21,7 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use super::{hhmm, weekday_label};
+use super::hhmm;
 use crate::platform::sheet;
 use crate::{Actor, App, Error, Result};
 
@@ -274,7 +275,7 @@ async fn entries(db: &impl ConnectionTrait, rows: Vec<lesson::Model>) -> Result<
             Entry {
                 date: l.date,
                 weekday,
-                weekday_label: weekday_label(weekday),
+                weekday_label: weekday_name(weekday),
                 start: hhmm(l.starts_at),
                 end: hhmm(l.ends_at),
                 lesson_id: l.id,

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kehou_service::course::plan::{self, LineInput, PlanInput, PlanView};
-use kehou_service::import::{Mode, Outcome};
+use kehou_service::import::Outcome;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -136,12 +136,7 @@ pub async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<Outcome>, ApiError> {
-    let mode = match q.mode.as_deref() {
-        None | Some("") => Mode::AllOrNothing,
-        Some(m) => Mode::parse(m).ok_or_else(|| {
-            kehou_service::Error::invalid("mode", "导入方式应为 all_or_nothing 或 good_rows")
-        })?,
-    };
+    let mode = crate::http::api::import_mode(q.mode.as_deref())?;
     Ok(Json(
         plan::import(&state.app, &actor, school_id, term_id, plan_id, &body, mode).await?,
     ))

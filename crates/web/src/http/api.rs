@@ -88,6 +88,17 @@ pub struct ApiDoc;
 
 /// Deserializes a field that may be absent, `null` or a value into
 /// `None` / `Some(None)` / `Some(Some(v))`, so that a patch can clear it.
+/// The `mode` query of an import: all_or_nothing when absent or empty.
+pub fn import_mode(mode: Option<&str>) -> Result<kehou_service::import::Mode, ApiError> {
+    use kehou_service::import::Mode;
+    match mode {
+        None | Some("") => Ok(Mode::AllOrNothing),
+        Some(m) => Mode::parse(m).ok_or_else(|| {
+            kehou_service::Error::invalid("mode", "导入方式应为 all_or_nothing 或 good_rows").into()
+        }),
+    }
+}
+
 pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use kehou_service::import::{self, JobView, Kind, Mode};
+use kehou_service::import::{self, JobView, Kind};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -55,12 +55,7 @@ pub async fn start(
     body: Bytes,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let kind = kind_of(&kind)?;
-    let mode = match q.mode.as_deref() {
-        None | Some("") => Mode::AllOrNothing,
-        Some(m) => Mode::parse(m).ok_or_else(|| {
-            kehou_service::Error::invalid("mode", "导入方式应为 all_or_nothing 或 good_rows")
-        })?,
-    };
+    let mode = crate::http::api::import_mode(q.mode.as_deref())?;
     let file_name = q
         .file_name
         .filter(|n| !n.trim().is_empty())

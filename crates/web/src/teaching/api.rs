@@ -388,13 +388,7 @@ pub async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Json<kehou_service::import::Outcome>, ApiError> {
-    use kehou_service::import::Mode;
-    let mode = match q.mode.as_deref() {
-        None | Some("") => Mode::AllOrNothing,
-        Some(m) => Mode::parse(m).ok_or_else(|| {
-            kehou_service::Error::invalid("mode", "导入方式应为 all_or_nothing 或 good_rows")
-        })?,
-    };
+    let mode = crate::http::api::import_mode(q.mode.as_deref())?;
     Ok(Json(
         class::import(&state.app, &actor, school_id, term_id, &body, mode).await?,
     ))

@@ -159,7 +159,7 @@ async fn form_choices(
                 format!("{w}-{}", i + 1),
                 format!(
                     "{} {} {}–{}",
-                    calendar::weekday_label(weekday(w)),
+                    kehou_domain::course::weekday_name(i32::from(w)),
                     p.name,
                     p.start,
                     p.end
@@ -184,18 +184,6 @@ async fn form_choices(
             .map(|g| Opt::new(g, kehou_domain::school::grade_name(g as u8)))
             .collect(),
     })
-}
-
-fn weekday(w: u8) -> chrono::Weekday {
-    match w {
-        1 => chrono::Weekday::Mon,
-        2 => chrono::Weekday::Tue,
-        3 => chrono::Weekday::Wed,
-        4 => chrono::Weekday::Thu,
-        5 => chrono::Weekday::Fri,
-        6 => chrono::Weekday::Sat,
-        _ => chrono::Weekday::Sun,
-    }
 }
 
 #[derive(Template)]

@@ -92,8 +92,6 @@ fn span_of(q: &ViewQuery, today: NaiveDate) -> Span {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-
 fn week_columns(v: &TimetableView, from: NaiveDate, today: NaiveDate) -> Vec<DayColumn> {
     (0..7)
         .map(|i| from + Duration::days(i))
@@ -103,7 +101,7 @@ fn week_columns(v: &TimetableView, from: NaiveDate, today: NaiveDate) -> Vec<Day
         .map(|d| DayColumn {
             label: format!(
                 "{} {}",
-                WEEKDAYS[d.weekday().num_days_from_monday() as usize],
+                kehou_domain::course::weekday_name(d.weekday().number_from_monday() as i32),
                 d.format("%m-%d")
             ),
             today: d == today,
