@@ -5,10 +5,12 @@
 
 pub mod calendar;
 pub mod course;
+pub mod enrollment;
 pub mod field;
 pub mod file;
 pub mod id_card;
 pub mod institution;
+pub mod lottery;
 pub mod money;
 pub mod org;
 pub mod password;

@@ -26,6 +26,7 @@ pub enum Permission {
     OfferingManage,
     OfferingApprove,
     TeachingManage,
+    EnrollmentManage,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -170,6 +171,12 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "管理教学班、排课和课表",
         group: "教学",
     },
+    PermissionDef {
+        permission: Permission::EnrollmentManage,
+        code: "enrollment.manage",
+        name: "管理报名：报名时段和规则、报名须知、候补、代学生选课、退课审核",
+        group: "报名",
+    },
 ];
 
 impl Permission {
@@ -219,6 +226,7 @@ mod tests {
             Permission::OfferingManage,
             Permission::OfferingApprove,
             Permission::TeachingManage,
+            Permission::EnrollmentManage,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

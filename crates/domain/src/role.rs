@@ -113,6 +113,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             CourseManage,
             OfferingManage,
             TeachingManage,
+            EnrollmentManage,
         ],
     },
     PresetRole {

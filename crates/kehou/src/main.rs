@@ -42,6 +42,9 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
+    /// Verify the enrollment invariants (capacity, maximum courses, exclusive groups,
+    /// time conflicts, one order per enrollment); exits non-zero on a violation.
+    Check(DbArgs),
     /// Manage platform administrators.
     Admin {
         #[command(subcommand)]
@@ -296,6 +299,22 @@ async fn run() -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("migration failed on {}: {e}", redact(&url)))?;
             println!("数据库已是最新 / database is up to date: {}", redact(&url));
             Ok(())
+        }
+        Command::Check(db) => {
+            let file = db.file()?;
+            let url = db.url(&file);
+            let conn = kehou_store::connect(&url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", redact(&url)))?;
+            let found = kehou_service::enrollment::check::run(&conn).await?;
+            if found.is_empty() {
+                println!("检查通过：报名数据没有违反任何规则 / no violations");
+                return Ok(());
+            }
+            for v in &found {
+                println!("[{}] {}", v.rule, v.detail);
+            }
+            anyhow::bail!("发现 {} 处违规 / {} violations", found.len(), found.len())
         }
         Command::Admin {
             command:

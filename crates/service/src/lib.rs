@@ -8,6 +8,7 @@
 //! `course`, `institution`, `import`, and `system` for what runs without a person.
 
 pub mod course;
+pub mod enrollment;
 pub mod identity;
 pub mod import;
 pub mod institution;

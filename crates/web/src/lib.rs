@@ -9,6 +9,7 @@
 pub mod http;
 
 mod course;
+mod enrollment;
 mod identity;
 mod import;
 mod institution;
@@ -54,6 +55,7 @@ fn areas() -> Vec<Area> {
         institution::area(),
         course::area(),
         teaching::area(),
+        enrollment::area(),
     ]
 }
 

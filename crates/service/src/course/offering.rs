@@ -1627,3 +1627,64 @@ pub async fn decide(
     super::announce(app, &told);
     get(app, actor, school.id, term.id).await
 }
+
+/// An offered course and its offering's school and term, locked until the caller's
+/// transaction ends: enroll-first selections count its seats one at a time.
+pub(crate) async fn lock_item(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+) -> Result<Option<(offering_item::Model, offering::Model)>> {
+    use kehou_store::sea_orm::QuerySelect;
+    let item = offering_item::Entity::find_by_id(item_id)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    with_offering(db, item).await
+}
+
+/// An offered course and its offering's school and term.
+pub(crate) async fn item_with_offering(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+) -> Result<Option<(offering_item::Model, offering::Model)>> {
+    let item = offering_item::Entity::find_by_id(item_id).one(db).await?;
+    with_offering(db, item).await
+}
+
+async fn with_offering(
+    db: &impl ConnectionTrait,
+    item: Option<offering_item::Model>,
+) -> Result<Option<(offering_item::Model, offering::Model)>> {
+    let Some(item) = item else {
+        return Ok(None);
+    };
+    Ok(offering::Entity::find_by_id(item.offering_id)
+        .one(db)
+        .await?
+        .map(|o| (item, o)))
+}
+
+/// Offered courses by id with their course's number of lessons and intro, for enrollment.
+pub(crate) async fn items_by_id(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, (offering_item::Model, i32, String)>> {
+    let items = offering_item::Entity::find()
+        .filter(offering_item::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let courses: HashMap<i64, (i32, String)> = course::Entity::find()
+        .filter(course::Column::Id.is_in(items.iter().map(|i| i.course_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, (c.lesson_count, c.intro)))
+        .collect();
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let (lessons, intro) = courses.get(&i.course_id).cloned().unwrap_or_default();
+            (i.id, (i, lessons, intro))
+        })
+        .collect())
+}

@@ -747,3 +747,22 @@ pub async fn import(
     txn.commit().await?;
     Ok(outcome)
 }
+
+/// How a grade enrolls in a term: the mode of the enabled plan covering it (none when no
+/// plan is enabled: teaching classes are chosen, as in schedule-first).
+pub(crate) async fn mode_for_grade(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+    grade: i32,
+) -> Result<Option<PlanMode>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::SchoolId.eq(school_id))
+        .filter(plan::Column::TermId.eq(term_id))
+        .filter(plan::Column::Enabled.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|p| p.grade.is_none_or(|g| g == grade))
+        .and_then(|p| PlanMode::parse(&p.mode)))
+}

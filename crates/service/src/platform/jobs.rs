@@ -70,6 +70,16 @@ pub async fn enqueue(
     now: DateTime<Utc>,
     new: NewJob,
 ) -> Result<job::Model> {
+    enqueue_at(db, now, now, new).await
+}
+
+/// Queues a job that no worker claims before `run_after` (a seat hold's end).
+pub async fn enqueue_at(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    run_after: DateTime<Utc>,
+    new: NewJob,
+) -> Result<job::Model> {
     Ok(job::ActiveModel {
         kind: Set(new.kind.into()),
         org_id: Set(new.org_id),
@@ -81,7 +91,7 @@ pub async fn enqueue(
         status: Set(Status::Queued.code().into()),
         attempts: Set(0),
         max_attempts: Set(Ord::max(new.max_attempts, 1)),
-        run_after: Set(now),
+        run_after: Set(run_after),
         locked_by: Set(None),
         lease_until: Set(None),
         stage: Set("排队中".into()),

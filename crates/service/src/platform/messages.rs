@@ -20,6 +20,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("system", "系统通知"),
     ("institution", "机构入驻"),
     ("course", "课程与开课"),
+    ("enrollment", "报名选课"),
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {

@@ -324,6 +324,9 @@ pub async fn load(app: &App) -> Result<usize> {
             created += super::demo_teaching::ensure_classes(app, school).await?;
         }
     }
+    if let Some(school) = orgs.get(SCHOOL_1) {
+        created += super::demo_enrollment::ensure(app, school).await?;
+    }
     ensure_welcome(app).await?;
     Ok(created)
 }

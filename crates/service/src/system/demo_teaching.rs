@@ -35,7 +35,7 @@ const ROOMS: &[(&str, &str)] = &[
 /// Students put in each class.
 const STUDENTS_PER_CLASS: usize = 8;
 
-async fn user_id(app: &App, phone: &str) -> Result<Option<i64>> {
+pub(super) async fn user_id(app: &App, phone: &str) -> Result<Option<i64>> {
     let phone = Phone::parse(phone).map_err(Error::Internal)?;
     Ok(
         crate::identity::account::find_by_phone(app, &app.db, &phone)

@@ -85,6 +85,9 @@ async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
 async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<serde_json::Value> {
     match held.kind.as_str() {
         crate::import::JOB_KIND => crate::import::run_job(app, held, progress).await,
+        crate::enrollment::order::HOLD_JOB_KIND => {
+            crate::enrollment::order::run_hold_job(app, held, progress).await
+        }
         crate::teaching::schedule::JOB_KIND => {
             crate::teaching::schedule::run_job(app, held, progress).await
         }

@@ -1708,3 +1708,139 @@ pub async fn import(
     txn.commit().await?;
     Ok(outcome)
 }
+
+// ---- for enrollment: seats are the class's students; enrollment puts them in and out ----
+
+/// The class, locked until the caller's transaction ends (PostgreSQL `FOR UPDATE`; SQLite
+/// holds its write lock already), so that its seats are counted and taken by one selection
+/// at a time.
+pub(crate) async fn lock(db: &impl ConnectionTrait, class_id: i64) -> Result<Option<class::Model>> {
+    use kehou_store::sea_orm::QuerySelect;
+    Ok(class::Entity::find_by_id(class_id)
+        .lock_exclusive()
+        .one(db)
+        .await?)
+}
+
+/// The ids of the students of a class of the school's term (404 for another's class).
+pub(crate) async fn member_ids(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+) -> Result<Vec<i64>> {
+    class::Entity::find_by_id(class_id)
+        .filter(class::Column::SchoolId.eq(school_id))
+        .filter(class::Column::TermId.eq(term_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("教学班"))?;
+    Ok(class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(class_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.student_id)
+        .collect())
+}
+
+/// How many students each class has.
+pub(crate) async fn member_counts(
+    db: &impl ConnectionTrait,
+    class_ids: Vec<i64>,
+) -> Result<HashMap<i64, i64>> {
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    for s in class_student::Entity::find()
+        .filter(class_student::Column::ClassId.is_in(class_ids))
+        .all(db)
+        .await?
+    {
+        *out.entry(s.class_id).or_default() += 1;
+    }
+    Ok(out)
+}
+
+/// The classes of a term a student is in, however they got there.
+pub(crate) async fn classes_of_student(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    term_id: i64,
+) -> Result<Vec<class::Model>> {
+    let ids: Vec<i64> = class_student::Entity::find()
+        .filter(class_student::Column::StudentId.eq(student_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.class_id)
+        .collect();
+    Ok(class::Entity::find()
+        .filter(class::Column::Id.is_in(ids))
+        .filter(class::Column::TermId.eq(term_id))
+        .all(db)
+        .await?)
+}
+
+/// Puts a student in a class (nothing when already in).
+pub(crate) async fn enter(
+    db: &impl ConnectionTrait,
+    class_id: i64,
+    student_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let there = class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(class_id))
+        .filter(class_student::Column::StudentId.eq(student_id))
+        .one(db)
+        .await?
+        .is_some();
+    if !there {
+        class_student::ActiveModel {
+            class_id: Set(class_id),
+            student_id: Set(student_id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes a student out of a class.
+pub(crate) async fn leave(db: &impl ConnectionTrait, class_id: i64, student_id: i64) -> Result<()> {
+    class_student::Entity::delete_many()
+        .filter(class_student::Column::ClassId.eq(class_id))
+        .filter(class_student::Column::StudentId.eq(student_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The full views of classes of a term, for what runs without a person in the caller's
+/// name (the snapshot of an order, the list a parent chooses from).
+pub(crate) async fn views_of(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+    rows: Vec<class::Model>,
+) -> Result<Vec<ClassView>> {
+    let t = super::system_term(db, school_id, term_id).await?;
+    views(db, &t, rows).await
+}
+
+/// The open and running classes of a term.
+pub(crate) async fn enrollable(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+) -> Result<Vec<class::Model>> {
+    Ok(class::Entity::find()
+        .filter(class::Column::SchoolId.eq(school_id))
+        .filter(class::Column::TermId.eq(term_id))
+        .filter(
+            class::Column::Status.is_in([ClassStatus::Open.code(), ClassStatus::Running.code()]),
+        )
+        .order_by_asc(class::Column::Name)
+        .all(db)
+        .await?)
+}

@@ -352,3 +352,28 @@ pub(crate) async fn calendar_changed(
     }
     Ok(changed)
 }
+
+/// When the lessons of each class take place from `from` on: (date, start, end).
+pub(crate) async fn times_of(
+    db: &impl ConnectionTrait,
+    class_ids: Vec<i64>,
+    from: NaiveDate,
+) -> Result<HashMap<i64, Vec<(NaiveDate, NaiveTime, NaiveTime)>>> {
+    let mut out: HashMap<i64, Vec<(NaiveDate, NaiveTime, NaiveTime)>> = HashMap::new();
+    if class_ids.is_empty() {
+        return Ok(out);
+    }
+    for l in lesson::Entity::find()
+        .filter(lesson::Column::ClassId.is_in(class_ids))
+        .filter(lesson::Column::Date.gte(from))
+        .order_by_asc(lesson::Column::Date)
+        .order_by_asc(lesson::Column::StartsAt)
+        .all(db)
+        .await?
+    {
+        out.entry(l.class_id)
+            .or_default()
+            .push((l.date, l.starts_at, l.ends_at));
+    }
+    Ok(out)
+}

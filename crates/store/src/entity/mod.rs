@@ -2,6 +2,7 @@
 //! areas as in `kehou-service` and `kehou-web`).
 
 pub mod course;
+pub mod enrollment;
 pub mod identity;
 pub mod institution;
 pub mod org;

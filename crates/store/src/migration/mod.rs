@@ -28,6 +28,7 @@ mod m20261130_000023_course_files;
 mod m20261130_000024_teacher_records;
 mod m20261130_000025_institution_departments;
 mod m20261130_000026_teaching;
+mod m20261130_000027_enrollment;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000024_teacher_records::Migration),
             Box::new(m20261130_000025_institution_departments::Migration),
             Box::new(m20261130_000026_teaching::Migration),
+            Box::new(m20261130_000027_enrollment::Migration),
         ]
     }
 }

@@ -119,6 +119,12 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/teaching", "教学班排课", Some(Permission::TeachingManage)),
     ("/timetable", "课表", Some(Permission::SchoolView)),
     ("/me/timetable", "我的课表", None),
+    ("/enroll", "报名选课", None),
+    (
+        "/enrollment",
+        "报名管理",
+        Some(Permission::EnrollmentManage),
+    ),
     (
         "/institutions",
         "机构管理",
@@ -160,6 +166,10 @@ pub async fn frame(
                 // Libraries concern who submits or reviews; the notice, a school's people.
                 "/library" => actor.is_some_and(|a| {
                     a.can(Permission::CourseManage) || a.can(Permission::LibraryReview)
+                }),
+                // Parents: school members without any permission of the school's staff.
+                "/enroll" => actor.is_some_and(|a| {
+                    a.org_kind == kehou_domain::OrgKind::School && !a.can(Permission::SchoolView)
                 }),
                 "/offering/published" => {
                     actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
@@ -212,6 +222,9 @@ fn notice_text(code: &str) -> &'static str {
         "moved" => "已调整，没有冲突",
         "moved_conflict" => "已调整，但这节课现在有冲突，请看下方冲突列表",
         "offer_declined" => "已拒绝邀请",
+        "signed" => "已签署报名须知，现在可以报名了",
+        "waitlisted" => "已加入候补，有名额空出时按顺序递补，并通知您",
+        "dropped" => "已取消或退课，名额已释放",
         "resubmitted" => "已重新提交，请等待教育行政部门审核",
         "invited_teacher" => {
             "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后即可以本机构教师身份登录"

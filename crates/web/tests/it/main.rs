@@ -7,6 +7,7 @@ pub mod common;
 
 pub mod browser;
 pub mod course;
+pub mod enrollment;
 pub mod identity;
 pub mod import;
 pub mod institution;

@@ -405,6 +405,31 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
             Need::Perms(VIEW)
         }
+        // Enrollment: the notice is read by the school's staff and its parents (others: not
+        // found); the rest of a school's side needs enrollment.manage; a parent's routes
+        // answer only for their own children (checked inside).
+        ("GET", "/api/v1/schools/{school_id}/terms/{term_id}/notice") => Need::Actor,
+        (_, p)
+            if school
+                && (p.contains("/enrollment")
+                    || p.contains("/notice")
+                    || p.contains("/exclusive-groups")) =>
+        {
+            Need::Perms(&[EnrollmentManage])
+        }
+        (_, p)
+            if p.starts_with("/enroll")
+                || p.starts_with("/api/v1/enrollments")
+                || p.starts_with("/api/v1/orders")
+                || p.starts_with("/api/v1/waitlist")
+                || p == "/api/v1/notice-signatures"
+                || (p.starts_with("/api/v1/students/{student_id}/")
+                    && (p.ends_with("/selectable-courses")
+                        || p.ends_with("/enrollments")
+                        || p.ends_with("/waitlist"))) =>
+        {
+            Need::Actor
+        }
         // Teaching: read with school.view, kept with teaching.manage; a class's students
         // with student.view_all.
         ("GET", "/schools/{id}/teaching/template") => Need::Perms(&[TeachingManage]),

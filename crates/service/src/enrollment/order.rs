@@ -1,0 +1,390 @@
+//! Orders and the enrollment history (F5, F8, H4's seat hold): each accepted item's order
+//! with its snapshot; a parent's history of this and past terms; cancelling an unpaid
+//! order, dropping a confirmed enrollment in the drop window; and the durable job that
+//! releases an unpaid order's seat when its hold runs out and offers it to the waitlist.
+
+use chrono::{DateTime, Utc};
+use kehou_domain::enrollment::{EnrollmentStatus, OrderStatus, WindowKind};
+use kehou_domain::{Fen, Permission};
+use kehou_store::entity::enrollment::{enrollment, order};
+use kehou_store::entity::platform::job;
+use kehou_store::entity::school::{student, term};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::select::{Snapshot, end_enrollment};
+use super::{child_of, china_label, grade_of, record, term_rules};
+use crate::platform::audit::By;
+use crate::platform::jobs::Progress;
+use crate::{Actor, App, Error, Result};
+
+/// The job that releases an unpaid order's seat when its hold ends.
+pub const HOLD_JOB_KIND: &str = "seat_hold";
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    pub id: i64,
+    pub order_no: String,
+    pub student_id: i64,
+    pub enrollment_id: i64,
+    /// pending_payment, paid, free, expired or cancelled.
+    pub status: String,
+    pub status_label: &'static str,
+    pub course_fee_fen: i64,
+    pub textbook_fee_fen: i64,
+    pub misc_fee_fen: i64,
+    pub total_fen: i64,
+    /// The amounts in yuan, for reading.
+    pub price: String,
+    pub course_fee: String,
+    pub textbook_fee: String,
+    pub misc_fee: String,
+    pub total: String,
+    pub hold_until: Option<DateTime<Utc>>,
+    pub hold_label: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_label: String,
+    /// What was bought, as it was then.
+    pub snapshot: Snapshot,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EnrollmentView {
+    pub id: i64,
+    pub student_id: i64,
+    pub term_id: i64,
+    pub term: String,
+    pub offering_item_id: i64,
+    pub teaching_class_id: Option<i64>,
+    pub course: String,
+    pub class_name: Option<String>,
+    /// pending_payment, confirmed, dropped, expired or cancelled.
+    pub status: String,
+    pub status_label: &'static str,
+    /// parent, school or waitlist.
+    pub source: String,
+    pub created_label: String,
+    pub ended_label: Option<String>,
+    pub end_reason: Option<String>,
+    /// An unpaid order may be cancelled.
+    pub can_cancel: bool,
+    /// A confirmed enrollment may be dropped while a drop window is open.
+    pub can_drop: bool,
+    pub order: Option<OrderView>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct DropInput {
+    /// Why, in the parent's words (at most 200 characters).
+    pub reason: Option<String>,
+}
+
+pub(crate) fn order_view(o: order::Model) -> Result<OrderView> {
+    let snapshot: Snapshot = serde_json::from_str(&o.snapshot)
+        .map_err(|e| Error::Internal(format!("订单 {} 的快照无法读取：{e}", o.id)))?;
+    let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled);
+    Ok(OrderView {
+        id: o.id,
+        order_no: o.order_no,
+        student_id: o.student_id,
+        enrollment_id: o.enrollment_id,
+        status: o.status,
+        status_label: status.label(),
+        course_fee_fen: o.course_fee_fen,
+        textbook_fee_fen: o.textbook_fee_fen,
+        misc_fee_fen: o.misc_fee_fen,
+        total_fen: o.total_fen,
+        price: Fen(snapshot.price_fen).to_string(),
+        course_fee: Fen(o.course_fee_fen).to_string(),
+        textbook_fee: Fen(o.textbook_fee_fen).to_string(),
+        misc_fee: Fen(o.misc_fee_fen).to_string(),
+        total: Fen(o.total_fen).to_string(),
+        hold_label: (status == OrderStatus::PendingPayment)
+            .then(|| o.hold_until.map(china_label))
+            .flatten(),
+        hold_until: o.hold_until,
+        created_label: china_label(o.created_at),
+        created_at: o.created_at,
+        snapshot,
+    })
+}
+
+/// An order its student's guardian or the school's enrollment managers may read.
+pub async fn get(app: &App, actor: &Actor, order_id: i64) -> Result<OrderView> {
+    let o = order::Entity::find_by_id(order_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    if child_of(&app.db, actor, o.student_id).await.is_err() {
+        crate::school::school_for(&app.db, actor, o.school_id, Permission::EnrollmentManage)
+            .await
+            .map_err(|_| Error::NotFound("订单"))?;
+    }
+    order_view(o)
+}
+
+/// The enrollments with their first order, newest first.
+pub(crate) async fn views(
+    app: &App,
+    db: &impl ConnectionTrait,
+    rows: Vec<enrollment::Model>,
+) -> Result<Vec<EnrollmentView>> {
+    let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
+    let orders = order::Entity::find()
+        .filter(order::Column::EnrollmentId.is_in(ids))
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await?;
+    let terms = term::Entity::find()
+        .filter(term::Column::Id.is_in(rows.iter().map(|e| e.term_id)))
+        .all(db)
+        .await?;
+    let now = app.now();
+    let mut drop_open: std::collections::HashMap<(i64, i64), bool> = Default::default();
+    let students = student::Entity::find()
+        .filter(student::Column::Id.is_in(rows.iter().map(|e| e.student_id)))
+        .all(db)
+        .await?;
+    for e in &rows {
+        if drop_open.contains_key(&(e.student_id, e.term_id)) {
+            continue;
+        }
+        let grade = match students.iter().find(|s| s.id == e.student_id) {
+            Some(s) => grade_of(db, s).await?,
+            None => None,
+        };
+        let rules = term_rules(db, e.school_id, e.term_id).await?;
+        let open = rules
+            .open_window(grade, now, |k| k == WindowKind::Drop)
+            .is_some();
+        drop_open.insert((e.student_id, e.term_id), open);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for e in rows {
+        let o = orders.iter().find(|o| o.enrollment_id == e.id).cloned();
+        let o = o.map(order_view).transpose()?;
+        let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
+        let t = terms.iter().find(|t| t.id == e.term_id);
+        let by_school = e.source == "school";
+        out.push(EnrollmentView {
+            id: e.id,
+            student_id: e.student_id,
+            term_id: e.term_id,
+            term: t
+                .map(|t| format!("{} {}", t.school_year, t.name))
+                .unwrap_or_default(),
+            offering_item_id: e.item_id,
+            teaching_class_id: e.class_id,
+            course: o
+                .as_ref()
+                .map(|o| o.snapshot.course.clone())
+                .unwrap_or_default(),
+            class_name: o.as_ref().and_then(|o| o.snapshot.class_name.clone()),
+            status: e.status.clone(),
+            status_label: status.label(),
+            source: e.source,
+            created_label: china_label(e.created_at),
+            ended_label: e.ended_at.map(china_label),
+            end_reason: e.end_reason,
+            can_cancel: status == EnrollmentStatus::PendingPayment,
+            can_drop: status == EnrollmentStatus::Confirmed
+                && (by_school
+                    || drop_open
+                        .get(&(e.student_id, e.term_id))
+                        .copied()
+                        .unwrap_or(false)),
+            order: o,
+        });
+    }
+    Ok(out)
+}
+
+/// A child's enrollments of every term, newest first (F8).
+pub async fn history(app: &App, actor: &Actor, student_id: i64) -> Result<Vec<EnrollmentView>> {
+    let child = child_of(&app.db, actor, student_id).await?;
+    let rows = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.eq(child.id))
+        .order_by_desc(enrollment::Column::Id)
+        .all(&app.db)
+        .await?;
+    views(app, &app.db, rows).await
+}
+
+/// A guardian withdraws an enrollment: an unpaid one is cancelled at any time; a
+/// confirmed one is dropped (已退课) while a drop window is open. The seat goes to the
+/// waitlist. The enrollment and its order stay, with their history.
+pub async fn drop(
+    app: &App,
+    actor: &Actor,
+    enrollment_id: i64,
+    input: DropInput,
+) -> Result<EnrollmentView> {
+    let e = enrollment::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let child = child_of(&app.db, actor, e.student_id)
+        .await
+        .map_err(|_| Error::NotFound("报名"))?;
+    let reason = match input.reason.as_deref().map(str::trim) {
+        None | Some("") => "家长退课".to_string(),
+        Some(r) => {
+            kehou_domain::field::required_text(r, 200).map_err(|m| Error::invalid("reason", m))?
+        }
+    };
+    let txn = kehou_store::begin_write(&app.db).await?;
+    student::Entity::find_by_id(child.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let e = enrollment::Entity::find_by_id(e.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
+    let now = app.now();
+    let to = match status {
+        EnrollmentStatus::PendingPayment => EnrollmentStatus::Cancelled,
+        // A selection the school made is declined at any time.
+        EnrollmentStatus::Confirmed if e.source == "school" => EnrollmentStatus::Dropped,
+        EnrollmentStatus::Confirmed => {
+            let grade = grade_of(&txn, &child).await?;
+            let rules = term_rules(&txn, e.school_id, e.term_id).await?;
+            let drop = |k: WindowKind| k == WindowKind::Drop;
+            if rules.open_window(grade, now, drop).is_none() {
+                return Err(Error::conflict(format!(
+                    "不在退课时间内。{}",
+                    rules.when(grade, drop)
+                )));
+            }
+            EnrollmentStatus::Dropped
+        }
+        other => {
+            return Err(Error::conflict(format!("报名{}，不能再退", other.label())));
+        }
+    };
+    let class_id = e.class_id;
+    let e = end_enrollment(&txn, e, to, &reason, now).await?;
+    close_orders(&txn, e.id, OrderStatus::Cancelled, now).await?;
+    if let Some(c) = class_id {
+        crate::teaching::class::leave(&txn, c, child.id).await?;
+    }
+    let school = crate::system::load_any_school(&txn, e.school_id).await?;
+    record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        if to == EnrollmentStatus::Dropped {
+            "enrollment.drop"
+        } else {
+            "enrollment.cancel"
+        },
+        ("enrollment", e.id),
+        format!("学生 {} {}：{}", child.name, to.label(), reason),
+    )
+    .await?;
+    txn.commit().await?;
+    if let Some(c) = class_id {
+        super::waitlist::offer_seats(app, c).await?;
+    }
+    views(app, &app.db, vec![e])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("报名"))
+}
+
+/// Moves the unpaid orders of an enrollment to `to`.
+async fn close_orders(
+    db: &impl ConnectionTrait,
+    enrollment_id: i64,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for o in order::Entity::find()
+        .filter(order::Column::EnrollmentId.eq(enrollment_id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.code()))
+        .all(db)
+        .await?
+    {
+        let mut m = o.into_active_model();
+        m.status = Set(to.code().into());
+        m.updated_at = Set(now);
+        m.update(db).await?;
+    }
+    Ok(())
+}
+
+/// Releases an unpaid order's seat if its hold has run out: the order expires, the
+/// enrollment with it. Answers the class whose seat came free. Safe to run twice and from
+/// several instances: the order's row is locked and its state checked.
+pub(crate) async fn expire(app: &App, order_id: i64) -> Result<Option<i64>> {
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let Some(o) = order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = app.now();
+    if o.status != OrderStatus::PendingPayment.code() || o.hold_until.is_none_or(|h| h > now) {
+        return Ok(None);
+    }
+    let e = enrollment::Entity::find_by_id(o.enrollment_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let class_id = e.class_id;
+    let student_id = e.student_id;
+    let e = end_enrollment(
+        &txn,
+        e,
+        EnrollmentStatus::Expired,
+        "超时未支付，名额已释放",
+        now,
+    )
+    .await?;
+    close_orders(&txn, e.id, OrderStatus::Expired, now).await?;
+    let school = crate::system::load_any_school(&txn, o.school_id).await?;
+    record(
+        &txn,
+        app,
+        &By::system(),
+        (school.id, &school.path),
+        "enrollment.expire",
+        ("enrollment", e.id),
+        format!(
+            "订单 {} 超时未支付，学生 {} 的名额已释放",
+            o.order_no, student_id
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(class_id)
+}
+
+/// The seat-hold job: expire the order, then offer the seat.
+pub(crate) async fn run_hold_job(
+    app: &App,
+    held: &job::Model,
+    progress: &Progress,
+) -> Result<serde_json::Value> {
+    let params: serde_json::Value = serde_json::from_str(&held.params)
+        .map_err(|e| Error::Internal(format!("任务参数：{e}")))?;
+    let order_id = params
+        .get("order_id")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| Error::Internal("任务参数缺少 order_id".into()))?;
+    progress.stage("释放名额", 1);
+    let freed = expire(app, order_id).await?;
+    let offered = match freed {
+        Some(c) => super::waitlist::offer_seats(app, c).await?,
+        None => 0,
+    };
+    progress.advance(1);
+    Ok(serde_json::json!({ "order_id": order_id, "released": freed.is_some(), "offered": offered }))
+}

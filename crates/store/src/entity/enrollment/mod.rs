@@ -1,0 +1,12 @@
+//! Enrollment: windows and rules, enrollments and their orders, waitlists, the enrollment
+//! notice and its signatures.
+
+#[allow(clippy::module_inception)]
+pub mod enrollment;
+pub mod exclusive_group;
+pub mod notice;
+pub mod order;
+pub mod settings;
+pub mod signature;
+pub mod waitlist;
+pub mod window;

@@ -1,0 +1,325 @@
+//! The enrollment API: what a child may choose, the selection, orders and history, drops,
+//! waitlists, the notice and its signatures, and the school's settings and roster.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput, SignatureView};
+use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
+use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
+use kehou_service::enrollment::select::{self, EnrollInput, EnrollResult, SelectableView};
+use kehou_service::enrollment::settings::{
+    self, GroupInput, RulesInput, SettingsView, WindowInput,
+};
+use kehou_service::enrollment::waitlist::{self, JoinInput, WaitView};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::http::api::ListBody;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TermQuery {
+    /// The term; the school's current one when left out.
+    pub term_id: Option<i64>,
+}
+
+/// What a child may choose in a term, with seats left and whether the rules allow it now.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/selectable-courses", tag = "enrollment",
+    params(("student_id" = i64, Path), TermQuery),
+    responses((status = 200, body = SelectableView), (status = 404, description = "not a child of the caller", body = ErrorBody)))]
+pub async fn selectable(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TermQuery>,
+) -> Result<Json<SelectableView>, ApiError> {
+    Ok(Json(
+        select::selectable(&state.app, &actor, student_id, q.term_id).await?,
+    ))
+}
+
+/// Selects one or more classes or courses for a child: each item is accepted (with its
+/// order) or refused with a reason code, on its own.
+#[utoipa::path(post, path = "/api/v1/enrollments", tag = "enrollment",
+    request_body = EnrollInput,
+    responses((status = 200, body = EnrollResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enroll(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<EnrollInput>,
+) -> Result<Json<EnrollResult>, ApiError> {
+    Ok(Json(select::enroll(&state.app, &actor, b).await?))
+}
+
+/// A child's enrollments of every term, with their orders.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/enrollments", tag = "enrollment",
+    params(("student_id" = i64, Path)),
+    responses((status = 200, body = ListBody<EnrollmentView>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+) -> Result<Json<ListBody<EnrollmentView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        order::history(&state.app, &actor, student_id).await?,
+    )))
+}
+
+/// An order with the snapshot of what was bought.
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}", tag = "enrollment",
+    params(("order_id" = i64, Path)),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+) -> Result<Json<OrderView>, ApiError> {
+    Ok(Json(order::get(&state.app, &actor, order_id).await?))
+}
+
+/// Cancels an unpaid enrollment, or drops a confirmed one while a drop window is open.
+#[utoipa::path(post, path = "/api/v1/enrollments/{enrollment_id}/drop", tag = "enrollment",
+    params(("enrollment_id" = i64, Path)), request_body = DropInput,
+    responses((status = 200, body = EnrollmentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "outside the drop window, or already ended", body = ErrorBody)))]
+pub async fn drop(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(enrollment_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<DropInput>,
+) -> Result<Json<EnrollmentView>, ApiError> {
+    Ok(Json(
+        order::drop(&state.app, &actor, enrollment_id, b).await?,
+    ))
+}
+
+/// Puts a child on a full class's waitlist.
+#[utoipa::path(post, path = "/api/v1/waitlist", tag = "enrollment",
+    request_body = JoinInput,
+    responses((status = 201, body = WaitView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "seats left, already waiting, or a rule not met", body = ErrorBody)))]
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<JoinInput>,
+) -> Result<(StatusCode, Json<WaitView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(waitlist::join(&state.app, &actor, b).await?),
+    ))
+}
+
+/// Takes a child off a waitlist.
+#[utoipa::path(delete, path = "/api/v1/waitlist/{entry_id}", tag = "enrollment",
+    params(("entry_id" = i64, Path)),
+    responses((status = 200, body = WaitView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn leave_waitlist(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(entry_id): ApiPath<i64>,
+) -> Result<Json<WaitView>, ApiError> {
+    Ok(Json(waitlist::leave(&state.app, &actor, entry_id).await?))
+}
+
+/// A child's waitlist places.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/waitlist", tag = "enrollment",
+    params(("student_id" = i64, Path)),
+    responses((status = 200, body = ListBody<WaitView>), (status = 404, body = ErrorBody)))]
+pub async fn my_waitlist(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+) -> Result<Json<ListBody<WaitView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        waitlist::of_student(&state.app, &actor, student_id).await?,
+    )))
+}
+
+/// The enrollment notice in force for a term.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/notice", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = NoticeView), (status = 404, body = ErrorBody)))]
+pub async fn get_notice(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<NoticeView>, ApiError> {
+    Ok(Json(
+        notice::current(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+/// Publishes a new version of the term's enrollment notice (`enrollment.manage`).
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/notice", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = NoticeInput,
+    responses((status = 201, body = NoticeView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish_notice(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<NoticeInput>,
+) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(notice::publish(&state.app, &actor, school_id, term_id, b).await?),
+    ))
+}
+
+/// A guardian signs the notice in force for a child.
+#[utoipa::path(post, path = "/api/v1/notice-signatures", tag = "enrollment",
+    request_body = SignInput,
+    responses((status = 201, body = SignatureView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "a newer version was published", body = ErrorBody)))]
+pub async fn sign_notice(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<SignInput>,
+) -> Result<(StatusCode, Json<SignatureView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(notice::sign(&state.app, &actor, b).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignatureQuery {
+    /// Only the students of this teaching class.
+    pub teaching_class_id: Option<i64>,
+}
+
+/// The signatures of a term's notice (`enrollment.manage`).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/notice-signatures", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), SignatureQuery),
+    responses((status = 200, body = ListBody<SignatureView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn signatures(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<SignatureQuery>,
+) -> Result<Json<ListBody<SignatureView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        notice::signatures(&state.app, &actor, school_id, term_id, q.teaching_class_id).await?,
+    )))
+}
+
+/// The term's enrollment settings: rules, windows, exclusive groups.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollment-settings", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = SettingsView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(
+        settings::get(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+/// Sets the most courses per student and how long an unpaid order holds its seat.
+#[utoipa::path(put, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollment-settings", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = RulesInput,
+    responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_rules(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<RulesInput>,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(
+        settings::set_rules(&state.app, &actor, school_id, term_id, b).await?,
+    ))
+}
+
+/// Adds a window (pre-registration, open, drop, supplementary, mid-term).
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollment-windows", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = WindowInput,
+    responses((status = 201, body = SettingsView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_window(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<WindowInput>,
+) -> Result<(StatusCode, Json<SettingsView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(settings::add_window(&state.app, &actor, school_id, term_id, b).await?),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollment-windows/{window_id}", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ("window_id" = i64, Path)),
+    responses((status = 200, body = SettingsView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_window(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id, window_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(
+        settings::remove_window(&state.app, &actor, school_id, term_id, window_id).await?,
+    ))
+}
+
+/// Adds a group of courses of which a student may take only one.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/exclusive-groups", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = GroupInput,
+    responses((status = 201, body = SettingsView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_group(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<GroupInput>,
+) -> Result<(StatusCode, Json<SettingsView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(settings::add_group(&state.app, &actor, school_id, term_id, b).await?),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/schools/{school_id}/terms/{term_id}/exclusive-groups/{group_id}", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ("group_id" = i64, Path)),
+    responses((status = 200, body = SettingsView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_group(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id, group_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(
+        settings::remove_group(&state.app, &actor, school_id, term_id, group_id).await?,
+    ))
+}
+
+/// The term's enrollments with their orders, by class, course, student or state.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollments", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), RosterQuery),
+    responses((status = 200, body = ListBody<RosterRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn roster(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<RosterQuery>,
+) -> Result<Json<ListBody<RosterRow>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        roster::list(&state.app, &actor, school_id, term_id, &q).await?,
+    )))
+}
+
+/// The school selects for one of its students; the guardians confirm by paying or decline.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/enrollments", tag = "enrollment",
+    params(("school_id" = i64, Path)), request_body = EnrollInput,
+    responses((status = 200, body = EnrollResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn select_for(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<EnrollInput>,
+) -> Result<Json<EnrollResult>, ApiError> {
+    Ok(Json(
+        roster::select_for(&state.app, &actor, school_id, b).await?,
+    ))
+}

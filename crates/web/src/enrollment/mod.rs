@@ -1,0 +1,57 @@
+//! The enrollment area: windows, rules and the notice; parents' selections, orders,
+//! drops and waitlists; the school's roster.
+
+mod api;
+mod pages;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::routes::{Area, PageRoutes};
+
+pub fn area() -> Area {
+    Area {
+        api: OpenApiRouter::new()
+            .routes(routes!(api::selectable))
+            .routes(routes!(api::enroll))
+            .routes(routes!(api::history))
+            .routes(routes!(api::get_order))
+            .routes(routes!(api::drop))
+            .routes(routes!(api::join_waitlist))
+            .routes(routes!(api::leave_waitlist))
+            .routes(routes!(api::my_waitlist))
+            .routes(routes!(api::get_notice, api::publish_notice))
+            .routes(routes!(api::sign_notice))
+            .routes(routes!(api::signatures))
+            .routes(routes!(api::get_settings, api::set_rules))
+            .routes(routes!(api::add_window))
+            .routes(routes!(api::remove_window))
+            .routes(routes!(api::add_group))
+            .routes(routes!(api::remove_group))
+            .routes(routes!(api::roster))
+            .routes(routes!(api::select_for)),
+        pages: PageRoutes::new()
+            .get("/enroll", pages::enroll)
+            .post("/enroll", pages::select)
+            .post("/enroll/notice", pages::sign)
+            .post("/enroll/waitlist", pages::join_waitlist)
+            .post("/enroll/waitlist/{entry_id}/leave", pages::leave_waitlist)
+            .post("/enroll/enrollments/{enrollment_id}/drop", pages::drop)
+            .get("/enroll/orders/{order_id}", pages::order_detail)
+            .get("/enrollment", pages::index)
+            .get("/schools/{id}/enrollment", pages::manage)
+            .post("/schools/{id}/enrollment/rules", pages::set_rules)
+            .post("/schools/{id}/enrollment/windows", pages::add_window)
+            .post(
+                "/schools/{id}/enrollment/windows/{window_id}/delete",
+                pages::remove_window,
+            )
+            .post("/schools/{id}/enrollment/groups", pages::add_group)
+            .post(
+                "/schools/{id}/enrollment/groups/{group_id}/delete",
+                pages::remove_group,
+            )
+            .post("/schools/{id}/enrollment/notice", pages::publish_notice)
+            .get("/schools/{id}/enrollment/signatures", pages::signatures),
+    }
+}

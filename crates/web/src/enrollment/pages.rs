@@ -1,0 +1,553 @@
+//! Enrollment pages. Parents (phone first): a child's selectable courses, the notice to
+//! sign, the selection with each item's answer, the waitlist, the history and each order's
+//! snapshot. Schools: the term's rules, windows, exclusive groups, notice, the roster and
+//! the signatures as .xlsx.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use kehou_domain::{OrgKind, Permission};
+use kehou_service::Principal;
+use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput};
+use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
+use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
+use kehou_service::enrollment::select::{
+    self, EnrollInput, ItemInput, ItemOutcome, SelectableView,
+};
+use kehou_service::enrollment::settings::{
+    self, GroupInput, RulesInput, SettingsView, WindowInput,
+};
+use kehou_service::enrollment::waitlist::{self, JoinInput, WaitView};
+use kehou_service::school::calendar;
+use kehou_service::school::student::ChildView;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::course::pick_term;
+use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
+use crate::http::page::{
+    FormData, FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender,
+};
+
+#[derive(Deserialize, Default)]
+pub struct ChildQuery {
+    student_id: Option<String>,
+    term: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/enroll.html")]
+struct EnrollPage {
+    frame: Frame,
+    children: Vec<ChildView>,
+    v: Option<SelectableView>,
+    notice: Option<NoticeView>,
+    outcomes: Vec<ItemOutcome>,
+    history: Vec<EnrollmentView>,
+    waits: Vec<WaitView>,
+    errors: FormErrors,
+}
+
+async fn enroll_page(
+    state: &AppState,
+    p: &Principal,
+    q: &ChildQuery,
+    outcomes: Vec<ItemOutcome>,
+    errors: FormErrors,
+) -> Result<EnrollPage, PageError> {
+    let a = p.actor()?;
+    let children = kehou_service::school::student::my_children(&state.app, p).await?;
+    let wanted: Option<i64> = q.student_id.as_deref().and_then(|s| s.parse().ok());
+    let child = match wanted {
+        Some(id) => children.iter().find(|c| c.student_id == id),
+        None => children.first(),
+    };
+    let (v, notice, history, waits) = match child {
+        None => (None, None, Vec::new(), Vec::new()),
+        Some(c) => {
+            let term = q.term.as_deref().and_then(|t| t.parse().ok());
+            let v = select::selectable(&state.app, a, c.student_id, term).await?;
+            let notice = match &v.notice {
+                Some(_) => notice::current(&state.app, a, v.school_id, v.term_id)
+                    .await
+                    .ok(),
+                None => None,
+            };
+            let history = order::history(&state.app, a, c.student_id).await?;
+            let waits = waitlist::of_student(&state.app, a, c.student_id).await?;
+            (Some(v), notice, history, waits)
+        }
+    };
+    Ok(EnrollPage {
+        frame: frame(
+            state,
+            p,
+            "报名选课",
+            "/enroll",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        children,
+        v,
+        notice,
+        outcomes,
+        history,
+        waits,
+        errors,
+    })
+}
+
+/// `/enroll?student_id=`: a child's courses to choose from, the notice, the history.
+pub async fn enroll(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PageQuery(q): PageQuery<ChildQuery>,
+) -> PageResult {
+    Ok(render(
+        &enroll_page(&state, &p, &q, Vec::new(), FormErrors::default()).await?,
+    ))
+}
+
+fn child_query(data: &FormData) -> ChildQuery {
+    ChildQuery {
+        student_id: Some(data.text("student_id")),
+        term: None,
+        notice: None,
+    }
+}
+
+/// The ticked classes or courses (`class:12`, `course:7`), each with its optional fees.
+fn picked(data: &FormData) -> Vec<ItemInput> {
+    let textbook = data.all("textbook");
+    let misc = data.all("misc");
+    data.all("pick")
+        .iter()
+        .map(|v| {
+            let (kind, id) = v.split_once(':').unwrap_or(("", ""));
+            let id = id.parse().ok();
+            let mut fees = Vec::new();
+            if textbook.contains(v) {
+                fees.push("textbook".to_string());
+            }
+            if misc.contains(v) {
+                fees.push("misc".to_string());
+            }
+            ItemInput {
+                teaching_class_id: if kind == "class" { id } else { None },
+                offering_item_id: if kind == "course" { id } else { None },
+                optional_fees: Some(fees),
+            }
+        })
+        .collect()
+}
+
+/// The selection: the page again, with each item's answer on top.
+pub async fn select(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let q = child_query(&data);
+    let input = EnrollInput {
+        student_id: data.text("student_id").parse().ok(),
+        items: Some(picked(&data)),
+    };
+    match select::enroll(&state.app, &actor, input).await {
+        Ok(r) => Ok(render(
+            &enroll_page(&state, &p, &q, r.items, FormErrors::default()).await?,
+        )),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &enroll_page(&state, &p, &q, Vec::new(), errors).await?,
+            ))
+        }
+    }
+}
+
+/// Runs a parent's action and goes back to the child's page, or shows the page with the
+/// refusal.
+async fn then_back(
+    state: &AppState,
+    p: &Principal,
+    data: &FormData,
+    done: kehou_service::Result<()>,
+    notice: &str,
+) -> PageResult {
+    let q = child_query(data);
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/enroll?student_id={}&notice={notice}",
+            q.student_id.as_deref().unwrap_or("")
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &enroll_page(state, p, &q, Vec::new(), errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = SignInput {
+        student_id: data.text("student_id").parse().ok(),
+        notice_id: data.text("notice_id").parse().ok(),
+    };
+    let done = notice::sign(&state.app, &actor, input).await.map(|_| ());
+    then_back(&state, &p, &data, done, "signed").await
+}
+
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = JoinInput {
+        student_id: data.text("student_id").parse().ok(),
+        teaching_class_id: data.text("teaching_class_id").parse().ok(),
+    };
+    let done = waitlist::join(&state.app, &actor, input).await.map(|_| ());
+    then_back(&state, &p, &data, done, "waitlisted").await
+}
+
+pub async fn leave_waitlist(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(entry_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = waitlist::leave(&state.app, &actor, entry_id)
+        .await
+        .map(|_| ());
+    then_back(&state, &p, &data, done, "saved").await
+}
+
+pub async fn drop(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(enrollment_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let reason = data.text("reason");
+    let input = DropInput {
+        reason: (!reason.trim().is_empty()).then_some(reason),
+    };
+    let done = order::drop(&state.app, &actor, enrollment_id, input)
+        .await
+        .map(|_| ());
+    then_back(&state, &p, &data, done, "dropped").await
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/order.html")]
+struct OrderPage {
+    frame: Frame,
+    o: OrderView,
+}
+
+/// `/enroll/orders/{id}`: an order and what was bought.
+pub async fn order_detail(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(order_id): PagePath<i64>,
+) -> PageResult {
+    let o = order::get(&state.app, &actor, order_id).await?;
+    Ok(render(&OrderPage {
+        frame: frame(&state, &p, "订单详情", "/enroll", "").await?,
+        o,
+    }))
+}
+
+// ---- the school's side ----
+
+/// `/enrollment`: a school's people go to their school's page.
+pub async fn index(PageActor(_p, actor): PageActor) -> PageResult {
+    if actor.org_kind == OrgKind::School {
+        return Ok(Redirect::to(&format!("/schools/{}/enrollment", actor.org_id)).into_response());
+    }
+    Err(PageError(kehou_service::Error::NotFound("学校")))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ManageQuery {
+    term: Option<String>,
+    class: Option<String>,
+    status: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/manage.html")]
+struct ManagePage {
+    frame: Frame,
+    school_id: i64,
+    term_id: i64,
+    terms: Vec<Opt>,
+    s: SettingsView,
+    max_courses: String,
+    notice: Option<NoticeView>,
+    notice_title: String,
+    rows: Vec<RosterRow>,
+    classes: Vec<Opt>,
+    class_filter: String,
+    status_filter: String,
+    kinds: Vec<Opt>,
+    grades: Vec<Opt>,
+    statuses: Vec<Opt>,
+    errors: FormErrors,
+}
+
+async fn manage_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &ManageQuery,
+    errors: FormErrors,
+) -> Result<ManagePage, PageError> {
+    let a = p.actor()?;
+    let terms = calendar::list_terms(&state.app, a, school_id).await?;
+    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?;
+    let s = settings::get(&state.app, a, school_id, term.id).await?;
+    let notice = notice::current(&state.app, a, school_id, term.id)
+        .await
+        .ok();
+    let class_filter = q.class.clone().unwrap_or_default();
+    let status_filter = q.status.clone().unwrap_or_default();
+    let rows = roster::list(
+        &state.app,
+        a,
+        school_id,
+        term.id,
+        &RosterQuery {
+            teaching_class_id: class_filter.parse().ok(),
+            status: Some(status_filter.clone())
+                .filter(|s| kehou_domain::enrollment::EnrollmentStatus::parse(s).is_some()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let classes = kehou_service::teaching::class::list(&state.app, a, school_id, term.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            Opt::new(
+                c.id,
+                format!("{}（{}/{}）", c.name, c.enrolled, c.capacity_max),
+            )
+        })
+        .collect();
+    Ok(ManagePage {
+        frame: frame(
+            state,
+            p,
+            "报名管理",
+            "/enrollment",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        school_id,
+        term_id: term.id,
+        terms: terms
+            .iter()
+            .map(|t| Opt::new(t.id, format!("{} {}", t.school_year, t.name)))
+            .collect(),
+        max_courses: s.max_courses.map(|m| m.to_string()).unwrap_or_default(),
+        s,
+        notice_title: notice.as_ref().map(|n| n.title.clone()).unwrap_or_default(),
+        notice,
+        rows,
+        classes,
+        class_filter,
+        status_filter,
+        kinds: kehou_domain::enrollment::WindowKind::ALL
+            .iter()
+            .map(|k| Opt::new(k.code(), k.label()))
+            .collect(),
+        grades: (1..=9).map(|g| Opt::new(g, format!("{g}年级"))).collect(),
+        statuses: kehou_domain::enrollment::EnrollmentStatus::ALL
+            .iter()
+            .map(|k| Opt::new(k.code(), k.label()))
+            .collect(),
+        errors,
+    })
+}
+
+/// `/schools/{id}/enrollment?term=`: the term's enrollment settings, notice and roster.
+pub async fn manage(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    Ok(render(
+        &manage_page(&state, &p, school_id, &q, FormErrors::default()).await?,
+    ))
+}
+
+fn term_id(q: &ManageQuery) -> Result<i64, PageError> {
+    q.term
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))
+}
+
+/// Runs a school action and returns to the page (at `anchor`), or shows its errors.
+async fn school_back<T>(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &ManageQuery,
+    done: kehou_service::Result<T>,
+    anchor: &str,
+) -> PageResult {
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/enrollment?term={}&notice=saved#{anchor}",
+            q.term.as_deref().unwrap_or("")
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &manage_page(state, p, school_id, q, errors).await?,
+            ))
+        }
+    }
+}
+
+fn number(data: &FormData, key: &str) -> Option<i32> {
+    let v = data.text(key);
+    match v.trim() {
+        "" => None,
+        t => Some(t.parse().unwrap_or(-1)),
+    }
+}
+
+pub async fn set_rules(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = RulesInput {
+        max_courses: number(&data, "max_courses"),
+        hold_minutes: number(&data, "hold_minutes"),
+    };
+    let done = settings::set_rules(&state.app, &actor, school_id, term_id(&q)?, input).await;
+    school_back(&state, &p, school_id, &q, done, "rules").await
+}
+
+pub async fn add_window(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = WindowInput {
+        kind: Some(data.text("kind")),
+        grade: number(&data, "grade"),
+        opens_at: Some(data.text("opens_at")),
+        closes_at: Some(data.text("closes_at")),
+    };
+    let done = settings::add_window(&state.app, &actor, school_id, term_id(&q)?, input).await;
+    school_back(&state, &p, school_id, &q, done, "windows").await
+}
+
+pub async fn remove_window(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, window_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let done =
+        settings::remove_window(&state.app, &actor, school_id, term_id(&q)?, window_id).await;
+    school_back(&state, &p, school_id, &q, done, "windows").await
+}
+
+pub async fn add_group(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = GroupInput {
+        name: Some(data.text("name")),
+        item_ids: Some(
+            data.all("item_ids")
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .collect(),
+        ),
+    };
+    let done = settings::add_group(&state.app, &actor, school_id, term_id(&q)?, input).await;
+    school_back(&state, &p, school_id, &q, done, "groups").await
+}
+
+pub async fn remove_group(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, group_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let done = settings::remove_group(&state.app, &actor, school_id, term_id(&q)?, group_id).await;
+    school_back(&state, &p, school_id, &q, done, "groups").await
+}
+
+pub async fn publish_notice(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = NoticeInput {
+        title: Some(data.text("title")),
+        body: Some(data.text("body")),
+    };
+    let done = notice::publish(&state.app, &actor, school_id, term_id(&q)?, input).await;
+    school_back(&state, &p, school_id, &q, done, "notice").await
+}
+
+/// The signatures of the term's notice as .xlsx (one teaching class with `class=`).
+pub async fn signatures(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let terms = calendar::list_terms(&state.app, &actor, school_id).await?;
+    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?
+        .id;
+    let class = q.class.as_deref().and_then(|c| c.parse().ok());
+    let rows = notice::signatures(&state.app, &actor, school_id, term, class).await?;
+    Ok(crate::http::xlsx::file(
+        "报名须知签署.xlsx",
+        notice::workbook(&rows),
+    ))
+}
