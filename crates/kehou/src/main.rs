@@ -45,6 +45,11 @@ enum Command {
     /// Verify the enrollment invariants (capacity, maximum courses, exclusive groups,
     /// time conflicts, one order per enrollment); exits non-zero on a violation.
     Check(DbArgs),
+    /// Pre-registration draws.
+    Lottery {
+        #[command(subcommand)]
+        command: LotteryCommand,
+    },
     /// Manage platform administrators.
     Admin {
         #[command(subcommand)]
@@ -77,6 +82,19 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LotteryCommand {
+    /// Recompute a term's draw from its published seed and inputs, and compare it with the
+    /// published result and the enrollments made; exits non-zero on a difference.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The id of the term.
+        #[arg(long)]
+        term: i64,
     },
 }
 
@@ -299,6 +317,32 @@ async fn run() -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("migration failed on {}: {e}", redact(&url)))?;
             println!("数据库已是最新 / database is up to date: {}", redact(&url));
             Ok(())
+        }
+        Command::Lottery {
+            command: LotteryCommand::Verify { db, term },
+        } => {
+            let file = db.file()?;
+            let url = db.url(&file);
+            let conn = kehou_store::connect(&url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", redact(&url)))?;
+            let v = kehou_service::enrollment::lottery::verify(&conn, term).await?;
+            println!(
+                "学期 {}：种子 {}，{} 组志愿，录取 {} 组",
+                v.term_id, v.seed, v.applications, v.won
+            );
+            if v.differences.is_empty() {
+                println!("核验通过：按公布的种子和输入重算，结果与公布的一致 / same result");
+                return Ok(());
+            }
+            for d in &v.differences {
+                println!("不一致：{d}");
+            }
+            anyhow::bail!(
+                "{} 处不一致 / {} differences",
+                v.differences.len(),
+                v.differences.len()
+            )
         }
         Command::Check(db) => {
             let file = db.file()?;

@@ -4,6 +4,7 @@
 //! check` verifies.
 
 pub mod check;
+pub mod lottery;
 pub mod notice;
 pub mod order;
 pub mod roster;

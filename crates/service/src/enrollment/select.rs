@@ -131,14 +131,17 @@ pub(crate) enum Source {
     Parent,
     School,
     Waitlist,
+    /// Won in the pre-registration draw.
+    Lottery,
 }
 
 impl Source {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Source::Parent => "parent",
             Source::School => "school",
             Source::Waitlist => "waitlist",
+            Source::Lottery => "lottery",
         }
     }
 }
@@ -869,6 +872,7 @@ pub(crate) async fn place(
                     Source::Parent => "家长",
                     Source::School => "学校",
                     Source::Waitlist => "候补递补",
+                    Source::Lottery => "志愿抽签",
                 },
                 ctx.child.name,
                 accepted_names.join("、")

@@ -327,6 +327,9 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(school) = orgs.get(SCHOOL_1) {
         created += super::demo_enrollment::ensure(app, school).await?;
     }
+    if let Some(school) = orgs.get(SCHOOL_2) {
+        created += super::demo_enrollment::ensure_draw(app, school).await?;
+    }
     ensure_welcome(app).await?;
     Ok(created)
 }

@@ -1,7 +1,9 @@
 //! The demo's enrollment at 示例第一小学: the current term open for enrollment (and for
 //! drops), at most six courses a student, unpaid orders held for a day, the notice
 //! published and signed by 周杰 for his child; his child with an order waiting for
-//! payment; 钢琴启蒙班 full, with a student on its waitlist.
+//! payment; 钢琴启蒙班 full, with a student on its waitlist. At 示例第二小学, 少儿国画班 went
+//! through pre-registration: twenty students ranked it first and 科学实验班 second, the
+//! seed was published, the draw run and its report published.
 
 use kehou_domain::enrollment::{WaitStatus, WindowKind};
 use kehou_store::entity::enrollment::{waitlist, window};
@@ -179,6 +181,113 @@ pub(super) async fn ensure(app: &App, school: &org::Model) -> Result<usize> {
         }
     }
     Ok(made)
+}
+
+const DRAWN_CLASS: &str = "少儿国画班";
+const SECOND_CHOICE: &str = "科学实验班";
+const APPLICANTS: usize = 20;
+
+/// 示例第二小学's pre-registration for 少儿国画班, closed, drawn and published.
+pub(super) async fn ensure_draw(app: &App, school: &org::Model) -> Result<usize> {
+    use kehou_store::entity::enrollment::preference;
+    let Some(current) = term::Entity::find()
+        .filter(term::Column::SchoolId.eq(school.id))
+        .order_by_desc(term::Column::StartDate)
+        .one(&app.db)
+        .await?
+        .filter(|t| t.end_date >= app.today())
+    else {
+        return Ok(0);
+    };
+    let has = window::Entity::find()
+        .filter(window::Column::SchoolId.eq(school.id))
+        .one(&app.db)
+        .await?
+        .is_some();
+    if has {
+        return Ok(0);
+    }
+    let classes = class::Entity::find()
+        .filter(class::Column::SchoolId.eq(school.id))
+        .filter(class::Column::TermId.eq(current.id))
+        .all(&app.db)
+        .await?;
+    let (Some(first), Some(second)) = (
+        classes.iter().find(|k| k.name == DRAWN_CLASS),
+        classes.iter().find(|k| k.name == SECOND_CHOICE),
+    ) else {
+        return Ok(0);
+    };
+    let now = app.now();
+    let admin = acting_for(school, "school_admin");
+    window::ActiveModel {
+        school_id: Set(school.id),
+        term_id: Set(current.id),
+        kind: Set(WindowKind::PreRegistration.code().into()),
+        grade: Set(None),
+        opens_at: Set(now - chrono::Duration::days(7)),
+        closes_at: Set(now - chrono::Duration::hours(1)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await?;
+    let inside =
+        crate::teaching::class::member_ids(&app.db, school.id, current.id, first.id).await?;
+    let grades: Vec<i64> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter(|c| (first.grade_from..=first.grade_to).contains(&i32::from(c.grade)))
+        .map(|c| c.id)
+        .collect();
+    let applicants: Vec<student::Model> = student::Entity::find()
+        .filter(student::Column::SchoolId.eq(school.id))
+        .filter(student::Column::ClassId.is_in(grades))
+        .order_by_asc(student::Column::StudentNo)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter(|s| !inside.contains(&s.id))
+        .take(APPLICANTS)
+        .collect();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    for s in &applicants {
+        for (rank, class_id) in [(1, first.id), (2, second.id)] {
+            preference::ActiveModel {
+                school_id: Set(school.id),
+                term_id: Set(current.id),
+                student_id: Set(s.id),
+                slot_no: Set(1),
+                rank: Set(rank),
+                class_id: Set(class_id),
+                user_id: Set(None),
+                created_at: Set(now - chrono::Duration::days(3)),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    use crate::enrollment::lottery;
+    lottery::publish_seed(
+        app,
+        &admin,
+        school.id,
+        current.id,
+        lottery::SeedInput {
+            seed: Some(format!(
+                "{}-{}-{}",
+                school.name, current.school_year, current.name
+            )),
+        },
+    )
+    .await?;
+    lottery::run_draw(app, &admin, school.id, current.id).await?;
+    lottery::publish_report(app, &admin, school.id, current.id).await?;
+    Ok(applicants.len())
 }
 
 async fn children_at(app: &App, parent: i64, school_id: i64) -> Result<Vec<student::Model>> {

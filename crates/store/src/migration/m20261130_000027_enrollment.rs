@@ -1,6 +1,7 @@
 //! Enrollment (F1–F9, H4's seat hold): a term's windows and rules, exclusive course
 //! groups, enrollments and their orders with the snapshot of what was bought, waitlists,
-//! and the versioned enrollment notice (报名须知) with parents' signatures.
+//! the versioned enrollment notice (报名须知) with parents' signatures, and pre-registration:
+//! ranked choices (志愿) and the term's draw with its published seed, inputs and results.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -109,6 +110,36 @@ enum EnrollmentNotices {
     Body,
     PublishedAt,
     PublishedBy,
+}
+
+#[derive(DeriveIden)]
+enum Preferences {
+    Table,
+    Id,
+    SchoolId,
+    TermId,
+    StudentId,
+    SlotNo,
+    Rank,
+    ClassId,
+    UserId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LotteryDraws {
+    Table,
+    Id,
+    SchoolId,
+    TermId,
+    Seed,
+    SeedPublishedAt,
+    SeedPublishedBy,
+    Status,
+    Inputs,
+    Results,
+    DrawnAt,
+    ReportPublishedAt,
 }
 
 #[derive(DeriveIden)]
@@ -393,11 +424,73 @@ impl MigrationTrait for Migration {
             &["notice_id", "student_id"],
             true,
         )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Preferences::Table)
+                .col(big_pk_auto(Preferences::Id))
+                .col(big_integer(Preferences::SchoolId))
+                .col(big_integer(Preferences::TermId))
+                .col(big_integer(Preferences::StudentId))
+                .col(integer(Preferences::SlotNo))
+                .col(integer(Preferences::Rank))
+                .col(big_integer(Preferences::ClassId))
+                .col(big_integer_null(Preferences::UserId))
+                .col(timestamp_with_time_zone(Preferences::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        index(
+            m,
+            "ux_preferences",
+            Preferences::Table,
+            &["term_id", "student_id", "slot_no", "rank"],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            "ix_preferences_term",
+            Preferences::Table,
+            &["school_id", "term_id"],
+            false,
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(LotteryDraws::Table)
+                .col(big_pk_auto(LotteryDraws::Id))
+                .col(big_integer(LotteryDraws::SchoolId))
+                .col(big_integer(LotteryDraws::TermId))
+                .col(string_len(LotteryDraws::Seed, 100))
+                .col(timestamp_with_time_zone(LotteryDraws::SeedPublishedAt))
+                .col(big_integer_null(LotteryDraws::SeedPublishedBy))
+                .col(string_len(LotteryDraws::Status, 20))
+                .col(text_null(LotteryDraws::Inputs))
+                .col(text_null(LotteryDraws::Results))
+                .col(timestamp_with_time_zone_null(LotteryDraws::DrawnAt))
+                .col(timestamp_with_time_zone_null(
+                    LotteryDraws::ReportPublishedAt,
+                ))
+                .to_owned(),
+        )
+        .await?;
+        index(
+            m,
+            "ux_lottery_draws_term",
+            LotteryDraws::Table,
+            &["school_id", "term_id"],
+            true,
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            LotteryDraws::Table.into_iden(),
+            Preferences::Table.into_iden(),
             NoticeSignatures::Table.into_iden(),
             EnrollmentNotices::Table.into_iden(),
             WaitlistEntries::Table.into_iden(),

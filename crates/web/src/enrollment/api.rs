@@ -4,6 +4,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kehou_service::enrollment::lottery::{
+    self, DrawView, PreferencesInput, PreferencesView, SeedInput,
+};
 use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput, SignatureView};
 use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
 use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
@@ -321,5 +324,94 @@ pub async fn select_for(
 ) -> Result<Json<EnrollResult>, ApiError> {
     Ok(Json(
         roster::select_for(&state.app, &actor, school_id, b).await?,
+    ))
+}
+
+/// A child's ranked choices (志愿) in pre-registration, and the published results.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/preferences", tag = "enrollment",
+    params(("student_id" = i64, Path), TermQuery),
+    responses((status = 200, body = PreferencesView), (status = 404, body = ErrorBody)))]
+pub async fn preferences(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TermQuery>,
+) -> Result<Json<PreferencesView>, ApiError> {
+    Ok(Json(
+        lottery::preferences(&state.app, &actor, student_id, q.term_id).await?,
+    ))
+}
+
+/// Replaces a child's ranked choices while pre-registration is open.
+#[utoipa::path(put, path = "/api/v1/students/{student_id}/preferences", tag = "enrollment",
+    params(("student_id" = i64, Path)), request_body = PreferencesInput,
+    responses((status = 200, body = PreferencesView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "outside the pre-registration window, or the notice unsigned", body = ErrorBody)))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<PreferencesInput>,
+) -> Result<Json<PreferencesView>, ApiError> {
+    Ok(Json(
+        lottery::set_preferences(&state.app, &actor, student_id, b).await?,
+    ))
+}
+
+/// The term's draw: seed, state and the allocation report (`enrollment.manage`).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/lottery", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = DrawView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_draw(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<DrawView>, ApiError> {
+    Ok(Json(
+        lottery::get_draw(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+/// Publishes the draw's seed, once, after pre-registration closed.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/lottery/seed", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = SeedInput,
+    responses((status = 201, body = DrawView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish_seed(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<SeedInput>,
+) -> Result<(StatusCode, Json<DrawView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(lottery::publish_seed(&state.app, &actor, school_id, term_id, b).await?),
+    ))
+}
+
+/// Runs the draw with the published seed; winners get their orders.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/lottery/draw", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = DrawView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn run_draw(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<DrawView>, ApiError> {
+    Ok(Json(
+        lottery::run_draw(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+/// Publishes the allocation report to parents.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/lottery/publish", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)),
+    responses((status = 200, body = DrawView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish_report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<DrawView>, ApiError> {
+    Ok(Json(
+        lottery::publish_report(&state.app, &actor, school_id, term_id).await?,
     ))
 }

@@ -29,11 +29,17 @@ pub fn area() -> Area {
             .routes(routes!(api::add_group))
             .routes(routes!(api::remove_group))
             .routes(routes!(api::roster))
-            .routes(routes!(api::select_for)),
+            .routes(routes!(api::select_for))
+            .routes(routes!(api::preferences, api::set_preferences))
+            .routes(routes!(api::get_draw))
+            .routes(routes!(api::publish_seed))
+            .routes(routes!(api::run_draw))
+            .routes(routes!(api::publish_report)),
         pages: PageRoutes::new()
             .get("/enroll", pages::enroll)
             .post("/enroll", pages::select)
             .post("/enroll/notice", pages::sign)
+            .post("/enroll/preferences", pages::set_preferences)
             .post("/enroll/waitlist", pages::join_waitlist)
             .post("/enroll/waitlist/{entry_id}/leave", pages::leave_waitlist)
             .post("/enroll/enrollments/{enrollment_id}/drop", pages::drop)
@@ -52,6 +58,13 @@ pub fn area() -> Area {
                 pages::remove_group,
             )
             .post("/schools/{id}/enrollment/notice", pages::publish_notice)
-            .get("/schools/{id}/enrollment/signatures", pages::signatures),
+            .get("/schools/{id}/enrollment/signatures", pages::signatures)
+            .get("/schools/{id}/enrollment/lottery", pages::lottery)
+            .post("/schools/{id}/enrollment/lottery/seed", pages::publish_seed)
+            .post("/schools/{id}/enrollment/lottery/draw", pages::run_draw)
+            .post(
+                "/schools/{id}/enrollment/lottery/publish",
+                pages::publish_report,
+            ),
     }
 }

@@ -8,6 +8,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::Principal;
+use kehou_service::enrollment::lottery::{
+    self, DrawView, PreferencesInput, PreferencesView, SeedInput,
+};
 use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput};
 use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
 use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
@@ -46,6 +49,9 @@ struct EnrollPage {
     outcomes: Vec<ItemOutcome>,
     history: Vec<EnrollmentView>,
     waits: Vec<WaitView>,
+    prefs: Option<PreferencesView>,
+    /// The selected class of each seat's choices, 3 × 3, for the form.
+    pref_grid: Vec<Vec<String>>,
     errors: FormErrors,
 }
 
@@ -79,6 +85,25 @@ async fn enroll_page(
             (Some(v), notice, history, waits)
         }
     };
+    let prefs = match &v {
+        Some(v) => Some(lottery::preferences(&state.app, a, v.student_id, Some(v.term_id)).await?)
+            .filter(|p| p.open || !p.slots.is_empty() || !p.results.is_empty()),
+        None => None,
+    };
+    let pref_grid = (0..lottery::SLOTS_MAX)
+        .map(|i| {
+            (0..lottery::CHOICES_MAX)
+                .map(|r| {
+                    prefs
+                        .as_ref()
+                        .and_then(|p| p.slots.get(i))
+                        .and_then(|s| s.get(r))
+                        .map(|c| c.teaching_class_id.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
     Ok(EnrollPage {
         frame: frame(
             state,
@@ -94,6 +119,8 @@ async fn enroll_page(
         outcomes,
         history,
         waits,
+        prefs,
+        pref_grid,
         errors,
     })
 }
@@ -204,6 +231,32 @@ pub async fn sign(
     };
     let done = notice::sign(&state.app, &actor, input).await.map(|_| ());
     then_back(&state, &p, &data, done, "signed").await
+}
+
+/// The ranked choices: `slot1`…`slot3`, each up to three classes in order.
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let slots: Vec<Vec<i64>> = (1..=lottery::SLOTS_MAX)
+        .map(|i| {
+            data.all(&format!("slot{i}"))
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .collect::<Vec<i64>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let input = PreferencesInput {
+        term_id: data.text("term_id").parse().ok(),
+        slots: Some(slots),
+    };
+    let student: i64 = data.text("student_id").parse().unwrap_or(0);
+    let done = lottery::set_preferences(&state.app, &actor, student, input)
+        .await
+        .map(|_| ());
+    then_back(&state, &p, &data, done, "saved").await
 }
 
 pub async fn join_waitlist(
@@ -550,4 +603,120 @@ pub async fn signatures(
         "报名须知签署.xlsx",
         notice::workbook(&rows),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/lottery.html")]
+struct LotteryPage {
+    frame: Frame,
+    school_id: i64,
+    term_id: i64,
+    term: String,
+    d: DrawView,
+    errors: FormErrors,
+}
+
+async fn lottery_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &ManageQuery,
+    errors: FormErrors,
+) -> Result<LotteryPage, PageError> {
+    let a = p.actor()?;
+    let terms = calendar::list_terms(&state.app, a, school_id).await?;
+    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?;
+    let d = lottery::get_draw(&state.app, a, school_id, term.id).await?;
+    Ok(LotteryPage {
+        frame: frame(
+            state,
+            p,
+            "志愿抽签",
+            "/enrollment",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        school_id,
+        term_id: term.id,
+        term: format!("{} {}", term.school_year, term.name),
+        d,
+        errors,
+    })
+}
+
+/// `/schools/{id}/enrollment/lottery?term=`: the seed, the draw and its report.
+pub async fn lottery(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    Ok(render(
+        &lottery_page(&state, &p, school_id, &q, FormErrors::default()).await?,
+    ))
+}
+
+async fn lottery_back<T>(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &ManageQuery,
+    done: kehou_service::Result<T>,
+) -> PageResult {
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/enrollment/lottery?term={}&notice=saved",
+            q.term.as_deref().unwrap_or("")
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &lottery_page(state, p, school_id, q, errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn publish_seed(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let seed = data.text("seed");
+    let input = SeedInput {
+        seed: (!seed.trim().is_empty()).then_some(seed),
+    };
+    let done = lottery::publish_seed(&state.app, &actor, school_id, term_id(&q)?, input).await;
+    lottery_back(&state, &p, school_id, &q, done).await
+}
+
+pub async fn run_draw(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let done = lottery::run_draw(&state.app, &actor, school_id, term_id(&q)?).await;
+    lottery_back(&state, &p, school_id, &q, done).await
+}
+
+pub async fn publish_report(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let done = lottery::publish_report(&state.app, &actor, school_id, term_id(&q)?).await;
+    lottery_back(&state, &p, school_id, &q, done).await
 }

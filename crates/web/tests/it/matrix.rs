@@ -413,6 +413,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             if school
                 && (p.contains("/enrollment")
                     || p.contains("/notice")
+                    || p.contains("/lottery")
                     || p.contains("/exclusive-groups")) =>
         {
             Need::Perms(&[EnrollmentManage])
@@ -425,6 +426,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 || p == "/api/v1/notice-signatures"
                 || (p.starts_with("/api/v1/students/{student_id}/")
                     && (p.ends_with("/selectable-courses")
+                        || p.ends_with("/preferences")
                         || p.ends_with("/enrollments")
                         || p.ends_with("/waitlist"))) =>
         {

@@ -351,3 +351,223 @@ async fn concurrent_selections_never_oversell_a_class() {
         .unwrap();
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[tokio::test]
+async fn f7_pre_registration_is_drawn_with_a_published_seed_and_verifiable() {
+    use kehou_store::sea_orm::ConnectionTrait;
+    let t = TestApp::new().await;
+    let parent = t.login(PARENT).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let kid = child(&t, &parent).await;
+    let base = format!("/api/v1/schools/{school}/terms/{term}");
+    let prefs = format!("/api/v1/students/{kid}/preferences");
+    // Outside the window: refused with its dates.
+    let (s, _) = t.put(&prefs, &parent, json!({"slots": [[1]]})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = t
+        .post(
+            &format!("{base}/enrollment-windows"),
+            &admin,
+            json!({"kind": "pre_registration", "opens_at": "2026-09-01 15:00", "closes_at": "2026-09-01 17:00"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, v) = t.get(&prefs, &parent).await;
+    assert_eq!(v["open"], true, "{v}");
+    let classes: Vec<i64> = v["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["teaching_class_id"].as_i64())
+        .collect();
+    assert!(classes.len() >= 3);
+    for bad in [
+        json!({"slots": [[classes[0]], [classes[1]], [classes[2]], [classes[0]]]}),
+        json!({"slots": [[classes[0], classes[0]]]}),
+        json!({"slots": [[classes[0], classes[1], classes[2], classes[0]]]}),
+        json!({"slots": [[999_999]]}),
+        json!({"slots": [[]]}),
+        json!({}),
+    ] {
+        let (s, _) = t.put(&prefs, &parent, bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+    let (s, v) = t
+        .put(
+            &prefs,
+            &parent,
+            json!({"slots": [[classes[0], classes[1]]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["slots"][0].as_array().unwrap().len(), 2);
+    // No seed, no draw, while the window is open.
+    let (s, _) = t
+        .post(
+            &format!("{base}/lottery/seed"),
+            &admin,
+            json!({"seed": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    t.clock.advance(chrono::Duration::hours(2));
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let parent = t.login(PARENT).await;
+    let (s, _) = t
+        .post(&format!("{base}/lottery/draw"), &admin, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "no seed yet");
+    let (s, d) = t
+        .post(
+            &format!("{base}/lottery/seed"),
+            &admin,
+            json!({"seed": "2026秋-公开种子"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (s, _) = t
+        .post(
+            &format!("{base}/lottery/seed"),
+            &admin,
+            json!({"seed": "another"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "the seed never changes");
+    let (_, v) = t.get(&prefs, &parent).await;
+    assert_eq!(v["seed"], "2026秋-公开种子");
+    let (s, d) = t
+        .post(&format!("{base}/lottery/draw"), &admin, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "drawn");
+    let row = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"] == kid)
+        .cloned()
+        .expect("the child's row");
+    // Parents see nothing until the school publishes.
+    let (_, v) = t.get(&prefs, &parent).await;
+    assert!(v["results"].as_array().unwrap().is_empty());
+    let (s, _) = t
+        .post(&format!("{base}/lottery/publish"), &admin, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = t.get(&prefs, &parent).await;
+    assert_eq!(
+        v["results"][0]["teaching_class_id"],
+        row["teaching_class_id"]
+    );
+    let (_, msgs) = t.get("/api/v1/messages", &parent).await;
+    assert!(msgs.to_string().contains("志愿录取结果已公布"), "{msgs}");
+    if let Some(c) = row["teaching_class_id"].as_i64() {
+        let (_, h) = t
+            .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+            .await;
+        assert!(
+            h["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| { e["teaching_class_id"] == c && e["source"] == "lottery" })
+        );
+    }
+    // Anyone recomputes the draw from what was published; a changed result is caught.
+    let v = kehou_service::enrollment::lottery::verify(&t.app.db, term)
+        .await
+        .unwrap();
+    assert!(v.differences.is_empty(), "{:?}", v.differences);
+    t.app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE lottery_draws SET results = REPLACE(results, '\"student_id\":{kid},', '\"student_id\":{},') WHERE term_id = {term}",
+            kid + 100_000
+        ))
+        .await
+        .unwrap();
+    let v = kehou_service::enrollment::lottery::verify(&t.app.db, term)
+        .await
+        .unwrap();
+    assert!(!v.differences.is_empty());
+}
+
+#[tokio::test]
+async fn f6_the_parent_page_selects_and_the_school_page_lists() {
+    use crate::pages::Browser;
+    let t = TestApp::new().await;
+    let school = t.org_id("示例第一小学").await;
+    let mut b = Browser::new(&t);
+    b.login(PARENT, crate::common::PASSWORD).await;
+    let page = b.get("/enroll").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("篮球班") && page.body.contains("待支付"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("钢琴启蒙班"));
+    let csrf = Browser::csrf(&page);
+    // The first class the page offers, ticked, with its textbook if it has one.
+    let pick = page
+        .body
+        .split("name=\"pick\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a class to pick")
+        .to_string();
+    let student = page
+        .body
+        .split("name=\"student_id\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let done = b
+        .post(
+            "/enroll",
+            &[
+                ("_csrf", &csrf),
+                ("student_id", &student),
+                ("pick", &pick),
+                ("textbook", &pick),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(
+        done.body.contains("报名结果") && done.body.contains("请在"),
+        "{}",
+        done.body
+    );
+    // Nothing ticked: the form says so.
+    let none = b
+        .post("/enroll", &[("_csrf", &csrf), ("student_id", &student)])
+        .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert!(none.body.contains("请选择1至10门课程"));
+    let mut a = Browser::new(&t);
+    a.login(SCHOOL1_ADMIN, crate::common::PASSWORD).await;
+    let manage = a.get(&format!("/schools/{school}/enrollment")).await;
+    assert_eq!(manage.status, StatusCode::OK);
+    assert!(
+        manage.body.contains("报名须知") && manage.body.contains("周俊"),
+        "{}",
+        manage.body
+    );
+    let lottery = a
+        .get(&format!("/schools/{school}/enrollment/lottery"))
+        .await;
+    assert_eq!(lottery.status, StatusCode::OK);
+    let xlsx = a
+        .get_bytes(&format!("/schools/{school}/enrollment/signatures"))
+        .await;
+    let rows = crate::common::workbook_rows(&xlsx);
+    assert!(
+        rows.iter().any(|r| r.iter().any(|c| c == "周俊")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r.iter().any(|c| c == "周杰")));
+}
