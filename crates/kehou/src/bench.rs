@@ -57,6 +57,24 @@ pub enum BenchCommand {
         #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// The enrollment rush over HTTP: 20 000 parents sign in through the API, then all
+    /// select 1–3 of 200 classes of 30 seats at once; then the invariants are checked.
+    Rush {
+        /// Database URL; default: a new SQLite file in the temporary folder, removed after.
+        #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 20_000)]
+        students: usize,
+        /// Server instances (`kehou serve` processes).
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// Put nginx (Debian package nginx) in front of the instances.
+        #[arg(long)]
+        nginx: bool,
+        /// Concurrent client connections.
+        #[arg(long, default_value_t = 200)]
+        connections: usize,
+    },
     /// Generate a workbook of students with guardians, import it into a new school, import
     /// it again (every row an update), and export it.
     Import {
@@ -85,6 +103,13 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             database_url,
         } => import(students, database_url).await,
         BenchCommand::Term { database_url } => term(database_url).await,
+        BenchCommand::Rush {
+            database_url,
+            students,
+            instances,
+            nginx,
+            connections,
+        } => crate::rush::run(database_url, students, instances, nginx, connections).await,
     }
 }
 

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 mod bench;
 mod fetbench;
+mod rush;
 mod schedule;
 
 const DEFAULT_DB: &str = "sqlite://data/kehou.db";

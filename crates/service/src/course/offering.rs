@@ -1688,3 +1688,20 @@ pub(crate) async fn items_by_id(
         })
         .collect())
 }
+
+/// The names of offered courses by id.
+pub(crate) async fn item_names(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(offering_item::Entity::find()
+        .filter(offering_item::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect())
+}

@@ -615,7 +615,7 @@ async fn build_input(
         .into_iter()
         .collect();
     let rows = crate::teaching::class::by_ids(db, class_ids.clone()).await?;
-    let views = crate::teaching::class::views_of(db, school_id, t.id, rows.clone()).await?;
+    let briefs = crate::teaching::class::briefs(db, school_id, &rows).await?;
     let taken = super::select::taken_in_classes(db, class_ids).await?;
     let mut classes: Vec<DrawClass> = rows
         .iter()
@@ -626,10 +626,9 @@ async fn build_input(
                 (i64::from(k.capacity_max) - taken.get(&k.id).copied().unwrap_or(0)).max(0),
             )
             .unwrap_or(0),
-            times: views
-                .iter()
-                .find(|v| v.id == k.id)
-                .map(|v| weekly(&v.slots))
+            times: briefs
+                .get(&k.id)
+                .map(|b| weekly(&b.slots))
                 .unwrap_or_default(),
         })
         .collect();
@@ -650,14 +649,17 @@ async fn build_input(
         let ctx = load_ctx(app, db, s, t.id).await?;
         let held =
             crate::teaching::class::by_ids(db, ctx.classes.iter().copied().collect()).await?;
-        let held_views = crate::teaching::class::views_of(db, school_id, t.id, held).await?;
+        let held_briefs = crate::teaching::class::briefs(db, school_id, &held).await?;
         let mut items: Vec<i64> = ctx.items.keys().copied().collect();
         items.sort_unstable();
         students.push(DrawStudent {
             id,
             priority: losers.contains(&id),
             items,
-            times: held_views.iter().flat_map(|v| weekly(&v.slots)).collect(),
+            times: held_briefs
+                .values()
+                .flat_map(|b| weekly(&b.slots))
+                .collect(),
             room: rules.max_courses.map(|m| {
                 u32::try_from((i64::from(m) - ctx.items.len() as i64).max(0)).unwrap_or(0)
             }),

@@ -3,6 +3,7 @@
 //! unpaid seat holds released by a durable job, waitlists, and the invariants `kehou
 //! check` verifies.
 
+pub mod assign;
 pub mod check;
 pub mod lottery;
 pub mod notice;

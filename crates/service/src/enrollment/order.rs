@@ -298,7 +298,7 @@ pub async fn drop(
 }
 
 /// Moves the unpaid orders of an enrollment to `to`.
-async fn close_orders(
+pub(crate) async fn close_orders(
     db: &impl ConnectionTrait,
     enrollment_id: i64,
     to: OrderStatus,

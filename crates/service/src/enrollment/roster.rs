@@ -6,7 +6,7 @@ use kehou_domain::Permission;
 use kehou_domain::enrollment::EnrollmentStatus;
 use kehou_store::entity::enrollment::enrollment;
 use kehou_store::entity::school::{guardian, student};
-use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::order::{EnrollmentView, views};
@@ -150,4 +150,196 @@ pub async fn select_for(
         }
     }
     Ok(result)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HeadView {
+    pub school_id: i64,
+    pub term_id: i64,
+    pub term: String,
+    /// The administrative classes the caller heads.
+    pub classes: Vec<String>,
+    pub rows: Vec<RosterRow>,
+    /// Students of those classes with no enrollment this term.
+    pub without: Vec<HeadStudent>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HeadStudent {
+    pub student_id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CancelInput {
+    /// Why, for the parents and the record (1–200 characters).
+    #[schema(required = true)]
+    pub reason: Option<String>,
+}
+
+/// A head teacher's view (F9): the enrollments of the students of the administrative
+/// classes they head, in a term (the current one by default).
+pub async fn head_teacher(app: &App, actor: &Actor, term_id: Option<i64>) -> Result<HeadView> {
+    use kehou_store::entity::school::admin_class;
+    if actor.org_kind != kehou_domain::OrgKind::School {
+        return Err(Error::NotFound("班级"));
+    }
+    let school_id = actor.org_id;
+    let term = match term_id {
+        Some(id) => term_row(&app.db, school_id, id).await?,
+        None => super::current_term(app, &app.db, school_id).await?,
+    };
+    let heads: Vec<admin_class::Model> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school_id))
+        .filter(admin_class::Column::HeadTeacherId.eq(actor.user_id))
+        .all(&app.db)
+        .await?;
+    let names = crate::school::student::class_names(&app.db, school_id).await?;
+    let students = student::Entity::find()
+        .filter(student::Column::ClassId.is_in(heads.iter().map(|c| c.id)))
+        .order_by_asc(student::Column::StudentNo)
+        .all(&app.db)
+        .await?;
+    let rows = enrollment::Entity::find()
+        .filter(enrollment::Column::TermId.eq(term.id))
+        .filter(enrollment::Column::StudentId.is_in(students.iter().map(|s| s.id)))
+        .order_by_desc(enrollment::Column::Id)
+        .all(&app.db)
+        .await?;
+    let with: std::collections::HashSet<i64> = rows.iter().map(|e| e.student_id).collect();
+    let views = views(app, &app.db, rows).await?;
+    Ok(HeadView {
+        school_id,
+        term_id: term.id,
+        term: format!("{} {}", term.school_year, term.name),
+        classes: heads
+            .iter()
+            .filter_map(|c| names.get(&c.id).cloned())
+            .collect(),
+        rows: views
+            .into_iter()
+            .map(|e| {
+                let s = students.iter().find(|s| s.id == e.student_id);
+                RosterRow {
+                    student_name: s.map(|s| s.name.clone()).unwrap_or_default(),
+                    student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
+                    admin_class: s
+                        .and_then(|s| s.class_id)
+                        .and_then(|c| names.get(&c).cloned())
+                        .unwrap_or_default(),
+                    enrollment: e,
+                }
+            })
+            .collect(),
+        without: students
+            .iter()
+            .filter(|s| !with.contains(&s.id))
+            .map(|s| HeadStudent {
+                student_id: s.id,
+                name: s.name.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// The school or the student's head teacher cancels an enrollment (F9): an unpaid one is
+/// cancelled, a confirmed one dropped (已退课), at any time, with a reason the guardians
+/// read; the seat goes to the waitlist.
+pub async fn cancel_for(
+    app: &App,
+    actor: &Actor,
+    enrollment_id: i64,
+    input: CancelInput,
+) -> Result<EnrollmentView> {
+    use kehou_domain::enrollment::OrderStatus;
+    use kehou_store::entity::school::admin_class;
+    let e = enrollment::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let s = student::Entity::find_by_id(e.student_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let manager =
+        crate::school::school_for(&app.db, actor, e.school_id, Permission::EnrollmentManage)
+            .await
+            .is_ok();
+    let head = actor.org_id == e.school_id
+        && match s.class_id {
+            Some(c) => admin_class::Entity::find_by_id(c)
+                .one(&app.db)
+                .await?
+                .is_some_and(|k| k.head_teacher_id == Some(actor.user_id)),
+            None => false,
+        };
+    if !manager && !head {
+        return Err(Error::NotFound("报名"));
+    }
+    let reason = kehou_domain::field::required_text(input.reason.as_deref().unwrap_or(""), 200)
+        .map_err(|m| Error::invalid("reason", m))?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    student::Entity::find_by_id(s.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let e = enrollment::Entity::find_by_id(e.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let to = match EnrollmentStatus::parse(&e.status) {
+        Some(EnrollmentStatus::PendingPayment) => EnrollmentStatus::Cancelled,
+        Some(EnrollmentStatus::Confirmed) => EnrollmentStatus::Dropped,
+        _ => return Err(Error::conflict("这条报名已经结束")),
+    };
+    let now = app.now();
+    let class_id = e.class_id;
+    let e = super::select::end_enrollment(&txn, e, to, &format!("学校取消：{reason}"), now).await?;
+    super::order::close_orders(&txn, e.id, OrderStatus::Cancelled, now).await?;
+    if let Some(c) = class_id {
+        crate::teaching::class::leave(&txn, c, s.id).await?;
+    }
+    let school = crate::system::load_any_school(&txn, e.school_id).await?;
+    super::record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        "enrollment.cancel_for",
+        ("enrollment", e.id),
+        format!("为学生 {} {}：{reason}", s.name, to.label()),
+    )
+    .await?;
+    let parents: Vec<i64> = guardian::Entity::find()
+        .filter(guardian::Column::StudentId.eq(s.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    for p in &parents {
+        messages::send(
+            &txn,
+            *p,
+            NewMessage {
+                kind: "enrollment",
+                title: format!("{}的一门课程{}", s.name, to.label()),
+                body: format!("学校为{}办理了{}，原因：{reason}", s.name, to.label()),
+                link: Some(format!("/enroll?student_id={}", s.id)),
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for p in parents {
+        messages::announce(app, p);
+    }
+    if let Some(c) = class_id {
+        super::waitlist::offer_seats(app, c).await?;
+    }
+    views(app, &app.db, vec![e])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("报名"))
 }

@@ -179,10 +179,24 @@ pub(crate) struct Candidate {
     pub lessons: Vec<Lesson>,
     pub capacity: i64,
     pub taken: i64,
+    /// Teachers, times and room for the snapshot, when read beforehand.
+    pub brief: Option<crate::teaching::class::Brief>,
 }
 
 pub(crate) async fn load_ctx(
     app: &App,
+    db: &impl ConnectionTrait,
+    child: student::Model,
+    term_id: i64,
+) -> Result<Ctx> {
+    let mut ctx = rules_ctx(db, child, term_id).await?;
+    load_holdings(app, db, &mut ctx).await?;
+    Ok(ctx)
+}
+
+/// The context without the student's holdings: what does not change while a selection
+/// waits for its locks (read before them, outside the write transaction).
+pub(crate) async fn rules_ctx(
     db: &impl ConnectionTrait,
     child: student::Model,
     term_id: i64,
@@ -198,35 +212,6 @@ pub(crate) async fn load_ctx(
         Some(g) => crate::course::plan::mode_for_grade(db, child.school_id, term_id, g).await?,
         None => None,
     };
-    let active = enrollment::Entity::find()
-        .filter(enrollment::Column::StudentId.eq(child.id))
-        .filter(enrollment::Column::TermId.eq(term_id))
-        .filter(enrollment::Column::Status.is_in(EnrollmentStatus::ACTIVE.map(|s| s.code())))
-        .all(db)
-        .await?;
-    let in_classes = crate::teaching::class::classes_of_student(db, child.id, term_id).await?;
-    let mut item_ids: Vec<i64> = active.iter().map(|e| e.item_id).collect();
-    item_ids.extend(in_classes.iter().map(|c| c.item_id));
-    let names = crate::course::offering::items_by_id(db, item_ids.clone()).await?;
-    let name = |id: i64| names.get(&id).map(|i| i.0.name.clone()).unwrap_or_default();
-    let items: HashMap<i64, String> = item_ids.iter().map(|id| (*id, name(*id))).collect();
-    let mut class_item: HashMap<i64, i64> = in_classes.iter().map(|c| (c.id, c.item_id)).collect();
-    for e in &active {
-        if let Some(c) = e.class_id {
-            class_item.insert(c, e.item_id);
-        }
-    }
-    let classes: HashSet<i64> = class_item.keys().copied().collect();
-    let times =
-        crate::teaching::lesson::times_of(db, classes.iter().copied().collect(), app.today())
-            .await?;
-    let busy = times
-        .into_iter()
-        .flat_map(|(c, ls)| {
-            let n = class_item.get(&c).map(|i| name(*i)).unwrap_or_default();
-            ls.into_iter().map(move |l| (l, n.clone()))
-        })
-        .collect();
     Ok(Ctx {
         school_id: child.school_id,
         term_id,
@@ -236,11 +221,50 @@ pub(crate) async fn load_ctx(
         notice,
         signed,
         mode,
-        items,
-        classes,
-        busy,
+        items: HashMap::new(),
+        classes: HashSet::new(),
+        busy: Vec::new(),
         trusted: false,
     })
+}
+
+/// The courses, classes and lessons the student holds: read under the student's lock.
+pub(crate) async fn load_holdings(
+    app: &App,
+    db: &impl ConnectionTrait,
+    ctx: &mut Ctx,
+) -> Result<()> {
+    let active = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.eq(ctx.child.id))
+        .filter(enrollment::Column::TermId.eq(ctx.term_id))
+        .filter(enrollment::Column::Status.is_in(EnrollmentStatus::ACTIVE.map(|s| s.code())))
+        .all(db)
+        .await?;
+    let in_classes =
+        crate::teaching::class::classes_of_student(db, ctx.child.id, ctx.term_id).await?;
+    let mut item_ids: Vec<i64> = active.iter().map(|e| e.item_id).collect();
+    item_ids.extend(in_classes.iter().map(|c| c.item_id));
+    let names = crate::course::offering::item_names(db, item_ids.clone()).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    ctx.items = item_ids.iter().map(|id| (*id, name(*id))).collect();
+    let mut class_item: HashMap<i64, i64> = in_classes.iter().map(|c| (c.id, c.item_id)).collect();
+    for e in &active {
+        if let Some(c) = e.class_id {
+            class_item.insert(c, e.item_id);
+        }
+    }
+    ctx.classes = class_item.keys().copied().collect();
+    let times =
+        crate::teaching::lesson::times_of(db, ctx.classes.iter().copied().collect(), app.today())
+            .await?;
+    ctx.busy = times
+        .into_iter()
+        .flat_map(|(c, ls)| {
+            let n = class_item.get(&c).map(|i| name(*i)).unwrap_or_default();
+            ls.into_iter().map(move |l| (l, n.clone()))
+        })
+        .collect();
+    Ok(())
 }
 
 fn refuse(r: Refusal, message: String) -> (Refusal, String) {
@@ -430,12 +454,29 @@ async fn taken_in_courses(
 }
 
 /// The candidates for targets, in the targets' order (none where a target does not
-/// exist). With `lock`, each class or course row is locked, in ascending id order.
+/// exist). With `lock`, each class or course row is locked, in ascending id order, and the
+/// seats are counted under the locks.
 pub(crate) async fn candidates(
     app: &App,
     db: &impl ConnectionTrait,
     targets: &[Target],
     lock: bool,
+) -> Result<Vec<Option<Candidate>>> {
+    let mut cands = prepare_candidates(app, db, targets).await?;
+    if lock {
+        lock_candidates(db, &mut cands).await?;
+    } else {
+        count_seats(db, &mut cands).await?;
+    }
+    Ok(cands)
+}
+
+/// What does not change while a selection waits for its locks: the classes' courses and
+/// lessons (seats are counted later).
+pub(crate) async fn prepare_candidates(
+    app: &App,
+    db: &impl ConnectionTrait,
+    targets: &[Target],
 ) -> Result<Vec<Option<Candidate>>> {
     let mut class_ids: Vec<i64> = targets
         .iter()
@@ -446,45 +487,22 @@ pub(crate) async fn candidates(
         .collect();
     class_ids.sort_unstable();
     class_ids.dedup();
-    let mut course_ids: Vec<i64> = targets
-        .iter()
-        .filter_map(|t| match t {
-            Target::Course(id) => Some(*id),
-            Target::Class(_) => None,
-        })
+    let classes: HashMap<i64, class::Model> = crate::teaching::class::by_ids(db, class_ids.clone())
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
         .collect();
-    course_ids.sort_unstable();
-    course_ids.dedup();
-    let mut classes: HashMap<i64, class::Model> = HashMap::new();
-    if lock {
-        for id in &class_ids {
-            if let Some(c) = crate::teaching::class::lock(db, *id).await? {
-                classes.insert(c.id, c);
-            }
-        }
-    } else {
-        classes = crate::teaching::class::by_ids(db, class_ids.clone())
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    }
     let mut offerings: HashMap<i64, offering::Model> = HashMap::new();
-    for id in &course_ids {
-        let found = if lock {
-            crate::course::offering::lock_item(db, *id).await?
-        } else {
-            crate::course::offering::item_with_offering(db, *id).await?
-        };
-        if let Some((item, o)) = found {
+    for t in targets {
+        if let Target::Course(id) = t
+            && let Some((item, o)) = crate::course::offering::item_with_offering(db, *id).await?
+        {
             offerings.insert(item.id, o);
         }
     }
     let mut item_ids: Vec<i64> = classes.values().map(|c| c.item_id).collect();
     item_ids.extend(offerings.keys());
     let items = crate::course::offering::items_by_id(db, item_ids).await?;
-    let taken_c = taken_in_classes(db, class_ids.clone()).await?;
-    let taken_i = taken_in_courses(db, offerings.keys().copied().collect()).await?;
     let mut lessons = crate::teaching::lesson::times_of(db, class_ids, app.today()).await?;
     Ok(targets
         .iter()
@@ -498,7 +516,8 @@ pub(crate) async fn candidates(
                     course_lessons,
                     lessons: lessons.remove(id).unwrap_or_default(),
                     capacity: i64::from(k.capacity_max),
-                    taken: taken_c.get(id).copied().unwrap_or(0),
+                    taken: 0,
+                    brief: None,
                     class: Some(k.clone()),
                 })
             }
@@ -507,16 +526,89 @@ pub(crate) async fn candidates(
                 let (item, course_lessons, _) = items.get(id)?.clone();
                 Some(Candidate {
                     capacity: i64::from(item.capacity),
-                    taken: taken_i.get(id).copied().unwrap_or(0),
+                    taken: 0,
                     item,
                     offering: Some(o.clone()),
                     course_lessons,
                     lessons: Vec::new(),
+                    brief: None,
                     class: None,
                 })
             }
         })
         .collect())
+}
+
+/// Locks the candidates' rows in ascending id order (the class as it is now replaces the
+/// one read before), then counts their seats.
+pub(crate) async fn lock_candidates(
+    db: &impl ConnectionTrait,
+    cands: &mut [Option<Candidate>],
+) -> Result<()> {
+    let mut class_ids: Vec<i64> = cands
+        .iter()
+        .flatten()
+        .filter_map(|c| c.class.as_ref().map(|k| k.id))
+        .collect();
+    class_ids.sort_unstable();
+    class_ids.dedup();
+    let mut locked: HashMap<i64, class::Model> = HashMap::new();
+    for id in &class_ids {
+        if let Some(c) = crate::teaching::class::lock(db, *id).await? {
+            locked.insert(c.id, c);
+        }
+    }
+    let mut item_ids: Vec<i64> = cands
+        .iter()
+        .flatten()
+        .filter(|c| c.class.is_none())
+        .map(|c| c.item.id)
+        .collect();
+    item_ids.sort_unstable();
+    item_ids.dedup();
+    for id in &item_ids {
+        crate::course::offering::lock_item(db, *id).await?;
+    }
+    for c in cands.iter_mut().flatten() {
+        if let Some(k) = &c.class
+            && let Some(now) = locked.get(&k.id)
+        {
+            c.capacity = i64::from(now.capacity_max);
+            c.class = Some(now.clone());
+        }
+    }
+    count_seats(db, cands).await
+}
+
+async fn count_seats(db: &impl ConnectionTrait, cands: &mut [Option<Candidate>]) -> Result<()> {
+    let class_ids: Vec<i64> = cands
+        .iter()
+        .flatten()
+        .filter_map(|c| c.class.as_ref().map(|k| k.id))
+        .collect();
+    let item_ids: Vec<i64> = cands
+        .iter()
+        .flatten()
+        .filter(|c| c.class.is_none())
+        .map(|c| c.item.id)
+        .collect();
+    let taken_c = if class_ids.is_empty() {
+        HashMap::new()
+    } else {
+        taken_in_classes(db, class_ids).await?
+    };
+    let taken_i = if item_ids.is_empty() {
+        HashMap::new()
+    } else {
+        taken_in_courses(db, item_ids).await?
+    };
+    for c in cands.iter_mut().flatten() {
+        c.taken = match &c.class {
+            Some(k) => taken_c.get(&k.id).copied().unwrap_or(0),
+            None => taken_i.get(&c.item.id).copied().unwrap_or(0),
+        };
+    }
+    Ok(())
 }
 
 /// The amounts of an order: the course fee by the price's unit (per lesson: the lessons
@@ -573,13 +665,14 @@ pub(crate) async fn admit(
     };
     let hold_until =
         (total > 0).then(|| now + chrono::Duration::minutes(i64::from(ctx.rules.hold_minutes)));
-    let view = match &c.class {
-        Some(k) => {
-            crate::teaching::class::views_of(db, ctx.school_id, ctx.term_id, vec![k.clone()])
+    let view = match (&c.class, &c.brief) {
+        (Some(_), Some(b)) => Some(b.clone()),
+        (Some(k), None) => {
+            crate::teaching::class::briefs(db, ctx.school_id, std::slice::from_ref(k))
                 .await?
-                .pop()
+                .remove(&k.id)
         }
-        None => None,
+        (None, _) => None,
     };
     let snapshot = Snapshot {
         student_name: ctx.child.name.clone(),
@@ -591,11 +684,11 @@ pub(crate) async fn admit(
         class_name: c.class.as_ref().map(|k| k.name.clone()),
         teachers: view
             .as_ref()
-            .map(|v| v.teacher_names.clone())
+            .map(|v| v.teachers.clone())
             .unwrap_or_default(),
         times: view
             .as_ref()
-            .map(|v| v.times_label.clone())
+            .map(|v| v.times.clone())
             .unwrap_or_else(|| "分班后确定".into()),
         room: view.as_ref().map(|v| v.room.clone()).unwrap_or_default(),
         starts_on: c.class.as_ref().map(|k| k.starts_on),
@@ -620,6 +713,7 @@ pub(crate) async fn admit(
         student_id: Set(ctx.child.id),
         item_id: Set(c.item.id),
         class_id: Set(c.class.as_ref().map(|k| k.id)),
+        proposed_class_id: Set(None),
         status: Set(e_status.code().into()),
         source: Set(source.code().into()),
         created_by: Set(by_user),
@@ -792,15 +886,32 @@ pub(crate) async fn place(
 ) -> Result<EnrollResult> {
     let targets: Vec<Target> = wanted.iter().map(|w| w.target).collect();
     let term_id = term_of_targets(app, &child, &targets).await?;
+    // What does not change under the locks is read before them, so that the write
+    // transaction, which selections take one at a time, stays short.
+    let school = crate::system::load_any_school(&app.db, child.school_id).await?;
+    let mut ctx = rules_ctx(&app.db, child, term_id).await?;
+    ctx.trusted = source != Source::Parent;
+    let mut cands = prepare_candidates(app, &app.db, &targets).await?;
+    let rows: Vec<class::Model> = cands
+        .iter()
+        .flatten()
+        .filter_map(|c| c.class.clone())
+        .collect();
+    let mut briefs = crate::teaching::class::briefs(&app.db, ctx.school_id, &rows).await?;
+    for c in cands.iter_mut().flatten() {
+        if let Some(k) = &c.class {
+            c.brief = briefs.get(&k.id).cloned();
+        }
+    }
+    briefs.clear();
     let txn = kehou_store::begin_write(&app.db).await?;
-    let child = student::Entity::find_by_id(child.id)
+    student::Entity::find_by_id(ctx.child.id)
         .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("学生"))?;
-    let mut cands = candidates(app, &txn, &targets, true).await?;
-    let mut ctx = load_ctx(app, &txn, child, term_id).await?;
-    ctx.trusted = source != Source::Parent;
+    lock_candidates(&txn, &mut cands).await?;
+    load_holdings(app, &txn, &mut ctx).await?;
     let now = app.now();
     let mut out = Vec::with_capacity(wanted.len());
     let mut accepted_names = Vec::new();
@@ -858,7 +969,6 @@ pub(crate) async fn place(
         });
     }
     if !accepted_names.is_empty() {
-        let school = crate::system::load_any_school(&txn, ctx.school_id).await?;
         super::record(
             &txn,
             app,
@@ -1132,4 +1242,39 @@ pub(crate) async fn end_enrollment(
         m.end_reason = Set(Some(reason.chars().take(200).collect()));
     }
     Ok(m.update(db).await?)
+}
+
+/// The proposed classes of a course's enrollments without a class: enrollment → class.
+pub(crate) async fn proposals(
+    db: &impl ConnectionTrait,
+    term_id: i64,
+    item_id: i64,
+) -> Result<HashMap<i64, i64>> {
+    Ok(enrollment::Entity::find()
+        .filter(enrollment::Column::TermId.eq(term_id))
+        .filter(enrollment::Column::ItemId.eq(item_id))
+        .filter(enrollment::Column::ClassId.is_null())
+        .filter(enrollment::Column::ProposedClassId.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((e.id, e.proposed_class_id?)))
+        .collect())
+}
+
+/// Sets (or clears) the proposed class of an enrollment.
+pub(crate) async fn propose(
+    db: &impl ConnectionTrait,
+    enrollment_id: i64,
+    class_id: Option<i64>,
+) -> Result<()> {
+    enrollment::Entity::update_many()
+        .col_expr(
+            enrollment::Column::ProposedClassId,
+            kehou_store::sea_orm::sea_query::Expr::value(class_id),
+        )
+        .filter(enrollment::Column::Id.eq(enrollment_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

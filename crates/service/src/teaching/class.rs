@@ -1844,3 +1844,77 @@ pub(crate) async fn enrollable(
         .all(db)
         .await?)
 }
+
+/// What an order's snapshot says of a class: its teachers, weekly times and room.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Brief {
+    pub teachers: String,
+    pub times: String,
+    pub room: String,
+    /// The weekly lessons, for the draw.
+    pub slots: Vec<SlotView>,
+}
+
+/// The briefs of classes of one school, in four queries.
+pub(crate) async fn briefs(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    rows: &[class::Model],
+) -> Result<HashMap<i64, Brief>> {
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let teachers = teachers_of(db, ids.clone()).await?;
+    let slots = slot::Entity::find()
+        .filter(slot::Column::ClassId.is_in(ids))
+        .order_by_asc(slot::Column::Weekday)
+        .order_by_asc(slot::Column::PeriodNo)
+        .all(db)
+        .await?;
+    let bell = super::load_bell(db, school_id).await?;
+    let rooms: HashMap<i64, String> = room::Entity::find()
+        .filter(room::Column::Id.is_in(rows.iter().filter_map(|c| c.room_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let views = slot_views(&slots, &HashMap::new(), &rooms, &bell);
+    Ok(rows
+        .iter()
+        .map(|c| {
+            let own: Vec<SlotView> = views
+                .iter()
+                .filter(|v| v.teaching_class_id == c.id)
+                .cloned()
+                .collect();
+            let times: Vec<String> = own
+                .iter()
+                .filter(|s| s.weekday.is_some())
+                .map(|s| format!("{} {}", s.weekday_label, s.period_name))
+                .collect();
+            (
+                c.id,
+                Brief {
+                    teachers: teachers
+                        .get(&c.id)
+                        .map(|ts| {
+                            ts.iter()
+                                .map(|t| t.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        })
+                        .unwrap_or_default(),
+                    times: if times.is_empty() {
+                        "待排课".into()
+                    } else {
+                        times.join("、")
+                    },
+                    room: c
+                        .room_id
+                        .and_then(|r| rooms.get(&r).cloned())
+                        .unwrap_or_default(),
+                    slots: own,
+                },
+            )
+        })
+        .collect())
+}

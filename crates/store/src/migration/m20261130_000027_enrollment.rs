@@ -52,6 +52,7 @@ enum Enrollments {
     StudentId,
     ItemId,
     ClassId,
+    ProposedClassId,
     Status,
     Source,
     CreatedBy,
@@ -248,6 +249,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Enrollments::StudentId))
                 .col(big_integer(Enrollments::ItemId))
                 .col(big_integer_null(Enrollments::ClassId))
+                .col(big_integer_null(Enrollments::ProposedClassId))
                 .col(string_len(Enrollments::Status, 20))
                 .col(string_len(Enrollments::Source, 20))
                 .col(big_integer_null(Enrollments::CreatedBy))

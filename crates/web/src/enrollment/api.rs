@@ -4,12 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
 };
 use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput, SignatureView};
 use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
-use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
+use kehou_service::enrollment::roster::{self, CancelInput, HeadView, RosterQuery, RosterRow};
 use kehou_service::enrollment::select::{self, EnrollInput, EnrollResult, SelectableView};
 use kehou_service::enrollment::settings::{
     self, GroupInput, RulesInput, SettingsView, WindowInput,
@@ -413,5 +414,123 @@ pub async fn publish_report(
 ) -> Result<Json<DrawView>, ApiError> {
     Ok(Json(
         lottery::publish_report(&state.app, &actor, school_id, term_id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// The offered course.
+    pub item_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PublishInput {
+    pub item_id: Option<i64>,
+}
+
+/// Class assignment of an enroll-first course: its classes, its students without a class
+/// and their proposed classes.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/class-assignment", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ItemQuery),
+    responses((status = 200, body = AssignView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn get_assignment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<ItemQuery>,
+) -> Result<Json<AssignView>, ApiError> {
+    Ok(Json(
+        assign::get(&state.app, &actor, school_id, term_id, q.item_id).await?,
+    ))
+}
+
+/// Runs the class-assignment solver for a course.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/class-assignment/run", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = RunInput,
+    responses((status = 200, body = AssignView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn run_assignment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<RunInput>,
+) -> Result<Json<AssignView>, ApiError> {
+    Ok(Json(
+        assign::run(&state.app, &actor, school_id, term_id, b).await?,
+    ))
+}
+
+/// Proposes another class for one student, checked.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/class-assignment/moves", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = MoveInput,
+    responses((status = 200, body = AssignView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn move_student(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<MoveInput>,
+) -> Result<Json<AssignView>, ApiError> {
+    Ok(Json(
+        assign::move_one(&state.app, &actor, school_id, term_id, b).await?,
+    ))
+}
+
+/// Publishes a course's assignment.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/class-assignment/publish", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = PublishInput,
+    responses((status = 200, body = AssignView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish_assignment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<PublishInput>,
+) -> Result<Json<AssignView>, ApiError> {
+    Ok(Json(
+        assign::publish(&state.app, &actor, school_id, term_id, b.item_id).await?,
+    ))
+}
+
+/// Merges one class into another of the same course, or (with `student_ids`) splits
+/// those students off into it; refused with the engine's reasons.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/class-merges", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path)), request_body = MergeInput,
+    responses((status = 200, body = AssignView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn merge_classes(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<MergeInput>,
+) -> Result<Json<AssignView>, ApiError> {
+    Ok(Json(
+        assign::merge(&state.app, &actor, school_id, term_id, b).await?,
+    ))
+}
+
+/// A head teacher's classes' enrollments (F9).
+#[utoipa::path(get, path = "/api/v1/me/admin-class-enrollments", tag = "enrollment",
+    params(TermQuery),
+    responses((status = 200, body = HeadView), (status = 404, body = ErrorBody)))]
+pub async fn head_teacher(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<TermQuery>,
+) -> Result<Json<HeadView>, ApiError> {
+    Ok(Json(
+        roster::head_teacher(&state.app, &actor, q.term_id).await?,
+    ))
+}
+
+/// The school (`enrollment.manage`) or the student's head teacher cancels an enrollment.
+#[utoipa::path(post, path = "/api/v1/enrollments/{enrollment_id}/cancel", tag = "enrollment",
+    params(("enrollment_id" = i64, Path)), request_body = CancelInput,
+    responses((status = 200, body = EnrollmentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel_for(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(enrollment_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<CancelInput>,
+) -> Result<Json<EnrollmentView>, ApiError> {
+    Ok(Json(
+        roster::cancel_for(&state.app, &actor, enrollment_id, b).await?,
     ))
 }

@@ -34,7 +34,14 @@ pub fn area() -> Area {
             .routes(routes!(api::get_draw))
             .routes(routes!(api::publish_seed))
             .routes(routes!(api::run_draw))
-            .routes(routes!(api::publish_report)),
+            .routes(routes!(api::publish_report))
+            .routes(routes!(api::get_assignment))
+            .routes(routes!(api::run_assignment))
+            .routes(routes!(api::move_student))
+            .routes(routes!(api::publish_assignment))
+            .routes(routes!(api::merge_classes))
+            .routes(routes!(api::head_teacher))
+            .routes(routes!(api::cancel_for)),
         pages: PageRoutes::new()
             .get("/enroll", pages::enroll)
             .post("/enroll", pages::select)
@@ -45,6 +52,11 @@ pub fn area() -> Area {
             .post("/enroll/enrollments/{enrollment_id}/drop", pages::drop)
             .get("/enroll/orders/{order_id}", pages::order_detail)
             .get("/enrollment", pages::index)
+            .get("/enrollment/my-classes", pages::head_teacher)
+            .post(
+                "/enrollment/my-classes/{enrollment_id}/cancel",
+                pages::cancel_for,
+            )
             .get("/schools/{id}/enrollment", pages::manage)
             .post("/schools/{id}/enrollment/rules", pages::set_rules)
             .post("/schools/{id}/enrollment/windows", pages::add_window)
@@ -65,6 +77,17 @@ pub fn area() -> Area {
             .post(
                 "/schools/{id}/enrollment/lottery/publish",
                 pages::publish_report,
+            )
+            .get("/schools/{id}/enrollment/assign", pages::assignment)
+            .post("/schools/{id}/enrollment/assign/run", pages::run_assignment)
+            .post("/schools/{id}/enrollment/assign/move", pages::move_student)
+            .post(
+                "/schools/{id}/enrollment/assign/publish",
+                pages::publish_assignment,
+            )
+            .post(
+                "/schools/{id}/enrollment/assign/merge",
+                pages::merge_classes,
             ),
     }
 }

@@ -8,12 +8,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::Principal;
+use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
 };
 use kehou_service::enrollment::notice::{self, NoticeInput, NoticeView, SignInput};
 use kehou_service::enrollment::order::{self, DropInput, EnrollmentView, OrderView};
-use kehou_service::enrollment::roster::{self, RosterQuery, RosterRow};
+use kehou_service::enrollment::roster::{self, CancelInput, HeadView, RosterQuery, RosterRow};
 use kehou_service::enrollment::select::{
     self, EnrollInput, ItemInput, ItemOutcome, SelectableView,
 };
@@ -719,4 +720,233 @@ pub async fn publish_report(
     actor.require(Permission::EnrollmentManage)?;
     let done = lottery::publish_report(&state.app, &actor, school_id, term_id(&q)?).await;
     lottery_back(&state, &p, school_id, &q, done).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AssignQuery {
+    term: Option<String>,
+    item: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/assign.html")]
+struct AssignPage {
+    frame: Frame,
+    school_id: i64,
+    term_id: i64,
+    item: String,
+    a: AssignView,
+    /// Each waiting student's proposed class, as the form's selected value.
+    proposed: Vec<String>,
+    errors: FormErrors,
+}
+
+async fn assign_page(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &AssignQuery,
+    a: Option<AssignView>,
+    errors: FormErrors,
+) -> Result<AssignPage, PageError> {
+    let actor = p.actor()?;
+    let terms = calendar::list_terms(&state.app, actor, school_id).await?;
+    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?;
+    let item = q.item.as_deref().and_then(|i| i.parse().ok());
+    let a = match a {
+        Some(a) => a,
+        None => assign::get(&state.app, actor, school_id, term.id, item).await?,
+    };
+    Ok(AssignPage {
+        frame: frame(
+            state,
+            p,
+            "分班",
+            "/enrollment",
+            q.notice.as_deref().unwrap_or(""),
+        )
+        .await?,
+        school_id,
+        term_id: term.id,
+        item: a.item_id.map(|i| i.to_string()).unwrap_or_default(),
+        proposed: a
+            .students
+            .iter()
+            .map(|x| {
+                x.proposed_class_id
+                    .map(|c| c.to_string())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        a,
+        errors,
+    })
+}
+
+/// `/schools/{id}/enrollment/assign?term=&item=`: class assignment of enroll-first courses.
+pub async fn assignment(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AssignQuery>,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    Ok(render(
+        &assign_page(&state, &p, school_id, &q, None, FormErrors::default()).await?,
+    ))
+}
+
+fn assign_term(q: &AssignQuery) -> Result<i64, PageError> {
+    q.term
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))
+}
+
+/// Shows the page with the result (the run's unplaced students) or with the error.
+async fn assign_done(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    q: &AssignQuery,
+    done: kehou_service::Result<AssignView>,
+) -> PageResult {
+    match done {
+        Ok(a) => Ok(render(
+            &assign_page(state, p, school_id, q, Some(a), FormErrors::default()).await?,
+        )),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &assign_page(state, p, school_id, q, None, errors).await?,
+            ))
+        }
+    }
+}
+
+pub async fn run_assignment(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AssignQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = RunInput {
+        item_id: q.item.as_deref().and_then(|i| i.parse().ok()),
+        keep_admin_classes_together: Some(data.get("together").is_some()),
+    };
+    let done = assign::run(&state.app, &actor, school_id, assign_term(&q)?, input).await;
+    assign_done(&state, &p, school_id, &q, done).await
+}
+
+pub async fn move_student(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AssignQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let input = MoveInput {
+        enrollment_id: data.text("enrollment_id").parse().ok(),
+        teaching_class_id: data.text("teaching_class_id").parse().ok(),
+    };
+    let done = assign::move_one(&state.app, &actor, school_id, assign_term(&q)?, input).await;
+    assign_done(&state, &p, school_id, &q, done).await
+}
+
+pub async fn publish_assignment(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AssignQuery>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let item = q.item.as_deref().and_then(|i| i.parse().ok());
+    let done = assign::publish(&state.app, &actor, school_id, assign_term(&q)?, item).await;
+    assign_done(&state, &p, school_id, &q, done).await
+}
+
+pub async fn merge_classes(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<AssignQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let students: Vec<i64> = data
+        .text("student_ids")
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    let input = MergeInput {
+        from_class_id: data.text("from_class_id").parse().ok(),
+        into_class_id: data.text("into_class_id").parse().ok(),
+        student_ids: (!students.is_empty()).then_some(students),
+    };
+    let done = assign::merge(&state.app, &actor, school_id, assign_term(&q)?, input).await;
+    assign_done(&state, &p, school_id, &q, done).await
+}
+
+#[derive(Template)]
+#[template(path = "enrollment/head.html")]
+struct HeadPage {
+    frame: Frame,
+    h: HeadView,
+    errors: FormErrors,
+}
+
+async fn head_page(
+    state: &AppState,
+    p: &Principal,
+    notice: &str,
+    errors: FormErrors,
+) -> Result<HeadPage, PageError> {
+    let a = p.actor()?;
+    Ok(HeadPage {
+        frame: frame(state, p, "本班报名", "/enrollment/my-classes", notice).await?,
+        h: roster::head_teacher(&state.app, a, None).await?,
+        errors,
+    })
+}
+
+/// `/enrollment/my-classes`: a head teacher's classes' enrollments, with cancelling.
+pub async fn head_teacher(
+    State(state): State<AppState>,
+    PageActor(p, _): PageActor,
+    PageQuery(q): PageQuery<ChildQuery>,
+) -> PageResult {
+    Ok(render(
+        &head_page(
+            &state,
+            &p,
+            q.notice.as_deref().unwrap_or(""),
+            FormErrors::default(),
+        )
+        .await?,
+    ))
+}
+
+pub async fn cancel_for(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(enrollment_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = CancelInput {
+        reason: Some(data.text("reason")),
+    };
+    match roster::cancel_for(&state.app, &actor, enrollment_id, input).await {
+        Ok(_) => Ok(Redirect::to("/enrollment/my-classes?notice=dropped").into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(status, &head_page(&state, &p, "", errors).await?))
+        }
+    }
 }

@@ -171,6 +171,9 @@ pub async fn frame(
                 "/enroll" => actor.is_some_and(|a| {
                     a.org_kind == kehou_domain::OrgKind::School && !a.can(Permission::SchoolView)
                 }),
+                "/enrollment/my-classes" => {
+                    actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
+                }
                 "/offering/published" => {
                     actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
                 }

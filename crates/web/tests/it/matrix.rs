@@ -414,12 +414,15 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 && (p.contains("/enrollment")
                     || p.contains("/notice")
                     || p.contains("/lottery")
+                    || p.contains("/class-assignment")
+                    || p.contains("/class-merges")
                     || p.contains("/exclusive-groups")) =>
         {
             Need::Perms(&[EnrollmentManage])
         }
         (_, p)
             if p.starts_with("/enroll")
+                || p == "/api/v1/me/admin-class-enrollments"
                 || p.starts_with("/api/v1/enrollments")
                 || p.starts_with("/api/v1/orders")
                 || p.starts_with("/api/v1/waitlist")

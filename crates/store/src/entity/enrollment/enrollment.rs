@@ -11,6 +11,8 @@ pub struct Model {
     pub student_id: i64,
     pub item_id: i64,
     pub class_id: Option<i64>,
+    /// The class the school's assignment proposes, until it is published (enroll first).
+    pub proposed_class_id: Option<i64>,
     pub status: String,
     /// parent, school or waitlist.
     pub source: String,

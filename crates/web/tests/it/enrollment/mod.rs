@@ -571,3 +571,246 @@ async fn f6_the_parent_page_selects_and_the_school_page_lists() {
     );
     assert!(rows.iter().any(|r| r.iter().any(|c| c == "周杰")));
 }
+
+#[tokio::test]
+async fn g2_g3_enroll_first_courses_are_assigned_merged_and_split() {
+    let t = TestApp::new().await;
+    let parent = t.login(PARENT).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let kid = child(&t, &parent).await;
+    let base = format!("/api/v1/schools/{school}/terms/{term}");
+    // The term's plan becomes "enroll first": parents choose courses, not classes.
+    let (_, plans) = t.get(&format!("{base}/plans"), &admin).await;
+    let plan = plans["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["enabled"] == true)
+        .cloned()
+        .expect("an enabled plan");
+    let (s, p) = t
+        .patch(
+            &format!("{base}/plans/{}", plan["id"]),
+            &admin,
+            json!({"mode": "enroll_first"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let v = choices(&t, &parent, kid).await;
+    assert_eq!(v["mode"], "course", "{v}");
+    let chorus = crate::teaching::item(&t, &admin, school, term, "合唱").await;
+    let item_id = chorus["id"].as_i64().unwrap();
+    let (s, r) = t
+        .post(
+            "/api/v1/enrollments",
+            &parent,
+            json!({"student_id": kid, "items": [{"offering_item_id": item_id}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["items"][0]["outcome"], "accepted", "{r}");
+    // A class is named only by the school's assignment.
+    let (_, a) = t
+        .get(
+            &format!("{base}/class-assignment?item_id={item_id}"),
+            &admin,
+        )
+        .await;
+    let waiting = a["students"].as_array().unwrap();
+    assert!(waiting.iter().any(|x| x["student_id"] == kid), "{a}");
+    let (s, a) = t
+        .post(
+            &format!("{base}/class-assignment/run"),
+            &admin,
+            json!({"item_id": item_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let mine = a["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["student_id"] == kid)
+        .cloned()
+        .unwrap();
+    let class_id = mine["proposed_class_id"]
+        .as_i64()
+        .expect("a proposed class");
+    // A class of another course is refused; taking the proposal back and giving it again works.
+    let other = class(&t, &admin, school, term, "篮球班").await;
+    let (s, _) = t
+        .post(
+            &format!("{base}/class-assignment/moves"),
+            &admin,
+            json!({"enrollment_id": mine["enrollment_id"], "teaching_class_id": other["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = t
+        .post(
+            &format!("{base}/class-assignment/moves"),
+            &admin,
+            json!({"enrollment_id": mine["enrollment_id"], "teaching_class_id": class_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, a) = t
+        .post(
+            &format!("{base}/class-assignment/publish"),
+            &admin,
+            json!({"item_id": item_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert!(
+        a["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["student_id"] != kid)
+    );
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    assert!(
+        h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["teaching_class_id"] == class_id)
+    );
+    let (s, _) = t
+        .post(
+            &format!("{base}/class-assignment/publish"),
+            &admin,
+            json!({"item_id": item_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "nothing left to publish");
+    // A second chorus class of two seats: splitting one student in works, merging the
+    // whole first class into it does not (the engine's reason).
+    let zhao = crate::teaching::staff_id(&t, &admin, school, "赵敏").await;
+    let (s, second) = t
+        .post(
+            &crate::teaching::classes_path(school, term),
+            &admin,
+            json!({"item_id": item_id, "name": "合唱二班", "capacity_max": 2, "grade_from": 1, "grade_to": 6, "staff_ids": [zhao]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    let first = class(&t, &admin, school, term, "合唱班").await;
+    let (_, members) = t
+        .get(
+            &format!(
+                "{}/{}/students",
+                crate::teaching::classes_path(school, term),
+                first["id"]
+            ),
+            &admin,
+        )
+        .await;
+    let one = members["items"][0]["student_id"].as_i64().unwrap();
+    let (s, e) = t
+        .post(
+            &format!("{base}/class-merges"),
+            &admin,
+            json!({"from_class_id": first["id"], "into_class_id": second["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("超过"), "{e}");
+    let (s, e) = t
+        .post(
+            &format!("{base}/class-merges"),
+            &admin,
+            json!({"from_class_id": first["id"], "into_class_id": second["id"], "student_ids": [one]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (_, moved) = t
+        .get(
+            &format!(
+                "{}/{}/students",
+                crate::teaching::classes_path(school, term),
+                second["id"]
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(moved["items"][0]["student_id"], one);
+    let (s, _) = t
+        .post(
+            &format!("{base}/class-merges"),
+            &admin,
+            json!({"from_class_id": first["id"], "into_class_id": first["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        kehou_service::enrollment::check::run(&t.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn f9_a_head_teacher_sees_the_class_and_cancels_for_a_student() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let head = t.login(crate::common::HEAD_TEACHER).await;
+    let teacher = t.login(crate::common::TEACHER).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let (s, h) = t.get("/api/v1/me/admin-class-enrollments", &head).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert!(!h["classes"].as_array().unwrap().is_empty(), "{h}");
+    let student = h["without"][0]["student_id"].as_i64().expect("a student");
+    // The school selects a class for one of them.
+    let chorus = class(&t, &admin, school, term, "合唱班").await;
+    let (s, r) = t
+        .post(
+            &format!("/api/v1/schools/{school}/enrollments"),
+            &admin,
+            json!({"student_id": student, "items": [{"teaching_class_id": chorus["id"]}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let e = r["items"][0]["enrollment_id"].as_i64().expect("accepted");
+    let (_, h) = t.get("/api/v1/me/admin-class-enrollments", &head).await;
+    assert!(
+        h["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["enrollment"]["id"] == e)
+    );
+    // A teacher who is not the head teacher cannot; a reason is required.
+    let path = format!("/api/v1/enrollments/{e}/cancel");
+    let (s, _) = t.post(&path, &teacher, json!({"reason": "家长要求"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = t.post(&path, &head, json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, c) = t
+        .post(&path, &head, json!({"reason": "家长电话要求取消"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["status"], "cancelled");
+    assert!(
+        c["end_reason"]
+            .as_str()
+            .unwrap()
+            .contains("家长电话要求取消")
+    );
+    let (s, _) = t.post(&path, &head, json!({"reason": "again"})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // The page shows the class.
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(crate::common::HEAD_TEACHER, crate::common::PASSWORD)
+        .await;
+    let page = b.get("/enrollment/my-classes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("已取消"), "{}", page.body);
+}
