@@ -376,4 +376,98 @@ mod tests {
         forged[0].class_id = None;
         assert_eq!(differences(&forged, &out).len(), 1);
     }
+
+    /// Random inputs, then the rules checked on the output: no class over its seats, no
+    /// course twice, no two of an exclusive group, no overlapping times, the maximum kept,
+    /// every won class among the seat's choices at the rank given.
+    #[test]
+    fn property_the_allocation_never_breaks_a_rule() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for round in 0..300 {
+            let classes: Vec<DrawClass> = (1..=(2 + next(8) as i64))
+                .map(|id| DrawClass {
+                    id,
+                    item_id: 100 + (id % 4),
+                    seats: next(4) as u32,
+                    times: vec![t(1 + next(3) as u8, 900 + 20 * next(3) as u16)],
+                })
+                .collect();
+            let students: Vec<DrawStudent> = (1..=(1 + next(12) as i64))
+                .map(|id| DrawStudent {
+                    id,
+                    priority: next(5) == 0,
+                    items: Vec::new(),
+                    times: Vec::new(),
+                    room: (next(2) == 0).then(|| next(3) as u32),
+                })
+                .collect();
+            let mut applications = Vec::new();
+            for s in &students {
+                for slot in 1..=(1 + next(3) as u32) {
+                    let choices = (0..(1 + next(3)))
+                        .map(|_| 1 + next(classes.len() as u64 + 1) as i64)
+                        .collect();
+                    applications.push(Application {
+                        student_id: s.id,
+                        slot,
+                        choices,
+                    });
+                }
+            }
+            let input = DrawInput {
+                seed: format!("seed-{round}"),
+                groups: vec![vec![100, 101]],
+                classes,
+                students,
+                applications,
+            };
+            let out = draw(&input);
+            assert_eq!(out.len(), input.applications.len());
+            for c in &input.classes {
+                let won = out.iter().filter(|p| p.class_id == Some(c.id)).count();
+                assert!(
+                    won <= c.seats as usize,
+                    "round {round}: class {} oversold",
+                    c.id
+                );
+            }
+            for s in &input.students {
+                let mine: Vec<&DrawClass> = out
+                    .iter()
+                    .filter(|p| p.student_id == s.id)
+                    .filter_map(|p| input.classes.iter().find(|c| Some(c.id) == p.class_id))
+                    .collect();
+                let mut items: Vec<i64> = mine.iter().map(|c| c.item_id).collect();
+                items.sort_unstable();
+                let n = items.len();
+                items.dedup();
+                assert_eq!(items.len(), n, "round {round}: a course twice");
+                assert!(!(items.contains(&100) && items.contains(&101)), "exclusive");
+                if let Some(room) = s.room {
+                    assert!(n <= room as usize, "round {round}: over the maximum");
+                }
+                for (i, a) in mine.iter().enumerate() {
+                    for b in mine.iter().skip(i + 1) {
+                        assert!(
+                            !a.times
+                                .iter()
+                                .any(|x| b.times.iter().any(|y| x.overlaps(*y))),
+                            "round {round}: time conflict"
+                        );
+                    }
+                }
+            }
+            for (p, a) in out.iter().zip(&input.applications) {
+                if let (Some(c), Some(r)) = (p.class_id, p.rank) {
+                    assert_eq!(a.choices.get(r as usize - 1), Some(&c));
+                }
+            }
+        }
+    }
 }

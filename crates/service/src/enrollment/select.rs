@@ -1148,6 +1148,13 @@ pub(crate) async fn selectable_for(
                     ("enrolled", "已报名".to_string(), None)
                 }
                 Some(_) => ("pending_payment", "待支付".to_string(), None),
+                None if c
+                    .class
+                    .as_ref()
+                    .is_some_and(|k| ctx.classes.contains(&k.id)) =>
+                {
+                    ("enrolled", "已在班".to_string(), None)
+                }
                 None if c.class.as_ref().is_some_and(|k| waiting.contains(&k.id)) => {
                     ("waitlisted", "候补中".to_string(), None)
                 }

@@ -659,6 +659,9 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 s(&format!("/schedule/settings?term={term}")),
                 "/timetable?date=2026-09-07".into(),
                 "/timetable?mode=month&date=2026-09-07".into(),
+                s(&format!("/enrollment?term={term}")),
+                s(&format!("/enrollment/lottery?term={term}")),
+                s(&format!("/enrollment/assign?term={term}")),
             ],
         ),
         (EXPERT_REVIEWER, vec!["/library".into()]),
@@ -672,7 +675,10 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 "/me/timetable?date=2026-09-07".into(),
             ],
         ),
-        (HEAD_TEACHER, vec!["/".into(), s("/students")]),
+        (
+            HEAD_TEACHER,
+            vec!["/".into(), s("/students"), "/enrollment/my-classes".into()],
+        ),
         (
             PARENT,
             vec![
@@ -683,6 +689,7 @@ async fn p1_every_roles_main_pages_pass_axe_at_375_and_1920() {
                 format!("/courses/{course}"),
                 "/me/timetable?date=2026-09-07".into(),
                 "/me/timetable?mode=month&date=2026-09-07".into(),
+                "/enroll".into(),
             ],
         ),
         (
