@@ -388,3 +388,30 @@ pub(crate) async fn run_hold_job(
     progress.advance(1);
     Ok(serde_json::json!({ "order_id": order_id, "released": freed.is_some(), "offered": offered }))
 }
+
+/// The school took a student out of a class by hand: the confirmed enrollment that put
+/// them there is dropped, in the caller's transaction.
+pub(crate) async fn class_left(
+    db: &impl ConnectionTrait,
+    class_id: i64,
+    student_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for e in enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(class_id))
+        .filter(enrollment::Column::StudentId.eq(student_id))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Confirmed.code()))
+        .all(db)
+        .await?
+    {
+        end_enrollment(
+            db,
+            e,
+            EnrollmentStatus::Dropped,
+            "学校将学生移出教学班",
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -343,3 +343,42 @@ pub async fn cancel_for(
         .pop()
         .ok_or(Error::NotFound("报名"))
 }
+
+/// [`select_for`] with the student given by number (学号), as the school's form has it.
+pub async fn select_by_number(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    student_no: &str,
+    teaching_class_id: Option<i64>,
+) -> Result<EnrollResult> {
+    let school =
+        crate::school::school_for(&app.db, actor, school_id, Permission::EnrollmentManage).await?;
+    let no = student_no.trim();
+    if no.is_empty() || no.chars().count() > 30 {
+        return Err(Error::invalid("student_no", "请填写学号"));
+    }
+    let Some(class_id) = teaching_class_id else {
+        return Err(Error::invalid("teaching_class_id", "请选择教学班"));
+    };
+    let s = student::Entity::find()
+        .filter(student::Column::SchoolId.eq(school.id))
+        .filter(student::Column::StudentNo.eq(no))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::invalid("student_no", format!("本校没有学号为 {no} 的学生")))?;
+    select_for(
+        app,
+        actor,
+        school.id,
+        EnrollInput {
+            student_id: Some(s.id),
+            items: Some(vec![super::select::ItemInput {
+                teaching_class_id: Some(class_id),
+                offering_item_id: None,
+                optional_fees: None,
+            }]),
+        },
+    )
+    .await
+}

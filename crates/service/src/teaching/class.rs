@@ -1255,12 +1255,19 @@ pub async fn add_students(
         .into_iter()
         .filter(|id| !have.contains(id))
         .collect();
-    if have.len() + new.len() > usize::try_from(row.capacity_max).unwrap_or(0) {
+    // Unpaid orders hold seats too (enrollment).
+    let taken = crate::enrollment::select::taken_in_classes(&txn, vec![row.id])
+        .await?
+        .get(&row.id)
+        .copied()
+        .unwrap_or(0);
+    let taken = usize::try_from(taken).unwrap_or(0).max(have.len());
+    if taken + new.len() > usize::try_from(row.capacity_max).unwrap_or(0) {
         return Err(Error::conflict(format!(
-            "教学班“{}”班额{}人，已有{}人，放不下再{}人",
+            "教学班“{}”班额{}人，已占{}个名额（含待支付的报名），放不下再{}人",
             row.name,
             row.capacity_max,
-            have.len(),
+            taken,
             new.len()
         )));
     }
@@ -1310,6 +1317,8 @@ pub async fn remove_student(
     if gone.rows_affected == 0 {
         return Err(Error::NotFound("教学班学生"));
     }
+    // An enrollment that put the student there ends with it (已退课), kept as history.
+    crate::enrollment::order::class_left(&txn, row.id, student_id, app.now()).await?;
     record(
         &txn,
         app,

@@ -59,6 +59,7 @@ pub fn area() -> Area {
             )
             .get("/schools/{id}/enrollment", pages::manage)
             .post("/schools/{id}/enrollment/rules", pages::set_rules)
+            .post("/schools/{id}/enrollment/select", pages::select_for)
             .post("/schools/{id}/enrollment/windows", pages::add_window)
             .post(
                 "/schools/{id}/enrollment/windows/{window_id}/delete",

@@ -357,6 +357,8 @@ struct ManagePage {
     kinds: Vec<Opt>,
     grades: Vec<Opt>,
     statuses: Vec<Opt>,
+    /// The answer to the school's selection for a student, when one was just made.
+    outcomes: Vec<ItemOutcome>,
     errors: FormErrors,
 }
 
@@ -433,8 +435,42 @@ async fn manage_page(
             .iter()
             .map(|k| Opt::new(k.code(), k.label()))
             .collect(),
+        outcomes: Vec::new(),
         errors,
     })
+}
+
+/// The school selects a class for a student (by number); the page shows the answer.
+pub async fn select_for(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let done = roster::select_by_number(
+        &state.app,
+        &actor,
+        school_id,
+        &data.text("student_no"),
+        data.text("teaching_class_id").parse().ok(),
+    )
+    .await;
+    match done {
+        Ok(r) => {
+            let mut page = manage_page(&state, &p, school_id, &q, FormErrors::default()).await?;
+            page.outcomes = r.items;
+            Ok(render(&page))
+        }
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &manage_page(&state, &p, school_id, &q, errors).await?,
+            ))
+        }
+    }
 }
 
 /// `/schools/{id}/enrollment?term=`: the term's enrollment settings, notice and roster.

@@ -814,3 +814,84 @@ async fn f9_a_head_teacher_sees_the_class_and_cancels_for_a_student() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("已取消"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_schools_changes_by_hand_keep_seats_and_enrollments_true() {
+    use kehou_store::sea_orm::ConnectionTrait;
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let parent = t.login(PARENT).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let classes = crate::teaching::classes_path(school, term);
+    // 钢琴启蒙班 is full with unpaid holds: adding a student by hand is refused.
+    let piano = class(&t, &admin, school, term, "钢琴启蒙班").await;
+    let outsider = crate::teaching::students_of_grade(&t, &admin, school, 1)
+        .await
+        .into_iter()
+        .last()
+        .unwrap();
+    let (s, e) = t
+        .post(
+            &format!("{classes}/{}/students", piano["id"]),
+            &admin,
+            json!({"student_ids": [outsider]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("待支付"), "{e}");
+    // A paid enrollment (as the money issue will confirm it), then removed by hand: the
+    // enrollment is dropped, not left pointing at a class the student is not in.
+    let kid = child(&t, &parent).await;
+    let basketball = class(&t, &admin, school, term, "篮球班").await;
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let e = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["teaching_class_id"] == basketball["id"])
+        .cloned()
+        .unwrap();
+    t.app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE enrollments SET status = 'confirmed' WHERE id = {}",
+            e["id"]
+        ))
+        .await
+        .unwrap();
+    let (s, _) = t
+        .post(
+            &format!("{classes}/{}/students", basketball["id"]),
+            &admin,
+            json!({"student_ids": [kid]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = t
+        .delete(
+            &format!("{classes}/{}/students/{kid}", basketball["id"]),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let after = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == e["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(after["status"], "dropped", "{after}");
+    assert!(
+        kehou_service::enrollment::check::run(&t.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
