@@ -215,6 +215,53 @@ impl WaitStatus {
     }
 }
 
+/// A parent's request to drop a confirmed enrollment (F5), decided by the school.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropRequestStatus {
+    Pending,
+    /// The enrollment was dropped.
+    Approved,
+    Rejected,
+    /// Taken back by the parent before the decision.
+    Withdrawn,
+}
+
+impl DropRequestStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+        Self::Withdrawn,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "退课审核中",
+            Self::Approved => "已同意退课",
+            Self::Rejected => "退课未通过",
+            Self::Withdrawn => "已撤回",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Only a waiting request is decided or withdrawn; a decided one stays as it is.
+    pub fn can_become(self, to: Self) -> bool {
+        self == Self::Pending && to != Self::Pending
+    }
+}
+
 /// Why one item of a selection was refused. The code is the API's; the label is what a
 /// parent reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +384,9 @@ mod tests {
         for r in Refusal::ALL {
             assert_eq!(Refusal::parse(r.code()), Some(r));
         }
+        for s in DropRequestStatus::ALL {
+            assert_eq!(DropRequestStatus::parse(s.code()), Some(s));
+        }
         for f in OptionalFee::ALL {
             assert_eq!(OptionalFee::parse(f.code()), Some(f));
         }
@@ -359,6 +409,10 @@ mod tests {
         assert!(O::PendingPayment.can_become(O::Expired));
         assert!(!O::Free.can_become(O::Cancelled));
         assert!(!O::Expired.can_become(O::Paid));
+        use DropRequestStatus as D;
+        assert!(D::Pending.can_become(D::Approved) && D::Pending.can_become(D::Withdrawn));
+        assert!(!D::Approved.can_become(D::Rejected) && !D::Rejected.can_become(D::Approved));
+        assert!(!D::Pending.can_become(D::Pending) && !D::Withdrawn.can_become(D::Approved));
         assert!(WindowKind::Open.admits() && WindowKind::MidTerm.admits());
         assert!(!WindowKind::Drop.admits() && !WindowKind::PreRegistration.admits());
     }

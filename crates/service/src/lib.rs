@@ -85,16 +85,16 @@ impl App {
 
     /// Today's date in China (UTC+8): the day terms, prices and calendars speak of.
     pub fn today(&self) -> chrono::NaiveDate {
-        use chrono::Offset;
-        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-        self.now().with_timezone(&china).date_naive()
+        self.now()
+            .with_timezone(&platform::clock::china())
+            .date_naive()
     }
 
     /// The date and time of day in China (UTC+8): when lessons start and end.
     pub fn local_now(&self) -> chrono::NaiveDateTime {
-        use chrono::Offset;
-        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-        self.now().with_timezone(&china).naive_local()
+        self.now()
+            .with_timezone(&platform::clock::china())
+            .naive_local()
     }
 
     /// Answers once the database accepts a query.

@@ -871,3 +871,37 @@ pub async fn file(
     let bytes = app.files.get(&f.storage_key).await?;
     Ok((f.content_type, f.file_name, bytes))
 }
+
+/// The pictures of courses (ids in upload order) by course id, for the pages that show
+/// courses to parents.
+pub(crate) async fn picture_ids(
+    db: &impl ConnectionTrait,
+    course_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<i64>>> {
+    let mut by_course: HashMap<i64, Vec<i64>> = HashMap::new();
+    if course_ids.is_empty() {
+        return Ok(by_course);
+    }
+    let rows = course_file::Entity::find()
+        .filter(course_file::Column::CourseId.is_in(course_ids))
+        .filter(course_file::Column::Kind.eq("picture"))
+        .order_by_asc(course_file::Column::Id)
+        .all(db)
+        .await?;
+    for f in rows {
+        by_course.entry(f.course_id).or_default().push(f.id);
+    }
+    Ok(by_course)
+}
+
+/// A course's picture: its course, content type, name and bytes. The caller decides who
+/// may see it.
+pub(crate) async fn picture(app: &App, file_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
+    let f = course_file::Entity::find_by_id(file_id)
+        .filter(course_file::Column::Kind.eq("picture"))
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("图片"))?;
+    let bytes = app.files.get(&f.storage_key).await?;
+    Ok((f.course_id, f.content_type, f.file_name, bytes))
+}

@@ -1705,3 +1705,29 @@ pub(crate) async fn item_names(
         .map(|i| (i.id, i.name))
         .collect())
 }
+
+/// Whether a school has ever offered a course (any term, approved item): what lets its
+/// parents see the course's pictures.
+pub(crate) async fn school_offers(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    course_id: i64,
+) -> Result<bool> {
+    let offerings: Vec<i64> = offering::Entity::find()
+        .filter(offering::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    if offerings.is_empty() {
+        return Ok(false);
+    }
+    Ok(offering_item::Entity::find()
+        .filter(offering_item::Column::OfferingId.is_in(offerings))
+        .filter(offering_item::Column::CourseId.eq(course_id))
+        .filter(offering_item::Column::Status.eq(ItemStatus::Approved.code()))
+        .one(db)
+        .await?
+        .is_some())
+}

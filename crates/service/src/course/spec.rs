@@ -268,8 +268,9 @@ fn check_price(invalid: &mut Invalid, fen: Option<i64>) -> Option<i64> {
             invalid.push("price_fen", "请填写价格");
             None
         }
-        Some(f) if f <= 0 || f > PRICE_MAX => {
-            invalid.push("price_fen", "价格应大于0且不超过10000元");
+        // 0 is a free course (公益课程): confirmed at enrollment without payment.
+        Some(f) if !(0..=PRICE_MAX).contains(&f) => {
+            invalid.push("price_fen", "价格不能为负数，且不超过10000元（0表示免费）");
             None
         }
         Some(f) => Some(f),

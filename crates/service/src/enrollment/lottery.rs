@@ -25,8 +25,9 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::select::{Source, Target, Wanted, admit, candidates, load_ctx};
-use super::{child_of, china_label, current_term, grade_of, record, term_row, term_rules};
+use super::{child_of, current_term, grade_of, record, term_row, term_rules};
 use crate::platform::audit::By;
+use crate::platform::clock::china_label;
 use crate::platform::error::check;
 use crate::platform::messages::{self, NewMessage};
 use crate::{Actor, App, Error, Result};

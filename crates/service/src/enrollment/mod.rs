@@ -5,6 +5,7 @@
 
 pub mod assign;
 pub mod check;
+pub mod drops;
 pub mod lottery;
 pub mod notice;
 pub mod order;
@@ -13,45 +14,18 @@ pub mod select;
 pub mod settings;
 pub mod waitlist;
 
-use chrono::{DateTime, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use kehou_domain::enrollment::WindowKind;
 use kehou_store::entity::enrollment::{exclusive_group, settings as term_settings, window};
 use kehou_store::entity::school::{admin_class, guardian, student, term};
 use kehou_store::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::platform::audit::{self, By, Change};
+use crate::platform::clock::china_label;
 use crate::{Actor, App, Error, Result};
 
 /// How long an unpaid order holds its seat unless the school says otherwise.
 pub const HOLD_MINUTES_DEFAULT: i32 = 30;
-
-fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-/// A moment as read in China: "9月1日 08:00".
-pub fn china_label(t: DateTime<Utc>) -> String {
-    t.with_timezone(&china())
-        .format("%-m月%-d日 %H:%M")
-        .to_string()
-}
-
-/// A time of day in China ("2026-09-01 08:00" or the form's "2026-09-01T08:00") as UTC.
-pub fn parse_china(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    let naive = [
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())?;
-    china()
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
 
 /// The rules of a term as a selection reads them.
 #[derive(Debug, Clone)]
@@ -237,4 +211,37 @@ pub(crate) async fn record(
         },
     )
     .await
+}
+
+/// Leaves a message for each guardian of a student in the caller's transaction; returns
+/// whom to announce it to once committed.
+pub(crate) async fn tell_guardians(
+    txn: &impl ConnectionTrait,
+    student_id: i64,
+    title: String,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let parents: Vec<i64> = guardian::Entity::find()
+        .filter(guardian::Column::StudentId.eq(student_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    for p in &parents {
+        crate::platform::messages::send(
+            txn,
+            *p,
+            crate::platform::messages::NewMessage {
+                kind: "enrollment",
+                title: title.clone(),
+                body: body.clone(),
+                link: Some(format!("/enroll?student_id={student_id}")),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(parents)
 }

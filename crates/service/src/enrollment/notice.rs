@@ -12,8 +12,9 @@ use kehou_store::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{child_of, china_label, record, term_row};
+use super::{child_of, record, term_row};
 use crate::platform::audit::By;
+use crate::platform::clock::{china_label, china_time};
 use crate::platform::error::check;
 use crate::platform::sheet;
 use crate::{Actor, App, Error, Result};
@@ -352,4 +353,143 @@ pub fn workbook(rows: &[SignatureView]) -> Result<Vec<u8>> {
         headers: &["学生", "学号", "须知版本", "签署人", "签署时间", "签署地址"],
         rows: &data,
     }])
+}
+
+/// Each student's latest signature of a term's notice (any version), by student.
+pub(crate) async fn latest_signatures(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+    student_ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let notices: Vec<i64> = notice::Entity::find()
+        .filter(notice::Column::SchoolId.eq(school_id))
+        .filter(notice::Column::TermId.eq(term_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    let mut latest = std::collections::HashMap::new();
+    if notices.is_empty() || student_ids.is_empty() {
+        return Ok(latest);
+    }
+    for s in signature::Entity::find()
+        .filter(signature::Column::NoticeId.is_in(notices))
+        .filter(signature::Column::StudentId.is_in(student_ids))
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?
+    {
+        latest.insert(s.student_id, s.id);
+    }
+    Ok(latest)
+}
+
+/// One signed confirmation as PDF, found by its signature (`enrollment.manage`).
+pub async fn confirmation(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    signature_id: i64,
+) -> Result<Vec<u8>> {
+    let school =
+        crate::school::school_for(&app.db, actor, school_id, Permission::EnrollmentManage).await?;
+    let s = signature::Entity::find_by_id(signature_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("签署记录"))?;
+    let n = notice::Entity::find_by_id(s.notice_id)
+        .one(&app.db)
+        .await?
+        .filter(|n| n.school_id == school.id)
+        .ok_or(Error::NotFound("签署记录"))?;
+    confirmations(app, actor, school.id, n.term_id, None, Some(s.id)).await
+}
+
+/// The most confirmations one PDF holds; a larger school downloads them class by class.
+pub const CONFIRMATIONS_MAX: usize = 600;
+
+/// Signed confirmations as PDF (`enrollment.manage`): one signature (`signature_id`), a
+/// teaching class's (`class_id`) or the whole term's, each on its own page(s) with the text
+/// of the version signed and who signed it, when and from where.
+pub async fn confirmations(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: Option<i64>,
+    signature_id: Option<i64>,
+) -> Result<Vec<u8>> {
+    let mut rows = signatures(app, actor, school_id, term_id, class_id).await?;
+    if let Some(id) = signature_id {
+        rows.retain(|s| s.id == id);
+        if rows.is_empty() {
+            return Err(Error::NotFound("签署记录"));
+        }
+    }
+    if rows.len() > CONFIRMATIONS_MAX {
+        return Err(Error::conflict(format!(
+            "共{}份确认书，一次最多下载{CONFIRMATIONS_MAX}份，请按教学班下载",
+            rows.len()
+        )));
+    }
+    // Oldest first, as a binder is filed.
+    rows.reverse();
+    let school = org::Entity::find_by_id(school_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("学校"))?;
+    let t = term_row(&app.db, school.id, term_id).await?;
+    let notices = notice::Entity::find()
+        .filter(notice::Column::Id.is_in(rows.iter().map(|s| s.notice_id)))
+        .all(&app.db)
+        .await?;
+    let title = "报名须知签署确认书";
+    let mut doc = crate::platform::pdf::Document::new(title);
+    if rows.is_empty() {
+        doc.heading(title);
+        doc.field("学校", &school.name);
+        doc.field("学期", &format!("{} {}", t.school_year, t.name));
+        doc.text("暂无签署记录。");
+    }
+    for (i, s) in rows.iter().enumerate() {
+        let Some(n) = notices.iter().find(|n| n.id == s.notice_id) else {
+            continue;
+        };
+        if i > 0 {
+            doc.new_page();
+        }
+        doc.heading(title);
+        doc.field("学校", &school.name);
+        doc.field("学期", &format!("{} {}", t.school_year, t.name));
+        doc.field(
+            "学生",
+            &format!("{}（学号 {}）", s.student_name, s.student_no),
+        );
+        doc.field(
+            "报名须知",
+            &format!(
+                "《{}》第{}版，发布于 {}",
+                n.title,
+                n.version,
+                china_time(n.published_at)
+            ),
+        );
+        doc.rule();
+        doc.text(&n.body);
+        doc.rule();
+        doc.text("监护人已在平台上阅读上述报名须知并在线签署同意，签署记录如下：");
+        doc.gap(4.0);
+        doc.field("签署人", &s.signer_name);
+        doc.field("签署时间", &china_time(s.signed_at));
+        doc.field("签署地址", s.ip.as_deref().unwrap_or("未记录"));
+        doc.field("签署编号", &format!("{}-{}", n.id, s.id));
+        doc.gap(6.0);
+        doc.small(&format!(
+            "本确认书由课后服务平台根据签署记录生成，生成时间 {}。",
+            china_time(app.now())
+        ));
+    }
+    Ok(doc.finish())
 }

@@ -16,8 +16,9 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::select::{Snapshot, end_enrollment};
-use super::{child_of, china_label, grade_of, record, term_rules};
+use super::{child_of, grade_of, record, term_rules};
 use crate::platform::audit::By;
+use crate::platform::clock::china_label;
 use crate::platform::jobs::Progress;
 use crate::{Actor, App, Error, Result};
 
@@ -71,8 +72,11 @@ pub struct EnrollmentView {
     pub end_reason: Option<String>,
     /// An unpaid order may be cancelled.
     pub can_cancel: bool,
-    /// A confirmed enrollment may be dropped while a drop window is open.
+    /// A confirmed enrollment may be dropped while a drop window is open (the school
+    /// reviews the request) — not while a request waits.
     pub can_drop: bool,
+    /// The latest drop request, if the parent made one.
+    pub drop_request: Option<super::drops::DropBrief>,
     pub order: Option<OrderView>,
 }
 
@@ -134,7 +138,7 @@ pub(crate) async fn views(
 ) -> Result<Vec<EnrollmentView>> {
     let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
     let orders = order::Entity::find()
-        .filter(order::Column::EnrollmentId.is_in(ids))
+        .filter(order::Column::EnrollmentId.is_in(ids.clone()))
         .order_by_asc(order::Column::Id)
         .all(db)
         .await?;
@@ -142,6 +146,7 @@ pub(crate) async fn views(
         .filter(term::Column::Id.is_in(rows.iter().map(|e| e.term_id)))
         .all(db)
         .await?;
+    let requests = super::drops::latest_of(db, &ids).await?;
     let now = app.now();
     let mut drop_open: std::collections::HashMap<(i64, i64), bool> = Default::default();
     let students = student::Entity::find()
@@ -169,6 +174,8 @@ pub(crate) async fn views(
         let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
         let t = terms.iter().find(|t| t.id == e.term_id);
         let by_school = e.source == "school";
+        let drop_request = requests.get(&e.id).cloned();
+        let waiting = drop_request.as_ref().is_some_and(|r| r.status == "pending");
         out.push(EnrollmentView {
             id: e.id,
             student_id: e.student_id,
@@ -191,15 +198,38 @@ pub(crate) async fn views(
             end_reason: e.end_reason,
             can_cancel: status == EnrollmentStatus::PendingPayment,
             can_drop: status == EnrollmentStatus::Confirmed
+                && !waiting
                 && (by_school
                     || drop_open
                         .get(&(e.student_id, e.term_id))
                         .copied()
                         .unwrap_or(false)),
+            drop_request,
             order: o,
         });
     }
     Ok(out)
+}
+
+/// Ends an active enrollment in the caller's transaction: its state, its open orders, its
+/// seat in the class and any drop request still waiting. Returns it and the class whose
+/// seat freed, to be offered to the waitlist once committed.
+pub(crate) async fn release(
+    txn: &impl ConnectionTrait,
+    e: enrollment::Model,
+    to: EnrollmentStatus,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(enrollment::Model, Option<i64>)> {
+    let class_id = e.class_id;
+    let student_id = e.student_id;
+    let e = end_enrollment(txn, e, to, reason, now).await?;
+    close_orders(txn, e.id, OrderStatus::Cancelled, now).await?;
+    if let Some(c) = class_id {
+        crate::teaching::class::leave(txn, c, student_id).await?;
+    }
+    super::drops::settle(txn, e.id, reason, now).await?;
+    Ok((e, class_id))
 }
 
 /// A child's enrollments of every term, newest first (F8).
@@ -260,18 +290,19 @@ pub async fn drop(
                     rules.when(grade, drop)
                 )));
             }
-            EnrollmentStatus::Dropped
+            // The school reviews a drop of a confirmed enrollment (its refund follows).
+            super::drops::request(&txn, app, actor, &e, &child, &reason, now).await?;
+            txn.commit().await?;
+            return views(app, &app.db, vec![e])
+                .await?
+                .pop()
+                .ok_or(Error::NotFound("报名"));
         }
         other => {
             return Err(Error::conflict(format!("报名{}，不能再退", other.label())));
         }
     };
-    let class_id = e.class_id;
-    let e = end_enrollment(&txn, e, to, &reason, now).await?;
-    close_orders(&txn, e.id, OrderStatus::Cancelled, now).await?;
-    if let Some(c) = class_id {
-        crate::teaching::class::leave(&txn, c, child.id).await?;
-    }
+    let (e, class_id) = release(&txn, e, to, &reason, now).await?;
     let school = crate::system::load_any_school(&txn, e.school_id).await?;
     record(
         &txn,
@@ -404,14 +435,9 @@ pub(crate) async fn class_left(
         .all(db)
         .await?
     {
-        end_enrollment(
-            db,
-            e,
-            EnrollmentStatus::Dropped,
-            "学校将学生移出教学班",
-            now,
-        )
-        .await?;
+        let reason = "学校将学生移出教学班";
+        let e = end_enrollment(db, e, EnrollmentStatus::Dropped, reason, now).await?;
+        super::drops::settle(db, e.id, reason, now).await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use kehou_domain::Permission;
 use kehou_domain::enrollment::EnrollmentStatus;
 use kehou_store::entity::enrollment::enrollment;
-use kehou_store::entity::school::{guardian, student};
+use kehou_store::entity::school::student;
 use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use super::order::{EnrollmentView, views};
 use super::select::{EnrollInput, EnrollResult, Source, place};
 use super::term_row;
 use crate::platform::audit::By;
-use crate::platform::messages::{self, NewMessage};
+use crate::platform::messages;
 use crate::{Actor, App, Error, Result};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -31,6 +31,8 @@ pub struct RosterRow {
     pub student_name: String,
     pub student_no: String,
     pub admin_class: String,
+    /// The student's latest signature of the term's notice, for its confirmation.
+    pub signature_id: Option<i64>,
     pub enrollment: EnrollmentView,
 }
 
@@ -71,22 +73,40 @@ pub async fn list(
         .all(&app.db)
         .await?;
     let classes = crate::school::student::class_names(&app.db, school.id).await?;
+    let signed = super::notice::latest_signatures(
+        &app.db,
+        school.id,
+        t.id,
+        students.iter().map(|s| s.id).collect(),
+    )
+    .await?;
     let views = views(app, &app.db, rows).await?;
     Ok(views
         .into_iter()
         .map(|e| {
-            let s = students.iter().find(|s| s.id == e.student_id);
-            RosterRow {
-                student_name: s.map(|s| s.name.clone()).unwrap_or_default(),
-                student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
-                admin_class: s
-                    .and_then(|s| s.class_id)
-                    .and_then(|c| classes.get(&c).cloned())
-                    .unwrap_or_default(),
-                enrollment: e,
-            }
+            let signature = signed.get(&e.student_id).copied();
+            roster_row(&students, &classes, signature, e)
         })
         .collect())
+}
+
+fn roster_row(
+    students: &[student::Model],
+    classes: &std::collections::HashMap<i64, String>,
+    signature_id: Option<i64>,
+    e: EnrollmentView,
+) -> RosterRow {
+    let s = students.iter().find(|s| s.id == e.student_id);
+    RosterRow {
+        student_name: s.map(|s| s.name.clone()).unwrap_or_default(),
+        student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
+        admin_class: s
+            .and_then(|s| s.class_id)
+            .and_then(|c| classes.get(&c).cloned())
+            .unwrap_or_default(),
+        signature_id,
+        enrollment: e,
+    }
 }
 
 /// The school selects for one of its students (F2): the rules hold as for a parent, but
@@ -119,31 +139,18 @@ pub async fn select_for(
     )
     .await?;
     if result.accepted > 0 {
-        let parents: Vec<i64> = guardian::Entity::find()
-            .filter(guardian::Column::StudentId.eq(child.id))
-            .all(&app.db)
-            .await?
-            .into_iter()
-            .map(|g| g.user_id)
-            .collect();
         let txn = kehou_store::begin_write(&app.db).await?;
-        for p in &parents {
-            messages::send(
-                &txn,
-                *p,
-                NewMessage {
-                    kind: "enrollment",
-                    title: format!("学校为{}选了{}门课程", child.name, result.accepted),
-                    body: format!(
-                        "{}为{}选择了课程，请在“报名选课”中确认：需付费的课程按时支付即确认，不需要的请取消。",
-                        school.name, child.name
-                    ),
-                    link: Some(format!("/enroll?student_id={}", child.id)),
-                },
-                app.now(),
-            )
-            .await?;
-        }
+        let parents = super::tell_guardians(
+            &txn,
+            child.id,
+            format!("学校为{}选了{}门课程", child.name, result.accepted),
+            format!(
+                "{}为{}选择了课程，请在“报名选课”中确认：需付费的课程按时支付即确认，不需要的请取消。",
+                school.name, child.name
+            ),
+            app.now(),
+        )
+        .await?;
         txn.commit().await?;
         for p in parents {
             messages::announce(app, p);
@@ -218,18 +225,7 @@ pub async fn head_teacher(app: &App, actor: &Actor, term_id: Option<i64>) -> Res
             .collect(),
         rows: views
             .into_iter()
-            .map(|e| {
-                let s = students.iter().find(|s| s.id == e.student_id);
-                RosterRow {
-                    student_name: s.map(|s| s.name.clone()).unwrap_or_default(),
-                    student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
-                    admin_class: s
-                        .and_then(|s| s.class_id)
-                        .and_then(|c| names.get(&c).cloned())
-                        .unwrap_or_default(),
-                    enrollment: e,
-                }
-            })
+            .map(|e| roster_row(&students, &names, None, e))
             .collect(),
         without: students
             .iter()
@@ -251,7 +247,6 @@ pub async fn cancel_for(
     enrollment_id: i64,
     input: CancelInput,
 ) -> Result<EnrollmentView> {
-    use kehou_domain::enrollment::OrderStatus;
     use kehou_store::entity::school::admin_class;
     let e = enrollment::Entity::find_by_id(enrollment_id)
         .one(&app.db)
@@ -293,12 +288,8 @@ pub async fn cancel_for(
         _ => return Err(Error::conflict("这条报名已经结束")),
     };
     let now = app.now();
-    let class_id = e.class_id;
-    let e = super::select::end_enrollment(&txn, e, to, &format!("学校取消：{reason}"), now).await?;
-    super::order::close_orders(&txn, e.id, OrderStatus::Cancelled, now).await?;
-    if let Some(c) = class_id {
-        crate::teaching::class::leave(&txn, c, s.id).await?;
-    }
+    let (e, class_id) =
+        super::order::release(&txn, e, to, &format!("学校取消：{reason}"), now).await?;
     let school = crate::system::load_any_school(&txn, e.school_id).await?;
     super::record(
         &txn,
@@ -310,27 +301,14 @@ pub async fn cancel_for(
         format!("为学生 {} {}：{reason}", s.name, to.label()),
     )
     .await?;
-    let parents: Vec<i64> = guardian::Entity::find()
-        .filter(guardian::Column::StudentId.eq(s.id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect();
-    for p in &parents {
-        messages::send(
-            &txn,
-            *p,
-            NewMessage {
-                kind: "enrollment",
-                title: format!("{}的一门课程{}", s.name, to.label()),
-                body: format!("学校为{}办理了{}，原因：{reason}", s.name, to.label()),
-                link: Some(format!("/enroll?student_id={}", s.id)),
-            },
-            now,
-        )
-        .await?;
-    }
+    let parents = super::tell_guardians(
+        &txn,
+        s.id,
+        format!("{}的一门课程{}", s.name, to.label()),
+        format!("学校为{}办理了{}，原因：{reason}", s.name, to.label()),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     for p in parents {
         messages::announce(app, p);

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{TermRules, child_of, current_term, grade_of, term_row, term_rules};
 use crate::platform::audit::By;
+use crate::platform::clock::china_label;
 use crate::platform::error::check;
 use crate::platform::jobs;
 use crate::{Actor, App, Error, Result};
@@ -962,7 +963,7 @@ pub(crate) async fn place(
                 OrderStatus::Free => "报名成功（免费课程，已确认）".into(),
                 _ => format!(
                     "已为您保留名额，请在{}前支付{}元",
-                    super::china_label(a.hold_until.unwrap_or(now)),
+                    china_label(a.hold_until.unwrap_or(now)),
                     Fen(a.total_fen)
                 ),
             },
@@ -1035,6 +1036,8 @@ pub struct Choice {
     pub state_label: String,
     /// Why it cannot be chosen now, when refused.
     pub reason: Option<&'static str>,
+    /// Where the course's pictures are (for this child: `/enroll/students/{id}/pictures/{file}`).
+    pub pictures: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1122,7 +1125,13 @@ pub(crate) async fn selectable_for(
         .all(db)
         .await?;
     let waiting = super::waitlist::waiting_classes(db, ctx.child.id).await?;
+    let pictures = crate::course::catalog::picture_ids(
+        db,
+        cands.iter().flatten().map(|c| c.item.course_id).collect(),
+    )
+    .await?;
     let now = app.now();
+    let child_id = ctx.child.id;
     let choices = cands
         .into_iter()
         .flatten()
@@ -1198,6 +1207,14 @@ pub(crate) async fn selectable_for(
                 state,
                 state_label,
                 reason,
+                pictures: pictures
+                    .get(&c.item.course_id)
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|f| format!("/enroll/students/{child_id}/pictures/{f}"))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -1222,6 +1239,22 @@ pub(crate) async fn selectable_for(
         courses_taken: ctx.items.len(),
         choices,
     })
+}
+
+/// A picture of a course the child's school offers, for the parent's page.
+pub async fn picture(
+    app: &App,
+    actor: &Actor,
+    student_id: i64,
+    file_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    let child = child_of(&app.db, actor, student_id).await?;
+    let (course_id, content_type, name, bytes) =
+        crate::course::catalog::picture(app, file_id).await?;
+    if !crate::course::offering::school_offers(&app.db, child.school_id, course_id).await? {
+        return Err(Error::NotFound("图片"));
+    }
+    Ok((content_type, name, bytes))
 }
 
 /// Marks an enrollment row as ended (dropped, expired, cancelled) in the caller's

@@ -11,8 +11,9 @@ use kehou_store::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{HOLD_MINUTES_DEFAULT, china_label, parse_china, record, term_rules};
+use super::{HOLD_MINUTES_DEFAULT, record, term_rules};
 use crate::platform::audit::By;
+use crate::platform::clock::{china_label, parse_china};
 use crate::platform::error::check;
 use crate::{Actor, App, Error, Result};
 

@@ -17,8 +17,9 @@ use kehou_store::sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::select::{Source, Target, Wanted, admit, candidates, judge, load_ctx};
-use super::{child_of, china_label, record};
+use super::{child_of, record};
 use crate::platform::audit::By;
+use crate::platform::clock::china_label;
 use crate::platform::messages::{self, NewMessage};
 use crate::{Actor, App, Error, Result};
 

@@ -3,7 +3,7 @@
 //! number and per client address. The login works while a password lockout holds, so
 //! that nobody can lock an owner out by guessing their password.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use kehou_domain::{Password, Phone};
 use kehou_store::entity::identity::{sms_code, user};
 use kehou_store::sea_orm::{
@@ -80,7 +80,7 @@ fn code_hash(phone_index: &str, code: &str) -> String {
 
 /// The start and end of the China day holding `now`.
 fn china_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let china = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
+    let china = crate::platform::clock::china();
     let local = now
         .with_timezone(&china)
         .date_naive()

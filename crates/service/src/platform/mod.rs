@@ -8,6 +8,7 @@ pub mod error;
 pub mod jobs;
 pub mod messages;
 pub mod page;
+pub mod pdf;
 pub mod sheet;
 pub mod sms;
 pub mod storage;

@@ -1225,6 +1225,8 @@ const DEMO_SPECS: &[(&str, &str, &str, i32, i32, &str, i64)] = &[
         3500,
     ),
     ("ZS-TS-01", "特色课程", "featured", 10, 25, "lesson", 4000),
+    // Free of charge: what the school offers at public cost.
+    ("ZS-GY-01", "公益课程（免费）", "quality", 15, 30, "term", 0),
 ];
 
 /// The specs of the city bureau, valid since the start of 2026; the standard class of

@@ -34,6 +34,8 @@ struct DemoCourse {
     lessons: i32,
     chapters: &'static [&'static str],
     materials: &'static [(&'static str, &'static str, i32)],
+    /// A picture of the intro: file name and PNG bytes.
+    picture: (&'static str, &'static [u8]),
 }
 
 const INSTITUTION_COURSES: &[DemoCourse] = &[
@@ -53,6 +55,7 @@ const INSTITUTION_COURSES: &[DemoCourse] = &[
             "小品创作",
         ],
         materials: &[("毛笔", "大中小各一支", 3), ("宣纸", "四尺三开", 20)],
+        picture: ("少儿国画.png", include_bytes!("demo_pictures/painting.png")),
     },
     DemoCourse {
         name: "少儿街舞",
@@ -69,6 +72,7 @@ const INSTITUTION_COURSES: &[DemoCourse] = &[
             "汇报演出",
         ],
         materials: &[],
+        picture: ("少儿街舞.png", include_bytes!("demo_pictures/dance.png")),
     },
     DemoCourse {
         name: "钢琴启蒙",
@@ -79,6 +83,7 @@ const INSTITUTION_COURSES: &[DemoCourse] = &[
         lessons: 16,
         chapters: &["认识键盘", "五线谱", "指法练习", "简单乐曲"],
         materials: &[("钢琴基础教程", "第一册", 1)],
+        picture: ("钢琴启蒙.png", include_bytes!("demo_pictures/piano.png")),
     },
     DemoCourse {
         name: "硬笔书法",
@@ -89,6 +94,10 @@ const INSTITUTION_COURSES: &[DemoCourse] = &[
         lessons: 16,
         chapters: &["坐姿与握笔", "基本笔画", "偏旁部首", "结构", "作品"],
         materials: &[("字帖", "楷书", 1)],
+        picture: (
+            "硬笔书法.png",
+            include_bytes!("demo_pictures/calligraphy.png"),
+        ),
     },
 ];
 
@@ -104,7 +113,7 @@ const OWN_COURSES: &[OwnCourse] = &[
     ("课后托管（午托）", "ZS-TG-01", Some("noon"), &[], 0),
     ("课后托管（晚托）", "ZS-TG-01", Some("evening"), &[], 0),
     ("篮球", "ZS-SZ-01", None, &[], 0),
-    ("合唱", "ZS-SZ-01", None, &[], 0),
+    ("合唱", "ZS-GY-01", None, &[], 0),
     ("科学实验", "ZS-SZ-02", None, &[], 3000),
     (
         "体艺系列课",
@@ -201,6 +210,17 @@ pub(super) async fn ensure_library(app: &App, city: &org::Model, o: &org::Model)
                 ),
                 active: None,
             },
+        )
+        .await?;
+        catalog::add_files(
+            app,
+            &admin,
+            created.id,
+            vec![crate::institution::UploadedFile {
+                kind: "picture".into(),
+                file_name: c.picture.0.into(),
+                bytes: c.picture.1.to_vec(),
+            }],
         )
         .await?;
         admit(app, &admin, &reviewer, city, Kind::Course, created.id).await?;
@@ -312,6 +332,19 @@ pub(super) async fn ensure_offering(
             },
         )
         .await?;
+        if *name == "篮球" {
+            catalog::add_files(
+                app,
+                &admin,
+                c.id,
+                vec![crate::institution::UploadedFile {
+                    kind: "picture".into(),
+                    file_name: "篮球.png".into(),
+                    bytes: include_bytes!("demo_pictures/basketball.png").to_vec(),
+                }],
+            )
+            .await?;
+        }
         let teacher = staff.get(i % staff.len().max(1)).map(|(id, _)| *id);
         items.push(ItemInput {
             course_id: Some(c.id),

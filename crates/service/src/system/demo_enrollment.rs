@@ -21,6 +21,7 @@ use crate::{App, Result};
 
 const FULL_CLASS: &str = "钢琴启蒙班";
 const CHILD_COURSE: &str = "篮球班";
+const CHILD_FREE_COURSE: &str = "合唱班";
 
 pub(super) async fn ensure(app: &App, school: &org::Model) -> Result<usize> {
     let Some(current) = term::Entity::find()
@@ -43,9 +44,9 @@ pub(super) async fn ensure(app: &App, school: &org::Model) -> Result<usize> {
     let admin = acting_for(school, "school_admin");
     let now = app.now();
     let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        use chrono::Offset;
-        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-        t.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string()
+        t.with_timezone(&crate::platform::clock::china())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     };
     crate::enrollment::settings::set_rules(
         app,
@@ -118,22 +119,32 @@ pub(super) async fn ensure(app: &App, school: &org::Model) -> Result<usize> {
             },
         )
         .await?;
-        if let Some(k) = classes.iter().find(|k| k.name == CHILD_COURSE) {
-            crate::enrollment::select::enroll(
-                app,
-                &parent_actor,
-                crate::enrollment::select::EnrollInput {
-                    student_id: Some(child.id),
-                    items: Some(vec![crate::enrollment::select::ItemInput {
-                        teaching_class_id: Some(k.id),
-                        offering_item_id: None,
-                        optional_fees: None,
-                    }]),
-                },
-            )
-            .await?;
-            made += 1;
+        // Basketball is paid: its order waits. The choir is free: confirmed at once.
+        let items: Vec<_> = [CHILD_COURSE, CHILD_FREE_COURSE]
+            .iter()
+            .filter_map(|name| classes.iter().find(|k| k.name == *name))
+            .map(|k| crate::enrollment::select::ItemInput {
+                teaching_class_id: Some(k.id),
+                offering_item_id: None,
+                optional_fees: None,
+            })
+            .collect();
+        let r = crate::enrollment::select::enroll(
+            app,
+            &parent_actor,
+            crate::enrollment::select::EnrollInput {
+                student_id: Some(child.id),
+                items: Some(items),
+            },
+        )
+        .await?;
+        if let Some(refused) = r.items.iter().find(|i| i.outcome != "accepted") {
+            return Err(crate::Error::Internal(format!(
+                "demo enrollment refused: {:?}",
+                refused.message
+            )));
         }
+        made += r.accepted;
     }
     // The piano class fills up through school selections; one more student waits.
     if let Some(k) = classes.iter().find(|k| k.name == FULL_CLASS) {

@@ -29,6 +29,7 @@ mod m20261130_000024_teacher_records;
 mod m20261130_000025_institution_departments;
 mod m20261130_000026_teaching;
 mod m20261130_000027_enrollment;
+mod m20261130_000028_drop_requests;
 
 pub struct Migrator;
 
@@ -63,6 +64,26 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000025_institution_departments::Migration),
             Box::new(m20261130_000026_teaching::Migration),
             Box::new(m20261130_000027_enrollment::Migration),
+            Box::new(m20261130_000028_drop_requests::Migration),
         ]
     }
+}
+
+/// Creates an index on columns named as in the database.
+async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    cols: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(Alias::new(*c));
+    }
+    if unique {
+        i.unique();
+    }
+    m.create_index(i.to_owned()).await
 }

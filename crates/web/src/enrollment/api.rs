@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
+use kehou_service::enrollment::drops::{self, DecisionInput, DropBrief, DropRequestView};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
 };
@@ -19,10 +20,13 @@ use kehou_service::enrollment::waitlist::{self, JoinInput, WaitView};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use axum::response::Response;
+
 use crate::AppState;
 use crate::http::api::ListBody;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::http::files::stored_file;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -85,7 +89,9 @@ pub async fn get_order(
     Ok(Json(order::get(&state.app, &actor, order_id).await?))
 }
 
-/// Cancels an unpaid enrollment, or drops a confirmed one while a drop window is open.
+/// Cancels an unpaid enrollment, or asks to drop a confirmed one while a drop window is
+/// open: the school reviews the request (`drop_request` in the answer); a selection the
+/// school made is declined at once.
 #[utoipa::path(post, path = "/api/v1/enrollments/{enrollment_id}/drop", tag = "enrollment",
     params(("enrollment_id" = i64, Path)), request_body = DropInput,
     responses((status = 200, body = EnrollmentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -98,6 +104,58 @@ pub async fn drop(
 ) -> Result<Json<EnrollmentView>, ApiError> {
     Ok(Json(
         order::drop(&state.app, &actor, enrollment_id, b).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DropRequestQuery {
+    /// pending, approved, rejected or withdrawn.
+    pub status: Option<String>,
+}
+
+/// A term's drop requests, waiting ones first (`enrollment.manage`).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/drop-requests", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), DropRequestQuery),
+    responses((status = 200, body = ListBody<DropRequestView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn drop_requests(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<DropRequestQuery>,
+) -> Result<Json<ListBody<DropRequestView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        drops::list(&state.app, &actor, school_id, term_id, q.status.as_deref()).await?,
+    )))
+}
+
+/// The parent withdraws a drop request that waits.
+#[utoipa::path(post, path = "/api/v1/drop-requests/{request_id}/withdraw", tag = "enrollment",
+    params(("request_id" = i64, Path)),
+    responses((status = 200, body = DropBrief), (status = 404, body = ErrorBody),
+        (status = 409, description = "already decided", body = ErrorBody)))]
+pub async fn withdraw_drop(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(request_id): ApiPath<i64>,
+) -> Result<Json<DropBrief>, ApiError> {
+    Ok(Json(drops::withdraw(&state.app, &actor, request_id).await?))
+}
+
+/// The school approves (the enrollment is dropped, the seat freed) or rejects, with a
+/// reason, a drop request (`enrollment.manage`).
+#[utoipa::path(post, path = "/api/v1/drop-requests/{request_id}/decision", tag = "enrollment",
+    params(("request_id" = i64, Path)), request_body = DecisionInput,
+    responses((status = 200, body = DropRequestView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "already decided", body = ErrorBody)))]
+pub async fn decide_drop(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(request_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<DecisionInput>,
+) -> Result<Json<DropRequestView>, ApiError> {
+    Ok(Json(
+        drops::decide(&state.app, &actor, request_id, b).await?,
     ))
 }
 
@@ -209,6 +267,51 @@ pub async fn signatures(
     Ok(Json(ListBody::whole(
         notice::signatures(&state.app, &actor, school_id, term_id, q.teaching_class_id).await?,
     )))
+}
+
+/// Signed confirmations of a term's notice as one PDF, each on its own page; only a
+/// teaching class's with `teaching_class_id` (`enrollment.manage`).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/notice-confirmations", tag = "enrollment",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), SignatureQuery),
+    responses((status = 200, description = "A PDF document", content_type = "application/pdf"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "too many for one document", body = ErrorBody)))]
+pub async fn confirmations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<SignatureQuery>,
+) -> Result<Response, ApiError> {
+    let pdf = notice::confirmations(
+        &state.app,
+        &actor,
+        school_id,
+        term_id,
+        q.teaching_class_id,
+        None,
+    )
+    .await?;
+    Ok(stored_file(
+        "application/pdf",
+        "报名须知签署确认书.pdf",
+        pdf,
+    ))
+}
+
+/// One signed confirmation as PDF (`enrollment.manage`).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/notice-signatures/{signature_id}/confirmation", tag = "enrollment",
+    params(("school_id" = i64, Path), ("signature_id" = i64, Path)),
+    responses((status = 200, description = "A PDF document", content_type = "application/pdf"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn confirmation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, signature_id)): ApiPath<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let pdf = notice::confirmation(&state.app, &actor, school_id, signature_id).await?;
+    Ok(stored_file(
+        "application/pdf",
+        "报名须知签署确认书.pdf",
+        pdf,
+    ))
 }
 
 /// The term's enrollment settings: rules, windows, exclusive groups.

@@ -17,12 +17,17 @@ pub fn area() -> Area {
             .routes(routes!(api::history))
             .routes(routes!(api::get_order))
             .routes(routes!(api::drop))
+            .routes(routes!(api::drop_requests))
+            .routes(routes!(api::withdraw_drop))
+            .routes(routes!(api::decide_drop))
             .routes(routes!(api::join_waitlist))
             .routes(routes!(api::leave_waitlist))
             .routes(routes!(api::my_waitlist))
             .routes(routes!(api::get_notice, api::publish_notice))
             .routes(routes!(api::sign_notice))
             .routes(routes!(api::signatures))
+            .routes(routes!(api::confirmations))
+            .routes(routes!(api::confirmation))
             .routes(routes!(api::get_settings, api::set_rules))
             .routes(routes!(api::add_window))
             .routes(routes!(api::remove_window))
@@ -50,7 +55,15 @@ pub fn area() -> Area {
             .post("/enroll/waitlist", pages::join_waitlist)
             .post("/enroll/waitlist/{entry_id}/leave", pages::leave_waitlist)
             .post("/enroll/enrollments/{enrollment_id}/drop", pages::drop)
+            .post(
+                "/enroll/drop-requests/{request_id}/withdraw",
+                pages::withdraw_drop,
+            )
             .get("/enroll/orders/{order_id}", pages::order_detail)
+            .get(
+                "/enroll/students/{student_id}/pictures/{file_id}",
+                pages::picture,
+            )
             .get("/enrollment", pages::index)
             .get("/enrollment/my-classes", pages::head_teacher)
             .post(
@@ -60,6 +73,10 @@ pub fn area() -> Area {
             .get("/schools/{id}/enrollment", pages::manage)
             .post("/schools/{id}/enrollment/rules", pages::set_rules)
             .post("/schools/{id}/enrollment/select", pages::select_for)
+            .post(
+                "/schools/{id}/enrollment/drop-requests/{request_id}",
+                pages::decide_drop,
+            )
             .post("/schools/{id}/enrollment/windows", pages::add_window)
             .post(
                 "/schools/{id}/enrollment/windows/{window_id}/delete",
@@ -72,6 +89,14 @@ pub fn area() -> Area {
             )
             .post("/schools/{id}/enrollment/notice", pages::publish_notice)
             .get("/schools/{id}/enrollment/signatures", pages::signatures)
+            .get(
+                "/schools/{id}/enrollment/confirmations",
+                pages::confirmations,
+            )
+            .get(
+                "/schools/{id}/enrollment/confirmations/{signature_id}",
+                pages::confirmation,
+            )
             .get("/schools/{id}/enrollment/lottery", pages::lottery)
             .post("/schools/{id}/enrollment/lottery/seed", pages::publish_seed)
             .post("/schools/{id}/enrollment/lottery/draw", pages::run_draw)

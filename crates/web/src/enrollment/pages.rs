@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::Principal;
 use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
+use kehou_service::enrollment::drops::{self, DecisionInput, DropRequestView};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
 };
@@ -295,10 +296,70 @@ pub async fn drop(
     let input = DropInput {
         reason: (!reason.trim().is_empty()).then_some(reason),
     };
-    let done = order::drop(&state.app, &actor, enrollment_id, input)
+    let done = order::drop(&state.app, &actor, enrollment_id, input).await;
+    let requested = done.as_ref().is_ok_and(|e| {
+        e.drop_request
+            .as_ref()
+            .is_some_and(|r| r.status == "pending")
+    });
+    let code = if requested {
+        "drop_requested"
+    } else {
+        "dropped"
+    };
+    then_back(&state, &p, &data, done.map(|_| ()), code).await
+}
+
+/// The parent withdraws a drop request that waits.
+pub async fn withdraw_drop(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(request_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = drops::withdraw(&state.app, &actor, request_id)
         .await
         .map(|_| ());
-    then_back(&state, &p, &data, done, "dropped").await
+    then_back(&state, &p, &data, done, "drop_withdrawn").await
+}
+
+/// The school approves or rejects a drop request from 报名管理.
+pub async fn decide_drop(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, request_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let approve = match data.text("decision").as_str() {
+        "approve" => Some(true),
+        "reject" => Some(false),
+        _ => None,
+    };
+    let note = data.text("note");
+    let input = DecisionInput {
+        approve,
+        note: (!note.trim().is_empty()).then_some(note),
+    };
+    let code = if approve == Some(true) {
+        "drop_approved"
+    } else {
+        "drop_rejected"
+    };
+    match drops::decide(&state.app, &actor, request_id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/enrollment?term={}&notice={code}#drops",
+            q.term.as_deref().unwrap_or("")
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &manage_page(&state, &p, school_id, &q, errors).await?,
+            ))
+        }
+    }
 }
 
 #[derive(Template)]
@@ -351,6 +412,7 @@ struct ManagePage {
     notice: Option<NoticeView>,
     notice_title: String,
     rows: Vec<RosterRow>,
+    drops: Vec<DropRequestView>,
     classes: Vec<Opt>,
     class_filter: String,
     status_filter: String,
@@ -392,6 +454,10 @@ async fn manage_page(
         },
     )
     .await?;
+    let mut drops = drops::list(&state.app, a, school_id, term.id, None).await?;
+    // Every waiting request, and the latest decided ones for reference.
+    let waiting = drops.iter().filter(|d| d.status == "pending").count();
+    drops.truncate(waiting + 20);
     let classes = kehou_service::teaching::class::list(&state.app, a, school_id, term.id)
         .await
         .unwrap_or_default()
@@ -423,6 +489,7 @@ async fn manage_page(
         notice_title: notice.as_ref().map(|n| n.title.clone()).unwrap_or_default(),
         notice,
         rows,
+        drops,
         classes,
         class_filter,
         status_filter,
@@ -623,6 +690,17 @@ pub async fn publish_notice(
 }
 
 /// The signatures of the term's notice as .xlsx (one teaching class with `class=`).
+/// A picture of a course on the parent's page.
+pub async fn picture(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((student_id, file_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    let (content_type, name, bytes) =
+        select::picture(&state.app, &actor, student_id, file_id).await?;
+    Ok(crate::http::files::stored_file(&content_type, &name, bytes))
+}
+
 pub async fn signatures(
     State(state): State<AppState>,
     PageActor(_p, actor): PageActor,
@@ -639,6 +717,41 @@ pub async fn signatures(
     Ok(crate::http::xlsx::file(
         "报名须知签署.xlsx",
         notice::workbook(&rows),
+    ))
+}
+
+/// Signed confirmations as PDF: the term's, or a teaching class's with `class`.
+pub async fn confirmations(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+) -> PageResult {
+    actor.require(Permission::EnrollmentManage)?;
+    let terms = calendar::list_terms(&state.app, &actor, school_id).await?;
+    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?
+        .id;
+    let class = q.class.as_deref().and_then(|c| c.parse().ok());
+    let pdf = notice::confirmations(&state.app, &actor, school_id, term, class, None).await?;
+    Ok(crate::http::files::stored_file(
+        "application/pdf",
+        "报名须知签署确认书.pdf",
+        pdf,
+    ))
+}
+
+/// One signed confirmation as PDF.
+pub async fn confirmation(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath((school_id, signature_id)): PagePath<(i64, i64)>,
+) -> PageResult {
+    let pdf = notice::confirmation(&state.app, &actor, school_id, signature_id).await?;
+    Ok(crate::http::files::stored_file(
+        "application/pdf",
+        "报名须知签署确认书.pdf",
+        pdf,
     ))
 }
 

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, FixedOffset, Offset, Utc};
 use kehou_domain::Permission;
 use kehou_service::identity::auth::MembershipView;
 use kehou_service::{Error, Principal};
@@ -228,6 +227,10 @@ fn notice_text(code: &str) -> &'static str {
         "signed" => "已签署报名须知，现在可以报名了",
         "waitlisted" => "已加入候补，有名额空出时按顺序递补，并通知您",
         "dropped" => "已取消或退课，名额已释放",
+        "drop_requested" => "已提交退课申请，请等待学校审核",
+        "drop_withdrawn" => "已撤回退课申请",
+        "drop_approved" => "已同意退课，名额已释放",
+        "drop_rejected" => "已驳回退课申请，并通知了家长",
         "resubmitted" => "已重新提交，请等待教育行政部门审核",
         "invited_teacher" => {
             "该手机号已是其他单位的账号，已向其发出加入邀请，对方接受后即可以本机构教师身份登录"
@@ -466,17 +469,7 @@ pub fn page_of(page: Option<&str>, size: Option<&str>) -> kehou_service::PageReq
     kehou_service::PageRequest { page, page_size }
 }
 
-/// China has one time zone and no daylight saving.
-pub fn beijing() -> FixedOffset {
-    // 8 h is inside the ±24 h that `east_opt` accepts, so the fallback is never taken.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-pub fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&beijing())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
+pub use kehou_service::platform::clock::{china, china_time};
 
 /// The school a page of the school area shows for a bureau or platform user: the one asked
 /// for in the address (then remembered with the session), else the one chosen last.

@@ -182,7 +182,7 @@ pub async fn job(
         school_id,
         percent,
         back: list_href(job.kind, school_id),
-        started_at: crate::http::page::local_time(job.started_at),
+        started_at: crate::http::page::china_time(job.started_at),
         shown,
         list,
         job,

@@ -26,7 +26,7 @@ use crate::http::extract::{
     cookie_header,
 };
 use crate::http::page::{
-    FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, local_time, page_of, render,
+    FormErrors, Frame, ListInfo, Opt, PageError, PageResult, china_time, frame, page_of, render,
     rerender,
 };
 
@@ -299,7 +299,7 @@ fn steps(d: &InstitutionDetail) -> Vec<Step> {
             status: e.status_label,
             reason: e.reason.clone().unwrap_or_default(),
             by: e.by.clone(),
-            at: local_time(e.at),
+            at: china_time(e.at),
         })
         .collect()
 }
@@ -324,7 +324,7 @@ fn document_rows(d: &InstitutionDetail) -> Vec<DocumentRow> {
             } else {
                 format!("{} KB", (doc.size + 1023) / 1024)
             },
-            at: local_time(doc.uploaded_at),
+            at: china_time(doc.uploaded_at),
         })
         .collect()
 }

@@ -16,7 +16,7 @@ use kehou_service::platform::page::every;
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PagePrincipal, PageQuery};
 use crate::http::page::{
-    Frame, ListInfo, Opt, PageError, PageResult, beijing, frame, local_time, page_of, render,
+    Frame, ListInfo, Opt, PageError, PageResult, china, china_time, frame, page_of, render,
 };
 
 #[derive(Deserialize, Default)]
@@ -41,7 +41,7 @@ impl AuditQuery {
             match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
                 Ok(d) => {
                     let start = (d + chrono::Duration::days(days)).and_hms_opt(0, 0, 0)?;
-                    beijing()
+                    china()
                         .from_local_datetime(&start)
                         .single()
                         .map(|t| t.to_utc())
@@ -94,7 +94,7 @@ pub struct Row {
 
 fn row(e: AuditEventView) -> Row {
     Row {
-        time: local_time(e.occurred_at),
+        time: china_time(e.occurred_at),
         actor: match e.actor_user_id {
             Some(id) => format!("{}（ID {id}）", e.actor_name),
             None => e.actor_name,
@@ -280,7 +280,7 @@ pub async fn messages(
                 title: m.title,
                 body: m.body,
                 kind_label: m.kind_label,
-                time: local_time(m.created_at),
+                time: china_time(m.created_at),
                 link: m.link,
                 read: m.read,
             })
@@ -418,7 +418,7 @@ pub async fn sandbox_sms(
         phone,
         items: items
             .into_iter()
-            .map(|m| (local_time(m.sent_at), m.phone, m.text))
+            .map(|m| (china_time(m.sent_at), m.phone, m.text))
             .collect(),
         error,
     }))

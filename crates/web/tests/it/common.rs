@@ -227,6 +227,26 @@ impl TestApp {
         (status, value)
     }
 
+    /// A download through the API: status, content type and the bytes.
+    pub async fn download(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let res = self.request(req).await;
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = axum::body::to_bytes(res.into_body(), 50 << 20)
+            .await
+            .expect("body");
+        (status, content_type, bytes.to_vec())
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.api(Method::GET, path, Some(token), None).await
     }

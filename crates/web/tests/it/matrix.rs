@@ -416,16 +416,19 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                     || p.contains("/lottery")
                     || p.contains("/class-assignment")
                     || p.contains("/class-merges")
+                    || p.contains("/drop-requests")
                     || p.contains("/exclusive-groups")) =>
         {
             Need::Perms(&[EnrollmentManage])
         }
+        ("POST", "/api/v1/drop-requests/{request_id}/decision") => Need::Perms(&[EnrollmentManage]),
         (_, p)
             if p.starts_with("/enroll")
                 || p == "/api/v1/me/admin-class-enrollments"
                 || p.starts_with("/api/v1/enrollments")
                 || p.starts_with("/api/v1/orders")
                 || p.starts_with("/api/v1/waitlist")
+                || p == "/api/v1/drop-requests/{request_id}/withdraw"
                 || p == "/api/v1/notice-signatures"
                 || (p.starts_with("/api/v1/students/{student_id}/")
                     && (p.ends_with("/selectable-courses")

@@ -2,6 +2,7 @@
 //! notice and its signatures, pre-registration choices and draws.
 
 pub mod draw;
+pub mod drop_request;
 #[allow(clippy::module_inception)]
 pub mod enrollment;
 pub mod exclusive_group;

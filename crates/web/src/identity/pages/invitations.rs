@@ -7,7 +7,7 @@ use kehou_service::identity::offer::{self, OfferView};
 
 use crate::AppState;
 use crate::http::extract::{CsrfForm, PagePath, PagePrincipal};
-use crate::http::page::{Frame, PageResult, frame, local_time, render};
+use crate::http::page::{Frame, PageResult, china_time, frame, render};
 
 #[derive(Template)]
 #[template(path = "identity/invitation.html")]
@@ -25,7 +25,7 @@ pub async fn show(
     let offer = offer::get(&state.app, &p, id).await?;
     Ok(render(&InvitationPage {
         frame: frame(&state, &p, "加入邀请", "/messages", "").await?,
-        time: local_time(offer.created_at),
+        time: china_time(offer.created_at),
         offer,
     }))
 }

@@ -172,7 +172,7 @@ pub async fn export(
                 u.phone.clone(),
                 memberships.join("；"),
                 status(u, now).0.to_string(),
-                crate::http::page::local_time(u.created_at),
+                crate::http::page::china_time(u.created_at),
             ]
         })
         .collect();

@@ -135,7 +135,7 @@ async fn list_page(
                 name: i.name,
                 phone: i.phone,
                 roles: i.roles,
-                time: crate::http::page::local_time(i.created_at),
+                time: crate::http::page::china_time(i.created_at),
             })
             .collect(),
         _ => Vec::new(),

@@ -96,7 +96,7 @@ async fn d1_a_price_change_applies_to_terms_that_start_after_it() {
             "effective_from",
         ),
         (
-            json!({"price_fen": 0, "effective_from": "2027-09-01"}),
+            json!({"price_fen": -1, "effective_from": "2027-09-01"}),
             StatusCode::BAD_REQUEST,
             "price_fen",
         ),

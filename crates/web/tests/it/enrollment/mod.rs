@@ -12,6 +12,32 @@ async fn child(t: &TestApp, token: &str) -> i64 {
     list["items"][0]["student_id"].as_i64().expect("a child")
 }
 
+/// The demo child's free choir enrollment is cancelled by the school: the choir is the one
+/// class that fits the child's week, and these tests choose it afresh.
+async fn free_the_choir(t: &TestApp, parent: &str, kid: i64) {
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), parent)
+        .await;
+    let choir = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["course"] == "合唱" && e["status"] == "confirmed")
+        .unwrap_or_else(|| panic!("the demo's free enrollment: {h}"))["id"]
+        .as_i64()
+        .unwrap();
+    let (s, v) = t
+        .post(
+            &format!("/api/v1/enrollments/{choir}/cancel"),
+            &admin,
+            json!({"reason": "重新选课"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "dropped");
+}
+
 async fn choices(t: &TestApp, token: &str, student: i64) -> Value {
     let (s, v) = t
         .get(
@@ -47,6 +73,26 @@ async fn f7_a_selection_answers_each_item_with_an_order_or_a_reason() {
     let school = t.org_id("示例第一小学").await;
     let term = current_term(&t, &admin, school).await;
     let kid = child(&t, &parent).await;
+    // The demo's unpaid basketball is cancelled: the paid class this test chooses afresh.
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let unpaid = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "pending_payment")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, _) = t
+        .post(
+            &format!("/api/v1/enrollments/{unpaid}/drop"),
+            &parent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let v = choices(&t, &parent, kid).await;
     assert_eq!(v["open"], true, "{v}");
     assert!(v["notice_signed"].as_bool().unwrap());
@@ -142,6 +188,7 @@ async fn f1_f3_rules_windows_and_the_notice_refuse_with_reasons() {
     let school = t.org_id("示例第一小学").await;
     let term = current_term(&t, &admin, school).await;
     let kid = child(&t, &parent).await;
+    free_the_choir(&t, &parent, kid).await;
     let base = format!("/api/v1/schools/{school}/terms/{term}");
     let v = choices(&t, &parent, kid).await;
     let id = v["choices"]
@@ -499,6 +546,15 @@ async fn f6_the_parent_page_selects_and_the_school_page_lists() {
     use crate::pages::Browser;
     let t = TestApp::new().await;
     let school = t.org_id("示例第一小学").await;
+    let parent = t.login(PARENT).await;
+    let page_before = {
+        let mut b = Browser::new(&t);
+        b.login(PARENT, crate::common::PASSWORD).await;
+        b.get("/enroll").await
+    };
+    // The demo's free choir shows as enrolled (已报名) beside the unpaid basketball.
+    assert!(page_before.body.contains("合唱班") && page_before.body.contains("已报名"));
+    free_the_choir(&t, &parent, child(&t, &parent).await).await;
     let mut b = Browser::new(&t);
     b.login(PARENT, crate::common::PASSWORD).await;
     let page = b.get("/enroll").await;
@@ -580,6 +636,7 @@ async fn g2_g3_enroll_first_courses_are_assigned_merged_and_split() {
     let school = t.org_id("示例第一小学").await;
     let term = current_term(&t, &admin, school).await;
     let kid = child(&t, &parent).await;
+    free_the_choir(&t, &parent, kid).await;
     let base = format!("/api/v1/schools/{school}/terms/{term}");
     // The term's plan becomes "enroll first": parents choose courses, not classes.
     let (_, plans) = t.get(&format!("{base}/plans"), &admin).await;
@@ -797,7 +854,8 @@ async fn f9_a_head_teacher_sees_the_class_and_cancels_for_a_student() {
         .post(&path, &head, json!({"reason": "家长电话要求取消"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{c}");
-    assert_eq!(c["status"], "cancelled");
+    // The choir is free: confirmed at once, so cancelling drops it.
+    assert_eq!(c["status"], "dropped");
     assert!(
         c["end_reason"]
             .as_str()
@@ -812,7 +870,7 @@ async fn f9_a_head_teacher_sees_the_class_and_cancels_for_a_student() {
         .await;
     let page = b.get("/enrollment/my-classes").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("已取消"), "{}", page.body);
+    assert!(page.body.contains("已退课"), "{}", page.body);
 }
 
 #[tokio::test]
@@ -888,6 +946,406 @@ async fn the_schools_changes_by_hand_keep_seats_and_enrollments_true() {
         .cloned()
         .unwrap();
     assert_eq!(after["status"], "dropped", "{after}");
+    assert!(
+        kehou_service::enrollment::check::run(&t.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn f3_f6_confirmations_download_as_pdf_and_courses_show_their_pictures() {
+    use kehou_service::platform::pdf::text_of;
+    use kehou_store::entity::course::course_file;
+    use kehou_store::sea_orm::EntityTrait;
+    let t = TestApp::new().await;
+    let parent = t.login(PARENT).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let kid = child(&t, &parent).await;
+
+    // F6: each class carries its course's pictures, which the parent may open.
+    let v = choices(&t, &parent, kid).await;
+    let shown: Vec<String> = v["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["pictures"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| p.as_str().map(String::from))
+        .collect();
+    assert!(shown.len() >= 4, "{v}");
+    let piano = v["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["course"] == "钢琴启蒙")
+        .unwrap();
+    assert_eq!(piano["pictures"].as_array().unwrap().len(), 1, "{piano}");
+    // Pictures are page resources: the parent's session opens them.
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(PARENT, crate::common::PASSWORD).await;
+    let picture = b.get(&shown[0]).await;
+    assert_eq!(picture.status, StatusCode::OK);
+    assert_eq!(picture.headers["content-type"], "image/png");
+    assert!(b.get_bytes(&shown[0]).await.starts_with(b"\x89PNG"));
+    // A picture of a course the child's school does not offer (示例第二小学's own 篮球),
+    // someone else's child, or another user: not found.
+    let all = course_file::Entity::find().all(&t.app.db).await.unwrap();
+    let unseen: Vec<i64> = all
+        .iter()
+        .map(|f| f.id)
+        .filter(|id| {
+            !shown
+                .iter()
+                .any(|p| p.ends_with(&format!("/pictures/{id}")))
+        })
+        .collect();
+    assert!(!unseen.is_empty(), "{all:?}");
+    for id in unseen {
+        let page = b
+            .get(&format!("/enroll/students/{kid}/pictures/{id}"))
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "picture {id}");
+    }
+    let other = t.first_student(t.org_id("示例第二小学").await).await;
+    let elsewhere = shown[0].replace(&format!("/students/{kid}/"), &format!("/students/{other}/"));
+    assert_eq!(b.get(&elsewhere).await.status, StatusCode::NOT_FOUND);
+    let mut teacher = crate::pages::Browser::new(&t);
+    teacher
+        .login(crate::common::TEACHER, crate::common::PASSWORD)
+        .await;
+    assert_eq!(teacher.get(&shown[0]).await.status, StatusCode::NOT_FOUND);
+    // The page shows them.
+    let page = b.get("/enroll").await;
+    assert!(
+        page.body.contains(&format!("<img src=\"{}\"", shown[0])),
+        "{}",
+        page.body
+    );
+
+    // F3: the demo parent signed the notice; the school downloads the confirmation singly
+    // and the term's together, reading who signed which version.
+    let (s, list) = t
+        .get(
+            &format!("/api/v1/schools/{school}/terms/{term}/notice-signatures"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let signature = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"] == kid)
+        .unwrap()
+        .clone();
+    let id = signature["id"].as_i64().unwrap();
+    let (s, content_type, pdf) = t
+        .download(
+            &format!("/api/v1/schools/{school}/notice-signatures/{id}/confirmation"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(content_type, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = text_of(&pdf);
+    for expected in [
+        "报名须知签署确认书",
+        "示例第一小学",
+        "周俊（学号",
+        "第1版",
+        "签署人：",
+        "周杰",
+        "课后服务遵循家长自愿原则",
+        "第 1 / 1 页",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    // The whole term: one page (at least) per signature.
+    let (s, _, all_pdf) = t
+        .download(
+            &format!("/api/v1/schools/{school}/terms/{term}/notice-confirmations"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let all_text = text_of(&all_pdf);
+    let count = list["items"].as_array().unwrap().len();
+    assert_eq!(all_text.matches("签署人：").count(), count, "{all_text}");
+    // The page's links: the roster row's confirmation and a class's.
+    let mut a = crate::pages::Browser::new(&t);
+    a.login(SCHOOL1_ADMIN, crate::common::PASSWORD).await;
+    let manage = a.get(&format!("/schools/{school}/enrollment")).await;
+    let link = format!("/schools/{school}/enrollment/confirmations/{id}");
+    assert!(manage.body.contains(&link), "{}", manage.body);
+    let single = a.get_bytes(&link).await;
+    assert!(text_of(&single).contains("周杰"));
+    // The child is in 少儿国画班 (its free enrollment is confirmed).
+    let class = class(&t, &admin, school, term, "少儿国画班").await["id"]
+        .as_i64()
+        .unwrap();
+    let by_class = a
+        .get_bytes(&format!(
+            "/schools/{school}/enrollment/confirmations?term={term}&class={class}"
+        ))
+        .await;
+    let class_text = text_of(&by_class);
+    assert!(class_text.contains("周俊"), "{class_text}");
+    assert_eq!(class_text.matches("签署人：").count(), 1, "{class_text}");
+
+    // Out of scope or unknown: not found; without the permission: forbidden.
+    let school2 = t.org_id("示例第二小学").await;
+    for path in [
+        format!("/api/v1/schools/{school2}/notice-signatures/{id}/confirmation"),
+        format!("/api/v1/schools/{school}/notice-signatures/999999/confirmation"),
+    ] {
+        let (s, _, _) = t.download(&path, &admin).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (s, _, _) = t
+        .download(
+            &format!("/api/v1/schools/{school}/notice-signatures/{id}/confirmation"),
+            &parent,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn enrollment_texts_refuse_control_and_direction_characters_and_change_nothing() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let base = format!("/api/v1/schools/{school}/terms/{term}");
+    let (_, before) = t.get(&format!("{base}/notice"), &admin).await;
+    for (title, body, field) in [
+        ("须知\u{202E}txt.exe", "正文", "title"),
+        ("须知", "正文\u{0007}响铃", "body"),
+        ("须知", "正文\u{2066}隔离", "body"),
+        (&*"长".repeat(101), "正文", "title"),
+    ] {
+        let (s, e) = t
+            .post(
+                &format!("{base}/notice"),
+                &admin,
+                json!({"title": title, "body": body}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(e["details"][0]["field"], field, "{e}");
+    }
+    let (_, after) = t.get(&format!("{base}/notice"), &admin).await;
+    assert_eq!(before["version"], after["version"]);
+    let v = t
+        .get(&format!("{base}/enrollment-settings"), &admin)
+        .await
+        .1;
+    let items: Vec<i64> = v["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|c| c["item_id"].as_i64().unwrap())
+        .collect();
+    let groups = v["groups"].as_array().map_or(0, Vec::len);
+    let (s, e) = t
+        .post(
+            &format!("{base}/exclusive-groups"),
+            &admin,
+            json!({"name": "球类\u{202D}组", "item_ids": items}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let v = t
+        .get(&format!("{base}/enrollment-settings"), &admin)
+        .await
+        .1;
+    assert_eq!(v["groups"].as_array().map_or(0, Vec::len), groups);
+    let (s, e) = t
+        .post(
+            &format!("{base}/lottery/seed"),
+            &admin,
+            json!({"seed": "seed\u{200F}1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    // A cancel with such a reason leaves the enrollment as it was.
+    let (_, roster) = t.get(&format!("{base}/enrollments"), &admin).await;
+    let row = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["enrollment"]["can_cancel"] == true)
+        .unwrap_or_else(|| panic!("{roster}"))
+        .clone();
+    let status = row["enrollment"]["status"].clone();
+    let id = row["enrollment"]["id"].as_i64().unwrap();
+    let (s, e) = t
+        .post(
+            &format!("/api/v1/enrollments/{id}/cancel"),
+            &admin,
+            json!({"reason": "家长\u{0000}要求"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (_, roster) = t.get(&format!("{base}/enrollments"), &admin).await;
+    assert!(
+        roster["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["enrollment"]["id"] == id && r["enrollment"]["status"] == status)
+    );
+}
+
+#[tokio::test]
+async fn f5_a_drop_is_requested_reviewed_and_frees_the_seat() {
+    let t = TestApp::new().await;
+    let parent = t.login(PARENT).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let kid = child(&t, &parent).await;
+    let requests = format!("/api/v1/schools/{school}/terms/{term}/drop-requests");
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let e = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "confirmed" && e["can_drop"] == true)
+        .unwrap_or_else(|| panic!("{h}"))
+        .clone();
+    let id = e["id"].as_i64().unwrap();
+    let class_id = e["teaching_class_id"].as_i64().unwrap();
+    let path =
+        format!("/api/v1/schools/{school}/terms/{term}/teaching-classes/{class_id}/students");
+    let members = async |t: &TestApp| {
+        let (_, v) = t.get(&path, &admin).await;
+        v["items"].as_array().map_or(0, Vec::len)
+    };
+    let before = members(&t).await;
+    let drop = format!("/api/v1/enrollments/{id}/drop");
+    // A hostile reason changes nothing.
+    let (s, _) = t
+        .post(&drop, &parent, json!({"reason": "不想\u{202E}上了"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, list) = t.get(&requests, &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+
+    // The request: the enrollment stays confirmed and keeps its seat until decided.
+    let (s, v) = t.post(&drop, &parent, json!({"reason": "时间冲突"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "confirmed");
+    assert_eq!(v["drop_request"]["status"], "pending");
+    assert_eq!(v["can_drop"], false);
+    let (s, _) = t.post(&drop, &parent, json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one request at a time");
+    let (_, list) = t.get(&requests, &admin).await;
+    let r = &list["items"][0];
+    assert_eq!(r["reason"], "时间冲突");
+    assert_eq!(r["student_id"], kid);
+    let rid = r["id"].as_i64().unwrap();
+
+    // Withdrawn by the parent; then asked again.
+    let (s, w) = t
+        .post(
+            &format!("/api/v1/drop-requests/{rid}/withdraw"),
+            &parent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    assert_eq!(w["status"], "withdrawn");
+    let (s, _) = t
+        .post(
+            &format!("/api/v1/drop-requests/{rid}/withdraw"),
+            &parent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, v) = t.post(&drop, &parent, json!({"reason": "孩子生病"})).await;
+    let rid = v["drop_request"]["id"].as_i64().unwrap();
+    let decision = format!("/api/v1/drop-requests/{rid}/decision");
+
+    // Bad decisions change nothing; others may not decide.
+    for (body, field) in [
+        (json!({}), "approve"),
+        (json!({"approve": false}), "note"),
+        (json!({"approve": false, "note": "x".repeat(201)}), "note"),
+    ] {
+        let (s, e) = t.post(&decision, &admin, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(e["details"][0]["field"], field, "{e}");
+    }
+    let (s, _) = t.post(&decision, &parent, json!({"approve": true})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let other = t.login(crate::common::SCHOOL2_ADMIN).await;
+    let (s, _) = t.post(&decision, &other, json!({"approve": true})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(members(&t).await, before);
+
+    // Rejected with a reason: the parent reads it; the enrollment stands.
+    let (s, d) = t
+        .post(
+            &decision,
+            &admin,
+            json!({"approve": false, "note": "已上课过半"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "rejected");
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let now = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(now["status"], "confirmed");
+    assert_eq!(now["drop_request"]["decision_note"], "已上课过半");
+    assert_eq!(now["can_drop"], true);
+    let (_, inbox) = t.get("/api/v1/messages", &parent).await;
+    assert!(inbox.to_string().contains("已上课过半"), "{inbox}");
+
+    // Approved: dropped (已退课), the seat freed, the invariants kept.
+    let (_, v) = t.post(&drop, &parent, json!({"reason": "搬家"})).await;
+    let rid = v["drop_request"]["id"].as_i64().unwrap();
+    let decision = format!("/api/v1/drop-requests/{rid}/decision");
+    let (s, d) = t.post(&decision, &admin, json!({"approve": true})).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "approved");
+    let (s, _) = t
+        .post(&decision, &admin, json!({"approve": false, "note": "x"}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    let now = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(now["status"], "dropped");
+    assert_eq!(now["status_label"], "已退课");
+    assert_eq!(members(&t).await, before - 1);
+    let (_, list) = t.get(&format!("{requests}?status=approved"), &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let (s, _) = t.get(&format!("{requests}?status=bogus"), &admin).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
         kehou_service::enrollment::check::run(&t.app.db)
             .await
