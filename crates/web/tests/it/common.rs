@@ -369,3 +369,35 @@ pub fn workbook_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 pub const EXPERT_REVIEWER: &str = "13800000030";
+
+/// The text poppler's `pdftotext` reads from a PDF — a reader other than ours, with its
+/// own Chinese character maps (poppler-data); `None` (after saying so) where it is not
+/// installed and not required.
+pub fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let ready = std::path::Path::new("/usr/bin/pdftotext").exists()
+        && std::path::Path::new("/usr/share/poppler/cMap").exists();
+    if !ready {
+        assert!(
+            !require_all(),
+            "KEHOU_REQUIRE_ALL=1 but pdftotext or poppler-data is missing"
+        );
+        println!("skipped: poppler is not installed (apt-get install poppler-utils poppler-data)");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let out = std::process::Command::new("/usr/bin/pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1064,6 +1064,16 @@ async fn f3_f6_confirmations_download_as_pdf_and_courses_show_their_pictures() {
     ] {
         assert!(text.contains(expected), "{expected}: {text}");
     }
+    // Another reader sees the same Chinese text.
+    if let Some(read) = crate::common::pdftotext(&pdf) {
+        for expected in [
+            "报名须知签署确认书",
+            "签署人：周杰",
+            "课后服务遵循家长自愿原则",
+        ] {
+            assert!(read.contains(expected), "{expected}: {read}");
+        }
+    }
     // The whole term: one page (at least) per signature.
     let (s, _, all_pdf) = t
         .download(
