@@ -948,7 +948,9 @@ async fn enrolled(db: &impl ConnectionTrait, class_id: i64) -> Result<u64> {
         .await?)
 }
 
-/// Changes a class while nobody is enrolled and it has not started.
+/// Changes a class while nobody is enrolled and it has not started. Its capacity alone
+/// may change at any time before it ends, never below the seats taken (students and
+/// unpaid holds); seats it gains go to the class's waitlist.
 pub async fn update(
     app: &App,
     actor: &Actor,
@@ -969,6 +971,9 @@ pub async fn update(
             "item_id",
             "教学班的课程不能更改，请新建教学班",
         ));
+    }
+    if view.enrolled > 0 && capacity_only(&input) {
+        return set_capacity(app, actor, &t, current, input).await;
     }
     check_changeable(&current, view.enrolled)?;
     let c = check_input(&app.db, &t, &merged(&view, input), true).await?;
@@ -1009,6 +1014,123 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     one_view(&app.db, &t, row).await
+}
+
+/// Whether a change touches nothing but the capacity.
+fn capacity_only(input: &ClassInput) -> bool {
+    let ClassInput {
+        item_id,
+        name,
+        capacity_min,
+        capacity_max,
+        grade_from,
+        grade_to,
+        starts_on,
+        ends_on,
+        weekly_lessons,
+        room_id,
+        staff_ids,
+        institution_teacher_ids,
+        post_teacher_id,
+        slots,
+    } = input;
+    (capacity_min.is_some() || capacity_max.is_some())
+        && item_id.is_none()
+        && name.is_none()
+        && grade_from.is_none()
+        && grade_to.is_none()
+        && starts_on.is_none()
+        && ends_on.is_none()
+        && weekly_lessons.is_none()
+        && room_id.is_none()
+        && staff_ids.is_none()
+        && institution_teacher_ids.is_none()
+        && post_teacher_id.is_none()
+        && slots.is_none()
+}
+
+/// The capacity of a class that has students: within the course's bounds, not below the
+/// seats taken; the seats gained are offered to the waitlist once committed.
+async fn set_capacity(
+    app: &App,
+    actor: &Actor,
+    t: &Term,
+    current: class::Model,
+    input: ClassInput,
+) -> Result<ClassView> {
+    let status = ClassStatus::parse(&current.status).unwrap_or(ClassStatus::Planned);
+    if status == ClassStatus::Closed {
+        return Err(Error::conflict(format!(
+            "教学班“{}”{}，不能再修改",
+            current.name,
+            status.label()
+        )));
+    }
+    let min = input.capacity_min.unwrap_or(current.capacity_min);
+    let max = input.capacity_max.unwrap_or(current.capacity_max);
+    let offered = crate::course::offering::items_by_id(&app.db, vec![current.item_id])
+        .await?
+        .remove(&current.item_id)
+        .map_or(0, |(item, _, _)| item.capacity);
+    let mut invalid = Invalid::default();
+    if !(1..=offered).contains(&max) {
+        invalid.push(
+            "capacity_max",
+            format!("班额上限应在1至{offered}人之间（开课计划的人数）"),
+        );
+    }
+    if min < 1 || min > max {
+        invalid.push("capacity_min", "开班人数下限应在1人至班额上限之间");
+    }
+    if let Some(r) = current.room_id {
+        let room = room::Entity::find_by_id(r).one(&app.db).await?;
+        if let Some(r) = room.filter(|r| r.capacity < max) {
+            invalid.push(
+                "capacity_max",
+                format!(
+                    "场室“{}”只能容纳{}人，少于班额上限{max}人",
+                    r.name, r.capacity
+                ),
+            );
+        }
+    }
+    check(invalid)?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let row = lock(&txn, current.id)
+        .await?
+        .ok_or(Error::NotFound("教学班"))?;
+    let taken = crate::enrollment::select::taken_in_classes(&txn, vec![row.id])
+        .await?
+        .get(&row.id)
+        .copied()
+        .unwrap_or(0);
+    if i64::from(max) < taken {
+        return Err(Error::invalid(
+            "capacity_max",
+            format!("已占用{taken}个名额（含待支付），人数上限不能低于此数"),
+        ));
+    }
+    let gained = max > row.capacity_max;
+    let mut m = row.into_active_model();
+    m.capacity_min = Set(min);
+    m.capacity_max = Set(max);
+    m.updated_at = Set(app.now());
+    let row = m.update(&txn).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        t,
+        "teaching_class.update",
+        Some(row.id),
+        format!("教学班“{}”人数上限改为{max}", row.name),
+    )
+    .await?;
+    txn.commit().await?;
+    if gained {
+        crate::enrollment::waitlist::offer_seats(app, row.id).await?;
+    }
+    one_view(&app.db, t, row).await
 }
 
 fn check_changeable(c: &class::Model, enrolled: i32) -> Result<()> {

@@ -48,6 +48,10 @@ pub fn area() -> Area {
             .get("/schools/{id}/teaching/{class_id}", pages::detail)
             .post("/schools/{id}/teaching/{class_id}", pages::update)
             .post(
+                "/schools/{id}/teaching/{class_id}/capacity",
+                pages::set_capacity,
+            )
+            .post(
                 "/schools/{id}/teaching/{class_id}/status",
                 pages::set_status,
             )

@@ -468,6 +468,27 @@ pub async fn update(
     after(&state, &p, school_id, class_id, &q, done, "saved").await
 }
 
+/// The capacity of a class that already has students (seats gained go to its waitlist).
+pub async fn set_capacity(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, class_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<TermQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::TeachingManage)?;
+    let term_id = term_of(&q)?;
+    let input = ClassInput {
+        capacity_min: number(&data, "capacity_min"),
+        capacity_max: Some(number(&data, "capacity_max").unwrap_or(0)),
+        ..ClassInput::default()
+    };
+    let done = class::update(&state.app, &actor, school_id, term_id, class_id, input)
+        .await
+        .map(|_| ());
+    after(&state, &p, school_id, class_id, &q, done, "saved").await
+}
+
 pub async fn set_status(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,

@@ -1363,3 +1363,171 @@ async fn f5_a_drop_is_requested_reviewed_and_frees_the_seat() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_waiting_child_gets_the_seat_another_parent_gives_up() {
+    let t = TestApp::new().await;
+    let parent = t.login(PARENT).await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let kid = child(&t, &parent).await;
+    free_the_choir(&t, &parent, kid).await;
+    let choir = class(&t, &admin, school, term, "合唱班").await;
+    let choir_id = choir["id"].as_i64().unwrap();
+    // The school places another student (of a known demo family) in the choir...
+    let (_, students) = t
+        .get(
+            &format!("/api/v1/schools/{school}/students?page_size=100"),
+            &admin,
+        )
+        .await;
+    let mut other = None;
+    for s in students["items"].as_array().unwrap() {
+        let id = s["id"].as_i64().unwrap();
+        let no = s["student_no"].as_str().unwrap();
+        if id == kid {
+            continue;
+        }
+        let (_, r) = t
+            .post(
+                &format!("/api/v1/schools/{school}/enrollments"),
+                &admin,
+                json!({"student_id": id, "items": [{"teaching_class_id": choir_id}]}),
+            )
+            .await;
+        if r["items"][0]["outcome"] == "accepted" {
+            // The demo's families: the father of student number n has 13901 and 2n.
+            let n: u32 = no[no.len() - 5..].parse().unwrap();
+            other = Some((id, format!("13901{:06}", 2 * n)));
+            break;
+        }
+    }
+    let (other_id, other_phone) = other.expect("a student the choir fits");
+    // ...and the choir is full.
+    let path = format!("/api/v1/schools/{school}/terms/{term}/teaching-classes/{choir_id}");
+    let (_, members) = t.get(&format!("{path}/students"), &admin).await;
+    let count = members["items"].as_array().unwrap().len();
+    let (s, v) = t.patch(&path, &admin, json!({"capacity_max": count})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = enroll(&t, &parent, kid, &[choir_id]).await;
+    assert_eq!(r["items"][0]["reason"], "full", "{r}");
+    // The kid waits.
+    let (s, w) = t
+        .post(
+            "/api/v1/waitlist",
+            &parent,
+            json!({"student_id": kid, "teaching_class_id": choir_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    // The other parent declines the school's selection: the seat frees at once.
+    let other_parent = t.login(&other_phone).await;
+    let (_, h) = t
+        .get(
+            &format!("/api/v1/students/{other_id}/enrollments"),
+            &other_parent,
+        )
+        .await;
+    let theirs = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["teaching_class_id"] == choir_id && e["status"] == "confirmed")
+        .unwrap_or_else(|| panic!("{h}"))["id"]
+        .as_i64()
+        .unwrap();
+    let (s, d) = t
+        .post(
+            &format!("/api/v1/enrollments/{theirs}/drop"),
+            &other_parent,
+            json!({"reason": "孩子不想参加"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "dropped");
+    // The waiting kid has the seat (the choir is free: confirmed at once) and is told.
+    let (_, h) = t
+        .get(&format!("/api/v1/students/{kid}/enrollments"), &parent)
+        .await;
+    assert!(
+        h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["teaching_class_id"] == choir_id
+                && e["source"] == "waitlist"
+                && e["status"] == "confirmed"),
+        "{h}"
+    );
+    let (_, w) = t
+        .get(&format!("/api/v1/students/{kid}/waitlist"), &parent)
+        .await;
+    assert_eq!(w["items"][0]["status"], "offered", "{w}");
+    let (_, inbox) = t.get("/api/v1/messages", &parent).await;
+    assert!(inbox.to_string().contains("合唱"), "{inbox}");
+
+    // The other child now waits in turn; a capacity below the seats taken is refused and
+    // changes nothing; raising it gives the waiting child the seat.
+    let (_, n) = t
+        .get(
+            &format!("/api/v1/schools/{school}/terms/{term}/notice"),
+            &other_parent,
+        )
+        .await;
+    let (s, v) = t
+        .post(
+            "/api/v1/notice-signatures",
+            &other_parent,
+            json!({"student_id": other_id, "notice_id": n["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, w) = t
+        .post(
+            "/api/v1/waitlist",
+            &other_parent,
+            json!({"student_id": other_id, "teaching_class_id": choir_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let (s, e) = t
+        .patch(&path, &admin, json!({"capacity_max": count - 1}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["details"][0]["field"], "capacity_max", "{e}");
+    let (s, e) = t
+        .patch(
+            &path,
+            &admin,
+            json!({"capacity_max": count + 1, "name": "改名"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "only the capacity changes once students are in: {e}"
+    );
+    let (_, k) = t.get(&path, &admin).await;
+    assert_eq!(k["capacity_max"], count, "{k}");
+    assert_eq!(k["name"], "合唱班");
+    let (s, k) = t
+        .patch(&path, &admin, json!({"capacity_max": count + 1}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{k}");
+    let (_, w) = t
+        .get(
+            &format!("/api/v1/students/{other_id}/waitlist"),
+            &other_parent,
+        )
+        .await;
+    assert_eq!(w["items"][0]["status"], "offered", "{w}");
+    let (_, members) = t.get(&format!("{path}/students"), &admin).await;
+    assert_eq!(members["items"].as_array().unwrap().len(), count + 1);
+    assert!(
+        kehou_service::enrollment::check::run(&t.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

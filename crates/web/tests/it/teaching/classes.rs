@@ -358,9 +358,57 @@ async fn g1_students_lifecycle_and_deleting() {
     let (_, v) = t.get(&path, &admin).await;
     assert_eq!(v["enrolled"], 1);
 
-    // With a student it neither changes nor goes.
+    // With a student only its capacity changes (not below the seats taken), and it
+    // cannot go.
     let (status, body) = t.patch(&path, &admin, json!({"capacity_max": 3})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["capacity_max"], 3);
+    let (status, body) = t.patch(&path, &admin, json!({"capacity_max": 0})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = t
+        .patch(&path, &admin, json!({"capacity_max": 3, "grade_to": 2}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // The same on the class's page: a capacity form once students are in.
+    {
+        let class_id = v["id"].as_i64().unwrap();
+        let mut b = crate::pages::Browser::new(&t);
+        b.login(crate::common::SCHOOL1_ADMIN, crate::common::PASSWORD)
+            .await;
+        let page = b
+            .get(&format!(
+                "/schools/{school}/teaching/{class_id}?term={term}"
+            ))
+            .await;
+        let form = format!("/schools/{school}/teaching/{class_id}/capacity?term={term}");
+        assert!(page.body.contains(&form), "{}", page.body);
+        let csrf = crate::pages::Browser::csrf(&page);
+        let bad = b
+            .post(
+                &form,
+                &[
+                    ("_csrf", &csrf),
+                    ("capacity_min", "1"),
+                    ("capacity_max", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("班额上限应在1至"), "{}", bad.body);
+        let good = b
+            .post(
+                &form,
+                &[
+                    ("_csrf", &csrf),
+                    ("capacity_min", "1"),
+                    ("capacity_max", "4"),
+                ],
+            )
+            .await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+        let (_, k) = t.get(&path, &admin).await;
+        assert_eq!(k["capacity_max"], 4);
+    }
     assert!(
         body["message"].as_str().unwrap().contains("1名学生"),
         "{body}"
