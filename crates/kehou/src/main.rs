@@ -550,7 +550,7 @@ fn print_accounts() {
         "教学班与课表：各校本学期的教学班已排好课（教学班排课 → 排课，可拖动调整、自动排课）；赵敏、郑丽在“我的课表”看自己的课，家长周杰看孩子的课并可订阅到手机日历；机构教师何雅琴在两所小学不同日上课 / teaching: each school's classes are scheduled (drag to move, run the solver); teachers and the parent see their own timetables and can subscribe to an .ics feed."
     );
     println!(
-        "报名选课：示例第一小学本学期正在报名；家长周杰在“报名选课”（手机页面）为孩子选课，篮球班订单待支付，钢琴启蒙班已满并有候补；刘芳在“报名管理”设置时段、规则、须知、分班；郑丽在“本班报名”查看本班；示例第二小学少儿国画班已完成志愿抽签（kehou lottery verify 可核验）/ enrollment: the parent selects on a phone page; one order awaits payment, one class is full with a waitlist; school 2 published a pre-registration draw."
+        "报名选课：示例第一小学本学期正在报名；家长周杰在“报名选课”（手机页面）看课程图片、为孩子选课，免费的合唱班已报名（可申请退课），篮球班订单待支付，钢琴启蒙班已满并有候补；刘芳在“报名管理”设置时段、规则、须知，审核退课申请，下载签署确认书（PDF），分班；郑丽在“本班报名”查看本班；示例第二小学少儿国画班已完成志愿抽签（kehou lottery verify 可核验）/ enrollment: the parent selects on a phone page; one free enrollment confirmed, one order awaits payment, one class is full with a waitlist; the school reviews drop requests and downloads signed confirmations as PDF; school 2 published a pre-registration draw."
     );
 }
 
