@@ -160,33 +160,45 @@ async fn busy(
     students: &[i64],
     except: &[i64],
 ) -> Result<HashMap<i64, Vec<Slot>>> {
-    let mut out: HashMap<i64, Vec<Slot>> = HashMap::new();
-    for id in students {
-        let mut held: Vec<class::Model> =
-            crate::teaching::class::classes_of_student(db, *id, s.term_id).await?;
-        let pending: Vec<i64> = enrollment::Entity::find()
-            .filter(enrollment::Column::StudentId.eq(*id))
-            .filter(enrollment::Column::TermId.eq(s.term_id))
-            .filter(enrollment::Column::Status.eq(EnrollmentStatus::PendingPayment.code()))
-            .all(db)
+    // Everything in a few queries, whatever the number of students: their classes, the
+    // classes their unpaid orders hold, and those classes' weekly times.
+    let mut held = crate::teaching::class::classes_of_students(db, students, s.term_id).await?;
+    let pending = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.is_in(students.iter().copied()))
+        .filter(enrollment::Column::TermId.eq(s.term_id))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::PendingPayment.code()))
+        .all(db)
+        .await?;
+    let pending_classes: HashMap<i64, class::Model> =
+        crate::teaching::class::by_ids(db, pending.iter().filter_map(|e| e.class_id).collect())
             .await?
             .into_iter()
-            .filter_map(|e| e.class_id)
+            .map(|c| (c.id, c))
             .collect();
-        held.extend(crate::teaching::class::by_ids(db, pending).await?);
-        held.retain(|c| !except.contains(&c.id));
-        let briefs = crate::teaching::class::briefs(db, s.school_id, &held).await?;
-        out.insert(
-            *id,
-            briefs
-                .values()
-                .flat_map(|b| {
-                    b.slots
-                        .iter()
-                        .filter_map(|x| slot_of(x.weekday, x.period_no))
-                })
-                .collect(),
-        );
+    for e in &pending {
+        if let Some(c) = e.class_id.and_then(|c| pending_classes.get(&c)) {
+            held.entry(e.student_id).or_default().push(c.clone());
+        }
+    }
+    let mut every: Vec<class::Model> = held.values().flatten().cloned().collect();
+    every.sort_by_key(|c| c.id);
+    every.dedup_by_key(|c| c.id);
+    let briefs = crate::teaching::class::briefs(db, s.school_id, &every).await?;
+    let mut out: HashMap<i64, Vec<Slot>> = HashMap::new();
+    for id in students {
+        let slots = held
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|c| !except.contains(&c.id))
+            .filter_map(|c| briefs.get(&c.id))
+            .flat_map(|b| {
+                b.slots
+                    .iter()
+                    .filter_map(|x| slot_of(x.weekday, x.period_no))
+            })
+            .collect();
+        out.insert(*id, slots);
     }
     let _ = app;
     Ok(out)
@@ -200,10 +212,30 @@ async fn view(
 ) -> Result<AssignView> {
     let db = &app.db;
     let items = crate::course::offering::items_for_term(db, s.school_id, s.term_id).await?;
+    // Who waits for a class, and which courses have classes, for all courses at once.
+    let mut waiting_by_item: HashMap<i64, usize> = HashMap::new();
+    for e in enrollment::Entity::find()
+        .filter(enrollment::Column::SchoolId.eq(s.school_id))
+        .filter(enrollment::Column::TermId.eq(s.term_id))
+        .filter(enrollment::Column::ClassId.is_null())
+        .filter(enrollment::Column::Status.is_in(EnrollmentStatus::ACTIVE.map(|x| x.code())))
+        .all(db)
+        .await?
+    {
+        *waiting_by_item.entry(e.item_id).or_default() += 1;
+    }
+    let with_classes: std::collections::HashSet<i64> = class::Entity::find()
+        .filter(class::Column::SchoolId.eq(s.school_id))
+        .filter(class::Column::TermId.eq(s.term_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.item_id)
+        .collect();
     let mut courses = Vec::new();
     for i in &items {
-        let n = waiting(db, s, i.id).await?.len();
-        let has_classes = !classes_of_item(db, s, i.id).await?.is_empty();
+        let n = waiting_by_item.get(&i.id).copied().unwrap_or(0);
+        let has_classes = with_classes.contains(&i.id);
         if n > 0 || (has_classes && Some(i.id) == item_id) {
             courses.push(CourseChoice {
                 item_id: i.id,

@@ -153,6 +153,24 @@ pub(crate) async fn grade_of(db: &impl ConnectionTrait, s: &student::Model) -> R
         .map(|c| i32::from(c.grade)))
 }
 
+/// The grades of students' administrative classes, by student, in one query.
+pub(crate) async fn grades_of(
+    db: &impl ConnectionTrait,
+    students: &[student::Model],
+) -> Result<std::collections::HashMap<i64, i32>> {
+    let classes: std::collections::HashMap<i64, i32> = admin_class::Entity::find()
+        .filter(admin_class::Column::Id.is_in(students.iter().filter_map(|s| s.class_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, i32::from(c.grade)))
+        .collect();
+    Ok(students
+        .iter()
+        .filter_map(|s| Some((s.id, *classes.get(&s.class_id?)?)))
+        .collect())
+}
+
 /// The term a parent enrolls in now: the one under way, else the next, else the last.
 pub(crate) async fn current_term(
     app: &App,

@@ -148,25 +148,29 @@ pub(crate) async fn views(
         .await?;
     let requests = super::drops::latest_of(db, &ids).await?;
     let now = app.now();
-    let mut drop_open: std::collections::HashMap<(i64, i64), bool> = Default::default();
+    // Whether a drop window is open for each student's grade: the rules once per term,
+    // the grades in one query (a school's roster holds thousands of rows).
     let students = student::Entity::find()
         .filter(student::Column::Id.is_in(rows.iter().map(|e| e.student_id)))
         .all(db)
         .await?;
+    let grades = super::grades_of(db, &students).await?;
+    let mut rules: std::collections::HashMap<(i64, i64), super::TermRules> = Default::default();
     for e in &rows {
-        if drop_open.contains_key(&(e.student_id, e.term_id)) {
-            continue;
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            rules.entry((e.school_id, e.term_id))
+        {
+            slot.insert(term_rules(db, e.school_id, e.term_id).await?);
         }
-        let grade = match students.iter().find(|s| s.id == e.student_id) {
-            Some(s) => grade_of(db, s).await?,
-            None => None,
-        };
-        let rules = term_rules(db, e.school_id, e.term_id).await?;
-        let open = rules
-            .open_window(grade, now, |k| k == WindowKind::Drop)
-            .is_some();
-        drop_open.insert((e.student_id, e.term_id), open);
     }
+    let drop_open = |e: &enrollment::Model| {
+        rules.get(&(e.school_id, e.term_id)).is_some_and(|r| {
+            r.open_window(grades.get(&e.student_id).copied(), now, |k| {
+                k == WindowKind::Drop
+            })
+            .is_some()
+        })
+    };
     let mut out = Vec::with_capacity(rows.len());
     for e in rows {
         let o = orders.iter().find(|o| o.enrollment_id == e.id).cloned();
@@ -176,6 +180,7 @@ pub(crate) async fn views(
         let by_school = e.source == "school";
         let drop_request = requests.get(&e.id).cloned();
         let waiting = drop_request.as_ref().is_some_and(|r| r.status == "pending");
+        let droppable = drop_open(&e);
         out.push(EnrollmentView {
             id: e.id,
             student_id: e.student_id,
@@ -197,13 +202,7 @@ pub(crate) async fn views(
             ended_label: e.ended_at.map(china_label),
             end_reason: e.end_reason,
             can_cancel: status == EnrollmentStatus::PendingPayment,
-            can_drop: status == EnrollmentStatus::Confirmed
-                && !waiting
-                && (by_school
-                    || drop_open
-                        .get(&(e.student_id, e.term_id))
-                        .copied()
-                        .unwrap_or(false)),
+            can_drop: status == EnrollmentStatus::Confirmed && !waiting && (by_school || droppable),
             drop_request,
             order: o,
         });

@@ -6,7 +6,9 @@ use kehou_domain::Permission;
 use kehou_domain::enrollment::EnrollmentStatus;
 use kehou_store::entity::enrollment::enrollment;
 use kehou_store::entity::school::student;
-use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use kehou_store::sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 
 use super::order::{EnrollmentView, views};
@@ -14,7 +16,7 @@ use super::select::{EnrollInput, EnrollResult, Source, place};
 use super::term_row;
 use crate::platform::audit::By;
 use crate::platform::messages;
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Error, Page, PageRequest, Result};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -24,6 +26,10 @@ pub struct RosterQuery {
     pub student_id: Option<i64>,
     /// pending_payment, confirmed, dropped, expired or cancelled.
     pub status: Option<String>,
+    /// From 1.
+    pub page: Option<u64>,
+    /// 1–100, default 20.
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -36,14 +42,16 @@ pub struct RosterRow {
     pub enrollment: EnrollmentView,
 }
 
-/// The enrollments of a term (`enrollment.manage`), newest first, filtered.
+/// The enrollments of a term (`enrollment.manage`), newest first, filtered, a page at a
+/// time.
 pub async fn list(
     app: &App,
     actor: &Actor,
     school_id: i64,
     term_id: i64,
     q: &RosterQuery,
-) -> Result<Vec<RosterRow>> {
+) -> Result<Page<RosterRow>> {
+    let page = PageRequest::new(q.page, q.page_size)?;
     let school =
         crate::school::school_for(&app.db, actor, school_id, Permission::EnrollmentManage).await?;
     let t = term_row(&app.db, school.id, term_id).await?;
@@ -64,8 +72,11 @@ pub async fn list(
             EnrollmentStatus::parse(s).ok_or_else(|| Error::invalid("status", "状态无效"))?;
         find = find.filter(enrollment::Column::Status.eq(status.code()));
     }
+    let total = find.clone().count(&app.db).await?;
     let rows = find
         .order_by_desc(enrollment::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
         .all(&app.db)
         .await?;
     let students = student::Entity::find()
@@ -81,13 +92,18 @@ pub async fn list(
     )
     .await?;
     let views = views(app, &app.db, rows).await?;
-    Ok(views
-        .into_iter()
-        .map(|e| {
-            let signature = signed.get(&e.student_id).copied();
-            roster_row(&students, &classes, signature, e)
-        })
-        .collect())
+    Ok(Page {
+        items: views
+            .into_iter()
+            .map(|e| {
+                let signature = signed.get(&e.student_id).copied();
+                roster_row(&students, &classes, signature, e)
+            })
+            .collect(),
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 fn roster_row(

@@ -1911,6 +1911,33 @@ pub(crate) async fn classes_of_student(
         .await?)
 }
 
+/// The classes of a term each student is in, for many students at once.
+pub(crate) async fn classes_of_students(
+    db: &impl ConnectionTrait,
+    student_ids: &[i64],
+    term_id: i64,
+) -> Result<HashMap<i64, Vec<class::Model>>> {
+    let memberships = class_student::Entity::find()
+        .filter(class_student::Column::StudentId.is_in(student_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let classes: HashMap<i64, class::Model> = class::Entity::find()
+        .filter(class::Column::Id.is_in(memberships.iter().map(|m| m.class_id)))
+        .filter(class::Column::TermId.eq(term_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut out: HashMap<i64, Vec<class::Model>> = HashMap::new();
+    for m in memberships {
+        if let Some(c) = classes.get(&m.class_id) {
+            out.entry(m.student_id).or_default().push(c.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Puts a student in a class (nothing when already in).
 pub(crate) async fn enter(
     db: &impl ConnectionTrait,

@@ -411,9 +411,11 @@ pub async fn roster(
     ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
     ApiQuery(q): ApiQuery<RosterQuery>,
 ) -> Result<Json<ListBody<RosterRow>>, ApiError> {
-    Ok(Json(ListBody::whole(
-        roster::list(&state.app, &actor, school_id, term_id, &q).await?,
-    )))
+    Ok(Json(
+        roster::list(&state.app, &actor, school_id, term_id, &q)
+            .await?
+            .into(),
+    ))
 }
 
 /// The school selects for one of its students; the guardians confirm by paying or decline.

@@ -31,7 +31,8 @@ use crate::AppState;
 use crate::course::pick_term;
 use crate::http::extract::{CsrfForm, PageActor, PagePath, PageQuery};
 use crate::http::page::{
-    FormData, FormErrors, Frame, Opt, PageError, PageResult, frame, render, rerender,
+    FormData, FormErrors, Frame, ListInfo, Opt, PageError, PageResult, frame, page_of, render,
+    rerender,
 };
 
 #[derive(Deserialize, Default)]
@@ -398,6 +399,8 @@ pub struct ManageQuery {
     class: Option<String>,
     status: Option<String>,
     notice: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
 }
 
 #[derive(Template)]
@@ -412,6 +415,7 @@ struct ManagePage {
     notice: Option<NoticeView>,
     notice_title: String,
     rows: Vec<RosterRow>,
+    list: ListInfo,
     drops: Vec<DropRequestView>,
     classes: Vec<Opt>,
     class_filter: String,
@@ -441,7 +445,8 @@ async fn manage_page(
         .ok();
     let class_filter = q.class.clone().unwrap_or_default();
     let status_filter = q.status.clone().unwrap_or_default();
-    let rows = roster::list(
+    let paging = page_of(q.page.as_deref(), q.size.as_deref());
+    let page = roster::list(
         &state.app,
         a,
         school_id,
@@ -450,10 +455,22 @@ async fn manage_page(
             teaching_class_id: class_filter.parse().ok(),
             status: Some(status_filter.clone())
                 .filter(|s| kehou_domain::enrollment::EnrollmentStatus::parse(s).is_some()),
+            page: Some(paging.page),
+            page_size: Some(paging.page_size),
             ..Default::default()
         },
     )
     .await?;
+    let term_text = term.id.to_string();
+    let list = ListInfo::new(
+        &page,
+        &[
+            ("term", &term_text),
+            ("class", &class_filter),
+            ("status", &status_filter),
+        ],
+    );
+    let rows = page.items;
     let mut drops = drops::list(&state.app, a, school_id, term.id, None).await?;
     // Every waiting request, and the latest decided ones for reference.
     let waiting = drops.iter().filter(|d| d.status == "pending").count();
@@ -489,6 +506,7 @@ async fn manage_page(
         notice_title: notice.as_ref().map(|n| n.title.clone()).unwrap_or_default(),
         notice,
         rows,
+        list,
         drops,
         classes,
         class_filter,

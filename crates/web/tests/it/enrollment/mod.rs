@@ -613,6 +613,15 @@ async fn f6_the_parent_page_selects_and_the_school_page_lists() {
         "{}",
         manage.body
     );
+    assert!(
+        manage.body.contains("aria-label=\"分页\""),
+        "the roster is paged"
+    );
+    let second = a
+        .get(&format!("/schools/{school}/enrollment?size=20&page=2"))
+        .await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains("第 2 / "), "{}", second.body);
     let lottery = a
         .get(&format!("/schools/{school}/enrollment/lottery"))
         .await;
@@ -1209,7 +1218,20 @@ async fn enrollment_texts_refuse_control_and_direction_characters_and_change_not
             .unwrap()
             .iter()
             .any(|r| r["enrollment"]["id"] == id && r["enrollment"]["status"] == status)
-    );
+    ); // The roster comes a page at a time.
+    let total = roster["total"].as_u64().unwrap();
+    assert!(total >= 2, "{roster}");
+    let (s, one) = t
+        .get(&format!("{base}/enrollments?page=2&page_size=1"), &admin)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+    assert_eq!(one["total"], total);
+    assert_eq!(one["items"][0], roster["items"][1]);
+    for bad in ["page=0", "page_size=0", "page_size=101", "status=paid"] {
+        let (s, _) = t.get(&format!("{base}/enrollments?{bad}"), &admin).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 #[tokio::test]
