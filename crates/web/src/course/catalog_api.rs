@@ -405,7 +405,8 @@ pub async fn offering_decide(
 /// A picture or attachment of a course, to anyone who may read the course: its checked
 /// type, as an attachment, never sniffed.
 #[utoipa::path(get, path = "/api/v1/courses/{id}/files/{file_id}", tag = "courses", params(("id" = i64, Path), ("file_id" = i64, Path)),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file, of the type checked at upload",
+        content(("image/png"), ("image/jpeg"), ("application/pdf"))), (status = 404, body = ErrorBody)))]
 pub async fn course_file(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
