@@ -13,7 +13,7 @@ use kehou_domain::enrollment::EnrollmentStatus;
 use kehou_schedule::Slot;
 use kehou_schedule::assign::{self, Problem, Student, TeachingClass};
 use kehou_store::entity::enrollment::enrollment;
-use kehou_store::entity::school::{guardian, student};
+use kehou_store::entity::school::student;
 use kehou_store::entity::teaching::class;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{record, term_row};
 use crate::platform::audit::By;
-use crate::platform::messages::{self, NewMessage};
+use crate::platform::messages;
 use crate::{Actor, App, Error, Result};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -537,25 +537,16 @@ pub async fn publish(
         if confirmed {
             crate::teaching::class::enter(&txn, k.id, student_id, now).await?;
         }
-        for g in guardian::Entity::find()
-            .filter(guardian::Column::StudentId.eq(student_id))
-            .all(&txn)
-            .await?
-        {
-            messages::send(
+        told.extend(
+            super::tell_guardians(
                 &txn,
-                g.user_id,
-                NewMessage {
-                    kind: "enrollment",
-                    title: format!("分班结果：{}", k.name),
-                    body: format!("孩子已分入“{}”，请在课表中查看上课时间。", k.name),
-                    link: Some(format!("/enroll?student_id={student_id}")),
-                },
+                student_id,
+                format!("分班结果：{}", k.name),
+                format!("孩子已分入“{}”，请在课表中查看上课时间。", k.name),
                 now,
             )
-            .await?;
-            told.push(g.user_id);
-        }
+            .await?,
+        );
         done += 1;
     }
     if done == 0 {

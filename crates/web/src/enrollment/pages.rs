@@ -347,20 +347,8 @@ pub async fn decide_drop(
     } else {
         "drop_rejected"
     };
-    match drops::decide(&state.app, &actor, request_id, input).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/schools/{school_id}/enrollment?term={}&notice={code}#drops",
-            q.term.as_deref().unwrap_or("")
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, errors) = FormErrors::from_error(e)?;
-            Ok(rerender(
-                status,
-                &manage_page(&state, &p, school_id, &q, errors).await?,
-            ))
-        }
-    }
+    let done = drops::decide(&state.app, &actor, request_id, input).await;
+    school_back(&state, &p, school_id, &q, done, code, "drops").await
 }
 
 #[derive(Template)]
@@ -585,11 +573,12 @@ async fn school_back<T>(
     school_id: i64,
     q: &ManageQuery,
     done: kehou_service::Result<T>,
+    notice: &str,
     anchor: &str,
 ) -> PageResult {
     match done {
         Ok(_) => Ok(Redirect::to(&format!(
-            "/schools/{school_id}/enrollment?term={}&notice=saved#{anchor}",
+            "/schools/{school_id}/enrollment?term={}&notice={notice}#{anchor}",
             q.term.as_deref().unwrap_or("")
         ))
         .into_response()),
@@ -624,7 +613,7 @@ pub async fn set_rules(
         hold_minutes: number(&data, "hold_minutes"),
     };
     let done = settings::set_rules(&state.app, &actor, school_id, term_id(&q)?, input).await;
-    school_back(&state, &p, school_id, &q, done, "rules").await
+    school_back(&state, &p, school_id, &q, done, "saved", "rules").await
 }
 
 pub async fn add_window(
@@ -642,7 +631,7 @@ pub async fn add_window(
         closes_at: Some(data.text("closes_at")),
     };
     let done = settings::add_window(&state.app, &actor, school_id, term_id(&q)?, input).await;
-    school_back(&state, &p, school_id, &q, done, "windows").await
+    school_back(&state, &p, school_id, &q, done, "saved", "windows").await
 }
 
 pub async fn remove_window(
@@ -655,7 +644,7 @@ pub async fn remove_window(
     actor.require(Permission::EnrollmentManage)?;
     let done =
         settings::remove_window(&state.app, &actor, school_id, term_id(&q)?, window_id).await;
-    school_back(&state, &p, school_id, &q, done, "windows").await
+    school_back(&state, &p, school_id, &q, done, "saved", "windows").await
 }
 
 pub async fn add_group(
@@ -676,7 +665,7 @@ pub async fn add_group(
         ),
     };
     let done = settings::add_group(&state.app, &actor, school_id, term_id(&q)?, input).await;
-    school_back(&state, &p, school_id, &q, done, "groups").await
+    school_back(&state, &p, school_id, &q, done, "saved", "groups").await
 }
 
 pub async fn remove_group(
@@ -688,7 +677,7 @@ pub async fn remove_group(
 ) -> PageResult {
     actor.require(Permission::EnrollmentManage)?;
     let done = settings::remove_group(&state.app, &actor, school_id, term_id(&q)?, group_id).await;
-    school_back(&state, &p, school_id, &q, done, "groups").await
+    school_back(&state, &p, school_id, &q, done, "saved", "groups").await
 }
 
 pub async fn publish_notice(
@@ -704,10 +693,23 @@ pub async fn publish_notice(
         body: Some(data.text("body")),
     };
     let done = notice::publish(&state.app, &actor, school_id, term_id(&q)?, input).await;
-    school_back(&state, &p, school_id, &q, done, "notice").await
+    school_back(&state, &p, school_id, &q, done, "saved", "notice").await
 }
 
 /// The signatures of the term's notice as .xlsx (one teaching class with `class=`).
+/// The term a download of 报名管理 asks for (`term=`), the current one by default.
+async fn asked_term(
+    state: &AppState,
+    actor: &kehou_service::Actor,
+    school_id: i64,
+    q: &ManageQuery,
+) -> Result<i64, PageError> {
+    let terms = calendar::list_terms(&state.app, actor, school_id).await?;
+    Ok(pick_term(&terms, q.term.as_deref(), state.app.today())
+        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?
+        .id)
+}
+
 /// A picture of a course on the parent's page.
 pub async fn picture(
     State(state): State<AppState>,
@@ -726,10 +728,7 @@ pub async fn signatures(
     PageQuery(q): PageQuery<ManageQuery>,
 ) -> PageResult {
     actor.require(Permission::EnrollmentManage)?;
-    let terms = calendar::list_terms(&state.app, &actor, school_id).await?;
-    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
-        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?
-        .id;
+    let term = asked_term(&state, &actor, school_id, &q).await?;
     let class = q.class.as_deref().and_then(|c| c.parse().ok());
     let rows = notice::signatures(&state.app, &actor, school_id, term, class).await?;
     Ok(crate::http::xlsx::file(
@@ -746,10 +745,7 @@ pub async fn confirmations(
     PageQuery(q): PageQuery<ManageQuery>,
 ) -> PageResult {
     actor.require(Permission::EnrollmentManage)?;
-    let terms = calendar::list_terms(&state.app, &actor, school_id).await?;
-    let term = pick_term(&terms, q.term.as_deref(), state.app.today())
-        .ok_or(PageError(kehou_service::Error::NotFound("学期")))?
-        .id;
+    let term = asked_term(&state, &actor, school_id, &q).await?;
     let class = q.class.as_deref().and_then(|c| c.parse().ok());
     let pdf = notice::confirmations(&state.app, &actor, school_id, term, class, None).await?;
     Ok(crate::http::files::stored_file(

@@ -1324,6 +1324,23 @@ async fn f5_a_drop_is_requested_reviewed_and_frees_the_seat() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(members(&t).await, before);
 
+    // The school's page: rejecting without a reason is refused there too.
+    {
+        let mut b = crate::pages::Browser::new(&t);
+        b.login(SCHOOL1_ADMIN, crate::common::PASSWORD).await;
+        let manage = b
+            .get(&format!("/schools/{school}/enrollment?term={term}"))
+            .await;
+        let form = format!("/schools/{school}/enrollment/drop-requests/{rid}?term={term}");
+        assert!(manage.body.contains(&form), "{}", manage.body);
+        assert!(manage.body.contains("孩子生病"));
+        let csrf = crate::pages::Browser::csrf(&manage);
+        let bad = b
+            .post(&form, &[("_csrf", &csrf), ("decision", "reject")])
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("不同意退课时请填写原因"), "{}", bad.body);
+    }
     // Rejected with a reason: the parent reads it; the enrollment stands.
     let (s, d) = t
         .post(
