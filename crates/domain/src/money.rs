@@ -40,6 +40,76 @@ impl Fen {
     pub fn fen(self) -> i64 {
         self.0
     }
+
+    /// The amount in Chinese capital numerals, as receipts write it: `叁佰元整`,
+    /// `壹仟贰佰元零伍分`.
+    pub fn in_words(self) -> String {
+        const DIGITS: [&str; 10] = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"];
+        const UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
+        const GROUPS: [&str; 3] = ["", "万", "亿"];
+        let negative = self.0 < 0;
+        let abs = self.0.unsigned_abs();
+        let (mut yuan, jiao, fen) = (abs / 100, (abs / 10 % 10) as usize, (abs % 10) as usize);
+        let mut out = String::new();
+        if yuan > 0 {
+            // Four-digit groups from the lowest, each with its own zeros.
+            let mut groups = Vec::new();
+            while yuan > 0 {
+                groups.push((yuan % 10_000) as usize);
+                yuan /= 10_000;
+            }
+            let mut zero_pending = false;
+            for (gi, g) in groups.iter().enumerate().rev() {
+                if *g == 0 {
+                    zero_pending = true;
+                    continue;
+                }
+                if zero_pending || (!out.is_empty() && *g < 1000) {
+                    out.push_str(DIGITS[0]);
+                }
+                zero_pending = false;
+                let mut inner_zero = false;
+                for pos in (0..4).rev() {
+                    let d = g / 10usize.pow(pos as u32) % 10;
+                    if d == 0 {
+                        inner_zero = true;
+                        continue;
+                    }
+                    if inner_zero && g / 10usize.pow(pos as u32 + 1) > 0 {
+                        out.push_str(DIGITS[0]);
+                    }
+                    inner_zero = false;
+                    out.push_str(DIGITS[d]);
+                    out.push_str(UNITS[pos]);
+                }
+                out.push_str(GROUPS[gi.min(2)]);
+            }
+            out.push('元');
+        }
+        match (jiao, fen) {
+            (0, 0) => {
+                if out.is_empty() {
+                    out.push_str("零元");
+                }
+                out.push('整');
+            }
+            (j, 0) => {
+                out.push_str(DIGITS[j]);
+                out.push('角');
+            }
+            (j, f) => {
+                if j > 0 {
+                    out.push_str(DIGITS[j]);
+                    out.push('角');
+                } else if !out.is_empty() {
+                    out.push_str(DIGITS[0]);
+                }
+                out.push_str(DIGITS[f]);
+                out.push('分');
+            }
+        }
+        if negative { format!("负{out}") } else { out }
+    }
 }
 
 /// `25.00`: yuan with two decimals, for forms and exports.
@@ -67,5 +137,23 @@ mod tests {
         assert_eq!(Fen(120005).to_string(), "1200.05");
         assert_eq!(Fen(7).to_string(), "0.07");
         assert_eq!(Fen(-250).to_string(), "-2.50");
+    }
+
+    #[test]
+    fn amounts_are_written_in_capital_numerals() {
+        for (fen, words) in [
+            (30000, "叁佰元整"),
+            (120005, "壹仟贰佰元零伍分"),
+            (0, "零元整"),
+            (5, "伍分"),
+            (150, "壹元伍角"),
+            (100_100, "壹仟零壹元整"),
+            (1_000_000, "壹万元整"),
+            (1_005_000, "壹万零伍拾元整"),
+            (12_345_678, "壹拾贰万叁仟肆佰伍拾陆元柒角捌分"),
+            (10_000_000_000, "壹亿元整"),
+        ] {
+            assert_eq!(Fen(fen).in_words(), words, "{fen}");
+        }
     }
 }

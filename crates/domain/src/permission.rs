@@ -27,6 +27,8 @@ pub enum Permission {
     OfferingApprove,
     TeachingManage,
     EnrollmentManage,
+    BillingManage,
+    BillingView,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -177,6 +179,18 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "管理报名：报名时段和规则、报名须知、候补、代学生选课、退课审核",
         group: "报名",
     },
+    PermissionDef {
+        permission: Permission::BillingManage,
+        code: "billing.manage",
+        name: "管理收费：收款账户、催缴、减免、退费、对账",
+        group: "收费",
+    },
+    PermissionDef {
+        permission: Permission::BillingView,
+        code: "billing.view",
+        name: "查看订单、收费统计与对账",
+        group: "收费",
+    },
 ];
 
 impl Permission {
@@ -227,6 +241,8 @@ mod tests {
             Permission::OfferingApprove,
             Permission::TeachingManage,
             Permission::EnrollmentManage,
+            Permission::BillingManage,
+            Permission::BillingView,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

@@ -69,6 +69,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             LibraryReview,
             CoursePolicy,
             OfferingApprove,
+            BillingView,
         ],
     },
     PresetRole {
@@ -87,6 +88,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             InstitutionView,
             InstitutionReview,
             OfferingApprove,
+            BillingView,
         ],
     },
     PresetRole {
@@ -114,6 +116,8 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             OfferingManage,
             TeachingManage,
             EnrollmentManage,
+            BillingManage,
+            BillingView,
         ],
     },
     PresetRole {

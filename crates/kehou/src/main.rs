@@ -351,9 +351,10 @@ async fn run() -> Result<()> {
             let conn = kehou_store::connect(&url)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", redact(&url)))?;
-            let found = kehou_service::enrollment::check::run(&conn).await?;
+            let mut found = kehou_service::enrollment::check::run(&conn).await?;
+            found.extend(kehou_service::billing::check::run(&conn).await?);
             if found.is_empty() {
-                println!("检查通过：报名数据没有违反任何规则 / no violations");
+                println!("检查通过：报名与收费数据没有违反任何规则 / no violations");
                 return Ok(());
             }
             for v in &found {

@@ -7,6 +7,7 @@
 //! `docs/ARCHITECTURE.md`): `platform` (shared services), `identity`, `org`, `school`,
 //! `course`, `institution`, `import`, and `system` for what runs without a person.
 
+pub mod billing;
 pub mod course;
 pub mod enrollment;
 pub mod identity;
@@ -42,6 +43,8 @@ pub struct App {
     /// The ids of people who just got a message on this instance, for open pages' live
     /// badges (other instances' messages arrive by polling).
     pub message_feed: tokio::sync::broadcast::Sender<i64>,
+    /// The payment channels: the sandbox unless a real one is configured.
+    pub payments: Arc<billing::Channels>,
 }
 
 impl App {
@@ -61,11 +64,23 @@ impl App {
         clock: Arc<dyn Clock>,
         vault: Arc<platform::vault::Vault>,
     ) -> Result<Self> {
+        let job_wakeup: Arc<tokio::sync::Notify> = Arc::default();
+        // The sandbox's signing key follows from the installation's secret: stable across
+        // restarts and instances, unknown outside.
+        let sandbox = billing::sandbox::Sandbox::new(
+            db.clone(),
+            clock.clone(),
+            vault
+                .blind_index("kehou sandbox payment platform key")
+                .into_bytes(),
+            job_wakeup.clone(),
+        );
         let app = Self {
+            payments: Arc::new(billing::Channels::new(Arc::new(sandbox))),
             db,
             clock,
             vault,
-            job_wakeup: Arc::default(),
+            job_wakeup,
             sms: Arc::new(platform::sms::Sandbox::default()),
             // The command line points this at its configured folder.
             files: Arc::new(platform::storage::LocalFolder::new(

@@ -8,6 +8,7 @@
 
 pub mod http;
 
+mod billing;
 mod course;
 mod enrollment;
 mod identity;
@@ -56,6 +57,7 @@ fn areas() -> Vec<Area> {
         course::area(),
         teaching::area(),
         enrollment::area(),
+        billing::area(),
     ]
 }
 

@@ -1731,3 +1731,28 @@ pub(crate) async fn school_offers(
         .await?
         .is_some())
 }
+
+/// Whether the school's offering of a term has a course with something to pay.
+pub(crate) async fn has_priced_items(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    term_id: i64,
+) -> Result<bool> {
+    let offerings: Vec<i64> = offering::Entity::find()
+        .filter(offering::Column::SchoolId.eq(school_id))
+        .filter(offering::Column::TermId.eq(term_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    if offerings.is_empty() {
+        return Ok(false);
+    }
+    Ok(offering_item::Entity::find()
+        .filter(offering_item::Column::OfferingId.is_in(offerings))
+        .all(db)
+        .await?
+        .iter()
+        .any(|i| i.price_fen > 0 || i.textbook_fee_fen > 0 || i.misc_fee_fen > 0))
+}

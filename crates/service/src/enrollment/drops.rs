@@ -314,8 +314,16 @@ pub async fn decide(
             return Err(Error::conflict("这条报名已经结束"));
         }
         let reason = format!("家长退课（学校同意）：{}", r.reason);
-        let (_, class_id) =
-            super::order::release(&txn, e, EnrollmentStatus::Dropped, &reason, now).await?;
+        let (_, class_id) = super::order::release(
+            &txn,
+            app,
+            Some(actor),
+            e,
+            EnrollmentStatus::Dropped,
+            &reason,
+            now,
+        )
+        .await?;
         freed = class_id;
     }
     let mut a = r.into_active_model();

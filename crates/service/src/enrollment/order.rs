@@ -78,6 +78,11 @@ pub struct EnrollmentView {
     /// The latest drop request, if the parent made one.
     pub drop_request: Option<super::drops::DropBrief>,
     pub order: Option<OrderView>,
+    /// The order's money: totals from the ledger, the payment that paid it, its refunds.
+    pub money: Option<crate::billing::ledger::Money>,
+    /// What dropping now would refund, explained: for a paid enrollment that may be
+    /// dropped, in the parent's history.
+    pub refund_preview: Option<kehou_domain::billing::RefundComputation>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -147,6 +152,8 @@ pub(crate) async fn views(
         .all(db)
         .await?;
     let requests = super::drops::latest_of(db, &ids).await?;
+    let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut money = crate::billing::ledger::money_of(db, &order_ids).await?;
     let now = app.now();
     // Whether a drop window is open for each student's grade: the rules once per term,
     // the grades in one query (a school's roster holds thousands of rows).
@@ -175,6 +182,7 @@ pub(crate) async fn views(
     for e in rows {
         let o = orders.iter().find(|o| o.enrollment_id == e.id).cloned();
         let o = o.map(order_view).transpose()?;
+        let m = o.as_ref().and_then(|o| money.remove(&o.id));
         let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
         let t = terms.iter().find(|t| t.id == e.term_id);
         let by_school = e.source == "school";
@@ -205,16 +213,21 @@ pub(crate) async fn views(
             can_drop: status == EnrollmentStatus::Confirmed && !waiting && (by_school || droppable),
             drop_request,
             order: o,
+            money: m,
+            refund_preview: None,
         });
     }
     Ok(out)
 }
 
 /// Ends an active enrollment in the caller's transaction: its state, its open orders, its
-/// seat in the class and any drop request still waiting. Returns it and the class whose
+/// seat in the class, any drop request still waiting, and — for a paid order — the refund
+/// its course's rule gives (a job hands it to the channel). Returns it and the class whose
 /// seat freed, to be offered to the waitlist once committed.
 pub(crate) async fn release(
     txn: &impl ConnectionTrait,
+    app: &App,
+    by: Option<&Actor>,
     e: enrollment::Model,
     to: EnrollmentStatus,
     reason: &str,
@@ -222,6 +235,7 @@ pub(crate) async fn release(
 ) -> Result<(enrollment::Model, Option<i64>)> {
     let class_id = e.class_id;
     let student_id = e.student_id;
+    crate::billing::refund::for_drop(txn, app, e.id, by).await?;
     let e = end_enrollment(txn, e, to, reason, now).await?;
     close_orders(txn, e.id, OrderStatus::Cancelled, now).await?;
     if let Some(c) = class_id {
@@ -239,7 +253,22 @@ pub async fn history(app: &App, actor: &Actor, student_id: i64) -> Result<Vec<En
         .order_by_desc(enrollment::Column::Id)
         .all(&app.db)
         .await?;
-    views(app, &app.db, rows).await
+    let mut out = views(app, &app.db, rows).await?;
+    // Before asking to drop a paid course, the parent sees what would come back.
+    for v in out.iter_mut().filter(|v| v.can_drop) {
+        let Some(o) = v
+            .order
+            .as_ref()
+            .filter(|o| o.status == OrderStatus::Paid.code())
+        else {
+            continue;
+        };
+        if let Some(model) = order::Entity::find_by_id(o.id).one(&app.db).await? {
+            let (c, _) = crate::billing::refund::compute_for(app, &app.db, &model).await?;
+            v.refund_preview = Some(c);
+        }
+    }
+    Ok(out)
 }
 
 /// A guardian withdraws an enrollment: an unpaid one is cancelled at any time; a
@@ -301,7 +330,7 @@ pub async fn drop(
             return Err(Error::conflict(format!("报名{}，不能再退", other.label())));
         }
     };
-    let (e, class_id) = release(&txn, e, to, &reason, now).await?;
+    let (e, class_id) = release(&txn, app, Some(actor), e, to, &reason, now).await?;
     let school = crate::system::load_any_school(&txn, e.school_id).await?;
     record(
         &txn,
@@ -340,6 +369,8 @@ pub(crate) async fn close_orders(
         .all(db)
         .await?
     {
+        crate::billing::ledger::give_up(db, &o, &format!("订单{}，不再应收", to.label()), now)
+            .await?;
         let mut m = o.into_active_model();
         m.status = Set(to.code().into());
         m.updated_at = Set(now);
@@ -410,6 +441,9 @@ pub(crate) async fn run_hold_job(
         .and_then(serde_json::Value::as_i64)
         .ok_or_else(|| Error::Internal("任务参数缺少 order_id".into()))?;
     progress.stage("释放名额", 1);
+    // A payment made at the last moment settles the order instead; the channel down, the
+    // job tries again later.
+    crate::billing::payment::before_expiry(app, order_id).await?;
     let freed = expire(app, order_id).await?;
     let offered = match freed {
         Some(c) => super::waitlist::offer_seats(app, c).await?,
@@ -417,6 +451,38 @@ pub(crate) async fn run_hold_job(
     };
     progress.advance(1);
     Ok(serde_json::json!({ "order_id": order_id, "released": freed.is_some(), "offered": offered }))
+}
+
+/// The order's money arrived: it is paid and its enrollment confirmed, in the caller's
+/// transaction (which holds the order's row). `false` when the enrollment no longer waits.
+pub(crate) async fn paid(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(e) = enrollment::Entity::find_by_id(o.enrollment_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if e.status != EnrollmentStatus::PendingPayment.code() {
+        return Ok(false);
+    }
+    let mut m = o.clone().into_active_model();
+    m.status = Set(OrderStatus::Paid.code().into());
+    m.hold_until = Set(None);
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    // The seat the unpaid order held becomes the student's place in the class.
+    if let Some(c) = e.class_id {
+        crate::teaching::class::enter(db, c, e.student_id, now).await?;
+    }
+    let mut m = e.into_active_model();
+    m.status = Set(EnrollmentStatus::Confirmed.code().into());
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    Ok(true)
 }
 
 /// The school took a student out of a class by hand: the confirmed enrollment that put

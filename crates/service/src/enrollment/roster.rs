@@ -304,8 +304,16 @@ pub async fn cancel_for(
         _ => return Err(Error::conflict("这条报名已经结束")),
     };
     let now = app.now();
-    let (e, class_id) =
-        super::order::release(&txn, e, to, &format!("学校取消：{reason}"), now).await?;
+    let (e, class_id) = super::order::release(
+        &txn,
+        app,
+        Some(actor),
+        e,
+        to,
+        &format!("学校取消：{reason}"),
+        now,
+    )
+    .await?;
     let school = crate::system::load_any_school(&txn, e.school_id).await?;
     super::record(
         &txn,

@@ -749,6 +749,7 @@ pub(crate) async fn admit(
     }
     .insert(db)
     .await?;
+    crate::billing::ledger::charge(db, &o, now).await?;
     if let Some(k) = &c.class
         && e_status == EnrollmentStatus::Confirmed
     {

@@ -331,6 +331,17 @@ pub async fn add_window(
     let (Some(kind), Some(opens), Some(closes)) = (kind, opens, closes) else {
         return Err(Error::invalid("kind", "请填写时段"));
     };
+    // Money for the school's courses goes to the school's own account (H1).
+    if kind != WindowKind::Drop
+        && crate::course::offering::has_priced_items(&app.db, s.school_id, s.term_id).await?
+        && crate::billing::account::receiving(&app.db, s.school_id)
+            .await?
+            .is_none()
+    {
+        return Err(Error::conflict(
+            "学校尚未配置有效的收款账户，不能开放收费课程的报名（请先在“收费管理”中配置）",
+        ));
+    }
     let txn = kehou_store::begin_write(&app.db).await?;
     let have = window::Entity::find()
         .filter(window::Column::SchoolId.eq(s.school_id))

@@ -31,6 +31,9 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
+    /// Another system (a payment channel) cannot be reached now: try again later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("内部错误：{0}")]
     Internal(String),
 }
@@ -91,6 +94,7 @@ impl Error {
             Self::TooManyAttempts(..) => "too_many_attempts",
             Self::NotFound(_) => "not_found",
             Self::Conflict { .. } => "conflict",
+            Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }

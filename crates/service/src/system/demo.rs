@@ -324,8 +324,14 @@ pub async fn load(app: &App) -> Result<usize> {
             created += super::demo_teaching::ensure_classes(app, school).await?;
         }
     }
+    for name in [SCHOOL_1, SCHOOL_2, MIDDLE_SCHOOL] {
+        if let Some(school) = orgs.get(name) {
+            created += super::demo_billing::ensure_account(app, school).await?;
+        }
+    }
     if let Some(school) = orgs.get(SCHOOL_1) {
         created += super::demo_enrollment::ensure(app, school).await?;
+        created += super::demo_billing::ensure_payments(app, school).await?;
     }
     if let Some(school) = orgs.get(SCHOOL_2) {
         created += super::demo_enrollment::ensure_draw(app, school).await?;

@@ -5,6 +5,7 @@
 pub mod bench_rush;
 pub mod bench_term;
 pub mod demo;
+mod demo_billing;
 mod demo_courses;
 mod demo_enrollment;
 mod demo_teaching;

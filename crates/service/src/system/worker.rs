@@ -73,7 +73,7 @@ async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
             let message = e.one_line();
             tracing::info!(error = %message, "job failed");
             let failure = match e {
-                Error::Internal(_) => Failure::Transient(message),
+                Error::Internal(_) | Error::Unavailable(_) => Failure::Transient(message),
                 _ => Failure::Permanent(message),
             };
             jobs::fail(&app.db, &held, worker, now, failure).await?;
@@ -87,6 +87,12 @@ async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<s
         crate::import::JOB_KIND => crate::import::run_job(app, held, progress).await,
         crate::enrollment::order::HOLD_JOB_KIND => {
             crate::enrollment::order::run_hold_job(app, held, progress).await
+        }
+        crate::billing::sandbox::NOTIFY_JOB_KIND => {
+            crate::billing::notify::run_sandbox_job(app, held).await
+        }
+        crate::billing::refund::SUBMIT_JOB_KIND => {
+            crate::billing::refund::run_submit_job(app, held).await
         }
         crate::teaching::schedule::JOB_KIND => {
             crate::teaching::schedule::run_job(app, held, progress).await

@@ -377,3 +377,20 @@ pub(crate) async fn times_of(
     }
     Ok(out)
 }
+
+/// Every dated lesson of a class, in order: (date, start), for the refund of a student
+/// leaving it.
+pub(crate) async fn dated(
+    db: &impl ConnectionTrait,
+    class_id: i64,
+) -> Result<Vec<(NaiveDate, NaiveTime)>> {
+    Ok(lesson::Entity::find()
+        .filter(lesson::Column::ClassId.eq(class_id))
+        .order_by_asc(lesson::Column::Date)
+        .order_by_asc(lesson::Column::StartsAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.date, l.starts_at))
+        .collect())
+}

@@ -30,6 +30,7 @@ mod m20261130_000025_institution_departments;
 mod m20261130_000026_teaching;
 mod m20261130_000027_enrollment;
 mod m20261130_000028_drop_requests;
+mod m20261130_000029_billing;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000026_teaching::Migration),
             Box::new(m20261130_000027_enrollment::Migration),
             Box::new(m20261130_000028_drop_requests::Migration),
+            Box::new(m20261130_000029_billing::Migration),
         ]
     }
 }

@@ -51,6 +51,9 @@ struct EnrollPage {
     notice: Option<NoticeView>,
     outcomes: Vec<ItemOutcome>,
     history: Vec<EnrollmentView>,
+    /// The unpaid orders of the history, to pay together, and their sum.
+    unpaid: Vec<i64>,
+    unpaid_total: String,
     waits: Vec<WaitView>,
     prefs: Option<PreferencesView>,
     /// The selected class of each seat's choices, 3 × 3, for the form.
@@ -107,7 +110,18 @@ async fn enroll_page(
                 .collect()
         })
         .collect();
+    let unpaid_orders: Vec<&OrderView> = history
+        .iter()
+        .filter(|e| e.can_cancel)
+        .filter_map(|e| e.order.as_ref())
+        .filter(|o| o.status == "pending_payment" && o.total_fen > 0)
+        .collect();
+    let unpaid: Vec<i64> = unpaid_orders.iter().map(|o| o.id).collect();
+    let unpaid_total =
+        kehou_domain::Fen(unpaid_orders.iter().map(|o| o.total_fen).sum()).to_string();
     Ok(EnrollPage {
+        unpaid,
+        unpaid_total,
         frame: frame(
             state,
             p,
@@ -356,6 +370,9 @@ pub async fn decide_drop(
 struct OrderPage {
     frame: Frame,
     o: OrderView,
+    ledger: kehou_service::billing::ledger::LedgerView,
+    payments: Vec<kehou_service::billing::payment::PaymentView>,
+    refunds: Vec<kehou_service::billing::refund::RefundView>,
 }
 
 /// `/enroll/orders/{id}`: an order and what was bought.
@@ -365,9 +382,17 @@ pub async fn order_detail(
     PagePath(order_id): PagePath<i64>,
 ) -> PageResult {
     let o = order::get(&state.app, &actor, order_id).await?;
+    let ledger = kehou_service::billing::ledger::of(&state.app, &actor, order_id).await?;
+    let payments = kehou_service::billing::payment::of_order(&state.app, &actor, order_id).await?;
+    let refunds = kehou_service::billing::refund::preview(&state.app, &actor, order_id)
+        .await?
+        .refunds;
     Ok(render(&OrderPage {
         frame: frame(&state, &p, "订单详情", "/enroll", "").await?,
         o,
+        ledger,
+        payments,
+        refunds,
     }))
 }
 

@@ -124,6 +124,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         "报名管理",
         Some(Permission::EnrollmentManage),
     ),
+    ("/billing", "收费管理", Some(Permission::BillingManage)),
     (
         "/institutions",
         "机构管理",
@@ -292,6 +293,7 @@ impl FormErrors {
                     errors.fields.entry(f.field).or_insert(f.reason);
                 }
             }
+            Error::Unavailable(message) => errors.general = message,
             Error::Conflict { field, message } => {
                 if let Some(field) = field {
                     errors.fields.insert(field, message.clone());

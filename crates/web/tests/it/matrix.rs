@@ -405,6 +405,19 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
             Need::Perms(VIEW)
         }
+        // Money: the channel's notifications prove themselves by their signature; a
+        // school's accounts and refunds need billing.manage; payments, receipts and an
+        // order's ledger answer their payer, the child's guardians and the school.
+        ("POST", "/api/v1/pay/notify/{channel}") => Need::Public,
+        ("POST", "/api/v1/orders/{order_id}/refunds" | "/api/v1/refunds/{refund_id}/resolve") => {
+            Need::Perms(&[BillingManage])
+        }
+        (_, p) if school && (p.contains("/receiving-accounts") || p.contains("/billing")) => {
+            Need::Perms(&[BillingManage])
+        }
+        ("GET", "/billing") => Need::Perms(&[BillingManage]),
+        (_, p) if p.starts_with("/api/v1/payments") => Need::Actor,
+        (_, "/pay/sandbox/{prepay_id}") => Need::Session,
         // Enrollment: the notice is read by the school's staff and its parents (others: not
         // found); the rest of a school's side needs enrollment.manage; a parent's routes
         // answer only for their own children (checked inside).

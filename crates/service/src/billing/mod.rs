@@ -1,0 +1,104 @@
+//! Money (H1–H6): schools' receiving accounts (account), the append-only ledger every
+//! balance is derived from (ledger), payments of one or several orders through a channel
+//! and the notifications that settle them (payment, notify), refunds computed from the
+//! class's lessons (refund), receipts (receipt), and the invariants `kehou check`
+//! verifies (check). Channels sit behind [`channel::PaymentChannel`]; the built-in
+//! [`sandbox::Sandbox`] is the channel when no real one is configured.
+
+pub mod account;
+pub mod channel;
+pub mod check;
+pub mod ledger;
+pub mod notify;
+pub mod payment;
+pub mod receipt;
+pub mod refund;
+pub mod sandbox;
+
+use std::sync::Arc;
+
+use kehou_store::sea_orm::ConnectionTrait;
+
+use crate::platform::audit::{self, By, Change};
+use crate::{App, Result};
+use channel::PaymentChannel;
+
+/// The payment channels this instance can use, by code.
+pub struct Channels {
+    sandbox: Arc<sandbox::Sandbox>,
+    others: Vec<Arc<dyn PaymentChannel>>,
+}
+
+impl Channels {
+    pub fn new(sandbox: Arc<sandbox::Sandbox>) -> Self {
+        Self {
+            sandbox,
+            others: Vec::new(),
+        }
+    }
+
+    /// Adds a real channel's adapter.
+    pub fn with(mut self, channel: Arc<dyn PaymentChannel>) -> Self {
+        self.others.push(channel);
+        self
+    }
+
+    pub fn get(&self, code: &str) -> Option<Arc<dyn PaymentChannel>> {
+        if code == "sandbox" {
+            return Some(self.sandbox.clone());
+        }
+        self.others.iter().find(|c| c.code() == code).cloned()
+    }
+
+    pub fn sandbox(&self) -> &sandbox::Sandbox {
+        &self.sandbox
+    }
+
+    /// The codes and names of every channel, the sandbox last.
+    pub fn all(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out: Vec<_> = self.others.iter().map(|c| (c.code(), c.name())).collect();
+        out.push((self.sandbox.code(), self.sandbox.name()));
+        out
+    }
+}
+
+/// A payment or refund number: a prefix, the China date and 14 random digits (32 at most,
+/// as the channels allow).
+pub(crate) fn new_number(prefix: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let digits: String = (0..14)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect();
+    format!(
+        "{prefix}{}{digits}",
+        now.with_timezone(&crate::platform::clock::china())
+            .format("%Y%m%d")
+    )
+}
+
+/// Writes an audit event of the billing area.
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    app: &App,
+    by: &By<'_>,
+    school: (i64, &str),
+    action: &str,
+    entity: (&str, i64),
+    summary: String,
+) -> Result<()> {
+    audit::record(
+        db,
+        app.now(),
+        by,
+        Change {
+            org_id: Some(school.0),
+            org_path: school.1,
+            action,
+            entity_type: entity.0,
+            entity_id: Some(entity.1),
+            summary,
+        },
+    )
+    .await
+}

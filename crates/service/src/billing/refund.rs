@@ -1,0 +1,771 @@
+//! Refunds (H5, F5, I6): money going back to a parent by the payment's own channel, never
+//! another way. The amount is computed by `kehou_domain::billing::compute_refund` from the
+//! class's dated lessons and the student's attendance under the course's rule, or stated
+//! by the school; either way the parent sees how it was reached. Several partial refunds
+//! per order; under the order's row lock their sum never exceeds what was received. A
+//! refund the channel cannot take now is retried by a job; one the channel fails is
+//! resolved by hand; a parent may report a refund that has not arrived.
+
+use chrono::{DateTime, Utc};
+use kehou_domain::Fen;
+use kehou_domain::billing::{
+    LedgerKind, LessonFact, Paid, RefundComputation, RefundRule, RefundStatus, compute_refund,
+};
+use kehou_store::entity::billing::{ledger_entry, payment, refund, refund_rule};
+use kehou_store::entity::enrollment::{enrollment, order};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::channel::{ChannelError, ChannelRefund, NewRefund, RefundState};
+use super::ledger::{self, NewEntry};
+use crate::platform::audit::By;
+use crate::platform::clock::china_label;
+use crate::platform::jobs;
+use crate::{Actor, App, Error, Result};
+
+/// The job that hands a refund to its channel, retried while the channel is down.
+pub const SUBMIT_JOB_KIND: &str = "refund_submit";
+
+/// Why a refund was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The school approved a drop (退课).
+    Drop,
+    /// The school refunds an amount it states.
+    School,
+    /// Money arrived for an order no longer waiting.
+    LatePayment,
+}
+
+impl Source {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Drop => "drop",
+            Self::School => "school",
+            Self::LatePayment => "late_payment",
+        }
+    }
+
+    pub fn label(code: &str) -> &'static str {
+        match code {
+            "drop" => "退课退费",
+            "school" => "学校退费",
+            "late_payment" => "超时到账自动退款",
+            _ => "退费",
+        }
+    }
+}
+
+/// How the amount was reached, as the parent reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Explanation {
+    /// The course's rule in words, when the amount was computed by it.
+    pub rule: Option<String>,
+    pub lines: Vec<String>,
+}
+
+impl Explanation {
+    pub fn stated(line: &str) -> Self {
+        Self {
+            rule: None,
+            lines: vec![line.to_string()],
+        }
+    }
+
+    fn computed(c: &RefundComputation) -> Self {
+        Self {
+            rule: Some(c.rule.clone()),
+            lines: c.lines.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RefundView {
+    pub id: i64,
+    pub refund_no: String,
+    pub order_id: i64,
+    pub payment_id: i64,
+    pub amount_fen: i64,
+    pub amount: String,
+    /// pending, processing, succeeded, failed or resolved_by_hand.
+    pub status: String,
+    pub status_label: &'static str,
+    /// drop, school or late_payment.
+    pub source: String,
+    pub source_label: &'static str,
+    pub reason: String,
+    pub explanation: Explanation,
+    pub failure: Option<String>,
+    pub resolved_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_label: String,
+    pub succeeded_label: Option<String>,
+}
+
+pub(crate) fn view(r: refund::Model) -> RefundView {
+    let status = RefundStatus::parse(&r.status).unwrap_or(RefundStatus::Pending);
+    RefundView {
+        id: r.id,
+        refund_no: r.refund_no,
+        order_id: r.order_id,
+        payment_id: r.payment_id,
+        amount: Fen(r.amount_fen).to_string(),
+        amount_fen: r.amount_fen,
+        status: status.code().into(),
+        status_label: status.label(),
+        source_label: Source::label(&r.source),
+        source: r.source,
+        reason: r.reason,
+        explanation: serde_json::from_str(&r.explanation).unwrap_or_default(),
+        failure: r.failure,
+        resolved_note: r.resolved_note,
+        created_label: china_label(r.created_at),
+        created_at: r.created_at,
+        succeeded_label: r.succeeded_at.map(china_label),
+    }
+}
+
+async fn of_order_rows(db: &impl ConnectionTrait, order_id: i64) -> Result<Vec<refund::Model>> {
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order_id))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The refunds of several orders, in one query.
+pub(crate) async fn of_orders(
+    db: &impl ConnectionTrait,
+    order_ids: &[i64],
+) -> Result<Vec<RefundView>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
+}
+
+/// Records a refund of `amount` of `o` from payment `p` in the caller's transaction,
+/// which must hold the order's row lock: never more than the order received less every
+/// refund already made or under way. What the order no longer owes leaves its charge, so
+/// that its balance comes back to zero once the money is back.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn open(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    o: &order::Model,
+    p: &payment::Model,
+    amount: Fen,
+    source: Source,
+    reason: &str,
+    explanation: Explanation,
+    by: Option<&Actor>,
+) -> Result<refund::Model> {
+    if amount.0 <= 0 {
+        return Err(Error::invalid("amount", "退款金额应大于0"));
+    }
+    let entries = ledger::of_order(txn, o.id).await?;
+    let received: i64 = entries
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Payment.code() && e.payment_id == Some(p.id))
+        .map(|e| e.amount_fen)
+        .sum();
+    let earlier = of_order_rows(txn, o.id).await?;
+    let claimed: i64 = earlier
+        .iter()
+        .filter(|r| r.payment_id == p.id)
+        .map(|r| r.amount_fen)
+        .sum();
+    if claimed + amount.0 > received {
+        return Err(Error::conflict_on(
+            "amount",
+            format!(
+                "退款金额超过可退金额：实收 {}，已退或退款中 {}，最多还可退 {}",
+                Fen(received),
+                Fen(claimed),
+                Fen((received - claimed).max(0))
+            ),
+        ));
+    }
+    let now = app.now();
+    let r = refund::ActiveModel {
+        refund_no: Set(super::new_number("RF", now)),
+        school_id: Set(o.school_id),
+        term_id: Set(o.term_id),
+        order_id: Set(o.id),
+        payment_id: Set(p.id),
+        amount_fen: Set(amount.0),
+        status: Set(RefundStatus::Pending.code().into()),
+        source: Set(source.code().into()),
+        reason: Set(reason.chars().take(200).collect()),
+        explanation: Set(serde_json::to_string(&explanation).unwrap_or_default()),
+        channel_refund_id: Set(None),
+        failure: Set(None),
+        requested_by: Set(by.map(|a| a.user_id)),
+        resolved_by: Set(None),
+        resolved_note: Set(None),
+        result: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        succeeded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    // The balance as if every refund under way were back: what it still leaves the school
+    // is given up from the charge.
+    let balance = ledger::balance(txn, o.id).await?.0;
+    let under_way: i64 = earlier
+        .iter()
+        .filter(|r| !RefundStatus::parse(&r.status).is_some_and(RefundStatus::finished))
+        .map(|r| r.amount_fen)
+        .sum();
+    let left = balance + under_way + amount.0;
+    if left > 0 {
+        ledger::append(
+            txn,
+            NewEntry {
+                order: o,
+                kind: LedgerKind::Charge,
+                amount: Fen(-left),
+                payment_id: None,
+                refund_id: Some(r.id),
+                waiver_id: None,
+                note: format!("{}：应收减少", Source::label(source.code())),
+                by: by.map(|a| a.user_id),
+            },
+            now,
+        )
+        .await?;
+    }
+    // Durable: the job hands the refund to the channel even if this process ends now.
+    jobs::enqueue(
+        txn,
+        now,
+        jobs::NewJob {
+            kind: SUBMIT_JOB_KIND,
+            org_id: Some(o.school_id),
+            user_id: by.map(|a| a.user_id),
+            membership_id: None,
+            ip: None,
+            params: serde_json::json!({ "refund_id": r.id }),
+            input: None,
+            max_attempts: 10,
+        },
+    )
+    .await?;
+    let school = crate::system::load_any_school(txn, o.school_id).await?;
+    let who = by.map_or_else(By::system, By::actor);
+    super::record(
+        txn,
+        app,
+        &who,
+        (school.id, &school.path),
+        "billing.refund",
+        ("refund", r.id),
+        format!(
+            "订单 {} 退款 {} 元（{}）：{}",
+            o.order_no,
+            amount,
+            Source::label(source.code()),
+            reason
+        ),
+    )
+    .await?;
+    Ok(r)
+}
+
+/// Hands a refund to its channel now, for a prompt answer; when the channel is down its
+/// job (queued with the refund) tries again later, so nothing is lost; a refusal marks it
+/// failed, for the school to resolve.
+pub(crate) async fn submit_soon(app: &App, r: refund::Model) {
+    app.job_wakeup.notify_one();
+    if let Err(e) = submit(app, r.id).await {
+        tracing::info!(refund = r.id, error = %e, "refund waits for its channel");
+    }
+}
+
+/// Submits a pending refund to its channel. `Unavailable` when the channel is down.
+async fn submit(app: &App, refund_id: i64) -> Result<()> {
+    let r = refund::Entity::find_by_id(refund_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    if r.status != RefundStatus::Pending.code() {
+        return Ok(());
+    }
+    let p = payment::Entity::find_by_id(r.payment_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("支付单"))?;
+    let account = super::account::by_id(&app.db, p.account_id).await?;
+    let merchant = super::account::merchant(app, &account)?;
+    let channel = app
+        .payments
+        .get(&p.channel)
+        .ok_or_else(|| Error::Unavailable("支付通道未开通".into()))?;
+    let asked = NewRefund {
+        out_trade_no: p.payment_no.clone(),
+        out_refund_no: r.refund_no.clone(),
+        amount_fen: r.amount_fen,
+        total_fen: p.amount_fen,
+        reason: r.reason.clone(),
+        notify_url: format!(
+            "/api/v1/pay/notify/{}?account={}",
+            account.channel, account.id
+        ),
+    };
+    match channel.refund(&merchant, &asked).await {
+        Ok(answer) => {
+            let plain = serde_json::to_string(&answer).unwrap_or_default();
+            settle(app, &answer, &plain).await?;
+            Ok(())
+        }
+        Err(ChannelError::Unavailable(m)) => Err(Error::Unavailable(m)),
+        Err(other) => {
+            let now = app.now();
+            refund::Entity::update_many()
+                .col_expr(refund::Column::Status, RefundStatus::Failed.code().into())
+                .col_expr(refund::Column::Failure, Some(other.to_string()).into())
+                .col_expr(refund::Column::UpdatedAt, now.into())
+                .filter(refund::Column::Id.eq(r.id))
+                .filter(refund::Column::Status.eq(RefundStatus::Pending.code()))
+                .exec(&app.db)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+pub(crate) async fn run_submit_job(
+    app: &App,
+    held: &kehou_store::entity::platform::job::Model,
+) -> Result<serde_json::Value> {
+    let params: serde_json::Value = serde_json::from_str(&held.params)
+        .map_err(|e| Error::Internal(format!("任务参数：{e}")))?;
+    let id = params
+        .get("refund_id")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| Error::Internal("任务参数缺少 refund_id".into()))?;
+    submit(app, id).await?;
+    Ok(serde_json::json!({ "refund_id": id }))
+}
+
+/// Applies what the channel says of a refund, once: accepted → processing; success →
+/// succeeded with its ledger row; abnormal or closed → failed. `true` when it changed
+/// something.
+pub(crate) async fn settle(app: &App, c: &ChannelRefund, plain: &str) -> Result<bool> {
+    let now = app.now();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let r = refund::Entity::find()
+        .filter(refund::Column::RefundNo.eq(&c.out_refund_no))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            Error::invalid(
+                "out_refund_no",
+                format!("未知的退款单号 {}", c.out_refund_no),
+            )
+        })?;
+    if r.amount_fen != c.amount_fen {
+        return Err(Error::invalid(
+            "amount",
+            format!(
+                "退款金额不符：退款单 {}，通道 {}",
+                Fen(r.amount_fen),
+                Fen(c.amount_fen)
+            ),
+        ));
+    }
+    let status = RefundStatus::parse(&r.status).unwrap_or(RefundStatus::Pending);
+    let to = match c.refund_status {
+        RefundState::Processing => RefundStatus::Processing,
+        RefundState::Success => RefundStatus::Succeeded,
+        RefundState::Abnormal | RefundState::Closed => RefundStatus::Failed,
+    };
+    if status == to || !status.can_become(to) {
+        return Ok(false);
+    }
+    let o = order::Entity::find_by_id(r.order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    let mut m = r.clone().into_active_model();
+    m.status = Set(to.code().into());
+    m.channel_refund_id = Set(Some(c.refund_id.clone()));
+    m.updated_at = Set(now);
+    m.result = Set(Some(plain.to_string()));
+    if to == RefundStatus::Succeeded {
+        m.succeeded_at = Set(Some(c.success_time.unwrap_or(now)));
+    }
+    if to == RefundStatus::Failed {
+        m.failure = Set(Some(
+            "通道未能原路退回（如银行卡已注销），请线下处理".into(),
+        ));
+    }
+    let r = m.update(&txn).await?;
+    let mut told = Vec::new();
+    if to == RefundStatus::Succeeded {
+        returned(&txn, &o, &r, "原路退回", None, now).await?;
+        told = crate::enrollment::tell_guardians(
+            &txn,
+            o.student_id,
+            "退款已到账".into(),
+            format!(
+                "订单 {} 的退款 {} 元已原路退回，请留意支付账户。",
+                o.order_no,
+                Fen(r.amount_fen)
+            ),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for g in told {
+        crate::platform::messages::announce(app, g);
+    }
+    Ok(true)
+}
+
+/// The ledger row of money back with the parent.
+async fn returned(
+    txn: &impl ConnectionTrait,
+    o: &order::Model,
+    r: &refund::Model,
+    how: &str,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<ledger_entry::Model> {
+    ledger::append(
+        txn,
+        NewEntry {
+            order: o,
+            kind: LedgerKind::Refund,
+            amount: Fen(r.amount_fen),
+            payment_id: Some(r.payment_id),
+            refund_id: Some(r.id),
+            waiver_id: None,
+            note: format!("退款单 {} {how}", r.refund_no),
+            by,
+        },
+        now,
+    )
+    .await
+}
+
+/// The course's refund rule (the default one when the school set none).
+pub(crate) async fn rule_of(db: &impl ConnectionTrait, item_id: i64) -> Result<RefundRule> {
+    Ok(refund_rule::Entity::find()
+        .filter(refund_rule::Column::ItemId.eq(item_id))
+        .one(db)
+        .await?
+        .map_or_else(RefundRule::default, |r| RefundRule {
+            refund_leave: r.refund_leave,
+            refund_absence: r.refund_absence,
+            materials_before_start_only: r.materials_before_start_only,
+        }))
+}
+
+/// The refund the rule gives for an order now, with the payment it goes back to.
+pub(crate) async fn compute_for(
+    app: &App,
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+) -> Result<(RefundComputation, Option<payment::Model>)> {
+    let snapshot = crate::enrollment::order::order_view(o.clone())?.snapshot;
+    let e = enrollment::Entity::find_by_id(o.enrollment_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let rule = rule_of(db, snapshot.offering_item_id).await?;
+    let now = app.local_now();
+    let lessons: Vec<LessonFact> = match e.class_id.or(snapshot.teaching_class_id) {
+        Some(class_id) => crate::teaching::lesson::dated(db, class_id)
+            .await?
+            .into_iter()
+            .map(|(date, start)| {
+                let held = date.and_time(start) <= now;
+                LessonFact {
+                    date,
+                    held,
+                    // Attendance comes with the attendance issue: until then a held
+                    // lesson counts as attended.
+                    presence: held.then_some(kehou_domain::billing::Presence::Attended),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let entries = ledger::of_order(db, o.id).await?;
+    let kind_sum = |k: LedgerKind| -> i64 {
+        entries
+            .iter()
+            .filter(|e| e.kind == k.code())
+            .map(|e| e.amount_fen)
+            .sum()
+    };
+    let paid_payment = latest_payment(db, o.id).await?;
+    let refunded: i64 = of_order_rows(db, o.id)
+        .await?
+        .iter()
+        .filter(|r| paid_payment.as_ref().is_some_and(|p| p.id == r.payment_id))
+        .map(|r| r.amount_fen)
+        .sum();
+    let paid = Paid {
+        course_fee: Fen(o.course_fee_fen),
+        textbook_fee: Fen(o.textbook_fee_fen),
+        misc_fee: Fen(o.misc_fee_fen),
+        waived: Fen(kind_sum(LedgerKind::Waiver)),
+        received: Fen(kind_sum(LedgerKind::Payment)),
+        refunded: Fen(refunded),
+    };
+    Ok((compute_refund(&rule, &paid, &lessons), paid_payment))
+}
+
+/// The paid payment of an order (the last one, when a late second payment came).
+async fn latest_payment(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<payment::Model>> {
+    let ids: Vec<i64> = ledger::of_order(db, order_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.kind == LedgerKind::Payment.code())
+        .filter_map(|e| e.payment_id)
+        .collect();
+    Ok(payment::Entity::find()
+        .filter(payment::Column::Id.is_in(ids))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .next())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RefundPreview {
+    pub order_id: i64,
+    pub computation: RefundComputation,
+    pub refunds: Vec<RefundView>,
+}
+
+/// What the course's rule would refund for an order now, and the refunds so far: what
+/// the parent sees before confirming a drop.
+pub async fn preview(app: &App, actor: &Actor, order_id: i64) -> Result<RefundPreview> {
+    let o = ledger::readable_order(&app.db, actor, order_id).await?;
+    let (computation, _) = compute_for(app, &app.db, &o).await?;
+    Ok(RefundPreview {
+        order_id: o.id,
+        computation,
+        refunds: of_order_rows(&app.db, o.id)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct RefundInput {
+    /// The amount in fen; left out, the course's rule computes it.
+    pub amount_fen: Option<i64>,
+    /// Why (at most 200 characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The school refunds part of a paid order: the amount it states, or the rule's.
+pub async fn request(
+    app: &App,
+    actor: &Actor,
+    order_id: i64,
+    input: RefundInput,
+) -> Result<RefundView> {
+    actor.require(kehou_domain::Permission::BillingManage)?;
+    let o = order::Entity::find_by_id(order_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    crate::school::school_for(
+        &app.db,
+        actor,
+        o.school_id,
+        kehou_domain::Permission::BillingManage,
+    )
+    .await
+    .map_err(|_| Error::NotFound("订单"))?;
+    let reason = kehou_domain::field::required_text(&input.reason, 200)
+        .map_err(|m| Error::invalid("reason", m))?;
+    if input.amount_fen.is_some_and(|a| a <= 0) {
+        return Err(Error::invalid("amount_fen", "退款金额应大于0"));
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let o = order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    let (computed, p) = compute_for(app, &txn, &o).await?;
+    let Some(p) = p else {
+        return Err(Error::conflict("订单尚未收款，无可退金额"));
+    };
+    let (amount, explanation) = match input.amount_fen {
+        Some(a) => (
+            Fen(a),
+            Explanation::stated(&format!("学校确定退款金额 {}：{reason}", Fen(a))),
+        ),
+        None if computed.amount_fen > 0 => {
+            (Fen(computed.amount_fen), Explanation::computed(&computed))
+        }
+        None => return Err(Error::conflict("按课程退费规则计算，应退金额为 0")),
+    };
+    let r = open(
+        &txn,
+        app,
+        &o,
+        &p,
+        amount,
+        Source::School,
+        &reason,
+        explanation,
+        Some(actor),
+    )
+    .await?;
+    txn.commit().await?;
+    let id = r.id;
+    submit_soon(app, r).await;
+    let r = refund::Entity::find_by_id(id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    Ok(view(r))
+}
+
+/// The refund of an ended enrollment, in the caller's transaction: the rule's amount of a
+/// paid order, nothing for a free one.
+pub(crate) async fn for_drop(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    enrollment_id: i64,
+    by: Option<&Actor>,
+) -> Result<Option<refund::Model>> {
+    let Some(o) = order::Entity::find()
+        .filter(order::Column::EnrollmentId.eq(enrollment_id))
+        .filter(order::Column::Status.eq(kehou_domain::enrollment::OrderStatus::Paid.code()))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (computed, p) = compute_for(app, txn, &o).await?;
+    let Some(p) = p else {
+        return Ok(None);
+    };
+    if computed.amount_fen <= 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        open(
+            txn,
+            app,
+            &o,
+            &p,
+            Fen(computed.amount_fen),
+            Source::Drop,
+            "退课",
+            Explanation::computed(&computed),
+            by,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ResolveInput {
+    /// How the money went back (cash, bank transfer …), at most 200 characters.
+    pub note: String,
+}
+
+/// The school resolves a failed refund by hand: the money went back outside the channel.
+pub async fn resolve(
+    app: &App,
+    actor: &Actor,
+    refund_id: i64,
+    input: ResolveInput,
+) -> Result<RefundView> {
+    actor.require(kehou_domain::Permission::BillingManage)?;
+    let r = refund::Entity::find_by_id(refund_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    let school = crate::school::school_for(
+        &app.db,
+        actor,
+        r.school_id,
+        kehou_domain::Permission::BillingManage,
+    )
+    .await
+    .map_err(|_| Error::NotFound("退款单"))?;
+    let note = kehou_domain::field::required_text(&input.note, 200)
+        .map_err(|m| Error::invalid("note", m))?;
+    let now = app.now();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let o = order::Entity::find_by_id(r.order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    let r = refund::Entity::find_by_id(refund_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    let status = RefundStatus::parse(&r.status).unwrap_or(RefundStatus::Pending);
+    if !status.can_become(RefundStatus::ResolvedByHand) {
+        return Err(Error::conflict(format!(
+            "退款{}，只有退款失败的才能线下处理",
+            status.label()
+        )));
+    }
+    let mut m = r.into_active_model();
+    m.status = Set(RefundStatus::ResolvedByHand.code().into());
+    m.resolved_by = Set(Some(actor.user_id));
+    m.resolved_note = Set(Some(note.clone()));
+    m.succeeded_at = Set(Some(now));
+    m.updated_at = Set(now);
+    let r = m.update(&txn).await?;
+    returned(
+        &txn,
+        &o,
+        &r,
+        &format!("线下处理：{note}"),
+        Some(actor.user_id),
+        now,
+    )
+    .await?;
+    super::record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        "billing.refund_resolve",
+        ("refund", r.id),
+        format!("退款单 {} 线下处理：{note}", r.refund_no),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(r))
+}

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// How a course of the term's offering refunds (the default rule when it has none).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "refund_rules")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub school_id: i64,
+    pub item_id: i64,
+    pub refund_leave: bool,
+    pub refund_absence: bool,
+    pub materials_before_start_only: bool,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,215 @@
+//! The money API: receiving accounts, payments and the channels' notifications, refunds,
+//! an order's ledger, receipts.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kehou_service::billing::account::{self, AccountInput, AccountView};
+use kehou_service::billing::channel::Incoming;
+use kehou_service::billing::ledger::{self, LedgerView};
+use kehou_service::billing::notify;
+use kehou_service::billing::payment::{self, PayInput, PaymentView};
+use kehou_service::billing::receipt::{self, Receipt};
+use kehou_service::billing::refund::{self, RefundInput, RefundPreview, RefundView, ResolveInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::http::api::ListBody;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath};
+use crate::http::files::stored_file;
+
+/// The school's receiving accounts (their keys are never shown).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/receiving-accounts", tag = "billing",
+    params(("school_id" = i64, Path)),
+    responses((status = 200, body = ListBody<AccountView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn accounts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ListBody<AccountView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        account::list(&state.app, &actor, school_id).await?,
+    )))
+}
+
+/// Creates or replaces the school's receiving account at one channel.
+#[utoipa::path(put, path = "/api/v1/schools/{school_id}/receiving-accounts", tag = "billing",
+    params(("school_id" = i64, Path)), request_body = AccountInput,
+    responses((status = 200, body = AccountView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn save_account(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<AccountInput>,
+) -> Result<Json<AccountView>, ApiError> {
+    Ok(Json(account::save(&state.app, &actor, school_id, b).await?))
+}
+
+/// Starts a payment of one or several unpaid orders of one school (merged payment):
+/// answers what the page needs to pay at the channel.
+#[utoipa::path(post, path = "/api/v1/payments", tag = "billing",
+    request_body = PayInput,
+    responses((status = 200, body = PaymentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, description = "the channel is down; the orders stay held", body = ErrorBody)))]
+pub async fn create_payment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<PayInput>,
+) -> Result<Json<PaymentView>, ApiError> {
+    Ok(Json(payment::create(&state.app, &actor, b).await?))
+}
+
+/// A payment; while open, the channel is asked how it stands.
+#[utoipa::path(get, path = "/api/v1/payments/{payment_id}", tag = "billing",
+    params(("payment_id" = i64, Path)),
+    responses((status = 200, body = PaymentView), (status = 404, body = ErrorBody)))]
+pub async fn get_payment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(payment_id): ApiPath<i64>,
+) -> Result<Json<PaymentView>, ApiError> {
+    Ok(Json(payment::get(&state.app, &actor, payment_id).await?))
+}
+
+/// The electronic receipt of a paid payment.
+#[utoipa::path(get, path = "/api/v1/payments/{payment_id}/receipt", tag = "billing",
+    params(("payment_id" = i64, Path)),
+    responses((status = 200, body = Receipt), (status = 404, body = ErrorBody), (status = 409, description = "not paid", body = ErrorBody)))]
+pub async fn get_receipt(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(payment_id): ApiPath<i64>,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(receipt::get(&state.app, &actor, payment_id).await?))
+}
+
+/// The electronic receipt as a PDF.
+#[utoipa::path(get, path = "/api/v1/payments/{payment_id}/receipt.pdf", tag = "billing",
+    params(("payment_id" = i64, Path)),
+    responses((status = 200, description = "the receipt", content_type = "application/pdf"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn receipt_pdf(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(payment_id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let (name, pdf) = receipt::pdf(&state.app, &actor, payment_id).await?;
+    Ok(stored_file("application/pdf", &name, pdf))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotifyQuery {
+    /// The receiving account the payment named in its notify URL.
+    pub account: Option<i64>,
+}
+
+/// The channel's answer to a notification, in its own terms.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotifyAnswer {
+    /// SUCCESS, or FAIL (the channel sends it again).
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The largest notification read; a channel's are a few kilobytes.
+const NOTIFY_MAX: usize = 64 * 1024;
+
+/// A payment channel's notification (payment or refund result). Signed by the channel and
+/// encrypted with the school's key; verified before anything in it is used; applied once.
+/// Needs no login: the signature is the proof.
+#[utoipa::path(post, path = "/api/v1/pay/notify/{channel}", tag = "billing",
+    params(("channel" = String, Path, description = "sandbox, wechat, alipay or unionpay"), NotifyQuery),
+    request_body(content = String, description = "the channel's signed notification", content_type = "application/json"),
+    responses((status = 200, body = NotifyAnswer), (status = 404, description = "no such channel", body = NotifyAnswer), (status = 400, description = "about an unknown trade or a wrong amount: refused and recorded", body = NotifyAnswer), (status = 401, description = "signature, time or content does not hold: refused and recorded", body = NotifyAnswer), (status = 500, description = "ours failed: send again", body = NotifyAnswer)),
+    security(()))]
+pub async fn notify(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    Query(q): Query<NotifyQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = |status: StatusCode, code: &'static str, message: String| {
+        (status, Json(NotifyAnswer { code, message })).into_response()
+    };
+    if state.app.payments.get(&channel).is_none() {
+        return answer(StatusCode::NOT_FOUND, "FAIL", "没有这个支付通道".into());
+    }
+    if body.len() > NOTIFY_MAX {
+        return answer(StatusCode::PAYLOAD_TOO_LARGE, "FAIL", "通知过大".into());
+    }
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let incoming = Incoming {
+        headers: &headers,
+        body: &body,
+    };
+    match notify::receive(&state.app, &channel, q.account, &incoming).await {
+        Ok(_) => answer(StatusCode::OK, "SUCCESS", "成功".into()),
+        Err(kehou_service::Error::Forbidden(m)) => answer(StatusCode::UNAUTHORIZED, "FAIL", m),
+        Err(e @ kehou_service::Error::Invalid(_)) => {
+            answer(StatusCode::BAD_REQUEST, "FAIL", e.one_line())
+        }
+        Err(e) => answer(StatusCode::INTERNAL_SERVER_ERROR, "FAIL", e.one_line()),
+    }
+}
+
+/// An order's ledger: every money movement and the balance.
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}/ledger", tag = "billing",
+    params(("order_id" = i64, Path)),
+    responses((status = 200, body = LedgerView), (status = 404, body = ErrorBody)))]
+pub async fn order_ledger(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+) -> Result<Json<LedgerView>, ApiError> {
+    Ok(Json(ledger::of(&state.app, &actor, order_id).await?))
+}
+
+/// What the course's refund rule gives for an order now, explained, and its refunds.
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}/refund-preview", tag = "billing",
+    params(("order_id" = i64, Path)),
+    responses((status = 200, body = RefundPreview), (status = 404, body = ErrorBody)))]
+pub async fn refund_preview(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+) -> Result<Json<RefundPreview>, ApiError> {
+    Ok(Json(refund::preview(&state.app, &actor, order_id).await?))
+}
+
+/// Refunds part of a paid order by its original channel: the amount stated, or the
+/// course rule's when left out. Never more than received less refunded.
+#[utoipa::path(post, path = "/api/v1/orders/{order_id}/refunds", tag = "billing",
+    params(("order_id" = i64, Path)), request_body = RefundInput,
+    responses((status = 200, body = RefundView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "more than may be refunded, or nothing received", body = ErrorBody)))]
+pub async fn create_refund(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RefundInput>,
+) -> Result<Json<RefundView>, ApiError> {
+    Ok(Json(
+        refund::request(&state.app, &actor, order_id, b).await?,
+    ))
+}
+
+/// Resolves a failed refund by hand (the money went back outside the channel).
+#[utoipa::path(post, path = "/api/v1/refunds/{refund_id}/resolve", tag = "billing",
+    params(("refund_id" = i64, Path)), request_body = ResolveInput,
+    responses((status = 200, body = RefundView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resolve_refund(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(refund_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ResolveInput>,
+) -> Result<Json<RefundView>, ApiError> {
+    Ok(Json(
+        refund::resolve(&state.app, &actor, refund_id, b).await?,
+    ))
+}

@@ -1,0 +1,39 @@
+//! The money area: receiving accounts, payments and the channels' notifications, the
+//! sandbox cashier, receipts, refunds and the ledger.
+
+mod api;
+mod pages;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::routes::{Area, PageRoutes};
+
+pub fn area() -> Area {
+    Area {
+        api: OpenApiRouter::new()
+            .routes(routes!(api::accounts, api::save_account))
+            .routes(routes!(api::create_payment))
+            .routes(routes!(api::get_payment))
+            .routes(routes!(api::get_receipt))
+            .routes(routes!(api::receipt_pdf))
+            .routes(routes!(api::notify))
+            .routes(routes!(api::order_ledger))
+            .routes(routes!(api::refund_preview))
+            .routes(routes!(api::create_refund))
+            .routes(routes!(api::resolve_refund)),
+        pages: PageRoutes::new()
+            .post("/enroll/pay", pages::pay)
+            .get("/enroll/payments/{payment_id}", pages::payment_page)
+            .get("/enroll/payments/{payment_id}/receipt", pages::receipt_page)
+            .get(
+                "/enroll/payments/{payment_id}/receipt.pdf",
+                pages::receipt_pdf,
+            )
+            .get("/pay/sandbox/{prepay_id}", pages::cashier)
+            .post("/pay/sandbox/{prepay_id}", pages::cashier_submit)
+            .get("/billing", pages::index)
+            .get("/schools/{id}/billing", pages::manage)
+            .post("/schools/{id}/billing/accounts", pages::save_account),
+    }
+}
