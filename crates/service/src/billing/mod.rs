@@ -12,7 +12,10 @@ pub mod ledger;
 pub mod notify;
 pub mod payment;
 pub mod receipt;
+pub mod reconcile;
 pub mod refund;
+pub mod relief;
+pub mod report;
 pub mod sandbox;
 
 use std::sync::Arc;

@@ -346,7 +346,7 @@ pub async fn load(app: &App) -> Result<usize> {
 const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
     (
         "基础教育科",
-        "org.view,user.view,role.view,audit.view,school.view,student.view_all",
+        "org.view,user.view,role.view,audit.view,school.view,student.view_all,billing.view",
     ),
     (
         "综合办公室",

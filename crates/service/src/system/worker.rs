@@ -91,6 +91,7 @@ async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<s
         crate::billing::sandbox::NOTIFY_JOB_KIND => {
             crate::billing::notify::run_sandbox_job(app, held).await
         }
+        crate::billing::reconcile::JOB_KIND => crate::billing::reconcile::run_job(app, held).await,
         crate::billing::refund::SUBMIT_JOB_KIND => {
             crate::billing::refund::run_submit_job(app, held).await
         }
@@ -114,10 +115,14 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
                 Err(e) => tracing::error!(error = %e, "job worker"),
             }
             idle_rounds = idle_rounds.wrapping_add(1);
-            if idle_rounds % 300 == 1
-                && let Err(e) = jobs::purge(&app.db, app.now()).await
-            {
-                tracing::error!(error = %e, "purging jobs");
+            if idle_rounds % 300 == 1 {
+                if let Err(e) = jobs::purge(&app.db, app.now()).await {
+                    tracing::error!(error = %e, "purging jobs");
+                }
+                // Yesterday's channel bills, once a day per account.
+                if let Err(e) = crate::billing::reconcile::schedule_due(&app).await {
+                    tracing::error!(error = %e, "scheduling reconciliation");
+                }
             }
             tokio::select! {
                 () = app.job_wakeup.notified() => {}

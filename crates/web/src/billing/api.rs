@@ -12,14 +12,19 @@ use kehou_service::billing::ledger::{self, LedgerView};
 use kehou_service::billing::notify;
 use kehou_service::billing::payment::{self, PayInput, PaymentView};
 use kehou_service::billing::receipt::{self, Receipt};
+use kehou_service::billing::reconcile::{
+    self, DifferenceView, ReconView, ResolveDifferenceInput, RunInput,
+};
 use kehou_service::billing::refund::{self, RefundInput, RefundPreview, RefundView, ResolveInput};
+use kehou_service::billing::relief::{self, RemindInput, RemindResult, WaiverInput, WaiverView};
+use kehou_service::billing::report::{self, OrderRow, OrdersQuery, Summary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::http::api::ListBody;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiActor, ApiJson, ApiPath};
+use crate::http::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::http::files::stored_file;
 
 /// The school's receiving accounts (their keys are never shown).
@@ -212,4 +217,145 @@ pub async fn resolve_refund(
     Ok(Json(
         refund::resolve(&state.app, &actor, refund_id, b).await?,
     ))
+}
+
+/// The school's reconciliation: recent days against the channel's bill, and their
+/// differences.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/reconciliation", tag = "billing",
+    params(("school_id" = i64, Path)),
+    responses((status = 200, body = ReconView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ReconView>, ApiError> {
+    Ok(Json(reconcile::view(&state.app, &actor, school_id).await?))
+}
+
+/// Downloads one day's bill of each of the school's accounts now and matches it.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/reconciliation", tag = "billing",
+    params(("school_id" = i64, Path)), request_body = RunInput,
+    responses((status = 200, body = ReconView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, description = "the channel is down", body = ErrorBody)))]
+pub async fn run_reconciliation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RunInput>,
+) -> Result<Json<ReconView>, ApiError> {
+    Ok(Json(
+        reconcile::run_now(&state.app, &actor, school_id, b).await?,
+    ))
+}
+
+/// Resolves a reconciliation difference with a note.
+#[utoipa::path(post, path = "/api/v1/recon-differences/{difference_id}/resolve", tag = "billing",
+    params(("difference_id" = i64, Path)), request_body = ResolveDifferenceInput,
+    responses((status = 200, body = DifferenceView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resolve_difference(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(difference_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ResolveDifferenceInput>,
+) -> Result<Json<DifferenceView>, ApiError> {
+    Ok(Json(
+        reconcile::resolve(&state.app, &actor, difference_id, b).await?,
+    ))
+}
+
+/// A term's orders with their money, filtered by status, time, course and class.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/orders", tag = "billing",
+    params(("school_id" = i64, Path), OrdersQuery),
+    responses((status = 200, body = ListBody<OrderRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn school_orders(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> Result<Json<ListBody<OrderRow>>, ApiError> {
+    Ok(Json(ListBody::from(
+        report::orders(&state.app, &actor, school_id, q).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// The term; the school's current one when left out.
+    pub term_id: Option<i64>,
+    /// course, grade, class, channel or status.
+    pub by: Option<String>,
+}
+
+/// Receivable, received, refunded and waived of a term, by course, grade, class, channel
+/// or status.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/orders/summary", tag = "billing",
+    params(("school_id" = i64, Path), SummaryQuery),
+    responses((status = 200, body = Summary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn orders_summary(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<SummaryQuery>,
+) -> Result<Json<Summary>, ApiError> {
+    let query = OrdersQuery {
+        term_id: q.term_id,
+        ..Default::default()
+    };
+    Ok(Json(
+        report::summary(
+            &state.app,
+            &actor,
+            school_id,
+            query,
+            q.by.as_deref().unwrap_or("course"),
+        )
+        .await?,
+    ))
+}
+
+/// The matching orders as .xlsx.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/orders/export", tag = "billing",
+    params(("school_id" = i64, Path), OrdersQuery),
+    responses((status = 200, description = "the orders", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_orders(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> Result<Response, ApiError> {
+    let rows = report::export(&state.app, &actor, school_id, q).await?;
+    Ok(crate::http::xlsx::download(
+        "订单.xlsx",
+        &report::EXPORT_HEADERS,
+        &rows,
+    ))
+}
+
+/// Reminds every guardian with an unpaid order of the term (or course, or class) to pay
+/// (一键催缴); each guardian at most once a day.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/payment-reminders", tag = "billing",
+    params(("school_id" = i64, Path)), request_body = RemindInput,
+    responses((status = 200, body = RemindResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remind(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RemindInput>,
+) -> Result<Json<RemindResult>, ApiError> {
+    Ok(Json(
+        relief::remind(&state.app, &actor, school_id, b).await?,
+    ))
+}
+
+/// Waives part or all of an unpaid order for a family in difficulty (困难家庭减免).
+#[utoipa::path(post, path = "/api/v1/orders/{order_id}/waivers", tag = "billing",
+    params(("order_id" = i64, Path)), request_body = WaiverInput,
+    responses((status = 200, body = WaiverView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn waive(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<WaiverInput>,
+) -> Result<Json<WaiverView>, ApiError> {
+    Ok(Json(relief::waive(&state.app, &actor, order_id, b).await?))
 }

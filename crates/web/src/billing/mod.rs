@@ -21,7 +21,14 @@ pub fn area() -> Area {
             .routes(routes!(api::order_ledger))
             .routes(routes!(api::refund_preview))
             .routes(routes!(api::create_refund))
-            .routes(routes!(api::resolve_refund)),
+            .routes(routes!(api::resolve_refund))
+            .routes(routes!(api::reconciliation, api::run_reconciliation))
+            .routes(routes!(api::resolve_difference))
+            .routes(routes!(api::school_orders))
+            .routes(routes!(api::orders_summary))
+            .routes(routes!(api::export_orders))
+            .routes(routes!(api::remind))
+            .routes(routes!(api::waive)),
         pages: PageRoutes::new()
             .post("/enroll/pay", pages::pay)
             .get("/enroll/payments/{payment_id}", pages::payment_page)
@@ -34,6 +41,24 @@ pub fn area() -> Area {
             .post("/pay/sandbox/{prepay_id}", pages::cashier_submit)
             .get("/billing", pages::index)
             .get("/schools/{id}/billing", pages::manage)
-            .post("/schools/{id}/billing/accounts", pages::save_account),
+            .post("/schools/{id}/billing/accounts", pages::save_account)
+            .post("/schools/{id}/billing/remind", pages::remind)
+            .post(
+                "/schools/{id}/billing/orders/{order_id}/waive",
+                pages::waive,
+            )
+            .post(
+                "/schools/{id}/billing/orders/{order_id}/refund",
+                pages::refund,
+            )
+            .get("/schools/{id}/billing/orders.xlsx", pages::export_orders)
+            .post(
+                "/schools/{id}/billing/reconciliation",
+                pages::run_reconciliation,
+            )
+            .post(
+                "/schools/{id}/billing/differences/{difference_id}",
+                pages::resolve_difference,
+            ),
     }
 }

@@ -6,9 +6,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use kehou_domain::OrgKind;
+use kehou_service::Page;
 use kehou_service::billing::account::{self, AccountInput, AccountView};
 use kehou_service::billing::payment::{self, PayInput, PaymentView};
 use kehou_service::billing::receipt::{self, Receipt};
+use kehou_service::billing::reconcile::{self, ReconView, ResolveDifferenceInput, RunInput};
+use kehou_service::billing::relief::{self, RemindInput, WaiverInput};
+use kehou_service::billing::report::{self, OrderRow, OrdersQuery, Summary};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -193,8 +197,10 @@ pub async fn index(PageActor(_p, actor): PageActor) -> PageResult {
 }
 
 #[derive(Deserialize, Default)]
-pub struct NoticeQuery {
+pub struct ManageQuery {
     notice: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -204,26 +210,26 @@ struct ManagePage {
     school_id: i64,
     accounts: Vec<AccountView>,
     channels: Vec<(&'static str, &'static str)>,
+    orders: Page<OrderRow>,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    summary: Summary,
+    recon: ReconView,
+    today: String,
     errors: FormErrors,
 }
 
-/// `/schools/{id}/billing`: the receiving accounts.
+/// `/schools/{id}/billing`: orders, reminders and relief, statistics, reconciliation,
+/// receiving accounts.
 pub async fn manage(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,
     PagePath(school_id): PagePath<i64>,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<ManageQuery>,
 ) -> PageResult {
-    manage_page(
-        &state,
-        &p,
-        &actor,
-        school_id,
-        q.notice.as_deref().unwrap_or(""),
-        FormErrors::default(),
-    )
-    .await
-    .map(|page| render(&page))
+    manage_page(&state, &p, &actor, school_id, &q, FormErrors::default())
+        .await
+        .map(|page| render(&page))
 }
 
 async fn manage_page(
@@ -231,19 +237,53 @@ async fn manage_page(
     p: &kehou_service::Principal,
     actor: &kehou_service::Actor,
     school_id: i64,
-    notice: &str,
+    q: &ManageQuery,
     errors: FormErrors,
 ) -> Result<ManagePage, PageError> {
     let accounts = account::list(&state.app, actor, school_id).await?;
-    let notice = match notice {
-        "saved" => "收款账户已保存",
-        _ => "",
+    let notice = match q.notice.as_deref().unwrap_or("") {
+        "saved" => "收款账户已保存".to_string(),
+        "reconciled" => "对账完成".to_string(),
+        "resolved" => "差异已处理".to_string(),
+        "waived" => "减免已登记".to_string(),
+        "refunded" => "退款已提交，款项将原路退回".to_string(),
+        n if n.starts_with("reminded") => {
+            let count = n.trim_start_matches("reminded");
+            format!("已向 {count} 位家长发送缴费提醒（当天已提醒过的家长不再重复提醒）")
+        }
+        _ => String::new(),
     };
+    let status = q.status.clone().unwrap_or_default();
+    let query = OrdersQuery {
+        status: (!status.is_empty()).then(|| status.clone()),
+        page: q.page.as_deref().and_then(|p| p.parse().ok()),
+        page_size: Some(50),
+        ..Default::default()
+    };
+    let orders = report::orders(&state.app, actor, school_id, query).await?;
+    let summary = report::summary(
+        &state.app,
+        actor,
+        school_id,
+        OrdersQuery::default(),
+        "course",
+    )
+    .await?;
+    let recon = reconcile::view(&state.app, actor, school_id).await?;
     Ok(ManagePage {
-        frame: frame(state, p, "收费管理", "/billing", notice).await?,
+        frame: frame(state, p, "收费管理", "/billing", &notice).await?,
         school_id,
         accounts,
         channels: state.app.payments.all(),
+        orders,
+        status,
+        statuses: kehou_domain::enrollment::OrderStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        summary,
+        recon,
+        today: state.app.today().to_string(),
         errors,
     })
 }
@@ -272,8 +312,176 @@ pub async fn save_account(
             let (status, errors) = FormErrors::from_error(e)?;
             Ok(rerender(
                 status,
-                &manage_page(&state, &p, &actor, school_id, "", errors).await?,
+                &manage_page(
+                    &state,
+                    &p,
+                    &actor,
+                    school_id,
+                    &ManageQuery::default(),
+                    errors,
+                )
+                .await?,
             ))
         }
     }
+}
+
+/// After a school's form: back to the page with a notice, or the page again with the
+/// error.
+async fn school_back(
+    state: &AppState,
+    p: &kehou_service::Principal,
+    actor: &kehou_service::Actor,
+    school_id: i64,
+    done: kehou_service::Result<String>,
+    anchor: &str,
+) -> PageResult {
+    match done {
+        Ok(notice) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/billing?notice={notice}#{anchor}"
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &manage_page(state, p, actor, school_id, &ManageQuery::default(), errors).await?,
+            ))
+        }
+    }
+}
+
+/// 一键催缴: every guardian with an unpaid order of the current term.
+pub async fn remind(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    CsrfForm(_data): CsrfForm,
+) -> PageResult {
+    let done = relief::remind(&state.app, &actor, school_id, RemindInput::default())
+        .await
+        .map(|r| format!("reminded{}", r.reminded));
+    school_back(&state, &p, &actor, school_id, done, "orders").await
+}
+
+/// 困难家庭减免 of one unpaid order.
+pub async fn waive(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, order_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = match kehou_domain::Fen::parse_yuan(&data.text("amount")) {
+        Err(m) => Err(kehou_service::Error::invalid("amount_fen", m)),
+        Ok(a) => relief::waive(
+            &state.app,
+            &actor,
+            order_id,
+            WaiverInput {
+                amount_fen: a.fen(),
+                reason: data.text("reason"),
+                approved_by: data.text("approved_by"),
+            },
+        )
+        .await
+        .map(|_| "waived".to_string()),
+    };
+    school_back(&state, &p, &actor, school_id, done, "orders").await
+}
+
+/// A refund of a paid order by the school: the amount typed, or the course rule's.
+pub async fn refund(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, order_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let raw = data.text("amount");
+    let amount = if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        kehou_domain::Fen::parse_yuan(&raw).map(|f| Some(f.fen()))
+    };
+    let done = match amount {
+        Err(m) => Err(kehou_service::Error::invalid("amount_fen", m)),
+        Ok(amount_fen) => kehou_service::billing::refund::request(
+            &state.app,
+            &actor,
+            order_id,
+            kehou_service::billing::refund::RefundInput {
+                amount_fen,
+                reason: data.text("reason"),
+            },
+        )
+        .await
+        .map(|_| "refunded".to_string()),
+    };
+    school_back(&state, &p, &actor, school_id, done, "orders").await
+}
+
+/// Reconciles one day now.
+pub async fn run_reconciliation(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = reconcile::run_now(
+        &state.app,
+        &actor,
+        school_id,
+        RunInput {
+            date: data.text("date"),
+        },
+    )
+    .await
+    .map(|_| "reconciled".to_string());
+    school_back(&state, &p, &actor, school_id, done, "reconciliation").await
+}
+
+/// Resolves a difference with a note.
+pub async fn resolve_difference(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, difference_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = reconcile::resolve(
+        &state.app,
+        &actor,
+        difference_id,
+        ResolveDifferenceInput {
+            note: data.text("note"),
+        },
+    )
+    .await
+    .map(|_| "resolved".to_string());
+    school_back(&state, &p, &actor, school_id, done, "reconciliation").await
+}
+
+/// The current term's orders as .xlsx.
+pub async fn export_orders(
+    State(state): State<AppState>,
+    PageActor(_p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<ManageQuery>,
+) -> PageResult {
+    // The billing pages are the school's billing staff's.
+    actor.require(kehou_domain::Permission::BillingManage)?;
+    let status = q.status.unwrap_or_default();
+    let rows = report::export(
+        &state.app,
+        &actor,
+        school_id,
+        OrdersQuery {
+            status: (!status.is_empty()).then_some(status),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(crate::http::xlsx::download(
+        "订单.xlsx",
+        &report::EXPORT_HEADERS,
+        &rows,
+    ))
 }

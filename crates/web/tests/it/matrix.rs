@@ -409,7 +409,25 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         // school's accounts and refunds need billing.manage; payments, receipts and an
         // order's ledger answer their payer, the child's guardians and the school.
         ("POST", "/api/v1/pay/notify/{channel}") => Need::Public,
-        ("POST", "/api/v1/orders/{order_id}/refunds" | "/api/v1/refunds/{refund_id}/resolve") => {
+        (
+            "POST",
+            "/api/v1/orders/{order_id}/refunds"
+            | "/api/v1/orders/{order_id}/waivers"
+            | "/api/v1/refunds/{refund_id}/resolve"
+            | "/api/v1/recon-differences/{difference_id}/resolve",
+        ) => Need::Perms(&[BillingManage]),
+        ("GET", p)
+            if school
+                && (p.ends_with("/reconciliation")
+                    || p.ends_with("/orders")
+                    || p.ends_with("/orders/summary")
+                    || p.ends_with("/orders/export")) =>
+        {
+            Need::Perms(&[BillingView])
+        }
+        ("POST", p)
+            if school && (p.ends_with("/reconciliation") || p.ends_with("/payment-reminders")) =>
+        {
             Need::Perms(&[BillingManage])
         }
         (_, p) if school && (p.contains("/receiving-accounts") || p.contains("/billing")) => {

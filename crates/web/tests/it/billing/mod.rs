@@ -787,3 +787,297 @@ async fn h1_receiving_accounts_are_the_schools_own_and_their_keys_stay_secret() 
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e["message"].as_str().unwrap().contains("收款账户"));
 }
+
+#[tokio::test]
+async fn h6_the_days_bill_is_matched_line_by_line_and_differences_are_resolved() {
+    let t = quiet().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let path = format!("/api/v1/schools/{school}/reconciliation");
+    // The demo: today matched, yesterday with one payment the platform does not know.
+    let (s, r) = t.get(&path, &admin).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["open"], 1, "{r}");
+    let days = r["days"].as_array().unwrap();
+    let today = days
+        .iter()
+        .find(|d| d["status"] == "matched")
+        .expect("a matched day");
+    assert!(
+        today["bill_lines"].as_i64().unwrap() >= 4,
+        "3 payments and a refund: {today}"
+    );
+    assert_eq!(today["bill_lines"], today["matched"]);
+    let diff = days
+        .iter()
+        .flat_map(|d| d["differences"].as_array().unwrap())
+        .find(|x| x["status"] == "open")
+        .unwrap()
+        .clone();
+    assert_eq!(diff["kind"], "missing_here");
+    assert_eq!(diff["bill"], "300.00");
+
+    // A new payment today: not on the bill until reconciled again; then matched.
+    let parent = t.login(PARENT).await;
+    let o = unpaid_order(&t, &parent).await;
+    let p = pay(&t, &parent, &[o["id"].as_i64().unwrap()]).await;
+    confirm(&t, &p).await;
+    run_jobs(&t).await;
+    let date = today["date"].as_str().unwrap();
+    let (s, r) = t.post(&path, &admin, json!({"date": date})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let today_after = r["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == date)
+        .unwrap();
+    assert_eq!(today_after["status"], "matched", "{today_after}");
+    assert_eq!(
+        today_after["matched"].as_i64().unwrap(),
+        today["matched"].as_i64().unwrap() + 1
+    );
+    // A platform payment the channel lost (its record edited away here): found.
+    t.app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE sandbox_trades SET amount_fen = amount_fen + 1 WHERE out_trade_no = '{}'",
+            p["payment_no"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    let (_, r) = t.post(&path, &admin, json!({"date": date})).await;
+    let d = r["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == date)
+        .unwrap();
+    assert_eq!(d["status"], "differences");
+    assert_eq!(d["differences"][0]["kind"], "amount", "{d}");
+
+    // Bad input changes nothing.
+    for (body, field) in [
+        (json!({}), "date"),
+        (json!({"date": "2026-13-01"}), "date"),
+        (json!({"date": "2099-01-01"}), "date"),
+    ] {
+        let (s, e) = t.post(&path, &admin, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(e["details"][0]["field"], field);
+    }
+    let id = diff["id"].as_i64().unwrap();
+    let resolve = format!("/api/v1/recon-differences/{id}/resolve");
+    let (s, e) = t.post(&resolve, &admin, json!({"note": ""})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, _) = t
+        .post(
+            &resolve,
+            &t.login(SCHOOL2_ADMIN).await,
+            json!({"note": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = t
+        .post(&resolve, &admin, json!({"note": "线下扫码收款，已补登记"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "resolved");
+    let (s, _) = t.post(&resolve, &admin, json!({"note": "again"})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Parents and other schools see none of it.
+    let (s, _) = t.get(&path, &parent).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn h2_h3_orders_are_listed_summed_exported_reminded_and_relieved() {
+    let t = quiet().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let parent = t.login(PARENT).await;
+    let school = t.org_id("示例第一小学").await;
+    let (s, list) = t
+        .get(
+            &format!("/api/v1/schools/{school}/orders?status=paid"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 3, "the demo's paid orders: {list}");
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "paid")
+    );
+    let (s, e) = t
+        .get(
+            &format!("/api/v1/schools/{school}/orders?status=nope"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (_, sum) = t
+        .get(
+            &format!("/api/v1/schools/{school}/orders/summary?by=channel"),
+            &admin,
+        )
+        .await;
+    let sandbox = sum["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "sandbox")
+        .unwrap_or_else(|| panic!("{sum}"));
+    assert_eq!(sandbox["orders"], 3);
+    assert!(
+        sandbox["refunded_fen"].as_i64().unwrap() > 0,
+        "the demo's refund: {sum}"
+    );
+    let (s, _) = t
+        .get(
+            &format!("/api/v1/schools/{school}/orders/summary?by=colour"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, ct, bytes) = t
+        .download(
+            &format!("/api/v1/schools/{school}/orders/export?status=paid"),
+            &admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.contains("spreadsheetml"));
+    let rows = crate::common::workbook_rows(&bytes);
+    assert_eq!(rows[0][0], "订单号");
+    assert_eq!(rows.len(), 4, "{rows:?}");
+
+    // 一键催缴: the unpaid orders' guardians, once a day each.
+    let remind = format!("/api/v1/schools/{school}/payment-reminders");
+    let (s, r) = t.post(&remind, &admin, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(r["reminded"].as_i64().unwrap() >= 1, "{r}");
+    let (_, msgs) = t.get("/api/v1/messages", &parent).await;
+    assert!(msgs.to_string().contains("缴费提醒"), "{msgs}");
+    let (_, again) = t.post(&remind, &admin, json!({})).await;
+    assert_eq!(again["reminded"], 0, "{again}");
+    assert_eq!(again["skipped_recent"], r["reminded"]);
+    let (s, _) = t.post(&remind, &parent, json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // 困难家庭减免: the parent then pays only the rest.
+    let o = unpaid_order(&t, &parent).await;
+    let id = o["id"].as_i64().unwrap();
+    let total = o["total_fen"].as_i64().unwrap();
+    let waive = format!("/api/v1/orders/{id}/waivers");
+    for (body, field) in [
+        (json!({"amount_fen": 100, "approved_by": "校长"}), "reason"),
+        (
+            json!({"amount_fen": 100, "reason": "低保家庭"}),
+            "approved_by",
+        ),
+        (
+            json!({"amount_fen": 0, "reason": "低保家庭", "approved_by": "校长"}),
+            "amount_fen",
+        ),
+        (
+            json!({"amount_fen": 100, "reason": "x".repeat(201), "approved_by": "校长"}),
+            "reason",
+        ),
+    ] {
+        let (s, e) = t.post(&waive, &admin, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(e["details"][0]["field"], field, "{e}");
+    }
+    let (s, _) = t
+        .post(
+            &waive,
+            &admin,
+            json!({"amount_fen": total + 1, "reason": "低保家庭", "approved_by": "校长"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let half = total / 2;
+    let (s, w) = t
+        .post(
+            &waive,
+            &admin,
+            json!({"amount_fen": half, "reason": "低保家庭", "approved_by": "校长 王明"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    assert_eq!(w["left_fen"], total - half);
+    let p = pay(&t, &parent, &[id]).await;
+    assert_eq!(p["amount_fen"], total - half);
+    confirm(&t, &p).await;
+    run_jobs(&t).await;
+    let (_, ledger) = t.get(&format!("/api/v1/orders/{id}/ledger"), &parent).await;
+    assert_eq!(ledger["totals"]["waived_fen"], half);
+    assert_eq!(ledger["totals"]["balance_fen"], 0);
+    let (_, sum) = t
+        .get(&format!("/api/v1/schools/{school}/orders/summary"), &admin)
+        .await;
+    assert_eq!(sum["total"]["waived_fen"], half, "{sum}");
+    assert_eq!(check(&t).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn h3_a_parent_pays_on_the_pages_and_reads_the_receipt() {
+    let t = quiet().await;
+    let parent = t.login(PARENT).await;
+    let o = unpaid_order(&t, &parent).await;
+    let id = o["id"].as_i64().unwrap().to_string();
+    let mut b = crate::pages::Browser::new(&t);
+    b.login(PARENT, crate::common::PASSWORD).await;
+    let page = b.get("/enroll").await;
+    assert!(page.body.contains("去支付"), "{}", page.body);
+    let csrf = crate::pages::Browser::csrf(&page);
+    // A bad order id changes nothing.
+    let bad = b
+        .post("/enroll/pay", &[("_csrf", &csrf), ("order_id", "x")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let to_cashier = b
+        .post_raw("/enroll/pay", &[("_csrf", &csrf), ("order_id", &id)])
+        .await;
+    assert_eq!(to_cashier.status(), StatusCode::SEE_OTHER);
+    let cashier_url = to_cashier.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cashier_url.starts_with("/pay/sandbox/"));
+    let cashier = b.get(&cashier_url).await;
+    assert!(cashier.body.contains("确认支付"), "{}", cashier.body);
+    assert!(cashier.body.contains(o["total"].as_str().unwrap()));
+    let csrf = crate::pages::Browser::csrf(&cashier);
+    let back = b
+        .post_raw(&cashier_url, &[("_csrf", &csrf), ("action", "pay")])
+        .await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let result_url = back.headers()["location"].to_str().unwrap().to_string();
+    let result = b.get(&result_url).await;
+    assert!(result.body.contains("支付成功"), "{}", result.body);
+    let receipt = b.get(&format!("{result_url}/receipt")).await;
+    assert!(receipt.body.contains("课后服务收费电子票据"));
+    assert!(receipt.body.contains("****"), "the payer's phone is masked");
+    assert!(!receipt.body.contains(PARENT));
+    let pdf = b.get_bytes(&format!("{result_url}/receipt.pdf")).await;
+    assert!(kehou_service::platform::pdf::text_of(&pdf).contains("电子票据"));
+    // Paid: the cashier says so and pays nothing twice.
+    let again = b.get(&cashier_url).await;
+    assert!(again.body.contains("已支付"));
+    // The school's page lists it, with the reconciliation.
+    let mut s = crate::pages::Browser::new(&t);
+    s.login(SCHOOL1_ADMIN, crate::common::PASSWORD).await;
+    let school = t.org_id("示例第一小学").await;
+    let manage = s.get(&format!("/schools/{school}/billing")).await;
+    assert_eq!(manage.status, StatusCode::OK);
+    assert!(manage.body.contains(o["order_no"].as_str().unwrap()));
+    assert!(manage.body.contains("对账"));
+    assert!(
+        manage.body.contains("通道有、平台无"),
+        "the demo's difference"
+    );
+}

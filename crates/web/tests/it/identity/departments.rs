@@ -102,6 +102,7 @@ async fn a3_an_officer_works_only_inside_the_departments_assigned_to_them() {
         perms,
         [
             "audit.view",
+            "billing.view",
             "org.view",
             "role.view",
             "school.view",
