@@ -75,6 +75,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         connections: usize,
     },
+    /// Payments: orders paid through the sandbox, their notifications (some twice, out of
+    /// order) posted at full speed; then the day's bill reconciled and everything checked.
+    Payments {
+        /// Database URL; default: a new SQLite file in the temporary folder, removed after.
+        #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 20_000)]
+        orders: usize,
+        /// Concurrent deliveries.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Share of notifications sent twice, in percent.
+        #[arg(long, default_value_t = 10)]
+        duplicate_percent: usize,
+    },
     /// Generate a workbook of students with guardians, import it into a new school, import
     /// it again (every row an update), and export it.
     Import {
@@ -103,6 +118,12 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             database_url,
         } => import(students, database_url).await,
         BenchCommand::Term { database_url } => term(database_url).await,
+        BenchCommand::Payments {
+            database_url,
+            orders,
+            connections,
+            duplicate_percent,
+        } => crate::paybench::run(database_url, orders, connections, duplicate_percent).await,
         BenchCommand::Rush {
             database_url,
             students,

@@ -334,6 +334,17 @@ pub async fn schedule_due(app: &App) -> Result<usize> {
     Ok(queued)
 }
 
+/// Reconciles today's bill of an account (the payments benchmark): bill lines, matched,
+/// differences.
+pub async fn system_run_today(app: &App, account_id: i64) -> Result<(usize, usize, usize)> {
+    let d = run_day(app, account_id, app.today()).await?;
+    Ok((
+        usize::try_from(d.bill_lines).unwrap_or(0),
+        usize::try_from(d.matched).unwrap_or(0),
+        usize::try_from(d.differences).unwrap_or(0),
+    ))
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReconView {
     pub school_id: i64,

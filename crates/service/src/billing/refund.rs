@@ -769,3 +769,203 @@ pub async fn resolve(
     txn.commit().await?;
     Ok(view(r))
 }
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ReportInput {
+    /// What the parent sees (at most 200 characters).
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    pub id: i64,
+    pub refund_id: i64,
+    pub refund_no: String,
+    pub amount: String,
+    pub note: String,
+    /// open or answered.
+    pub status: String,
+    pub answer: Option<String>,
+    pub created_label: String,
+    pub answered_label: Option<String>,
+}
+
+async fn report_view(
+    db: &impl ConnectionTrait,
+    r: kehou_store::entity::billing::refund_report::Model,
+) -> Result<ReportView> {
+    let refund = refund::Entity::find_by_id(r.refund_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    Ok(ReportView {
+        id: r.id,
+        refund_id: r.refund_id,
+        refund_no: refund.refund_no,
+        amount: Fen(refund.amount_fen).to_string(),
+        note: r.note,
+        status: r.status,
+        answer: r.answer,
+        created_label: china_label(r.created_at),
+        answered_label: r.answered_at.map(china_label),
+    })
+}
+
+/// A guardian reports that a refund has not arrived; the school answers.
+pub async fn report(
+    app: &App,
+    actor: &Actor,
+    refund_id: i64,
+    input: ReportInput,
+) -> Result<ReportView> {
+    use kehou_store::entity::billing::refund_report;
+    let r = refund::Entity::find_by_id(refund_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    let o = order::Entity::find_by_id(r.order_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("退款单"))?;
+    crate::enrollment::child_of(&app.db, actor, o.student_id)
+        .await
+        .map_err(|_| Error::NotFound("退款单"))?;
+    let note = kehou_domain::field::required_text(&input.note, 200)
+        .map_err(|m| Error::invalid("note", m))?;
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let waiting = refund_report::Entity::find()
+        .filter(refund_report::Column::RefundId.eq(r.id))
+        .filter(refund_report::Column::Status.eq("open"))
+        .one(&txn)
+        .await?
+        .is_some();
+    if waiting {
+        return Err(Error::conflict("已反馈过，请等待学校答复"));
+    }
+    let row = refund_report::ActiveModel {
+        school_id: Set(r.school_id),
+        refund_id: Set(r.id),
+        user_id: Set(actor.user_id),
+        note: Set(note.clone()),
+        status: Set("open".into()),
+        answer: Set(None),
+        answered_by: Set(None),
+        created_at: Set(app.now()),
+        answered_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let school = crate::system::load_any_school(&txn, r.school_id).await?;
+    super::record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        "billing.refund_report",
+        ("refund_report", row.id),
+        format!("退款单 {} 反馈未到账：{note}", r.refund_no),
+    )
+    .await?;
+    txn.commit().await?;
+    report_view(&app.db, row).await
+}
+
+/// The school's refund reports, open first.
+pub async fn reports(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<ReportView>> {
+    use kehou_store::entity::billing::refund_report;
+    let school = crate::school::school_for(
+        &app.db,
+        actor,
+        school_id,
+        kehou_domain::Permission::BillingManage,
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in refund_report::Entity::find()
+        .filter(refund_report::Column::SchoolId.eq(school.id))
+        .order_by_desc(refund_report::Column::Id)
+        .limit(200)
+        .all(&app.db)
+        .await?
+    {
+        out.push(report_view(&app.db, r).await?);
+    }
+    out.sort_by_key(|r| r.status != "open");
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AnswerInput {
+    /// The school's answer (at most 200 characters).
+    pub answer: String,
+}
+
+/// The school answers a report; the parent reads it in their messages.
+pub async fn answer(
+    app: &App,
+    actor: &Actor,
+    report_id: i64,
+    input: AnswerInput,
+) -> Result<ReportView> {
+    use kehou_store::entity::billing::refund_report;
+    actor.require(kehou_domain::Permission::BillingManage)?;
+    let r = refund_report::Entity::find_by_id(report_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("反馈"))?;
+    let school = crate::school::school_for(
+        &app.db,
+        actor,
+        r.school_id,
+        kehou_domain::Permission::BillingManage,
+    )
+    .await
+    .map_err(|_| Error::NotFound("反馈"))?;
+    let text = kehou_domain::field::required_text(&input.answer, 200)
+        .map_err(|m| Error::invalid("answer", m))?;
+    let now = app.now();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let r = refund_report::Entity::find_by_id(report_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("反馈"))?;
+    if r.status != "open" {
+        return Err(Error::conflict("该反馈已答复"));
+    }
+    let user = r.user_id;
+    let mut m = r.into_active_model();
+    m.status = Set("answered".into());
+    m.answer = Set(Some(text.clone()));
+    m.answered_by = Set(Some(actor.user_id));
+    m.answered_at = Set(Some(now));
+    let r = m.update(&txn).await?;
+    crate::platform::messages::send(
+        &txn,
+        user,
+        crate::platform::messages::NewMessage {
+            kind: "enrollment",
+            title: "学校答复了您的退款反馈".into(),
+            body: text.clone(),
+            link: Some("/enroll#history".into()),
+        },
+        now,
+    )
+    .await?;
+    super::record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        "billing.refund_answer",
+        ("refund_report", r.id),
+        format!("答复退款反馈：{text}"),
+    )
+    .await?;
+    txn.commit().await?;
+    crate::platform::messages::announce(app, user);
+    report_view(&app.db, r).await
+}

@@ -323,3 +323,89 @@ pub async fn waive(
         left: Fen(left).to_string(),
     })
 }
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ExtendInput {
+    /// The new deadline, `YYYY-MM-DD HH:MM` China time: later than now and than the
+    /// current one, at most 30 days ahead.
+    pub until: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExtendView {
+    pub order_id: i64,
+    pub hold_until: chrono::DateTime<chrono::Utc>,
+    pub hold_label: String,
+}
+
+/// The school extends an unpaid order's deadline (延期缴费); the guardians are told.
+pub async fn extend(
+    app: &App,
+    actor: &Actor,
+    order_id: i64,
+    input: ExtendInput,
+) -> Result<ExtendView> {
+    actor.require(Permission::BillingManage)?;
+    let o = order::Entity::find_by_id(order_id)
+        .one(&app.db)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    let school = crate::school::school_for(&app.db, actor, o.school_id, Permission::BillingManage)
+        .await
+        .map_err(|_| Error::NotFound("订单"))?;
+    let now = app.now();
+    let until = crate::platform::clock::parse_china(&input.until)
+        .filter(|_| input.until.chars().count() <= 25)
+        .ok_or_else(|| Error::invalid("until", "时间格式应为 YYYY-MM-DD HH:MM"))?;
+    if until <= now {
+        return Err(Error::invalid("until", "新的缴费期限应晚于现在"));
+    }
+    if until > now + Duration::days(30) {
+        return Err(Error::invalid("until", "缴费期限最多延至30天后"));
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let o = order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("订单"))?;
+    if o.status != OrderStatus::PendingPayment.code() {
+        return Err(Error::conflict("只有待支付的订单可以延期"));
+    }
+    if o.hold_until.is_some_and(|h| until <= h) {
+        return Err(Error::invalid("until", "新的缴费期限应晚于原期限"));
+    }
+    crate::enrollment::order::extend_hold(&txn, &o, until, now).await?;
+    let label = crate::platform::clock::china_label(until);
+    let told = crate::enrollment::tell_guardians(
+        &txn,
+        o.student_id,
+        "缴费期限已延长".into(),
+        format!(
+            "订单 {} 的缴费期限已延至 {label}，名额为您保留到那时。",
+            o.order_no
+        ),
+        now,
+    )
+    .await?;
+    super::record(
+        &txn,
+        app,
+        &By::actor(actor),
+        (school.id, &school.path),
+        "billing.extend",
+        ("order", o.id),
+        format!("订单 {} 缴费期限延至 {label}", o.order_no),
+    )
+    .await?;
+    txn.commit().await?;
+    for u in told {
+        messages::announce(app, u);
+    }
+    Ok(ExtendView {
+        order_id: o.id,
+        hold_until: until,
+        hold_label: label,
+    })
+}

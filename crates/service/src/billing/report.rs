@@ -155,7 +155,11 @@ async fn rows(app: &App, actor: &Actor, school_id: i64, q: &OrdersQuery) -> Resu
             teaching_class_id: v.snapshot.teaching_class_id,
             status: o.status.clone(),
             status_label: s.label(),
-            channel: channel_of.get(&o.id).cloned(),
+            channel: channel_of.get(&o.id).map(|c| {
+                app.payments
+                    .get(c)
+                    .map_or_else(|| c.clone(), |ch| ch.name().to_string())
+            }),
             created_time: china_time(o.created_at),
             created_at: o.created_at,
             total: Fen(o.total_fen).to_string(),

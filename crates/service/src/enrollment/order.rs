@@ -485,6 +485,38 @@ pub(crate) async fn paid(
     Ok(true)
 }
 
+/// The school gives an unpaid order more time to be paid (延期缴费), in the caller's
+/// transaction: its hold moves to `until` and a new hold job waits for it (the old one
+/// finds the hold not yet over and leaves the order alone).
+pub(crate) async fn extend_hold(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut m = o.clone().into_active_model();
+    m.hold_until = Set(Some(until));
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    crate::platform::jobs::enqueue_at(
+        db,
+        now,
+        until,
+        crate::platform::jobs::NewJob {
+            kind: HOLD_JOB_KIND,
+            org_id: Some(o.school_id),
+            user_id: None,
+            membership_id: None,
+            ip: None,
+            params: serde_json::json!({ "order_id": o.id }),
+            input: None,
+            max_attempts: 5,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The school took a student out of a class by hand: the confirmed enrollment that put
 /// them there is dropped, in the caller's transaction.
 pub(crate) async fn class_left(

@@ -15,8 +15,13 @@ use kehou_service::billing::receipt::{self, Receipt};
 use kehou_service::billing::reconcile::{
     self, DifferenceView, ReconView, ResolveDifferenceInput, RunInput,
 };
-use kehou_service::billing::refund::{self, RefundInput, RefundPreview, RefundView, ResolveInput};
-use kehou_service::billing::relief::{self, RemindInput, RemindResult, WaiverInput, WaiverView};
+use kehou_service::billing::refund::{
+    self, AnswerInput, RefundInput, RefundPreview, RefundView, ReportInput, ReportView,
+    ResolveInput,
+};
+use kehou_service::billing::relief::{
+    self, ExtendInput, ExtendView, RemindInput, RemindResult, WaiverInput, WaiverView,
+};
 use kehou_service::billing::report::{self, OrderRow, OrdersQuery, Summary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -358,4 +363,61 @@ pub async fn waive(
     ApiJson(b): ApiJson<WaiverInput>,
 ) -> Result<Json<WaiverView>, ApiError> {
     Ok(Json(relief::waive(&state.app, &actor, order_id, b).await?))
+}
+
+/// The school extends an unpaid order's deadline (延期缴费).
+#[utoipa::path(post, path = "/api/v1/orders/{order_id}/extension", tag = "billing",
+    params(("order_id" = i64, Path)), request_body = ExtendInput,
+    responses((status = 200, body = ExtendView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn extend(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ExtendInput>,
+) -> Result<Json<ExtendView>, ApiError> {
+    Ok(Json(relief::extend(&state.app, &actor, order_id, b).await?))
+}
+
+/// A guardian reports that a refund has not arrived.
+#[utoipa::path(post, path = "/api/v1/refunds/{refund_id}/reports", tag = "billing",
+    params(("refund_id" = i64, Path)), request_body = ReportInput,
+    responses((status = 200, body = ReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn report_refund(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(refund_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ReportInput>,
+) -> Result<Json<ReportView>, ApiError> {
+    Ok(Json(
+        refund::report(&state.app, &actor, refund_id, b).await?,
+    ))
+}
+
+/// The school's "refund not received" reports, open first.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/refund-reports", tag = "billing",
+    params(("school_id" = i64, Path)),
+    responses((status = 200, body = ListBody<ReportView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn refund_reports(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+) -> Result<Json<ListBody<ReportView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        refund::reports(&state.app, &actor, school_id).await?,
+    )))
+}
+
+/// The school answers a report.
+#[utoipa::path(post, path = "/api/v1/refund-reports/{report_id}/answer", tag = "billing",
+    params(("report_id" = i64, Path)), request_body = AnswerInput,
+    responses((status = 200, body = ReportView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn answer_report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(report_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<AnswerInput>,
+) -> Result<Json<ReportView>, ApiError> {
+    Ok(Json(
+        refund::answer(&state.app, &actor, report_id, b).await?,
+    ))
 }

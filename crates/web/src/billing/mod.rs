@@ -28,7 +28,11 @@ pub fn area() -> Area {
             .routes(routes!(api::orders_summary))
             .routes(routes!(api::export_orders))
             .routes(routes!(api::remind))
-            .routes(routes!(api::waive)),
+            .routes(routes!(api::waive))
+            .routes(routes!(api::extend))
+            .routes(routes!(api::report_refund))
+            .routes(routes!(api::refund_reports))
+            .routes(routes!(api::answer_report)),
         pages: PageRoutes::new()
             .post("/enroll/pay", pages::pay)
             .get("/enroll/payments/{payment_id}", pages::payment_page)
@@ -43,6 +47,15 @@ pub fn area() -> Area {
             .get("/schools/{id}/billing", pages::manage)
             .post("/schools/{id}/billing/accounts", pages::save_account)
             .post("/schools/{id}/billing/remind", pages::remind)
+            .post(
+                "/schools/{id}/billing/orders/{order_id}/extend",
+                pages::extend,
+            )
+            .post(
+                "/schools/{id}/billing/reports/{report_id}",
+                pages::answer_report,
+            )
+            .post("/enroll/refunds/{refund_id}/report", pages::report_refund)
             .post(
                 "/schools/{id}/billing/orders/{order_id}/waive",
                 pages::waive,

@@ -215,6 +215,7 @@ struct ManagePage {
     statuses: Vec<(&'static str, &'static str)>,
     summary: Summary,
     recon: ReconView,
+    reports: Vec<kehou_service::billing::refund::ReportView>,
     today: String,
     errors: FormErrors,
 }
@@ -247,6 +248,8 @@ async fn manage_page(
         "resolved" => "差异已处理".to_string(),
         "waived" => "减免已登记".to_string(),
         "refunded" => "退款已提交，款项将原路退回".to_string(),
+        "extended" => "缴费期限已延长，已通知家长".to_string(),
+        "answered" => "已答复家长".to_string(),
         n if n.starts_with("reminded") => {
             let count = n.trim_start_matches("reminded");
             format!("已向 {count} 位家长发送缴费提醒（当天已提醒过的家长不再重复提醒）")
@@ -270,7 +273,9 @@ async fn manage_page(
     )
     .await?;
     let recon = reconcile::view(&state.app, actor, school_id).await?;
+    let reports = kehou_service::billing::refund::reports(&state.app, actor, school_id).await?;
     Ok(ManagePage {
+        reports,
         frame: frame(state, p, "收费管理", "/billing", &notice).await?,
         school_id,
         accounts,
@@ -484,4 +489,77 @@ pub async fn export_orders(
         &report::EXPORT_HEADERS,
         &rows,
     ))
+}
+
+/// A parent reports that a refund has not arrived, from the order's page.
+pub async fn report_refund(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(refund_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let order_id = data.text("order_id");
+    match kehou_service::billing::refund::report(
+        &state.app,
+        &actor,
+        refund_id,
+        kehou_service::billing::refund::ReportInput {
+            note: data.text("note"),
+        },
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/enroll/orders/{}", order_id.trim())).into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &PaymentPage {
+                    frame: frame(&state, &p, "退款反馈", "/enroll", "").await?,
+                    p: None,
+                    errors,
+                },
+            ))
+        }
+    }
+}
+
+/// 延期缴费 of one unpaid order.
+pub async fn extend(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, order_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = relief::extend(
+        &state.app,
+        &actor,
+        order_id,
+        relief::ExtendInput {
+            until: data.text("until").replace('T', " "),
+        },
+    )
+    .await
+    .map(|_| "extended".to_string());
+    school_back(&state, &p, &actor, school_id, done, "orders").await
+}
+
+/// The school answers a "refund not received" report.
+pub async fn answer_report(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, report_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = kehou_service::billing::refund::answer(
+        &state.app,
+        &actor,
+        report_id,
+        kehou_service::billing::refund::AnswerInput {
+            answer: data.text("answer"),
+        },
+    )
+    .await
+    .map(|_| "answered".to_string());
+    school_back(&state, &p, &actor, school_id, done, "reports").await
 }

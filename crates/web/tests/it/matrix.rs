@@ -413,6 +413,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             "POST",
             "/api/v1/orders/{order_id}/refunds"
             | "/api/v1/orders/{order_id}/waivers"
+            | "/api/v1/orders/{order_id}/extension"
+            | "/api/v1/refund-reports/{report_id}/answer"
             | "/api/v1/refunds/{refund_id}/resolve"
             | "/api/v1/recon-differences/{difference_id}/resolve",
         ) => Need::Perms(&[BillingManage]),
@@ -430,7 +432,14 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         {
             Need::Perms(&[BillingManage])
         }
-        (_, p) if school && (p.contains("/receiving-accounts") || p.contains("/billing")) => {
+        // A parent reports a refund of their child's order (others: not found).
+        ("POST", "/api/v1/refunds/{refund_id}/reports") => Need::Actor,
+        (_, p)
+            if school
+                && (p.contains("/receiving-accounts")
+                    || p.contains("/billing")
+                    || p.ends_with("/refund-reports")) =>
+        {
             Need::Perms(&[BillingManage])
         }
         ("GET", "/billing") => Need::Perms(&[BillingManage]),

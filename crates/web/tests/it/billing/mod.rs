@@ -928,7 +928,7 @@ async fn h2_h3_orders_are_listed_summed_exported_reminded_and_relieved() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["key"] == "sandbox")
+        .find(|r| r["key"] == "沙箱支付")
         .unwrap_or_else(|| panic!("{sum}"));
     assert_eq!(sandbox["orders"], 3);
     assert!(
@@ -1080,4 +1080,120 @@ async fn h3_a_parent_pays_on_the_pages_and_reads_the_receipt() {
         manage.body.contains("通道有、平台无"),
         "the demo's difference"
     );
+}
+
+#[tokio::test]
+async fn h3_h5_deadlines_are_extended_and_refunds_not_received_are_answered() {
+    let t = quiet().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let parent = t.login(PARENT).await;
+    let o = unpaid_order(&t, &parent).await;
+    let id = o["id"].as_i64().unwrap();
+    let extend = format!("/api/v1/orders/{id}/extension");
+    for until in [
+        "",
+        "tomorrow",
+        "2026-08-01 10:00",
+        "2027-09-01 10:00",
+        "2026-09-01 17:00",
+    ] {
+        let (s, e) = t.post(&extend, &admin, json!({ "until": until })).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{until}: {e}");
+        assert_eq!(e["details"][0]["field"], "until");
+    }
+    let (s, _) = t
+        .post(&extend, &parent, json!({"until": "2026-09-10 18:00"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = t
+        .post(&extend, &admin, json!({"until": "2026-09-10 18:00"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Past the old hold, the seat is still held; past the new one, it goes.
+    t.clock.advance(chrono::Duration::days(3));
+    run_jobs(&t).await;
+    let parent = t.login(PARENT).await;
+    let (_, order) = t.get(&format!("/api/v1/orders/{id}"), &parent).await;
+    assert_eq!(order["status"], "pending_payment", "{order}");
+    let (_, msgs) = t.get("/api/v1/messages", &parent).await;
+    assert!(msgs.to_string().contains("缴费期限已延长"));
+    t.clock.advance(chrono::Duration::days(7));
+    run_jobs(&t).await;
+    let parent = t.login(PARENT).await;
+    let (_, order) = t.get(&format!("/api/v1/orders/{id}"), &parent).await;
+    assert_eq!(order["status"], "expired", "{order}");
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let (s, _) = t
+        .post(&extend, &admin, json!({"until": "2026-09-20 18:00"}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "an expired order is not extended");
+    assert_eq!(check(&t).await, Vec::<String>::new());
+
+    // The demo's partial refund: its parent reports it missing; the school answers.
+    let school = t.org_id("示例第一小学").await;
+    let (_, paid) = t
+        .get(
+            &format!("/api/v1/schools/{school}/orders?status=paid"),
+            &admin,
+        )
+        .await;
+    let refunded = paid["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["totals"]["refunded_fen"].as_i64().unwrap() > 0)
+        .unwrap()
+        .clone();
+    let oid = refunded["order_id"].as_i64().unwrap();
+    let (_, preview) = t
+        .get(&format!("/api/v1/orders/{oid}/refund-preview"), &admin)
+        .await;
+    let rid = preview["refunds"][0]["id"].as_i64().unwrap();
+    let report = format!("/api/v1/refunds/{rid}/reports");
+    // Not the parent of that child: not found.
+    let (s, _) = t.post(&report, &parent, json!({"note": "没收到"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let sid = refunded["student_id"].as_i64().unwrap();
+    let guardian_phone = {
+        use kehou_store::entity::school::guardian;
+        let g = guardian::Entity::find()
+            .filter(guardian::Column::StudentId.eq(sid))
+            .one(&t.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let u = kehou_store::entity::identity::user::Entity::find_by_id(g.user_id)
+            .one(&t.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        t.app.vault.account_phone(&u)
+    };
+    let theirs = t.login(&guardian_phone).await;
+    let (s, e) = t.post(&report, &theirs, json!({"note": ""})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, r) = t
+        .post(&report, &theirs, json!({"note": "已过7天仍未到账"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, _) = t.post(&report, &theirs, json!({"note": "再问一次"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one open report at a time");
+    let (_, list) = t
+        .get(&format!("/api/v1/schools/{school}/refund-reports"), &admin)
+        .await;
+    assert_eq!(list["items"][0]["status"], "open");
+    let answer = format!("/api/v1/refund-reports/{}/answer", r["id"]);
+    let (s, _) = t.post(&answer, &theirs, json!({"answer": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, a) = t
+        .post(
+            &answer,
+            &admin,
+            json!({"answer": "通道显示已原路退回，请查看微信零钱明细"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert_eq!(a["status"], "answered");
+    let (_, msgs) = t.get("/api/v1/messages", &theirs).await;
+    assert!(msgs.to_string().contains("微信零钱明细"), "{msgs}");
 }
