@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kehou_service::billing::account::{self, AccountInput, AccountView};
@@ -137,13 +137,20 @@ const NOTIFY_MAX: usize = 64 * 1024;
     security(()))]
 pub async fn notify(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    Query(q): Query<NotifyQuery>,
+    ApiPath(channel): ApiPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let answer = |status: StatusCode, code: &'static str, message: String| {
         (status, Json(NotifyAnswer { code, message })).into_response()
+    };
+    // Read by hand: a channel gets this endpoint's own answer, never a framework's.
+    let q = match query.as_deref().map(account_of_query).transpose() {
+        Ok(account) => NotifyQuery {
+            account: account.flatten(),
+        },
+        Err(()) => return answer(StatusCode::BAD_REQUEST, "FAIL", "收款账户参数无效".into()),
     };
     if state.app.payments.get(&channel).is_none() {
         return answer(StatusCode::NOT_FOUND, "FAIL", "没有这个支付通道".into());
@@ -420,4 +427,16 @@ pub async fn answer_report(
     Ok(Json(
         refund::answer(&state.app, &actor, report_id, b).await?,
     ))
+}
+
+/// The `account` of a notify URL's query: absent, or a positive number.
+fn account_of_query(query: &str) -> Result<Option<i64>, ()> {
+    let mut account = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == "account" {
+            account = Some(v.parse::<i64>().ok().filter(|n| *n > 0).ok_or(())?);
+        }
+    }
+    Ok(account)
 }

@@ -313,6 +313,23 @@ async fn h3_forged_tampered_stale_and_unknown_notifications_are_refused_and_reco
     let (s, _) =
         post_notification(&t, m.account_id, &sealed_wrong.headers, &sealed_wrong.body).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A malformed account in the URL: the endpoint's own answer, as JSON.
+    let res = t
+        .request(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/pay/notify/sandbox?account=9223372036854775808")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     // Sent to another account's URL.
     let (s, _) = post_notification(&t, other.account_id, &good.headers, &good.body).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
