@@ -20,10 +20,6 @@ pub mod sandbox;
 
 use std::sync::Arc;
 
-use kehou_store::sea_orm::ConnectionTrait;
-
-use crate::platform::audit::{self, By, Change};
-use crate::{App, Result};
 use channel::PaymentChannel;
 
 /// The payment channels this instance can use, by code.
@@ -80,28 +76,5 @@ pub(crate) fn new_number(prefix: &str, now: chrono::DateTime<chrono::Utc>) -> St
     )
 }
 
-/// Writes an audit event of the billing area.
-pub(crate) async fn record(
-    db: &impl ConnectionTrait,
-    app: &App,
-    by: &By<'_>,
-    school: (i64, &str),
-    action: &str,
-    entity: (&str, i64),
-    summary: String,
-) -> Result<()> {
-    audit::record(
-        db,
-        app.now(),
-        by,
-        Change {
-            org_id: Some(school.0),
-            org_path: school.1,
-            action,
-            entity_type: entity.0,
-            entity_id: Some(entity.1),
-            summary,
-        },
-    )
-    .await
-}
+/// Audit events of this area are a school's.
+pub(crate) use crate::platform::audit::record_at_school as record;

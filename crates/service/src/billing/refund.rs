@@ -791,7 +791,24 @@ pub struct ReportView {
     pub answered_label: Option<String>,
 }
 
-async fn report_view(
+fn report_view(
+    r: kehou_store::entity::billing::refund_report::Model,
+    refund: &refund::Model,
+) -> ReportView {
+    ReportView {
+        id: r.id,
+        refund_id: r.refund_id,
+        refund_no: refund.refund_no.clone(),
+        amount: Fen(refund.amount_fen).to_string(),
+        note: r.note,
+        status: r.status,
+        answer: r.answer,
+        created_label: china_label(r.created_at),
+        answered_label: r.answered_at.map(china_label),
+    }
+}
+
+async fn report_of(
     db: &impl ConnectionTrait,
     r: kehou_store::entity::billing::refund_report::Model,
 ) -> Result<ReportView> {
@@ -799,17 +816,7 @@ async fn report_view(
         .one(db)
         .await?
         .ok_or(Error::NotFound("退款单"))?;
-    Ok(ReportView {
-        id: r.id,
-        refund_id: r.refund_id,
-        refund_no: refund.refund_no,
-        amount: Fen(refund.amount_fen).to_string(),
-        note: r.note,
-        status: r.status,
-        answer: r.answer,
-        created_label: china_label(r.created_at),
-        answered_label: r.answered_at.map(china_label),
-    })
+    Ok(report_view(r, &refund))
 }
 
 /// A guardian reports that a refund has not arrived; the school answers.
@@ -869,7 +876,7 @@ pub async fn report(
     )
     .await?;
     txn.commit().await?;
-    report_view(&app.db, row).await
+    Ok(report_view(row, &r))
 }
 
 /// The school's refund reports, open first.
@@ -882,16 +889,26 @@ pub async fn reports(app: &App, actor: &Actor, school_id: i64) -> Result<Vec<Rep
         kehou_domain::Permission::BillingManage,
     )
     .await?;
-    let mut out = Vec::new();
-    for r in refund_report::Entity::find()
+    let rows = refund_report::Entity::find()
         .filter(refund_report::Column::SchoolId.eq(school.id))
         .order_by_desc(refund_report::Column::Id)
         .limit(200)
         .all(&app.db)
+        .await?;
+    let refunds: std::collections::HashMap<i64, refund::Model> = refund::Entity::find()
+        .filter(refund::Column::Id.is_in(rows.iter().map(|r| r.refund_id)))
+        .all(&app.db)
         .await?
-    {
-        out.push(report_view(&app.db, r).await?);
-    }
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut out: Vec<ReportView> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let refund = refunds.get(&r.refund_id)?;
+            Some(report_view(r, refund))
+        })
+        .collect();
     out.sort_by_key(|r| r.status != "open");
     Ok(out)
 }
@@ -967,5 +984,5 @@ pub async fn answer(
     .await?;
     txn.commit().await?;
     crate::platform::messages::announce(app, user);
-    report_view(&app.db, r).await
+    report_of(&app.db, r).await
 }

@@ -83,14 +83,14 @@ pub async fn remind(
         }
         unpaid.push((o, v));
     }
-    // Each guardian once, with every unpaid order of theirs.
+    // Each guardian once, with every unpaid order of theirs (the guardians in one query).
+    let guardians = guardian::Entity::find()
+        .filter(guardian::Column::StudentId.is_in(unpaid.iter().map(|(o, _)| o.student_id)))
+        .all(&app.db)
+        .await?;
     let mut by_guardian: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for (o, v) in &unpaid {
-        for g in guardian::Entity::find()
-            .filter(guardian::Column::StudentId.eq(o.student_id))
-            .all(&app.db)
-            .await?
-        {
+        for g in guardians.iter().filter(|g| g.student_id == o.student_id) {
             by_guardian.entry(g.user_id).or_default().push(format!(
                 "{} {} ¥{}{}",
                 v.snapshot.student_name,

@@ -20,7 +20,6 @@ use kehou_store::entity::enrollment::{exclusive_group, settings as term_settings
 use kehou_store::entity::school::{admin_class, guardian, student, term};
 use kehou_store::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::platform::audit::{self, By, Change};
 use crate::platform::clock::china_label;
 use crate::{Actor, App, Error, Result};
 
@@ -205,31 +204,8 @@ pub(crate) async fn term_row(
         .ok_or(Error::NotFound("学期"))
 }
 
-/// Writes an audit event of the enrollment area.
-pub(crate) async fn record(
-    db: &impl ConnectionTrait,
-    app: &App,
-    by: &By<'_>,
-    school: (i64, &str),
-    action: &str,
-    entity: (&str, i64),
-    summary: String,
-) -> Result<()> {
-    audit::record(
-        db,
-        app.now(),
-        by,
-        Change {
-            org_id: Some(school.0),
-            org_path: school.1,
-            action,
-            entity_type: entity.0,
-            entity_id: Some(entity.1),
-            summary,
-        },
-    )
-    .await
-}
+/// Audit events of this area are a school's.
+pub(crate) use crate::platform::audit::record_at_school as record;
 
 /// Leaves a message for each guardian of a student in the caller's transaction; returns
 /// whom to announce it to once committed.

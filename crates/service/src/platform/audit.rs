@@ -94,6 +94,32 @@ pub struct Change<'a> {
     pub summary: String,
 }
 
+/// An audit event of a change at a school (`school` = id and org path), at the app's time.
+pub(crate) async fn record_at_school(
+    db: &impl ConnectionTrait,
+    app: &crate::App,
+    by: &By<'_>,
+    school: (i64, &str),
+    action: &str,
+    entity: (&str, i64),
+    summary: String,
+) -> Result<()> {
+    record(
+        db,
+        app.now(),
+        by,
+        Change {
+            org_id: Some(school.0),
+            org_path: school.1,
+            action,
+            entity_type: entity.0,
+            entity_id: Some(entity.1),
+            summary,
+        },
+    )
+    .await
+}
+
 pub async fn record(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
