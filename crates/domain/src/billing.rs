@@ -257,6 +257,8 @@ pub struct Paid {
 pub struct RefundComputation {
     pub amount_fen: i64,
     pub amount: String,
+    /// What the parent still owes for lessons held (paid by the month or by the lesson).
+    pub owed_fen: i64,
     /// The rule in words.
     pub rule: String,
     /// One line per step, e.g. "未上课次 8 次 × 25.00 = 200.00".
@@ -342,22 +344,177 @@ pub fn compute_refund(rule: &RefundRule, paid: &Paid, lessons: &[LessonFact]) ->
             total += materials.0;
         }
     }
+    // What the parent pays in the end under the rule; what came in beyond it goes back.
+    let kept = (course.0 + materials.0 - total).max(0);
     let room = (paid.received.0 - paid.refunded.0).max(0);
-    if total > room {
+    let mut owed = 0;
+    if room < course.0 + materials.0 && total > room - kept {
+        // Paid by the month or by the lesson, or partly refunded already: only part is
+        // left to give back.
+        let back = (room - kept).max(0);
+        owed = (kept - room).max(0);
         lines.push(format!(
-            "以实付 {} 减已退 {} 为限：{}",
+            "按规则应付 {}；以实收 {} 减已退 {} 再减应付为限：{}",
+            Fen(kept),
             paid.received,
             paid.refunded,
-            Fen(room)
+            Fen(back)
         ));
-        total = room;
+        if owed > 0 {
+            lines.push(format!("尚欠 {}，无可退金额", Fen(owed)));
+        }
+        total = back;
     }
     lines.push(format!("应退合计 {}", Fen(total)));
     RefundComputation {
         amount_fen: total,
         amount: Fen(total).to_string(),
+        owed_fen: owed,
         rule: rule.describe(),
         lines,
+    }
+}
+
+/// How the parent pays a course: chosen by the school per course of the term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayMode {
+    /// The whole term in advance, when selecting.
+    #[default]
+    Term,
+    /// A bill each month for that month's lessons; the first at selection.
+    Monthly,
+    /// A bill after each month for the lessons held in it; textbook and other fees at
+    /// selection.
+    PerLesson,
+}
+
+impl PayMode {
+    pub const ALL: [Self; 3] = [Self::Term, Self::Monthly, Self::PerLesson];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Term => "term",
+            Self::Monthly => "monthly",
+            Self::PerLesson => "per_lesson",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Term => "整学期预缴",
+            Self::Monthly => "按月缴费",
+            Self::PerLesson => "按实际课时缴费",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Term => "报名时一次缴清整学期费用",
+            Self::Monthly => "报名时缴首月费用，此后每月1日出当月账单",
+            Self::PerLesson => "报名时缴教材等费用，每月初按上月实际上课次数出账单",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == code)
+    }
+}
+
+/// One bill of an order: what it charges for which period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bill {
+    /// `term`, `start` (fees due at selection), or the month, e.g. `2026-10`.
+    pub period: String,
+    pub label: String,
+    pub amount: Fen,
+}
+
+fn month_of(d: NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    (d.year(), d.month())
+}
+
+fn month_bill(period: (i32, u32), amount: Fen, what: &str) -> Bill {
+    Bill {
+        period: format!("{:04}-{:02}", period.0, period.1),
+        label: format!("{}年{}月{what}", period.0, period.1),
+        amount,
+    }
+}
+
+/// The bills an order in `mode` has come to by `today`. The course fee is split over the
+/// order's dated lessons (`lessons`, in date order, those from the order's day on) so
+/// that the parts add up to it exactly (`shares`).
+/// - Term: one bill for everything.
+/// - Monthly: one bill per month of lessons, due on the month's first day; the first
+///   month's bill (with the textbook and other fees) is due at once.
+/// - Per lesson: the textbook and other fees at once; each month's held lessons billed
+///   once the month is over.
+///
+/// With no dated lessons yet (no class), a monthly or per-lesson order bills only what
+/// it can: monthly the whole course at once, per lesson the fees.
+pub fn bills(
+    mode: PayMode,
+    course_fee: Fen,
+    materials: Fen,
+    lessons: &[LessonFact],
+    today: NaiveDate,
+) -> Vec<Bill> {
+    let now = month_of(today);
+    let per = shares(course_fee, lessons.len());
+    let mut months: Vec<((i32, u32), Fen)> = Vec::new();
+    for (l, s) in lessons.iter().zip(&per) {
+        let m = month_of(l.date);
+        match months.last_mut() {
+            Some((last, sum)) if *last == m => sum.0 += s.0,
+            _ => months.push((m, *s)),
+        }
+    }
+    let start = |amount: Fen| Bill {
+        period: "start".into(),
+        label: "报名时应缴（教材及其他费用）".into(),
+        amount,
+    };
+    match mode {
+        PayMode::Term => vec![Bill {
+            period: "term".into(),
+            label: "整学期费用".into(),
+            amount: Fen(course_fee.0 + materials.0),
+        }],
+        PayMode::Monthly if months.is_empty() => vec![Bill {
+            period: "term".into(),
+            label: "尚无排定课次，整学期费用".into(),
+            amount: Fen(course_fee.0 + materials.0),
+        }],
+        PayMode::Monthly => months
+            .iter()
+            .enumerate()
+            .filter(|(i, (m, _))| *i == 0 || *m <= now)
+            .map(|(i, (m, sum))| {
+                let mut b = month_bill(*m, *sum, "课程费");
+                if i == 0 && materials.0 > 0 {
+                    b.amount.0 += materials.0;
+                    b.label.push_str("及教材等费用");
+                }
+                b
+            })
+            .collect(),
+        PayMode::PerLesson => {
+            let mut out = Vec::new();
+            if materials.0 > 0 {
+                out.push(start(materials));
+            }
+            for (m, _) in months.iter().filter(|(m, _)| *m < now) {
+                let sum: i64 = lessons
+                    .iter()
+                    .zip(&per)
+                    .filter(|(l, _)| month_of(l.date) == *m && l.held)
+                    .map(|(_, s)| s.0)
+                    .sum();
+                out.push(month_bill(*m, Fen(sum), "实际上课课程费"));
+            }
+            out
+        }
     }
 }
 
@@ -474,6 +631,130 @@ mod tests {
             &lessons(16, 16, &[], &[]),
         );
         assert_eq!(r.amount_fen, 0);
+    }
+
+    fn dated(days: &[(u32, u32)], today: NaiveDate) -> Vec<LessonFact> {
+        days.iter()
+            .map(|(m, d)| {
+                let date = NaiveDate::from_ymd_opt(2026, *m, *d).unwrap_or_default();
+                LessonFact {
+                    date,
+                    held: date < today,
+                    presence: (date < today).then_some(Presence::Attended),
+                }
+            })
+            .collect()
+    }
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn monthly_bills_follow_the_lessons_of_each_month_and_add_up() {
+        // 3 lessons in September, 4 in October, 2 in November: ¥90 over 9 lessons.
+        let days = [
+            (9, 8),
+            (9, 15),
+            (9, 22),
+            (10, 6),
+            (10, 13),
+            (10, 20),
+            (10, 27),
+            (11, 3),
+            (11, 10),
+        ];
+        let all = |today| dated(&days, today);
+        let b = bills(
+            PayMode::Monthly,
+            Fen(9000),
+            Fen(500),
+            &all(day(9, 1)),
+            day(9, 1),
+        );
+        assert_eq!(b.len(), 1);
+        assert_eq!((b[0].period.as_str(), b[0].amount), ("2026-09", Fen(3500)));
+        let b = bills(
+            PayMode::Monthly,
+            Fen(9000),
+            Fen(500),
+            &all(day(10, 1)),
+            day(10, 1),
+        );
+        assert_eq!(
+            b.iter().map(|b| b.amount.0).collect::<Vec<_>>(),
+            [3500, 4000]
+        );
+        let b = bills(
+            PayMode::Monthly,
+            Fen(9000),
+            Fen(500),
+            &all(day(12, 1)),
+            day(12, 1),
+        );
+        assert_eq!(b.iter().map(|b| b.amount.0).sum::<i64>(), 9500);
+        // Selected in August for lessons from September: the first month is due at once.
+        assert_eq!(
+            bills(
+                PayMode::Monthly,
+                Fen(9000),
+                Fen(0),
+                &all(day(8, 20)),
+                day(8, 20)
+            )
+            .len(),
+            1
+        );
+        // No class yet: the whole course at once.
+        let b = bills(PayMode::Monthly, Fen(9000), Fen(500), &[], day(9, 1));
+        assert_eq!((b[0].period.as_str(), b[0].amount), ("term", Fen(9500)));
+        let b = bills(
+            PayMode::Term,
+            Fen(9000),
+            Fen(500),
+            &all(day(9, 1)),
+            day(9, 1),
+        );
+        assert_eq!((b[0].period.as_str(), b[0].amount), ("term", Fen(9500)));
+    }
+
+    #[test]
+    fn per_lesson_bills_only_held_lessons_of_months_that_are_over() {
+        let days = [(9, 8), (9, 15), (9, 22), (10, 6), (10, 13)];
+        let mut lessons = dated(&days, day(10, 10));
+        let b = bills(PayMode::PerLesson, Fen(5000), Fen(0), &lessons, day(10, 10));
+        assert_eq!(b.len(), 1);
+        assert_eq!((b[0].period.as_str(), b[0].amount), ("2026-09", Fen(3000)));
+        // A lesson of September not held (cancelled after dating) is not billed.
+        lessons[1].held = false;
+        let b = bills(
+            PayMode::PerLesson,
+            Fen(5000),
+            Fen(800),
+            &lessons,
+            day(11, 2),
+        );
+        assert_eq!(
+            b.iter()
+                .map(|b| (b.period.as_str(), b.amount.0))
+                .collect::<Vec<_>>(),
+            [("start", 800), ("2026-09", 2000), ("2026-10", 1000)]
+        );
+        assert!(bills(PayMode::PerLesson, Fen(5000), Fen(0), &[], day(9, 1)).is_empty());
+    }
+
+    #[test]
+    fn a_partly_paid_order_gets_back_only_what_came_in_beyond_the_lessons_kept() {
+        // ¥160 over 16 lessons, paid by the month: ¥40 came in, 6 lessons held.
+        let mut p = paid(16000, 0);
+        p.received = Fen(4000);
+        let r = compute_refund(&RefundRule::default(), &p, &lessons(6, 16, &[], &[]));
+        assert_eq!((r.amount_fen, r.owed_fen), (0, 2000));
+        assert!(r.lines.iter().any(|l| l.contains("尚欠")), "{r:?}");
+        // ¥80 came in, 6 held, one on leave: 5 kept, ¥30 back.
+        p.received = Fen(8000);
+        let r = compute_refund(&RefundRule::default(), &p, &lessons(6, 16, &[1], &[]));
+        assert_eq!((r.amount_fen, r.owed_fen), (3000, 0));
     }
 
     #[test]

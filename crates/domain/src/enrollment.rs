@@ -131,16 +131,19 @@ pub enum OrderStatus {
     Paid,
     /// Nothing to pay: confirmed when placed.
     Free,
+    /// Confirmed when placed with nothing due yet: billed later for the lessons held.
+    OnAccount,
     /// The seat hold ran out unpaid.
     Expired,
     Cancelled,
 }
 
 impl OrderStatus {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::PendingPayment,
         Self::Paid,
         Self::Free,
+        Self::OnAccount,
         Self::Expired,
         Self::Cancelled,
     ];
@@ -150,6 +153,7 @@ impl OrderStatus {
             Self::PendingPayment => "pending_payment",
             Self::Paid => "paid",
             Self::Free => "free",
+            Self::OnAccount => "on_account",
             Self::Expired => "expired",
             Self::Cancelled => "cancelled",
         }
@@ -160,6 +164,7 @@ impl OrderStatus {
             Self::PendingPayment => "待支付",
             Self::Paid => "已支付",
             Self::Free => "免费，已确认",
+            Self::OnAccount => "已确认，按实际课时缴费",
             Self::Expired => "超时未支付，已关闭",
             Self::Cancelled => "已取消",
         }
@@ -172,7 +177,7 @@ impl OrderStatus {
     pub fn next(self) -> &'static [OrderStatus] {
         match self {
             Self::PendingPayment => &[Self::Paid, Self::Expired, Self::Cancelled],
-            Self::Paid | Self::Free | Self::Expired | Self::Cancelled => &[],
+            Self::Paid | Self::Free | Self::OnAccount | Self::Expired | Self::Cancelled => &[],
         }
     }
 

@@ -555,7 +555,7 @@ fn print_accounts() {
         "报名选课：示例第一小学本学期正在报名；家长周杰在“报名选课”（手机页面）看课程图片、为孩子选课，免费的合唱班已报名（可申请退课），篮球班订单待支付，钢琴启蒙班已满并有候补；刘芳在“报名管理”设置时段、规则、须知，审核退课申请，下载签署确认书（PDF），分班；郑丽在“本班报名”查看本班；示例第二小学少儿国画班已完成志愿抽签（kehou lottery verify 可核验）/ enrollment: the parent selects on a phone page; one free enrollment confirmed, one order awaits payment, one class is full with a waitlist; the school reviews drop requests and downloads signed confirmations as PDF; school 2 published a pre-registration draw."
     );
     println!(
-        "缴费与退费：支付通道为内置沙箱（模拟微信支付，不产生真实扣款）；周杰点“去支付”在沙箱收银台确认支付，得到电子票据（网页和 PDF），在退课时间内申请退课可先看到按课时计算的退费明细，刘芳同意后款项原路退回；刘芳在“收费管理”查看订单和收费统计、导出 Excel、一键催缴、减免、延期、退款，查看对账（今日已平，昨日有一笔差异待处理）/ money: the sandbox channel (WeChat-Pay-like, no real money); the parent pays at the sandbox cashier and gets a receipt, sees the refund computed before dropping; the school lists orders, reminds, waives, extends, refunds and reconciles (one difference waits)."
+        "缴费与退费：支付通道为内置沙箱（模拟微信支付，不产生真实扣款）；周杰点“去支付”在沙箱收银台确认支付，得到电子票据（网页和 PDF），在退课时间内申请退课可先看到按课时计算的退费明细，刘芳同意后款项原路退回；刘芳在“收费管理”查看订单和收费统计、导出 Excel、一键催缴、减免（已有一笔困难家庭减免）、延期、退款，按课程设置缴费方式（整学期、按月、按实际课时）和退费规则，查看对账（今日已平，昨日有一笔差异待处理）；领导李明在“收费管理”看辖区各校的应收、实收、退费和减免/ money: the sandbox channel (WeChat-Pay-like, no real money); the parent pays at the sandbox cashier and gets a receipt, sees the refund computed before dropping; the school lists orders, reminds, waives (one waiver), extends, refunds, sets each course's pay mode (term, monthly, per lesson held) and refund rule, and reconciles (one difference waits); the city leader sees every school's money and relief."
     );
 }
 

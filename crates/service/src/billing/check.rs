@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use kehou_domain::billing::{LedgerKind, PaymentStatus, RefundStatus};
+use kehou_domain::billing::{LedgerKind, PayMode, PaymentStatus, RefundStatus};
 use kehou_domain::enrollment::OrderStatus;
 use kehou_store::entity::billing::{ledger_entry, payment, payment_order, refund};
 use kehou_store::entity::enrollment::order;
@@ -58,6 +58,14 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
             });
         }
     }
+    // Each bill (a positive charge) may be paid by a payment of its own.
+    let mut bills_of: HashMap<i64, usize> = HashMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Charge.code() && e.amount_fen > 0)
+    {
+        *bills_of.entry(e.order_id).or_default() += 1;
+    }
     let mut received: HashMap<(i64, i64), i64> = HashMap::new();
     let mut payments_of: HashMap<i64, usize> = HashMap::new();
     let mut by_payment: HashMap<i64, i64> = HashMap::new();
@@ -87,10 +95,15 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
         let t = totals.get(&o.id).copied().unwrap_or_default();
         let settled = t.balance_fen + under_way.get(&o.id).copied().unwrap_or(0);
         let status = OrderStatus::parse(&o.status);
+        let by_bills = super::bill::mode_of(o) != PayMode::Term;
         let ok = match status {
+            Some(OrderStatus::PendingPayment) if by_bills => t.paid_fen == 0 && settled >= 0,
             Some(OrderStatus::PendingPayment) => {
                 t.paid_fen == 0 && settled == o.total_fen - t.waived_fen
             }
+            // Paid by the month or by the lesson: bills may be open, never more charged
+            // than the order's total.
+            _ if by_bills => settled >= 0 && t.charged_fen <= o.total_fen,
             _ => settled == 0,
         };
         if !ok {
@@ -109,7 +122,12 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
             });
         }
         let n = payments_of.get(&o.id).copied().unwrap_or(0);
-        if n > 1 + late.get(&o.id).copied().unwrap_or(0) {
+        let bills = if by_bills {
+            bills_of.get(&o.id).copied().unwrap_or(0)
+        } else {
+            1
+        };
+        if n > bills + late.get(&o.id).copied().unwrap_or(0) {
             out.push(Violation {
                 rule: "paid_once",
                 detail: format!("订单 {} 收款 {n} 次而未退回多余的款项", o.order_no),

@@ -27,6 +27,8 @@ pub(crate) struct NewEntry<'a> {
     pub waiver_id: Option<i64>,
     pub note: String,
     pub by: Option<i64>,
+    /// The period a charge bills (see `bill`); empty for other entries.
+    pub period: String,
 }
 
 pub(crate) async fn append(
@@ -44,6 +46,7 @@ pub(crate) async fn append(
         refund_id: Set(e.refund_id),
         waiver_id: Set(e.waiver_id),
         note: Set(e.note.chars().take(200).collect()),
+        period: Set(e.period),
         created_by: Set(e.by),
         created_at: Set(now),
         ..Default::default()
@@ -52,29 +55,15 @@ pub(crate) async fn append(
     .await?)
 }
 
-/// The charge of a new order with something to pay, in the caller's transaction.
+/// The charges of a new order: the bills its payment mode makes due at once, in the
+/// caller's transaction.
 pub(crate) async fn charge(
     db: &impl ConnectionTrait,
     o: &order::Model,
+    due: &[kehou_domain::billing::Bill],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if o.total_fen > 0 {
-        append(
-            db,
-            NewEntry {
-                order: o,
-                kind: LedgerKind::Charge,
-                amount: Fen(o.total_fen),
-                payment_id: None,
-                refund_id: None,
-                waiver_id: None,
-                note: format!("订单 {} 应收", o.order_no),
-                by: None,
-            },
-            now,
-        )
-        .await?;
-    }
+    super::bill::charge_due(db, o, due, now).await?;
     Ok(())
 }
 
@@ -99,6 +88,7 @@ pub(crate) async fn give_up(
                 waiver_id: None,
                 note: note.to_string(),
                 by: None,
+                period: String::new(),
             },
             now,
         )
@@ -138,6 +128,8 @@ pub struct Money {
     pub paid: String,
     /// The payment that paid it (its receipt), once paid.
     pub paid_by: Option<i64>,
+    /// What is owed now, in yuan (the order, or an open bill), if anything.
+    pub due: Option<String>,
     pub refunds: Vec<super::refund::RefundView>,
 }
 
@@ -169,6 +161,7 @@ pub(crate) async fn money_of(
     }
     for m in out.values_mut() {
         m.paid = Fen(m.totals.paid_fen).to_string();
+        m.due = (m.totals.balance_fen > 0).then(|| Fen(m.totals.balance_fen).to_string());
     }
     Ok(out)
 }

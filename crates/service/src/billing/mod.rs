@@ -6,16 +6,19 @@
 //! [`sandbox::Sandbox`] is the channel when no real one is configured.
 
 pub mod account;
+pub mod bill;
 pub mod channel;
 pub mod check;
 pub mod ledger;
 pub mod notify;
+pub mod offer;
 pub mod payment;
 pub mod receipt;
 pub mod reconcile;
 pub mod refund;
 pub mod relief;
 pub mod report;
+pub mod rules;
 pub mod sandbox;
 
 use std::sync::Arc;

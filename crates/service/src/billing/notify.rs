@@ -1,13 +1,15 @@
 //! The channels' notifications (`POST /api/v1/pay/notify/{channel}`): each is recorded as
 //! received; its signature and content are verified before anything in it is used; a
 //! verified one is applied once — its id is stored under a unique key with the outcome
-//! `applied`, in the same transaction as nothing else, after the payment or refund it
-//! settles has been settled idempotently. The answer tells the channel whether to send
+//! `applied`, in the very transaction that settles the payment or refund (idempotently,
+//! under its row lock), so that it is applied and recorded together or not at all. The answer tells the channel whether to send
 //! it again.
 
 use chrono::{DateTime, Utc};
 use kehou_store::entity::billing::notification;
-use kehou_store::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use kehou_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 
 use super::channel::{Incoming, Notice, Verified};
 use crate::{App, Error, Result};
@@ -32,6 +34,16 @@ impl Outcome {
     }
 }
 
+/// A verified notification to record as applied, inside the transaction that applies it.
+pub(crate) struct Applied(notification::ActiveModel);
+
+impl Applied {
+    pub(crate) async fn record(self, txn: &impl ConnectionTrait) -> Result<()> {
+        self.0.insert(txn).await?;
+        Ok(())
+    }
+}
+
 /// A notification as it came in, for the record.
 struct Heard<'a> {
     channel: &'a str,
@@ -40,16 +52,15 @@ struct Heard<'a> {
 }
 
 impl Heard<'_> {
-    async fn log(
+    fn row(
         &self,
-        app: &App,
         id: Option<&str>,
         event_type: &str,
         outcome: &str,
         reason: Option<String>,
-    ) -> Result<()> {
+    ) -> notification::ActiveModel {
         let (channel, body, now) = (self.channel, self.body, self.now);
-        let stored = notification::ActiveModel {
+        notification::ActiveModel {
             channel: Set(channel.chars().take(20).collect()),
             notification_id: Set(id.map(|i| i.chars().take(64).collect())),
             event_type: Set(event_type.chars().take(40).collect()),
@@ -60,23 +71,20 @@ impl Heard<'_> {
             received_at: Set(now),
             ..Default::default()
         }
-        .insert(&app.db)
-        .await;
-        match stored {
-            Ok(_) => Ok(()),
-            // Two deliveries of one notification applied at once: the second is a duplicate.
-            Err(e) if outcome == "applied" => {
-                let dup = notification::Entity::find()
-                    .filter(notification::Column::Channel.eq(channel))
-                    .filter(notification::Column::NotificationId.eq(id.unwrap_or_default()))
-                    .filter(notification::Column::Outcome.eq("applied"))
-                    .one(&app.db)
-                    .await?
-                    .is_some();
-                if dup { Ok(()) } else { Err(e.into()) }
-            }
-            Err(e) => Err(e.into()),
-        }
+    }
+
+    async fn log(
+        &self,
+        app: &App,
+        id: Option<&str>,
+        event_type: &str,
+        outcome: &str,
+        reason: Option<String>,
+    ) -> Result<()> {
+        self.row(id, event_type, outcome, reason)
+            .insert(&app.db)
+            .await?;
+        Ok(())
     }
 }
 
@@ -145,25 +153,23 @@ pub async fn receive(
             .await?;
         return Ok(Outcome::Duplicate);
     }
+    // Recorded as applied in the transaction that applies it: both or neither.
+    let record = || {
+        Some(Applied(heard.row(
+            Some(&verified.id),
+            &verified.event_type,
+            Outcome::Applied.code(),
+            None,
+        )))
+    };
     let applied = match &verified.notice {
-        Notice::Trade(t) => super::payment::settle(app, t, &verified.plain)
+        Notice::Trade(t) => super::payment::settle(app, t, &verified.plain, record())
             .await
             .map(|s| s == super::payment::Settled::Applied),
-        Notice::Refund(r) => super::refund::settle(app, r, &verified.plain).await,
+        Notice::Refund(r) => super::refund::settle(app, r, &verified.plain, record()).await,
     };
     match applied {
-        Ok(true) => {
-            heard
-                .log(
-                    app,
-                    Some(&verified.id),
-                    &verified.event_type,
-                    Outcome::Applied.code(),
-                    None,
-                )
-                .await?;
-            Ok(Outcome::Applied)
-        }
+        Ok(true) => Ok(Outcome::Applied),
         Ok(false) => {
             heard
                 .log(

@@ -225,14 +225,17 @@ pub async fn create(app: &App, actor: &Actor, input: PayInput) -> Result<Payment
             .await?
             .ok_or(Error::NotFound("订单"))?;
         let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled);
-        if status != OrderStatus::PendingPayment {
+        // An unpaid order, or a bill of one paid by the month or by the lesson.
+        let bill = matches!(status, OrderStatus::Paid | OrderStatus::OnAccount)
+            && super::bill::mode_of(o) != kehou_domain::billing::PayMode::Term;
+        if status != OrderStatus::PendingPayment && !bill {
             return Err(Error::conflict(format!(
                 "订单 {} {}，不能支付",
                 o.order_no,
                 status.label()
             )));
         }
-        if o.hold_until.is_some_and(|h| h <= now) {
+        if status == OrderStatus::PendingPayment && o.hold_until.is_some_and(|h| h <= now) {
             return Err(Error::conflict(format!(
                 "订单 {} 已超过支付时限",
                 o.order_no
@@ -382,7 +385,7 @@ async fn close_at_channel(app: &App, p: payment::Model) -> Result<()> {
             .map_err(unavailable)?;
         if matches!(trade.trade_state, TradeState::Success | TradeState::Refund) {
             let plain = serde_json::to_string(&trade).unwrap_or_default();
-            settle(app, &trade, &plain).await?;
+            settle(app, &trade, &plain, None).await?;
             return Ok(());
         }
         if let Err(e) = channel.close(&merchant, &p.payment_no).await {
@@ -393,7 +396,7 @@ async fn close_at_channel(app: &App, p: payment::Model) -> Result<()> {
                 .map_err(unavailable)?;
             if matches!(trade.trade_state, TradeState::Success | TradeState::Refund) {
                 let plain = serde_json::to_string(&trade).unwrap_or_default();
-                settle(app, &trade, &plain).await?;
+                settle(app, &trade, &plain, None).await?;
                 return Ok(());
             }
             return Err(unavailable(e));
@@ -441,7 +444,7 @@ async fn refresh(app: &App, p: payment::Model) -> Result<payment::Model> {
     match channel.query(&merchant, &p.payment_no).await {
         Ok(trade) if matches!(trade.trade_state, TradeState::Success | TradeState::Refund) => {
             let plain = serde_json::to_string(&trade).unwrap_or_default();
-            settle(app, &trade, &plain).await?;
+            settle(app, &trade, &plain, None).await?;
         }
         Ok(trade) if trade.trade_state == TradeState::Closed => {
             close_at_channel(app, p.clone()).await?;
@@ -467,7 +470,14 @@ pub enum Settled {
 /// payment becomes paid with the channel's result as its snapshot, each order gets its
 /// payment row in the ledger and is paid (its enrollment confirmed), or — when it no
 /// longer waits — a refund of what it got. Refuses an unknown trade or a wrong amount.
-pub(crate) async fn settle(app: &App, trade: &Trade, plain: &str) -> Result<Settled> {
+/// `heard`: the notification that brought the result, recorded as applied in the same
+/// transaction (so that it is applied and recorded together or not at all).
+pub(crate) async fn settle(
+    app: &App,
+    trade: &Trade,
+    plain: &str,
+    heard: Option<super::notify::Applied>,
+) -> Result<Settled> {
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
     let p = payment::Entity::find()
@@ -529,12 +539,33 @@ pub(crate) async fn settle(app: &App, trade: &Trade, plain: &str) -> Result<Sett
                 waiver_id: None,
                 note: format!("支付单 {} 收款", p.payment_no),
                 by: Some(p.user_id),
+                period: String::new(),
             },
             now,
         )
         .await?;
         let waiting = o.status == OrderStatus::PendingPayment.code();
-        if waiting && crate::enrollment::order::paid(&txn, &o, now).await? {
+        // A bill of a running order paid by the month or by the lesson: what it owed
+        // before this payment covers it.
+        let bill = !waiting
+            && super::bill::mode_of(&o) != kehou_domain::billing::PayMode::Term
+            && ledger::balance(&txn, o.id).await?.0 >= 0;
+        if bill {
+            guardians.extend(
+                crate::enrollment::tell_guardians(
+                    &txn,
+                    o.student_id,
+                    "缴费成功".into(),
+                    format!(
+                        "订单 {} 的账单已支付 {} 元。电子票据可在报名记录中查看。",
+                        o.order_no,
+                        Fen(link.amount_fen)
+                    ),
+                    now,
+                )
+                .await?,
+            );
+        } else if waiting && crate::enrollment::order::paid(&txn, &o, now).await? {
             guardians.extend(
                 crate::enrollment::tell_guardians(
                     &txn,
@@ -586,6 +617,9 @@ pub(crate) async fn settle(app: &App, trade: &Trade, plain: &str) -> Result<Sett
             )
             .await?,
         );
+    }
+    if let Some(h) = heard {
+        h.record(&txn).await?;
     }
     txn.commit().await?;
     for g in guardians {

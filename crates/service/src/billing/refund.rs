@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use kehou_domain::Fen;
 use kehou_domain::billing::{
-    LedgerKind, LessonFact, Paid, RefundComputation, RefundRule, RefundStatus, compute_refund,
+    LedgerKind, Paid, RefundComputation, RefundRule, RefundStatus, compute_refund,
 };
 use kehou_store::entity::billing::{ledger_entry, payment, refund, refund_rule};
 use kehou_store::entity::enrollment::{enrollment, order};
@@ -243,6 +243,7 @@ pub(crate) async fn open(
                 waiver_id: None,
                 note: format!("{}：应收减少", Source::label(source.code())),
                 by: by.map(|a| a.user_id),
+                period: String::new(),
             },
             now,
         )
@@ -328,7 +329,7 @@ async fn submit(app: &App, refund_id: i64) -> Result<()> {
     match channel.refund(&merchant, &asked).await {
         Ok(answer) => {
             let plain = serde_json::to_string(&answer).unwrap_or_default();
-            settle(app, &answer, &plain).await?;
+            settle(app, &answer, &plain, None).await?;
             Ok(())
         }
         Err(ChannelError::Unavailable(m)) => Err(Error::Unavailable(m)),
@@ -364,7 +365,12 @@ pub(crate) async fn run_submit_job(
 /// Applies what the channel says of a refund, once: accepted → processing; success →
 /// succeeded with its ledger row; abnormal or closed → failed. `true` when it changed
 /// something.
-pub(crate) async fn settle(app: &App, c: &ChannelRefund, plain: &str) -> Result<bool> {
+pub(crate) async fn settle(
+    app: &App,
+    c: &ChannelRefund,
+    plain: &str,
+    heard: Option<super::notify::Applied>,
+) -> Result<bool> {
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
     let r = refund::Entity::find()
@@ -432,6 +438,9 @@ pub(crate) async fn settle(app: &App, c: &ChannelRefund, plain: &str) -> Result<
         )
         .await?;
     }
+    if let Some(h) = heard {
+        h.record(&txn).await?;
+    }
     txn.commit().await?;
     for g in told {
         crate::platform::messages::announce(app, g);
@@ -459,6 +468,7 @@ async fn returned(
             waiver_id: None,
             note: format!("退款单 {} {how}", r.refund_no),
             by,
+            period: String::new(),
         },
         now,
     )
@@ -478,36 +488,20 @@ pub(crate) async fn rule_of(db: &impl ConnectionTrait, item_id: i64) -> Result<R
         }))
 }
 
-/// The refund the rule gives for an order now, with the payment it goes back to.
+/// The refund the rule gives for an order now, with the payments it can go back to.
 pub(crate) async fn compute_for(
     app: &App,
     db: &impl ConnectionTrait,
     o: &order::Model,
-) -> Result<(RefundComputation, Option<payment::Model>)> {
+) -> Result<(RefundComputation, Vec<Returnable>)> {
     let snapshot = crate::enrollment::order::order_view(o.clone())?.snapshot;
     let e = enrollment::Entity::find_by_id(o.enrollment_id)
         .one(db)
         .await?
         .ok_or(Error::NotFound("报名"))?;
     let rule = rule_of(db, snapshot.offering_item_id).await?;
-    let now = app.local_now();
-    let lessons: Vec<LessonFact> = match e.class_id.or(snapshot.teaching_class_id) {
-        Some(class_id) => crate::teaching::lesson::dated(db, class_id)
-            .await?
-            .into_iter()
-            .map(|(date, start)| {
-                let held = date.and_time(start) <= now;
-                LessonFact {
-                    date,
-                    held,
-                    // Attendance comes with the attendance issue: until then a held
-                    // lesson counts as attended.
-                    presence: held.then_some(kehou_domain::billing::Presence::Attended),
-                }
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let lessons =
+        super::bill::lessons_of(app, db, o, e.class_id.or(snapshot.teaching_class_id)).await?;
     let entries = ledger::of_order(db, o.id).await?;
     let kind_sum = |k: LedgerKind| -> i64 {
         entries
@@ -516,11 +510,10 @@ pub(crate) async fn compute_for(
             .map(|e| e.amount_fen)
             .sum()
     };
-    let paid_payment = latest_payment(db, o.id).await?;
+    let returnable = returnable(db, o.id, &entries).await?;
     let refunded: i64 = of_order_rows(db, o.id)
         .await?
         .iter()
-        .filter(|r| paid_payment.as_ref().is_some_and(|p| p.id == r.payment_id))
         .map(|r| r.amount_fen)
         .sum();
     let paid = Paid {
@@ -531,27 +524,105 @@ pub(crate) async fn compute_for(
         received: Fen(kind_sum(LedgerKind::Payment)),
         refunded: Fen(refunded),
     };
-    Ok((compute_refund(&rule, &paid, &lessons), paid_payment))
+    Ok((compute_refund(&rule, &paid, &lessons), returnable))
 }
 
-/// The paid payment of an order (the last one, when a late second payment came).
-async fn latest_payment(
+/// A payment of an order and what of it can still go back.
+pub(crate) struct Returnable {
+    pub payment: payment::Model,
+    pub room: Fen,
+}
+
+/// The payments of an order with money left to refund, newest first: a refund goes back
+/// by the payments that brought the money in (paid by the month, several of them).
+async fn returnable(
     db: &impl ConnectionTrait,
     order_id: i64,
-) -> Result<Option<payment::Model>> {
-    let ids: Vec<i64> = ledger::of_order(db, order_id)
-        .await?
-        .into_iter()
+    entries: &[kehou_store::entity::billing::ledger_entry::Model],
+) -> Result<Vec<Returnable>> {
+    let mut received: Vec<(i64, i64)> = Vec::new();
+    for e in entries
+        .iter()
         .filter(|e| e.kind == LedgerKind::Payment.code())
-        .filter_map(|e| e.payment_id)
-        .collect();
-    Ok(payment::Entity::find()
-        .filter(payment::Column::Id.is_in(ids))
-        .order_by_asc(payment::Column::Id)
+    {
+        if let Some(p) = e.payment_id {
+            match received.iter_mut().find(|(id, _)| *id == p) {
+                Some((_, sum)) => *sum += e.amount_fen,
+                None => received.push((p, e.amount_fen)),
+            }
+        }
+    }
+    let claimed = of_order_rows(db, order_id).await?;
+    let payments = payment::Entity::find()
+        .filter(payment::Column::Id.is_in(received.iter().map(|(id, _)| *id)))
+        .order_by_desc(payment::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    Ok(payments
         .into_iter()
-        .next())
+        .filter_map(|p| {
+            let got = received
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .map_or(0, |r| r.1);
+            let back: i64 = claimed
+                .iter()
+                .filter(|r| r.payment_id == p.id)
+                .map(|r| r.amount_fen)
+                .sum();
+            (got > back).then(|| Returnable {
+                payment: p,
+                room: Fen(got - back),
+            })
+        })
+        .collect())
+}
+
+/// Opens the refunds of `amount`, spread over the payments that can take it back, newest
+/// first (one refund each, as channels refund per trade).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn open_spread(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    o: &order::Model,
+    returnable: &[Returnable],
+    amount: Fen,
+    source: Source,
+    reason: &str,
+    explanation: Explanation,
+    by: Option<&Actor>,
+) -> Result<Vec<refund::Model>> {
+    let room: i64 = returnable.iter().map(|r| r.room.0).sum();
+    if amount.0 > room {
+        return Err(Error::conflict_on(
+            "amount",
+            format!("退款金额超过可退金额：最多还可退 {}", Fen(room)),
+        ));
+    }
+    let mut left = amount.0;
+    let mut out = Vec::new();
+    for r in returnable {
+        if left <= 0 {
+            break;
+        }
+        let part = left.min(r.room.0);
+        out.push(
+            open(
+                txn,
+                app,
+                o,
+                &r.payment,
+                Fen(part),
+                source,
+                reason,
+                explanation.clone(),
+                by,
+            )
+            .await?,
+        );
+        left -= part;
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -559,6 +630,8 @@ pub struct RefundPreview {
     pub order_id: i64,
     pub computation: RefundComputation,
     pub refunds: Vec<RefundView>,
+    /// Amounts the school proposed for the parent to confirm (协商退费), newest first.
+    pub offers: Vec<super::offer::OfferView>,
 }
 
 /// What the course's rule would refund for an order now, and the refunds so far: what
@@ -574,6 +647,7 @@ pub async fn preview(app: &App, actor: &Actor, order_id: i64) -> Result<RefundPr
             .into_iter()
             .map(view)
             .collect(),
+        offers: super::offer::of_order(&app.db, o.id).await?,
     })
 }
 
@@ -617,10 +691,10 @@ pub async fn request(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("订单"))?;
-    let (computed, p) = compute_for(app, &txn, &o).await?;
-    let Some(p) = p else {
+    let (computed, returnable) = compute_for(app, &txn, &o).await?;
+    if returnable.is_empty() {
         return Err(Error::conflict("订单尚未收款，无可退金额"));
-    };
+    }
     let (amount, explanation) = match input.amount_fen {
         Some(a) => (
             Fen(a),
@@ -631,11 +705,11 @@ pub async fn request(
         }
         None => return Err(Error::conflict("按课程退费规则计算，应退金额为 0")),
     };
-    let r = open(
+    let opened = open_spread(
         &txn,
         app,
         &o,
-        &p,
+        &returnable,
         amount,
         Source::School,
         &reason,
@@ -644,8 +718,10 @@ pub async fn request(
     )
     .await?;
     txn.commit().await?;
-    let id = r.id;
-    submit_soon(app, r).await;
+    let id = opened.first().map_or(0, |r| r.id);
+    for r in opened {
+        submit_soon(app, r).await;
+    }
     let r = refund::Entity::find_by_id(id)
         .one(&app.db)
         .await?
@@ -653,44 +729,94 @@ pub async fn request(
     Ok(view(r))
 }
 
-/// The refund of an ended enrollment, in the caller's transaction: the rule's amount of a
-/// paid order, nothing for a free one.
+/// The money of an ended enrollment, in the caller's transaction: the rule's refund of
+/// what was paid; paid by the month or by the lesson, the order is settled too — the
+/// bills not yet due are not charged, and what the lessons held still owe is charged.
 pub(crate) async fn for_drop(
     txn: &impl ConnectionTrait,
     app: &App,
     enrollment_id: i64,
     by: Option<&Actor>,
-) -> Result<Option<refund::Model>> {
+) -> Result<Vec<refund::Model>> {
+    use kehou_domain::enrollment::OrderStatus;
     let Some(o) = order::Entity::find()
         .filter(order::Column::EnrollmentId.eq(enrollment_id))
-        .filter(order::Column::Status.eq(kehou_domain::enrollment::OrderStatus::Paid.code()))
+        .filter(
+            order::Column::Status.is_in([OrderStatus::Paid.code(), OrderStatus::OnAccount.code()]),
+        )
         .lock_exclusive()
         .one(txn)
         .await?
     else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
-    let (computed, p) = compute_for(app, txn, &o).await?;
-    let Some(p) = p else {
-        return Ok(None);
-    };
-    if computed.amount_fen <= 0 {
-        return Ok(None);
-    }
-    Ok(Some(
-        open(
+    let (computed, returnable) = compute_for(app, txn, &o).await?;
+    let mut opened = Vec::new();
+    if computed.amount_fen > 0 && !returnable.is_empty() {
+        opened = open_spread(
             txn,
             app,
             &o,
-            &p,
+            &returnable,
             Fen(computed.amount_fen),
             Source::Drop,
             "退课",
             Explanation::computed(&computed),
             by,
         )
-        .await?,
-    ))
+        .await?;
+    }
+    if super::bill::mode_of(&o) != kehou_domain::billing::PayMode::Term {
+        settle_account(txn, app, &o, Fen(computed.owed_fen), by).await?;
+    }
+    Ok(opened)
+}
+
+/// Brings an ended order's balance (as if every refund under way were back) to what the
+/// lessons held still owe: a final charge, or a reduction of bills charged beyond it.
+async fn settle_account(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    o: &order::Model,
+    owed: Fen,
+    by: Option<&Actor>,
+) -> Result<()> {
+    let under_way: i64 = of_order_rows(txn, o.id)
+        .await?
+        .iter()
+        .filter(|r| !RefundStatus::parse(&r.status).is_some_and(RefundStatus::finished))
+        .map(|r| r.amount_fen)
+        .sum();
+    let balance = ledger::balance(txn, o.id).await?.0 + under_way;
+    let change = owed.0 - balance;
+    if change == 0 {
+        return Ok(());
+    }
+    ledger::append(
+        txn,
+        NewEntry {
+            order: o,
+            kind: LedgerKind::Charge,
+            amount: Fen(change),
+            payment_id: None,
+            refund_id: None,
+            waiver_id: None,
+            note: if change > 0 {
+                "退课结算：已上课次应收".into()
+            } else {
+                "退课结算：未到期账单不再收取".into()
+            },
+            by: by.map(|a| a.user_id),
+            period: if change > 0 {
+                "final".into()
+            } else {
+                String::new()
+            },
+        },
+        app.now(),
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

@@ -288,6 +288,7 @@ pub async fn waive(
             waiver_id: Some(w.id),
             note: format!("困难家庭减免：{reason}（{approved_by}批准）"),
             by: Some(actor.user_id),
+            period: String::new(),
         },
         now,
     )

@@ -4,13 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
+use kehou_domain::billing::LedgerKind;
 use kehou_domain::enrollment::OrderStatus;
 use kehou_domain::{Fen, Permission};
 use kehou_store::entity::billing::{ledger_entry, payment, payment_order};
 use kehou_store::entity::enrollment::order;
 use kehou_store::entity::school::student;
-use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::ledger::Totals;
@@ -318,4 +320,134 @@ pub async fn export(
             ]
         })
         .collect())
+}
+
+/// One school's money over a period, as its bureau sees it.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct SchoolMoney {
+    pub school_id: i64,
+    pub school_name: String,
+    pub charged_fen: i64,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+    /// Fees waived or reduced for families in difficulty (困难家庭减免).
+    pub waived_fen: i64,
+    /// How many waivers.
+    pub waivers: i64,
+    /// The amounts in yuan, for reading.
+    pub charged: String,
+    pub paid: String,
+    pub refunded: String,
+    pub waived: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JurisdictionMoney {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub schools: Vec<SchoolMoney>,
+    pub total: SchoolMoney,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day (YYYY-MM-DD); the first of January this year when left out.
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); today when left out.
+    pub to: Option<String>,
+}
+
+impl SchoolMoney {
+    fn add(&mut self, kind: LedgerKind, amount: i64) {
+        match kind {
+            LedgerKind::Charge => self.charged_fen += amount,
+            LedgerKind::Payment => self.paid_fen += amount,
+            LedgerKind::Refund => self.refunded_fen += amount,
+            LedgerKind::Waiver => {
+                self.waived_fen += amount;
+                self.waivers += 1;
+            }
+        }
+    }
+
+    fn labelled(mut self) -> Self {
+        self.charged = Fen(self.charged_fen).to_string();
+        self.paid = Fen(self.paid_fen).to_string();
+        self.refunded = Fen(self.refunded_fen).to_string();
+        self.waived = Fen(self.waived_fen).to_string();
+        self
+    }
+}
+
+/// Receivable, received, refunded and waived per school of the actor's jurisdiction over
+/// a period (by when each movement happened): what a bureau supervises.
+pub async fn jurisdiction(app: &App, actor: &Actor, q: &PeriodQuery) -> Result<JurisdictionMoney> {
+    actor.require(Permission::BillingView)?;
+    let today = app.today();
+    let from = day(q.from.as_deref(), "from")?.unwrap_or_else(|| {
+        today
+            .with_day0(0)
+            .and_then(|d| d.with_month0(0))
+            .unwrap_or(today)
+    });
+    let to = day(q.to.as_deref(), "to")?.unwrap_or(today);
+    if from > to {
+        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
+    }
+    if (to - from).num_days() > 366 * 3 {
+        return Err(Error::invalid("from", "统计区间最长三年"));
+    }
+    let china = china();
+    let start = from
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(china).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| Error::invalid("from", "日期无效"))?;
+    let end = (to + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(china).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| Error::invalid("to", "日期无效"))?;
+    let schools = crate::school::schools_in_scope(app, actor).await?;
+    let mut rows: Vec<SchoolMoney> = schools
+        .iter()
+        .map(|s| SchoolMoney {
+            school_id: s.id,
+            school_name: s.name.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let mut total = SchoolMoney {
+        school_name: "合计".into(),
+        ..Default::default()
+    };
+    for chunk in schools.chunks(500) {
+        let entries: Vec<(i64, String, i64)> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::SchoolId)
+            .column(ledger_entry::Column::Kind)
+            .column(ledger_entry::Column::AmountFen)
+            .filter(ledger_entry::Column::SchoolId.is_in(chunk.iter().map(|s| s.id)))
+            .filter(ledger_entry::Column::CreatedAt.gte(start))
+            .filter(ledger_entry::Column::CreatedAt.lt(end))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        for (school_id, kind, amount) in entries {
+            let Some(kind) = LedgerKind::parse(&kind) else {
+                continue;
+            };
+            if let Some(r) = rows.iter_mut().find(|r| r.school_id == school_id) {
+                r.add(kind, amount);
+            }
+            total.add(kind, amount);
+        }
+    }
+    Ok(JurisdictionMoney {
+        from,
+        to,
+        schools: rows.into_iter().map(SchoolMoney::labelled).collect(),
+        total: total.labelled(),
+    })
 }

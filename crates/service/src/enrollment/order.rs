@@ -31,7 +31,7 @@ pub struct OrderView {
     pub order_no: String,
     pub student_id: i64,
     pub enrollment_id: i64,
-    /// pending_payment, paid, free, expired or cancelled.
+    /// pending_payment, paid, free, on_account, expired or cancelled.
     pub status: String,
     pub status_label: &'static str,
     pub course_fee_fen: i64,
@@ -44,6 +44,10 @@ pub struct OrderView {
     pub textbook_fee: String,
     pub misc_fee: String,
     pub total: String,
+    /// term, monthly or per_lesson; and how that is paid, in words.
+    pub pay_mode: String,
+    pub pay_mode_label: &'static str,
+    pub pay_mode_rule: &'static str,
     pub hold_until: Option<DateTime<Utc>>,
     pub hold_label: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -95,6 +99,7 @@ pub(crate) fn order_view(o: order::Model) -> Result<OrderView> {
     let snapshot: Snapshot = serde_json::from_str(&o.snapshot)
         .map_err(|e| Error::Internal(format!("订单 {} 的快照无法读取：{e}", o.id)))?;
     let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled);
+    let mode = crate::billing::bill::mode_of(&o);
     Ok(OrderView {
         id: o.id,
         order_no: o.order_no,
@@ -111,6 +116,9 @@ pub(crate) fn order_view(o: order::Model) -> Result<OrderView> {
         textbook_fee: Fen(o.textbook_fee_fen).to_string(),
         misc_fee: Fen(o.misc_fee_fen).to_string(),
         total: Fen(o.total_fen).to_string(),
+        pay_mode_label: mode.label(),
+        pay_mode_rule: mode.describe(),
+        pay_mode: o.pay_mode,
         hold_label: (status == OrderStatus::PendingPayment)
             .then(|| o.hold_until.map(china_label))
             .flatten(),
@@ -256,11 +264,9 @@ pub async fn history(app: &App, actor: &Actor, student_id: i64) -> Result<Vec<En
     let mut out = views(app, &app.db, rows).await?;
     // Before asking to drop a paid course, the parent sees what would come back.
     for v in out.iter_mut().filter(|v| v.can_drop) {
-        let Some(o) = v
-            .order
-            .as_ref()
-            .filter(|o| o.status == OrderStatus::Paid.code())
-        else {
+        let Some(o) = v.order.as_ref().filter(|o| {
+            o.status == OrderStatus::Paid.code() || o.status == OrderStatus::OnAccount.code()
+        }) else {
             continue;
         };
         if let Some(model) = order::Entity::find_by_id(o.id).one(&app.db).await? {

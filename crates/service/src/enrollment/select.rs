@@ -639,6 +639,8 @@ pub(crate) struct Admitted {
     pub order_id: i64,
     pub status: OrderStatus,
     pub total_fen: i64,
+    /// What is due now (the first bill when paid by the month or by the lesson).
+    pub due_fen: i64,
     pub hold_until: Option<DateTime<Utc>>,
 }
 
@@ -656,16 +658,38 @@ pub(crate) async fn admit(
     let now = app.now();
     let (lessons, course_fee, textbook, misc) = amounts(c, w);
     let total = course_fee + textbook + misc;
-    let (e_status, o_status) = if total > 0 {
+    // What the course's payment mode makes due now: everything, the first month, or the
+    // fees only (the lessons billed once held).
+    let pay_mode = crate::billing::bill::mode_for_item(db, c.item.id).await?;
+    let facts: Vec<kehou_domain::billing::LessonFact> = c
+        .lessons
+        .iter()
+        .map(|(date, _, _)| kehou_domain::billing::LessonFact {
+            date: *date,
+            held: false,
+            presence: None,
+        })
+        .collect();
+    let due = kehou_domain::billing::bills(
+        pay_mode,
+        Fen(course_fee),
+        Fen(textbook + misc),
+        &facts,
+        app.today(),
+    );
+    let due_now: i64 = due.iter().map(|b| b.amount.0).sum();
+    let (e_status, o_status) = if due_now > 0 {
         (
             EnrollmentStatus::PendingPayment,
             OrderStatus::PendingPayment,
         )
+    } else if total > 0 {
+        (EnrollmentStatus::Confirmed, OrderStatus::OnAccount)
     } else {
         (EnrollmentStatus::Confirmed, OrderStatus::Free)
     };
     let hold_until =
-        (total > 0).then(|| now + chrono::Duration::minutes(i64::from(ctx.rules.hold_minutes)));
+        (due_now > 0).then(|| now + chrono::Duration::minutes(i64::from(ctx.rules.hold_minutes)));
     let view = match (&c.class, &c.brief) {
         (Some(_), Some(b)) => Some(b.clone()),
         (Some(k), None) => {
@@ -739,6 +763,7 @@ pub(crate) async fn admit(
         textbook_fee_fen: Set(textbook),
         misc_fee_fen: Set(misc),
         total_fen: Set(total),
+        pay_mode: Set(pay_mode.code().into()),
         snapshot: Set(serde_json::to_string(&snapshot)
             .map_err(|e| Error::Internal(format!("订单快照：{e}")))?),
         notice_id: Set(snapshot.notice_id),
@@ -749,7 +774,7 @@ pub(crate) async fn admit(
     }
     .insert(db)
     .await?;
-    crate::billing::ledger::charge(db, &o, now).await?;
+    crate::billing::ledger::charge(db, &o, &due, now).await?;
     if let Some(k) = &c.class
         && e_status == EnrollmentStatus::Confirmed
     {
@@ -785,6 +810,7 @@ pub(crate) async fn admit(
         order_id: o.id,
         status: o_status,
         total_fen: total,
+        due_fen: due_now,
         hold_until,
     })
 }
@@ -962,10 +988,11 @@ pub(crate) async fn place(
             reason: None,
             message: match a.status {
                 OrderStatus::Free => "报名成功（免费课程，已确认）".into(),
+                OrderStatus::OnAccount => "报名成功（按实际课时缴费，每月初出上月账单）".into(),
                 _ => format!(
                     "已为您保留名额，请在{}前支付{}元",
                     china_label(a.hold_until.unwrap_or(now)),
-                    Fen(a.total_fen)
+                    Fen(a.due_fen)
                 ),
             },
         });

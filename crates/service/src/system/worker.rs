@@ -92,6 +92,7 @@ async fn dispatch(app: &App, held: &job::Model, progress: &Progress) -> Result<s
             crate::billing::notify::run_sandbox_job(app, held).await
         }
         crate::billing::reconcile::JOB_KIND => crate::billing::reconcile::run_job(app, held).await,
+        crate::billing::bill::JOB_KIND => crate::billing::bill::run_cycle(app).await,
         crate::billing::refund::SUBMIT_JOB_KIND => {
             crate::billing::refund::run_submit_job(app, held).await
         }
@@ -122,6 +123,10 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
                 // Yesterday's channel bills, once a day per account.
                 if let Err(e) = crate::billing::reconcile::schedule_due(&app).await {
                     tracing::error!(error = %e, "scheduling reconciliation");
+                }
+                // The bills of orders paid by the month or by the lesson, once a day.
+                if let Err(e) = crate::billing::bill::schedule_due(&app).await {
+                    tracing::error!(error = %e, "scheduling the billing cycle");
                 }
             }
             tokio::select! {

@@ -31,6 +31,7 @@ mod m20261130_000026_teaching;
 mod m20261130_000027_enrollment;
 mod m20261130_000028_drop_requests;
 mod m20261130_000029_billing;
+mod m20261201_000030_pay_modes;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000027_enrollment::Migration),
             Box::new(m20261130_000028_drop_requests::Migration),
             Box::new(m20261130_000029_billing::Migration),
+            Box::new(m20261201_000030_pay_modes::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use kehou_service::billing::account::{self, AccountInput, AccountView};
 use kehou_service::billing::channel::Incoming;
 use kehou_service::billing::ledger::{self, LedgerView};
 use kehou_service::billing::notify;
+use kehou_service::billing::offer::{self, OfferAnswer, OfferInput, OfferView};
 use kehou_service::billing::payment::{self, PayInput, PaymentView};
 use kehou_service::billing::receipt::{self, Receipt};
 use kehou_service::billing::reconcile::{
@@ -22,7 +23,10 @@ use kehou_service::billing::refund::{
 use kehou_service::billing::relief::{
     self, ExtendInput, ExtendView, RemindInput, RemindResult, WaiverInput, WaiverView,
 };
-use kehou_service::billing::report::{self, OrderRow, OrdersQuery, Summary};
+use kehou_service::billing::report::{
+    self, JurisdictionMoney, OrderRow, OrdersQuery, PeriodQuery, Summary,
+};
+use kehou_service::billing::rules::{self, FeeRulesInput, FeeRulesView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -439,4 +443,80 @@ fn account_of_query(query: &str) -> Result<Option<i64>, ()> {
         }
     }
     Ok(account)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TermParam {
+    /// The term; the school's current one when left out.
+    pub term_id: Option<i64>,
+}
+
+/// The fee rules of each priced course of the school's term: how parents pay (the whole
+/// term, by the month, by the lessons held) and how it refunds.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/fee-rules", tag = "billing",
+    params(("school_id" = i64, Path), TermParam),
+    responses((status = 200, body = ListBody<FeeRulesView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn fee_rules(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TermParam>,
+) -> Result<Json<ListBody<FeeRulesView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        rules::list(&state.app, &actor, school_id, q.term_id).await?,
+    )))
+}
+
+/// Sets a course's fee rules; orders already placed keep theirs.
+#[utoipa::path(put, path = "/api/v1/offering-items/{item_id}/fee-rules", tag = "billing",
+    params(("item_id" = i64, Path)), request_body = FeeRulesInput,
+    responses((status = 200, body = FeeRulesView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn save_fee_rules(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(item_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<FeeRulesInput>,
+) -> Result<Json<FeeRulesView>, ApiError> {
+    Ok(Json(rules::save(&state.app, &actor, item_id, b).await?))
+}
+
+/// Receivable, received, refunded and waived (with how many waivers) per school of the
+/// bureau's jurisdiction over a period: what the bureau supervises.
+#[utoipa::path(get, path = "/api/v1/billing/jurisdiction", tag = "billing",
+    params(PeriodQuery),
+    responses((status = 200, body = JurisdictionMoney), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn jurisdiction(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<JurisdictionMoney>, ApiError> {
+    Ok(Json(report::jurisdiction(&state.app, &actor, &q).await?))
+}
+
+/// The school proposes a refund amount for the parent to confirm (协商退费); refunded
+/// only once confirmed.
+#[utoipa::path(post, path = "/api/v1/orders/{order_id}/refund-offers", tag = "billing",
+    params(("order_id" = i64, Path)), request_body = OfferInput,
+    responses((status = 200, body = OfferView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_offer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<OfferInput>,
+) -> Result<Json<OfferView>, ApiError> {
+    Ok(Json(offer::create(&state.app, &actor, order_id, b).await?))
+}
+
+/// A guardian confirms (the amount is refunded by the original payments) or declines.
+#[utoipa::path(post, path = "/api/v1/refund-offers/{offer_id}/answer", tag = "billing",
+    params(("offer_id" = i64, Path)), request_body = OfferAnswer,
+    responses((status = 200, body = OfferView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn answer_offer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(offer_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<OfferAnswer>,
+) -> Result<Json<OfferView>, ApiError> {
+    Ok(Json(offer::answer(&state.app, &actor, offer_id, b).await?))
 }

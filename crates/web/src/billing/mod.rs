@@ -32,7 +32,12 @@ pub fn area() -> Area {
             .routes(routes!(api::extend))
             .routes(routes!(api::report_refund))
             .routes(routes!(api::refund_reports))
-            .routes(routes!(api::answer_report)),
+            .routes(routes!(api::answer_report))
+            .routes(routes!(api::fee_rules))
+            .routes(routes!(api::save_fee_rules))
+            .routes(routes!(api::jurisdiction))
+            .routes(routes!(api::create_offer))
+            .routes(routes!(api::answer_offer)),
         pages: PageRoutes::new()
             .post("/enroll/pay", pages::pay)
             .get("/enroll/payments/{payment_id}", pages::payment_page)
@@ -48,6 +53,10 @@ pub fn area() -> Area {
             .post("/schools/{id}/billing/accounts", pages::save_account)
             .post("/schools/{id}/billing/remind", pages::remind)
             .post(
+                "/schools/{id}/billing/fee-rules/{item_id}",
+                pages::save_fee_rules,
+            )
+            .post(
                 "/schools/{id}/billing/orders/{order_id}/extend",
                 pages::extend,
             )
@@ -56,6 +65,10 @@ pub fn area() -> Area {
                 pages::answer_report,
             )
             .post("/enroll/refunds/{refund_id}/report", pages::report_refund)
+            .post(
+                "/enroll/refund-offers/{offer_id}/answer",
+                pages::answer_offer,
+            )
             .post(
                 "/schools/{id}/billing/orders/{order_id}/waive",
                 pages::waive,

@@ -188,12 +188,43 @@ pub async fn cashier_submit(
 // ---- the school's side ----
 
 /// `/billing`: a school's people go to their school's page.
-pub async fn index(PageActor(_p, actor): PageActor) -> PageResult {
-    actor.require(kehou_domain::Permission::BillingManage)?;
+#[derive(Template)]
+#[template(path = "billing/jurisdiction.html")]
+struct JurisdictionPage {
+    frame: Frame,
+    money: kehou_service::billing::report::JurisdictionMoney,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeriodForm {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `/billing`: a school's staff go to their school's page; a bureau sees the money of
+/// every school of its jurisdiction.
+pub async fn index(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<PeriodForm>,
+) -> PageResult {
+    actor.require(kehou_domain::Permission::BillingView)?;
     if actor.org_kind == OrgKind::School {
         return Ok(Redirect::to(&format!("/schools/{}/billing", actor.org_id)).into_response());
     }
-    Err(PageError(kehou_service::Error::NotFound("学校")))
+    let money = kehou_service::billing::report::jurisdiction(
+        &state.app,
+        &actor,
+        &kehou_service::billing::report::PeriodQuery {
+            from: q.from,
+            to: q.to,
+        },
+    )
+    .await?;
+    Ok(render(&JurisdictionPage {
+        frame: frame(&state, &p, "收费监管", "/billing", "").await?,
+        money,
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -216,8 +247,46 @@ struct ManagePage {
     summary: Summary,
     recon: ReconView,
     reports: Vec<kehou_service::billing::refund::ReportView>,
+    fee_rules: Vec<kehou_service::billing::rules::FeeRulesView>,
+    pay_modes: Vec<kehou_service::billing::rules::PayModeChoice>,
     today: String,
     errors: FormErrors,
+}
+
+/// Sets one course's fee rules from the 收费与退费规则 table.
+pub async fn save_fee_rules(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, item_id)): PagePath<(i64, i64)>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = kehou_service::billing::rules::FeeRulesInput {
+        pay_mode: data.text("pay_mode"),
+        refund_leave: data.get("refund_leave").is_some(),
+        refund_absence: data.get("refund_absence").is_some(),
+        materials_before_start_only: data.get("materials_before_start_only").is_some(),
+    };
+    match kehou_service::billing::rules::save(&state.app, &actor, item_id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/schools/{school_id}/billing?notice=rules#fee-rules"
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &manage_page(
+                    &state,
+                    &p,
+                    &actor,
+                    school_id,
+                    &ManageQuery::default(),
+                    errors,
+                )
+                .await?,
+            ))
+        }
+    }
 }
 
 /// `/schools/{id}/billing`: orders, reminders and relief, statistics, reconciliation,
@@ -250,6 +319,8 @@ async fn manage_page(
         "refunded" => "退款已提交，款项将原路退回".to_string(),
         "extended" => "缴费期限已延长，已通知家长".to_string(),
         "answered" => "已答复家长".to_string(),
+        "offered" => "退款金额已发给家长确认，确认后原路退回".to_string(),
+        "rules" => "收费与退费规则已保存，此后的新订单按新规则".to_string(),
         n if n.starts_with("reminded") => {
             let count = n.trim_start_matches("reminded");
             format!("已向 {count} 位家长发送缴费提醒（当天已提醒过的家长不再重复提醒）")
@@ -274,8 +345,11 @@ async fn manage_page(
     .await?;
     let recon = reconcile::view(&state.app, actor, school_id).await?;
     let reports = kehou_service::billing::refund::reports(&state.app, actor, school_id).await?;
+    let fee_rules = kehou_service::billing::rules::list(&state.app, actor, school_id, None).await?;
     Ok(ManagePage {
         reports,
+        fee_rules,
+        pay_modes: kehou_service::billing::rules::pay_modes(),
         frame: frame(state, p, "收费管理", "/billing", &notice).await?,
         school_id,
         accounts,
@@ -409,6 +483,20 @@ pub async fn refund(
     };
     let done = match amount {
         Err(m) => Err(kehou_service::Error::invalid("amount_fen", m)),
+        // The amount goes to the parent to confirm first (协商退费).
+        Ok(amount_fen) if data.get("parent_confirms").is_some() => {
+            kehou_service::billing::offer::create(
+                &state.app,
+                &actor,
+                order_id,
+                kehou_service::billing::offer::OfferInput {
+                    amount_fen,
+                    reason: data.text("reason"),
+                },
+            )
+            .await
+            .map(|_| "offered".to_string())
+        }
         Ok(amount_fen) => kehou_service::billing::refund::request(
             &state.app,
             &actor,
@@ -492,6 +580,42 @@ pub async fn export_orders(
 }
 
 /// A parent reports that a refund has not arrived, from the order's page.
+/// The parent confirms or declines an amount the school proposed.
+pub async fn answer_offer(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(offer_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let order_id = data.text("order_id");
+    let accept = match data.text("accept").as_str() {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
+    match kehou_service::billing::offer::answer(
+        &state.app,
+        &actor,
+        offer_id,
+        kehou_service::billing::offer::OfferAnswer { accept },
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/enroll/orders/{}", order_id.trim())).into_response()),
+        Err(e) => {
+            let (status, errors) = FormErrors::from_error(e)?;
+            Ok(rerender(
+                status,
+                &PaymentPage {
+                    frame: frame(&state, &p, "退款确认", "/enroll", "").await?,
+                    p: None,
+                    errors,
+                },
+            ))
+        }
+    }
+}
+
 pub async fn report_refund(
     State(state): State<AppState>,
     PageActor(p, actor): PageActor,

@@ -373,6 +373,7 @@ struct OrderPage {
     ledger: kehou_service::billing::ledger::LedgerView,
     payments: Vec<kehou_service::billing::payment::PaymentView>,
     refunds: Vec<kehou_service::billing::refund::RefundView>,
+    offers: Vec<kehou_service::billing::offer::OfferView>,
 }
 
 /// `/enroll/orders/{id}`: an order and what was bought.
@@ -384,15 +385,14 @@ pub async fn order_detail(
     let o = order::get(&state.app, &actor, order_id).await?;
     let ledger = kehou_service::billing::ledger::of(&state.app, &actor, order_id).await?;
     let payments = kehou_service::billing::payment::of_order(&state.app, &actor, order_id).await?;
-    let refunds = kehou_service::billing::refund::preview(&state.app, &actor, order_id)
-        .await?
-        .refunds;
+    let preview = kehou_service::billing::refund::preview(&state.app, &actor, order_id).await?;
     Ok(render(&OrderPage {
         frame: frame(&state, &p, "订单详情", "/enroll", "").await?,
         o,
         ledger,
         payments,
-        refunds,
+        refunds: preview.refunds,
+        offers: preview.offers,
     }))
 }
 

@@ -124,7 +124,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         "报名管理",
         Some(Permission::EnrollmentManage),
     ),
-    ("/billing", "收费管理", Some(Permission::BillingManage)),
+    ("/billing", "收费管理", Some(Permission::BillingView)),
     (
         "/institutions",
         "机构管理",

@@ -418,12 +418,18 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             | "/api/v1/refunds/{refund_id}/resolve"
             | "/api/v1/recon-differences/{difference_id}/resolve",
         ) => Need::Perms(&[BillingManage]),
+        ("PUT", "/api/v1/offering-items/{item_id}/fee-rules") => Need::Perms(&[BillingManage]),
+        ("POST", "/api/v1/orders/{order_id}/refund-offers") => Need::Perms(&[BillingManage]),
+        // A parent answers for their own child's order (others: not found).
+        ("POST", "/api/v1/refund-offers/{offer_id}/answer") => Need::Actor,
+        ("GET", "/api/v1/billing/jurisdiction") => Need::Perms(&[BillingView]),
         ("GET", p)
             if school
                 && (p.ends_with("/reconciliation")
                     || p.ends_with("/orders")
                     || p.ends_with("/orders/summary")
-                    || p.ends_with("/orders/export")) =>
+                    || p.ends_with("/orders/export")
+                    || p.ends_with("/fee-rules")) =>
         {
             Need::Perms(&[BillingView])
         }
@@ -442,7 +448,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         {
             Need::Perms(&[BillingManage])
         }
-        ("GET", "/billing") => Need::Perms(&[BillingManage]),
+        ("GET", "/billing") => Need::Perms(&[BillingView]),
         (_, p) if p.starts_with("/api/v1/payments") => Need::Actor,
         (_, "/pay/sandbox/{prepay_id}") => Need::Session,
         // Enrollment: the notice is read by the school's staff and its parents (others: not

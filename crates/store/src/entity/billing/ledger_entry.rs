@@ -15,6 +15,9 @@ pub struct Model {
     pub refund_id: Option<i64>,
     pub waiver_id: Option<i64>,
     pub note: String,
+    /// The period a charge bills: `term`, `start` or a month (`2026-10`); empty for
+    /// other entries and for charges from before payment modes.
+    pub period: String,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
 }

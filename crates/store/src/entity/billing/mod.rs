@@ -11,6 +11,7 @@ pub mod receiving_account;
 pub mod recon_day;
 pub mod recon_difference;
 pub mod refund;
+pub mod refund_offer;
 pub mod refund_report;
 pub mod refund_rule;
 pub mod sandbox_refund;

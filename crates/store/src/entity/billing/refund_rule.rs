@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// How a course of the term's offering refunds (the default rule when it has none).
+/// A course of the term's fee rules: how parents pay it and how it refunds (the defaults
+/// — the whole term, the default refund rule — when it has none).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refund_rules")]
 pub struct Model {
@@ -11,6 +12,8 @@ pub struct Model {
     pub refund_leave: bool,
     pub refund_absence: bool,
     pub materials_before_start_only: bool,
+    /// `term`, `monthly` or `per_lesson`.
+    pub pay_mode: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -17,6 +17,9 @@ pub struct Model {
     pub textbook_fee_fen: i64,
     pub misc_fee_fen: i64,
     pub total_fen: i64,
+    /// How this order is paid (`term`, `monthly`, `per_lesson`), from the course of the
+    /// term when placed.
+    pub pay_mode: String,
     #[sea_orm(column_type = "Text")]
     pub snapshot: String,
     pub notice_id: Option<i64>,
