@@ -9,6 +9,7 @@ pub mod course;
 pub mod enrollment;
 pub mod field;
 pub mod file;
+pub mod geo;
 pub mod id_card;
 pub mod institution;
 pub mod lottery;
