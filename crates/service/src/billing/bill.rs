@@ -10,7 +10,6 @@ use kehou_domain::billing::{Bill, LedgerKind, LessonFact, PayMode, Presence};
 use kehou_domain::enrollment::{EnrollmentStatus, OrderStatus};
 use kehou_store::entity::billing::refund_rule;
 use kehou_store::entity::enrollment::{enrollment, order};
-use kehou_store::entity::platform::job;
 use kehou_store::sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -195,17 +194,7 @@ pub async fn run_cycle(app: &App) -> Result<serde_json::Value> {
 /// Queues today's billing cycle once: what the worker does now and then. Running it twice
 /// charges nothing twice.
 pub async fn schedule_due(app: &App) -> Result<bool> {
-    let params = serde_json::json!({ "date": app.today().to_string() });
-    let queued = job::Entity::find()
-        .filter(job::Column::Kind.eq(JOB_KIND))
-        .filter(job::Column::Params.eq(params.to_string()))
-        .one(&app.db)
-        .await?
-        .is_some();
-    if queued {
-        return Ok(false);
-    }
-    jobs::enqueue(
+    jobs::enqueue_once(
         &app.db,
         app.now(),
         jobs::NewJob {
@@ -214,11 +203,10 @@ pub async fn schedule_due(app: &App) -> Result<bool> {
             user_id: None,
             membership_id: None,
             ip: None,
-            params,
+            params: serde_json::json!({ "date": app.today().to_string() }),
             input: None,
             max_attempts: 5,
         },
     )
-    .await?;
-    Ok(true)
+    .await
 }

@@ -301,17 +301,11 @@ pub async fn schedule_due(app: &App) -> Result<usize> {
             .one(&app.db)
             .await?
             .is_some();
-        let params = serde_json::json!({ "account_id": a.id, "date": yesterday.to_string() });
-        let waiting = job::Entity::find()
-            .filter(job::Column::Kind.eq(JOB_KIND))
-            .filter(job::Column::Params.eq(params.to_string()))
-            .one(&app.db)
-            .await?
-            .is_some();
-        if done || waiting {
+        if done {
             continue;
         }
-        jobs::enqueue(
+        let params = serde_json::json!({ "account_id": a.id, "date": yesterday.to_string() });
+        let queued_now = jobs::enqueue_once(
             &app.db,
             app.now(),
             jobs::NewJob {
@@ -326,7 +320,7 @@ pub async fn schedule_due(app: &App) -> Result<usize> {
             },
         )
         .await?;
-        queued += 1;
+        queued += usize::from(queued_now);
     }
     if queued > 0 {
         app.job_wakeup.notify_one();

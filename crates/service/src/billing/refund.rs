@@ -510,12 +510,9 @@ pub(crate) async fn compute_for(
             .map(|e| e.amount_fen)
             .sum()
     };
-    let returnable = returnable(db, o.id, &entries).await?;
-    let refunded: i64 = of_order_rows(db, o.id)
-        .await?
-        .iter()
-        .map(|r| r.amount_fen)
-        .sum();
+    let claimed = of_order_rows(db, o.id).await?;
+    let returnable = returnable(db, &entries, &claimed).await?;
+    let refunded: i64 = claimed.iter().map(|r| r.amount_fen).sum();
     let paid = Paid {
         course_fee: Fen(o.course_fee_fen),
         textbook_fee: Fen(o.textbook_fee_fen),
@@ -537,8 +534,8 @@ pub(crate) struct Returnable {
 /// by the payments that brought the money in (paid by the month, several of them).
 async fn returnable(
     db: &impl ConnectionTrait,
-    order_id: i64,
     entries: &[kehou_store::entity::billing::ledger_entry::Model],
+    claimed: &[refund::Model],
 ) -> Result<Vec<Returnable>> {
     let mut received: Vec<(i64, i64)> = Vec::new();
     for e in entries
@@ -552,7 +549,6 @@ async fn returnable(
             }
         }
     }
-    let claimed = of_order_rows(db, order_id).await?;
     let payments = payment::Entity::find()
         .filter(payment::Column::Id.is_in(received.iter().map(|(id, _)| *id)))
         .order_by_desc(payment::Column::Id)

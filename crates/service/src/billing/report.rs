@@ -418,6 +418,11 @@ pub async fn jurisdiction(app: &App, actor: &Actor, q: &PeriodQuery) -> Result<J
             ..Default::default()
         })
         .collect();
+    let at: HashMap<i64, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.school_id, i))
+        .collect();
     let mut total = SchoolMoney {
         school_name: "合计".into(),
         ..Default::default()
@@ -438,7 +443,7 @@ pub async fn jurisdiction(app: &App, actor: &Actor, q: &PeriodQuery) -> Result<J
             let Some(kind) = LedgerKind::parse(&kind) else {
                 continue;
             };
-            if let Some(r) = rows.iter_mut().find(|r| r.school_id == school_id) {
+            if let Some(r) = at.get(&school_id).and_then(|i| rows.get_mut(*i)) {
                 r.add(kind, amount);
             }
             total.add(kind, amount);

@@ -73,6 +73,25 @@ pub async fn enqueue(
     enqueue_at(db, now, now, new).await
 }
 
+/// Queues a job unless one of the same kind and parameters is already recorded (a
+/// periodic task queued from every instance's idle rounds). `false` when it was.
+pub async fn enqueue_once(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    new: NewJob,
+) -> Result<bool> {
+    let queued = job::Entity::find()
+        .filter(job::Column::Kind.eq(new.kind))
+        .filter(job::Column::Params.eq(new.params.to_string()))
+        .one(db)
+        .await?
+        .is_some();
+    if !queued {
+        enqueue(db, now, new).await?;
+    }
+    Ok(!queued)
+}
+
 /// Queues a job that no worker claims before `run_after` (a seat hold's end).
 pub async fn enqueue_at(
     db: &impl ConnectionTrait,
