@@ -3,6 +3,7 @@
 //! Constructors of the value types here reject bad input ("parse, don't validate"), so a
 //! value that exists is valid everywhere it travels.
 
+pub mod attendance;
 pub mod billing;
 pub mod calendar;
 pub mod course;

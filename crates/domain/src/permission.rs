@@ -29,6 +29,8 @@ pub enum Permission {
     EnrollmentManage,
     BillingManage,
     BillingView,
+    AttendanceManage,
+    AttendanceView,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -191,6 +193,18 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "查看订单、收费统计与对账",
         group: "收费",
     },
+    PermissionDef {
+        permission: Permission::AttendanceManage,
+        code: "attendance.manage",
+        name: "管理考勤：签到电子围栏、请假审批、补打卡与申诉审批",
+        group: "考勤",
+    },
+    PermissionDef {
+        permission: Permission::AttendanceView,
+        code: "attendance.view",
+        name: "查看教师签到、学生考勤与课时统计",
+        group: "考勤",
+    },
 ];
 
 impl Permission {
@@ -243,6 +257,8 @@ mod tests {
             Permission::EnrollmentManage,
             Permission::BillingManage,
             Permission::BillingView,
+            Permission::AttendanceManage,
+            Permission::AttendanceView,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

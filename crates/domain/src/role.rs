@@ -37,6 +37,7 @@ const ALL: &[Permission] = &[
     OfferingManage,
     OfferingApprove,
     TeachingManage,
+    AttendanceView,
 ];
 
 pub const PRESET_ROLES: &[PresetRole] = &[
@@ -70,6 +71,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             CoursePolicy,
             OfferingApprove,
             BillingView,
+            AttendanceView,
         ],
     },
     PresetRole {
@@ -89,6 +91,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             InstitutionReview,
             OfferingApprove,
             BillingView,
+            AttendanceView,
         ],
     },
     PresetRole {
@@ -118,13 +121,21 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             EnrollmentManage,
             BillingManage,
             BillingView,
+            AttendanceManage,
+            AttendanceView,
         ],
     },
     PresetRole {
         code: "admin_teacher",
         name: "行政管理教师",
         org_kind: OrgKind::School,
-        permissions: &[OrgView, UserView, SchoolView, StudentViewAll],
+        permissions: &[
+            OrgView,
+            UserView,
+            SchoolView,
+            StudentViewAll,
+            AttendanceView,
+        ],
     },
     PresetRole {
         code: "teacher",
@@ -142,7 +153,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         code: "patrol_teacher",
         name: "巡课教师",
         org_kind: OrgKind::School,
-        permissions: &[SchoolView],
+        permissions: &[SchoolView, AttendanceView],
     },
     PresetRole {
         code: "parent",

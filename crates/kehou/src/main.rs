@@ -557,6 +557,9 @@ fn print_accounts() {
     println!(
         "缴费与退费：支付通道为内置沙箱（模拟微信支付，不产生真实扣款）；周杰点“去支付”在沙箱收银台确认支付，得到电子票据（网页和 PDF），在退课时间内申请退课可先看到按课时计算的退费明细，刘芳同意后款项原路退回；刘芳在“收费管理”查看订单和收费统计、导出 Excel、一键催缴、减免（已有一笔困难家庭减免）、延期、退款，按课程设置缴费方式（整学期、按月、按实际课时）和退费规则，查看对账（今日已平，昨日有一笔差异待处理）；领导李明在“收费管理”看辖区各校的应收、实收、退费和减免/ money: the sandbox channel (WeChat-Pay-like, no real money); the parent pays at the sandbox cashier and gets a receipt, sees the refund computed before dropping; the school lists orders, reminds, waives (one waiver), extends, refunds, sets each course's pay mode (term, monthly, per lesson held) and refund rule, and reconciles (one difference waits); the city leader sees every school's money and relief."
     );
+    println!(
+        "签到点名：示例第一小学已设置签到电子围栏（半径 300 米）；赵敏在“签到点名”（手机页面）用定位签到、点名（一键全部到课），近一周的课已签到和点名（一次迟到，一次在校外被拒后补打卡已批准）；家长周杰在“孩子考勤”看周俊的出勤（页面打开时点名结果即时更新）、请假（一次病假已由班主任郑丽批准，一次事假待审批）；刘芳在“考勤管理”看当天各课签到与点名、审批补打卡和请假、设置围栏 / attendance: the school's fence is set; the teacher checks in by location and calls the roll on a phone page, the past week is checked in (one late, one refused outside the fence and made up); the parent sees the child's attendance live and asks leave (one approved by the head teacher, one waiting); the school sees each lesson's check-ins and rolls and decides requests."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {

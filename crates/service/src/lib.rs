@@ -7,6 +7,7 @@
 //! `docs/ARCHITECTURE.md`): `platform` (shared services), `identity`, `org`, `school`,
 //! `course`, `institution`, `import`, and `system` for what runs without a person.
 
+pub mod attendance;
 pub mod billing;
 pub mod course;
 pub mod enrollment;

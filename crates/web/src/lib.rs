@@ -8,6 +8,7 @@
 
 pub mod http;
 
+mod attendance;
 mod billing;
 mod course;
 mod enrollment;
@@ -58,6 +59,7 @@ fn areas() -> Vec<Area> {
         teaching::area(),
         enrollment::area(),
         billing::area(),
+        attendance::area(),
     ]
 }
 

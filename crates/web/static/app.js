@@ -63,7 +63,63 @@
         toast.hidden = false;
         setTimeout(function () { toast.hidden = true; }, 6000);
       }
+      // A live part of the page (a child's attendance) reloads when news concern it.
+      var live = document.querySelector("[data-live]");
+      if (live && data.announce && data.newest && data.newest.link === live.getAttribute("data-live")) {
+        fetch(window.location.href, { credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(live.id);
+            if (fresh) { live.innerHTML = fresh.innerHTML; }
+          });
+      }
     });
+  }
+  // Check-in: the browser's position (WGS-84) fills the form before it is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-locate") || form.elements.lat.value) { return; }
+    event.preventDefault();
+    var status = form.querySelector("[data-locate-status]");
+    if (!navigator.geolocation) { status.textContent = "此浏览器无法定位，请在手机上打开"; return; }
+    status.textContent = "正在定位…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.elements.lat.value = pos.coords.latitude;
+      form.elements.lng.value = pos.coords.longitude;
+      form.elements.accuracy.value = pos.coords.accuracy;
+      form.submit();
+    }, function (err) {
+      status.textContent = err.code === 1 ? "请允许获取位置后再签到" : "定位失败，请到室外或打开 GPS 后重试";
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
+  });
+  // Roll call: everyone present in one tap (leave kept), and the counts follow each mark.
+  var roll = document.querySelector("form[data-roll]");
+  if (roll) {
+    var recount = function () {
+      var counts = { attended: 0, late: 0, absent: 0, leave: 0, none: 0 };
+      roll.querySelectorAll("li").forEach(function (row) {
+        var checked = row.querySelector("input[type=radio]:checked");
+        var v = checked ? checked.value : "none";
+        if (v === "present" || v === "late") { counts.attended += 1; }
+        if (v !== "present") { counts[v] += 1; }
+      });
+      Object.keys(counts).forEach(function (k) {
+        var el = document.querySelector("[data-count=" + k + "]");
+        if (el) { el.textContent = String(counts[k]); }
+      });
+    };
+    roll.addEventListener("change", recount);
+    var all = roll.querySelector("[data-all-present]");
+    if (all) {
+      all.addEventListener("click", function () {
+        roll.querySelectorAll("li").forEach(function (row) {
+          var want = row.hasAttribute("data-on-leave") ? "leave" : "present";
+          var box = row.querySelector("input[type=radio][value=" + want + "]");
+          if (box) { box.checked = true; }
+        });
+        recount();
+      });
+    }
   }
   // Print buttons.
   document.addEventListener("click", function (event) {

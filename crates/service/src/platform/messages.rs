@@ -21,6 +21,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("institution", "机构入驻"),
     ("course", "课程与开课"),
     ("enrollment", "报名选课"),
+    ("attendance", "考勤"),
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {
@@ -47,26 +48,26 @@ pub async fn send(
     m: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<i64> {
+    Ok(row(user_id, m, now)?.insert(db).await?.id)
+}
+
+fn row(user_id: i64, m: NewMessage, now: DateTime<Utc>) -> Result<message::ActiveModel> {
     if m.link
         .as_deref()
         .is_some_and(|l| !l.starts_with('/') || l.starts_with("//"))
     {
         return Err(Error::Internal("message link must be a local path".into()));
     }
-    let title: String = m.title.chars().take(200).collect();
-    let row = message::ActiveModel {
+    Ok(message::ActiveModel {
         user_id: Set(user_id),
         kind: Set(m.kind.into()),
-        title: Set(title),
+        title: Set(m.title.chars().take(200).collect()),
         body: Set(m.body),
         link: Set(m.link),
         created_at: Set(now),
         read_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(row.id)
+    })
 }
 
 /// Tells this instance's open pages of `user_id` that a message arrived.
@@ -191,4 +192,23 @@ pub async fn mark_all_read(app: &App, p: &Principal) -> Result<u64> {
         .exec(&app.db)
         .await?;
     Ok(done.rows_affected)
+}
+
+/// Stores many messages at once in the caller's transaction (a roll call tells every
+/// guardian of a class); call [`announce`] for each recipient after the commit.
+pub async fn send_many(
+    db: &impl ConnectionTrait,
+    batch: Vec<(i64, NewMessage)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let rows = batch
+        .into_iter()
+        .map(|(user_id, m)| row(user_id, m, now))
+        .collect::<Result<Vec<_>>>()?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<message::ActiveModel> = rows.by_ref().take(200).collect();
+        message::Entity::insert_many(chunk).exec(db).await?;
+    }
+    Ok(())
 }

@@ -948,3 +948,69 @@ async fn rows_of(
     out.sort_by(|a, b| a[0].cmp(&b[0]));
     Ok(out)
 }
+
+/// The accounts of the guardians of some students, by student.
+pub(crate) async fn guardian_users(
+    db: &impl ConnectionTrait,
+    student_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for chunk in student_ids.chunks(500) {
+        for g in guardian::Entity::find()
+            .filter(guardian::Column::StudentId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.entry(g.student_id).or_default().push(g.user_id);
+        }
+    }
+    Ok(out)
+}
+
+/// The account of the head teacher (班主任) of a student's administrative class, if any.
+pub(crate) async fn head_teacher_user(
+    db: &impl ConnectionTrait,
+    s: &student::Model,
+) -> Result<Option<i64>> {
+    let Some(class_id) = s.class_id else {
+        return Ok(None);
+    };
+    Ok(admin_class::Entity::find_by_id(class_id)
+        .one(db)
+        .await?
+        .and_then(|c| c.head_teacher_id))
+}
+
+/// The students whose administrative class `user_id` is head teacher of.
+pub(crate) async fn students_of_head_teacher(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<student::Model>> {
+    let classes: Vec<i64> = admin_class::Entity::find()
+        .filter(admin_class::Column::HeadTeacherId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if classes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(student::Entity::find()
+        .filter(student::Column::ClassId.is_in(classes))
+        .all(db)
+        .await?)
+}
+
+/// The students whose guardian `user_id` is, by id.
+pub(crate) async fn guardian_children(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<i64>> {
+    let mut ids: Vec<i64> = guardian::Entity::find()
+        .filter(guardian::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.student_id)
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}

@@ -332,6 +332,7 @@ pub async fn load(app: &App) -> Result<usize> {
     if let Some(school) = orgs.get(SCHOOL_1) {
         created += super::demo_enrollment::ensure(app, school).await?;
         created += super::demo_billing::ensure_payments(app, school).await?;
+        created += super::demo_attendance::ensure(app, school).await?;
     }
     if let Some(school) = orgs.get(SCHOOL_2) {
         created += super::demo_enrollment::ensure_draw(app, school).await?;
@@ -346,7 +347,7 @@ pub async fn load(app: &App) -> Result<usize> {
 const DEMO_DEPARTMENTS: &[(&str, &str)] = &[
     (
         "基础教育科",
-        "org.view,user.view,role.view,audit.view,school.view,student.view_all,billing.view",
+        "org.view,user.view,role.view,audit.view,school.view,student.view_all,billing.view,attendance.view",
     ),
     (
         "综合办公室",

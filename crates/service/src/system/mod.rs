@@ -6,6 +6,7 @@ pub mod bench_payments;
 pub mod bench_rush;
 pub mod bench_term;
 pub mod demo;
+mod demo_attendance;
 mod demo_billing;
 mod demo_courses;
 mod demo_enrollment;

@@ -1271,9 +1271,18 @@ pub async fn students(
 ) -> Result<Vec<ClassStudent>> {
     let t = term_for(app, actor, school_id, term_id, Permission::StudentViewAll).await?;
     let row = load(&app.db, &t, class_id).await?;
+    members(&app.db, t.school.id, row.id).await
+}
+
+/// The students of a class, by student number, with their administrative classes.
+pub(crate) async fn members(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    class_id: i64,
+) -> Result<Vec<ClassStudent>> {
     let ids: Vec<i64> = class_student::Entity::find()
-        .filter(class_student::Column::ClassId.eq(row.id))
-        .all(&app.db)
+        .filter(class_student::Column::ClassId.eq(class_id))
+        .all(db)
         .await?
         .into_iter()
         .map(|s| s.student_id)
@@ -1281,11 +1290,11 @@ pub async fn students(
     let rows = student::Entity::find()
         .filter(student::Column::Id.is_in(ids))
         .order_by_asc(student::Column::StudentNo)
-        .all(&app.db)
+        .all(db)
         .await?;
     let classes: HashMap<i64, admin_class::Model> = admin_class::Entity::find()
-        .filter(admin_class::Column::SchoolId.eq(t.school.id))
-        .all(&app.db)
+        .filter(admin_class::Column::SchoolId.eq(school_id))
+        .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
@@ -2074,5 +2083,16 @@ pub(crate) async fn briefs(
                 },
             )
         })
+        .collect())
+}
+
+/// The ids of every class a student is in, whatever the term.
+pub(crate) async fn class_ids_of(db: &impl ConnectionTrait, student_id: i64) -> Result<Vec<i64>> {
+    Ok(class_student::Entity::find()
+        .filter(class_student::Column::StudentId.eq(student_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.class_id)
         .collect())
 }

@@ -394,3 +394,32 @@ pub(crate) async fn dated(
         .map(|l| (l.date, l.starts_at))
         .collect())
 }
+
+/// One dated lesson, or 404.
+pub(crate) async fn find(db: &impl ConnectionTrait, lesson_id: i64) -> Result<lesson::Model> {
+    lesson::Entity::find_by_id(lesson_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("课次"))
+}
+
+/// The lessons of some students' classes from `from` to `to` (dates), keyed by class:
+/// what an approved leave covers.
+pub(crate) async fn of_classes_between(
+    db: &impl ConnectionTrait,
+    class_ids: Vec<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<lesson::Model>> {
+    if class_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(lesson::Entity::find()
+        .filter(lesson::Column::ClassId.is_in(class_ids))
+        .filter(lesson::Column::Date.gte(from))
+        .filter(lesson::Column::Date.lte(to))
+        .order_by_asc(lesson::Column::Date)
+        .order_by_asc(lesson::Column::StartsAt)
+        .all(db)
+        .await?)
+}

@@ -948,3 +948,62 @@ pub async fn choices(app: &App, actor: &Actor, school_id: i64) -> Result<Choices
             .collect(),
     })
 }
+
+/// The lessons `user_id` teaches from `from` to `to`, as timetable entries: a teacher's
+/// check-in and roll-call list.
+pub(crate) async fn taught_by(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Entry>> {
+    let (staff_ids, inst_ids) = teacher_ids_of_user(db, user_id).await?;
+    let scope = Scope::Any(vec![
+        Scope::Staff(staff_ids),
+        Scope::InstitutionTeachers(inst_ids),
+    ]);
+    let rows = lessons(db, &scope, from, to).await?;
+    entries(db, rows).await
+}
+
+/// The lessons of some students from `from` to `to`: a child's attendance.
+pub(crate) async fn of_students(
+    db: &impl ConnectionTrait,
+    students: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Entry>> {
+    let scope = Scope::Classes(classes_of_students(db, students).await?);
+    let rows = lessons(db, &scope, from, to).await?;
+    entries(db, rows).await
+}
+
+/// The lessons of a school from `from` to `to`: the school's attendance overview.
+pub(crate) async fn of_school(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Entry>> {
+    let rows = lessons(db, &Scope::School(school_id), from, to).await?;
+    entries(db, rows).await
+}
+
+/// Whether `user_id` is one of the teachers of a lesson.
+pub(crate) async fn teaches(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    lesson_id: i64,
+) -> Result<bool> {
+    let (staff_ids, inst_ids) = teacher_ids_of_user(db, user_id).await?;
+    Ok(lesson_teacher::Entity::find()
+        .filter(lesson_teacher::Column::LessonId.eq(lesson_id))
+        .all(db)
+        .await?
+        .iter()
+        .any(|t| {
+            t.staff_id.is_some_and(|s| staff_ids.contains(&s))
+                || t.institution_teacher_id
+                    .is_some_and(|i| inst_ids.contains(&i))
+        }))
+}

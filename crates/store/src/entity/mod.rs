@@ -1,6 +1,7 @@
 //! Hand-written entities, one module per table, one folder per business area (the same
 //! areas as in `kehou-service` and `kehou-web`).
 
+pub mod attendance;
 pub mod billing;
 pub mod course;
 pub mod enrollment;

@@ -32,6 +32,7 @@ mod m20261130_000027_enrollment;
 mod m20261130_000028_drop_requests;
 mod m20261130_000029_billing;
 mod m20261201_000030_pay_modes;
+mod m20261201_000031_attendance;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000028_drop_requests::Migration),
             Box::new(m20261130_000029_billing::Migration),
             Box::new(m20261201_000030_pay_modes::Migration),
+            Box::new(m20261201_000031_attendance::Migration),
         ]
     }
 }

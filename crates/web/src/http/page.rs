@@ -125,6 +125,13 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         Some(Permission::EnrollmentManage),
     ),
     ("/billing", "收费管理", Some(Permission::BillingView)),
+    ("/attendance", "签到点名", None),
+    ("/attendance/children", "孩子考勤", None),
+    (
+        "/attendance/school",
+        "考勤管理",
+        Some(Permission::AttendanceView),
+    ),
     (
         "/institutions",
         "机构管理",
@@ -171,6 +178,18 @@ pub async fn frame(
                 "/enroll" => actor.is_some_and(|a| {
                     a.org_kind == kehou_domain::OrgKind::School && !a.can(Permission::SchoolView)
                 }),
+                // Who teaches: a school's staff, an institution's teachers.
+                "/attendance" => actor.is_some_and(|a| {
+                    a.org_kind == kehou_domain::OrgKind::Institution
+                        || (a.org_kind == kehou_domain::OrgKind::School
+                            && a.can(Permission::SchoolView))
+                }),
+                "/attendance/children" => actor.is_some_and(|a| {
+                    a.org_kind == kehou_domain::OrgKind::School && !a.can(Permission::SchoolView)
+                }),
+                "/attendance/school" => {
+                    actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
+                }
                 "/enrollment/my-classes" => {
                     actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
                 }
@@ -225,6 +244,13 @@ fn notice_text(code: &str) -> &'static str {
         "moved" => "已调整，没有冲突",
         "moved_conflict" => "已调整，但这节课现在有冲突，请看下方冲突列表",
         "offer_declined" => "已拒绝邀请",
+        "checked_in" => "签到成功",
+        "checked_in_late" => "签到成功，已记为迟到",
+        "roll_saved" => "点名已保存，已通知家长",
+        "punch_requested" => "已提交申请，请等待学校审批",
+        "revoked" => "已撤回",
+        "decided" => "已处理，并通知了申请人",
+        "leave_requested" => "已提交请假申请，请等待班主任或学校审批",
         "signed" => "已签署报名须知，现在可以报名了",
         "waitlisted" => "已加入候补，有名额空出时按顺序递补，并通知您",
         "dropped" => "已取消或退课，名额已释放",

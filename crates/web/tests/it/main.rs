@@ -5,6 +5,7 @@
 
 pub mod common;
 
+pub mod attendance;
 pub mod billing;
 pub mod browser;
 pub mod course;

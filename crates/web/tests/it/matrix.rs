@@ -405,6 +405,35 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
             Need::Perms(VIEW)
         }
+        // Attendance: a school's fence, day and requests need attendance.view (drawing the
+        // fence attendance.manage); a lesson's check-in and roll call answer its teachers,
+        // leave a child's guardians and head teacher, decisions the school or the head
+        // teacher (anyone else: not found, checked inside).
+        ("PUT", "/api/v1/schools/{school_id}/fence")
+        | ("POST", "/schools/{id}/attendance/fence") => Need::Perms(&[AttendanceManage]),
+        ("GET", p)
+            if school
+                && (p.ends_with("/fence")
+                    || p.ends_with("/attendance")
+                    || p.ends_with("/punch-requests")) =>
+        {
+            Need::Perms(&[AttendanceView])
+        }
+        (
+            "POST",
+            "/api/v1/punch-requests/{request_id}/decide"
+            | "/attendance/punch-requests/{request_id}/decide",
+        ) => Need::Perms(&[AttendanceManage]),
+        (_, p)
+            if p.starts_with("/attendance")
+                || p.starts_with("/api/v1/lessons/")
+                || p.starts_with("/api/v1/leave-requests")
+                || p.starts_with("/api/v1/punch-requests")
+                || p == "/api/v1/me/check-ins"
+                || p == "/api/v1/students/{student_id}/attendance" =>
+        {
+            Need::Actor
+        }
         // Money: the channel's notifications prove themselves by their signature; a
         // school's accounts and refunds need billing.manage; payments, receipts and an
         // order's ledger answer their payer, the child's guardians and the school.

@@ -1,0 +1,7 @@
+//! Attendance: check-in fences, teachers' check-ins and their requests, roll calls, leave.
+
+pub mod check_in;
+pub mod leave_request;
+pub mod punch_request;
+pub mod roll_mark;
+pub mod school_fence;

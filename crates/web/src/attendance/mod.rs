@@ -1,0 +1,53 @@
+//! The attendance area: check-in fences, teachers' check-ins and requests, roll calls,
+//! students' leave and attendance records.
+
+mod api;
+mod pages;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::routes::{Area, PageRoutes};
+
+pub fn area() -> Area {
+    Area {
+        api: OpenApiRouter::new()
+            .routes(routes!(api::get_fence, api::save_fence))
+            .routes(routes!(api::check_in))
+            .routes(routes!(api::my_check_ins))
+            .routes(routes!(api::request_punch))
+            .routes(routes!(api::decide_punch))
+            .routes(routes!(api::revoke_punch))
+            .routes(routes!(api::pending_punches))
+            .routes(routes!(api::school_day))
+            .routes(routes!(api::get_roll_call, api::save_roll_call))
+            .routes(routes!(api::create_leave, api::list_leave))
+            .routes(routes!(api::decide_leave))
+            .routes(routes!(api::revoke_leave))
+            .routes(routes!(api::student_attendance)),
+        pages: PageRoutes::new()
+            .get("/attendance", pages::index)
+            .get("/attendance/school", pages::school_redirect)
+            .get("/attendance/children", pages::children)
+            .post("/attendance/leave", pages::create_leave)
+            .post("/attendance/leave/{leave_id}/revoke", pages::revoke_leave)
+            .post("/attendance/leave/{leave_id}/decide", pages::decide_leave)
+            .get("/attendance/lessons/{lesson_id}", pages::roll_call)
+            .post("/attendance/lessons/{lesson_id}", pages::save_roll_call)
+            .post("/attendance/lessons/{lesson_id}/check-in", pages::check_in)
+            .post(
+                "/attendance/lessons/{lesson_id}/punch-requests",
+                pages::request_punch,
+            )
+            .post(
+                "/attendance/punch-requests/{request_id}/revoke",
+                pages::revoke_punch,
+            )
+            .post(
+                "/attendance/punch-requests/{request_id}/decide",
+                pages::decide_punch,
+            )
+            .get("/schools/{id}/attendance", pages::school)
+            .post("/schools/{id}/attendance/fence", pages::save_fence),
+    }
+}
