@@ -90,6 +90,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         duplicate_percent: usize,
     },
+    /// Attendance at 16:00: a 3 000-student school's 150 lessons start together; teachers
+    /// check in and call the roll of 40 each while every parent's live page is open; then
+    /// the school's and the bureau's reports of the term.
+    Attendance {
+        /// Database URL; default: a new SQLite file in the temporary folder, removed after.
+        #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 3_000)]
+        students: usize,
+        #[arg(long, default_value_t = 150)]
+        lessons: usize,
+    },
     /// Generate a workbook of students with guardians, import it into a new school, import
     /// it again (every row an update), and export it.
     Import {
@@ -124,6 +136,11 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             connections,
             duplicate_percent,
         } => crate::paybench::run(database_url, orders, connections, duplicate_percent).await,
+        BenchCommand::Attendance {
+            database_url,
+            students,
+            lessons,
+        } => crate::attbench::run(database_url, students, lessons).await,
         BenchCommand::Rush {
             database_url,
             students,

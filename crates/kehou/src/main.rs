@@ -14,6 +14,7 @@ use kehou_service::{App, SystemClock};
 use kehou_web::WebConfig;
 use serde::Deserialize;
 
+mod attbench;
 mod bench;
 mod fetbench;
 mod paybench;

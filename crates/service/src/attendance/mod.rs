@@ -10,6 +10,7 @@ pub mod check_in;
 pub mod fence;
 pub mod leave;
 pub mod record;
+pub mod report;
 pub mod roll;
 
 use kehou_domain::Permission;

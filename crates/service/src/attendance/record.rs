@@ -265,3 +265,86 @@ pub async fn school_day(
     }
     Ok(day)
 }
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Whereabouts {
+    pub student_id: i64,
+    pub student_name: String,
+    /// in_lesson, between (the next lesson today), done (today's lessons are over), none
+    /// (no after-school lesson today).
+    pub state: String,
+    /// 周俊 现在在 合唱班（音乐室），17:20–18:30，郑丽负责 …
+    pub summary: String,
+    /// The lesson in progress, or the next one today.
+    pub lesson: Option<Entry>,
+    /// Its roll call's mark, or the approved leave.
+    pub status: Option<String>,
+    pub status_label: &'static str,
+}
+
+/// Where a student is now (I13): the lesson in progress from the timetable, its venue,
+/// time and teacher, with the roll call's mark and approved leave; their guardian, their
+/// head teacher or the school.
+pub async fn whereabouts(app: &App, actor: &Actor, student_id: i64) -> Result<Whereabouts> {
+    let db = &app.db;
+    let today = app.today();
+    let day = SpanQuery {
+        from: Some(today.to_string()),
+        to: Some(today.to_string()),
+    };
+    let r = student(app, actor, student_id, &day).await?;
+    let now = app.local_now().time();
+    let time = |s: &str| chrono::NaiveTime::parse_from_str(s, "%H:%M").unwrap_or_default();
+    let on_leave = super::leave::approved_on(db, &[student_id], today)
+        .await?
+        .contains_key(&student_id);
+    let current = r
+        .lessons
+        .iter()
+        .find(|x| time(&x.lesson.start) <= now && now < time(&x.lesson.end));
+    let next = r.lessons.iter().find(|x| time(&x.lesson.start) > now);
+    let name = r.student_name.clone();
+    let (state, pick) = match (current, next, r.lessons.is_empty()) {
+        (Some(x), _, _) => ("in_lesson", Some(x)),
+        (None, Some(x), _) => ("between", Some(x)),
+        (None, None, false) => ("done", None),
+        (None, None, true) => ("none", None),
+    };
+    let describe = |x: &StudentLesson| {
+        let place = if x.lesson.room.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", x.lesson.room)
+        };
+        let teacher = if x.lesson.teacher_names.is_empty() {
+            String::new()
+        } else {
+            format!("，{}负责", x.lesson.teacher_names)
+        };
+        format!(
+            "{}{place}，{}–{}{teacher}",
+            x.lesson.class_name, x.lesson.start, x.lesson.end
+        )
+    };
+    let summary = match (state, pick) {
+        (_, Some(x)) if on_leave || x.status.as_deref() == Some("leave") => {
+            format!("{name} 今天已请假（{}）", describe(x))
+        }
+        (_, Some(x)) if x.status.as_deref() == Some("absent") => {
+            format!("{name} 点名缺勤：{}", describe(x))
+        }
+        ("in_lesson", Some(x)) => format!("{name} 现在在 {}", describe(x)),
+        (_, Some(x)) => format!("{name} 现在不在课后服务课上；下一节：{}", describe(x)),
+        ("done", _) => format!("{name} 今天的课后服务已结束"),
+        _ => format!("{name} 今天没有课后服务课程"),
+    };
+    Ok(Whereabouts {
+        student_id,
+        student_name: name,
+        state: state.into(),
+        summary,
+        status: pick.and_then(|x| x.status.clone()),
+        status_label: pick.map_or("", |x| x.status_label),
+        lesson: pick.map(|x| x.lesson.clone()),
+    })
+}

@@ -9,7 +9,10 @@ use kehou_service::attendance::check_in::{
 };
 use kehou_service::attendance::fence::{self, FenceInput, FenceView};
 use kehou_service::attendance::leave::{self, LeaveInput, LeaveQuery, LeaveView};
-use kehou_service::attendance::record::{self, SchoolDay, SpanQuery, StudentAttendance};
+use kehou_service::attendance::record::{
+    self, SchoolDay, SpanQuery, StudentAttendance, Whereabouts,
+};
+use kehou_service::attendance::report::{self, JurisdictionReport, PeriodQuery, SchoolReport};
 use kehou_service::attendance::roll::{self, RollCallView, RollInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -245,4 +248,47 @@ pub async fn student_attendance(
     Ok(Json(
         record::student(&state.app, &actor, student_id, &q).await?,
     ))
+}
+
+/// Where a student is now: the lesson in progress (or next today), its venue, time and
+/// teacher, with the roll call's mark or the approved leave.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/whereabouts", tag = "attendance",
+    params(("student_id" = i64, Path)),
+    responses((status = 200, body = Whereabouts), (status = 404, body = ErrorBody)))]
+pub async fn whereabouts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+) -> Result<Json<Whereabouts>, ApiError> {
+    Ok(Json(
+        record::whereabouts(&state.app, &actor, student_id).await?,
+    ))
+}
+
+/// A school's attendance over a period: students by class, teachers' check-ins, lessons
+/// without a check-in.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/attendance/report", tag = "attendance",
+    params(("school_id" = i64, Path), PeriodQuery),
+    responses((status = 200, body = SchoolReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn school_report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<SchoolReport>, ApiError> {
+    Ok(Json(
+        report::school(&state.app, &actor, school_id, &q).await?,
+    ))
+}
+
+/// The bureau's view: students' attendance per school of its jurisdiction over a period.
+#[utoipa::path(get, path = "/api/v1/attendance/jurisdiction", tag = "attendance",
+    params(PeriodQuery),
+    responses((status = 200, body = JurisdictionReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn jurisdiction(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<JurisdictionReport>, ApiError> {
+    Ok(Json(report::jurisdiction(&state.app, &actor, &q).await?))
 }

@@ -24,7 +24,10 @@ pub fn area() -> Area {
             .routes(routes!(api::create_leave, api::list_leave))
             .routes(routes!(api::decide_leave))
             .routes(routes!(api::revoke_leave))
-            .routes(routes!(api::student_attendance)),
+            .routes(routes!(api::student_attendance))
+            .routes(routes!(api::whereabouts))
+            .routes(routes!(api::school_report))
+            .routes(routes!(api::jurisdiction)),
         pages: PageRoutes::new()
             .get("/attendance", pages::index)
             .get("/attendance/school", pages::school_redirect)
@@ -48,6 +51,8 @@ pub fn area() -> Area {
                 pages::decide_punch,
             )
             .get("/schools/{id}/attendance", pages::school)
+            .get("/schools/{id}/attendance/report", pages::report)
+            .get("/schools/{id}/attendance/report.xlsx", pages::report_xlsx)
             .post("/schools/{id}/attendance/fence", pages::save_fence),
     }
 }

@@ -16,7 +16,10 @@ use kehou_service::attendance::check_in::{
 };
 use kehou_service::attendance::fence::{self, FenceInput, FenceView};
 use kehou_service::attendance::leave::{self, LeaveInput, LeaveQuery, LeaveView};
-use kehou_service::attendance::record::{self, SchoolDay, SpanQuery, StudentAttendance};
+use kehou_service::attendance::record::{
+    self, SchoolDay, SpanQuery, StudentAttendance, Whereabouts,
+};
+use kehou_service::attendance::report::{self, PeriodQuery, SchoolReport};
 use kehou_service::attendance::roll::{self, MarkInput, RollCallView, RollInput};
 use kehou_service::school::student::ChildView;
 use kehou_service::{Actor, Error, Principal};
@@ -308,6 +311,7 @@ struct ChildrenPage {
     children: Vec<ChildView>,
     child: Option<ChildView>,
     record: Option<StudentAttendance>,
+    now: Option<Whereabouts>,
     leave: Vec<LeaveView>,
     kinds: Vec<(&'static str, &'static str)>,
     symptoms: &'static [&'static str],
@@ -339,9 +343,10 @@ async fn children_page(
     if wanted.is_some() && child.is_none() {
         return Err(PageError(Error::NotFound("学生")));
     }
-    let (record, leave) = match &child {
+    let (record, now, leave) = match &child {
         Some(c) => (
             Some(record::student(&state.app, actor, c.student_id, &SpanQuery::default()).await?),
+            Some(record::whereabouts(&state.app, actor, c.student_id).await?),
             leave::list(
                 &state.app,
                 actor,
@@ -352,7 +357,7 @@ async fn children_page(
             )
             .await?,
         ),
-        None => (None, Vec::new()),
+        None => (None, None, Vec::new()),
     };
     Ok(rerender(
         status,
@@ -361,6 +366,7 @@ async fn children_page(
             children,
             child,
             record,
+            now,
             leave,
             kinds: LeaveKind::ALL
                 .iter()
@@ -603,4 +609,43 @@ pub async fn save_fence(
             .await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "attendance/report.html")]
+struct ReportPage {
+    frame: Frame,
+    r: SchoolReport,
+    from: String,
+    to: String,
+}
+
+/// `GET /schools/{id}/attendance/report?from=&to=`: the period's attendance.
+pub async fn report(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<PeriodQuery>,
+) -> PageResult {
+    let r = report::school(&state.app, &actor, school_id, &q).await?;
+    Ok(crate::http::page::render(&ReportPage {
+        frame: frame(&state, &p, "考勤统计", "/attendance/school", "").await?,
+        from: r.from.to_string(),
+        to: r.to.to_string(),
+        r,
+    }))
+}
+
+/// `GET /schools/{id}/attendance/report.xlsx`.
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<PeriodQuery>,
+) -> PageResult {
+    let r = report::school(&state.app, &actor, school_id, &q).await?;
+    Ok(crate::http::xlsx::file(
+        &format!("考勤统计{}至{}.xlsx", r.from, r.to),
+        report::workbook(&r),
+    ))
 }

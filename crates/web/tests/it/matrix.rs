@@ -415,10 +415,12 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             if school
                 && (p.ends_with("/fence")
                     || p.ends_with("/attendance")
+                    || p.contains("/attendance/report")
                     || p.ends_with("/punch-requests")) =>
         {
             Need::Perms(&[AttendanceView])
         }
+        ("GET", "/api/v1/attendance/jurisdiction") => Need::Perms(&[AttendanceView]),
         (
             "POST",
             "/api/v1/punch-requests/{request_id}/decide"
@@ -430,7 +432,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 || p.starts_with("/api/v1/leave-requests")
                 || p.starts_with("/api/v1/punch-requests")
                 || p == "/api/v1/me/check-ins"
-                || p == "/api/v1/students/{student_id}/attendance" =>
+                || p == "/api/v1/students/{student_id}/attendance"
+                || p == "/api/v1/students/{student_id}/whereabouts" =>
         {
             Need::Actor
         }

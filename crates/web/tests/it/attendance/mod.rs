@@ -3,6 +3,7 @@
 
 mod check_in;
 mod leave;
+mod report;
 mod roll_call;
 
 use axum::http::StatusCode;
