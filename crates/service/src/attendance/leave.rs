@@ -449,3 +449,17 @@ pub(crate) async fn approved_on(
     }
     Ok(out)
 }
+
+/// How many leave requests of these students wait for a decision.
+pub(crate) async fn pending_of(db: &impl ConnectionTrait, student_ids: &[i64]) -> Result<u64> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let mut n = 0;
+    for chunk in student_ids.chunks(500) {
+        n += leave_request::Entity::find()
+            .filter(leave_request::Column::StudentId.is_in(chunk.iter().copied()))
+            .filter(leave_request::Column::Status.eq(RequestStatus::Pending.code()))
+            .count(db)
+            .await?;
+    }
+    Ok(n)
+}

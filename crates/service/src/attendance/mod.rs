@@ -6,6 +6,7 @@
 //! (`teaching::lesson::find`, `teaching::timetable::{taught_by, of_students, teaches}`,
 //! `teaching::class::members`); guardians are told through `platform::messages`.
 
+pub mod change;
 pub mod check_in;
 pub mod fence;
 pub mod leave;

@@ -10,7 +10,8 @@ use kehou_domain::attendance::{Mark, OPEN_BEFORE_MIN};
 use kehou_store::entity::attendance::roll_mark;
 use kehou_store::entity::teaching::lesson;
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -220,6 +221,17 @@ pub async fn save(
     roll_window(app, &l)?;
     let now = app.now();
     let clock = app.local_now().format("%H:%M").to_string();
+    // What the messages say is read before the write transaction: it holds SQLite's one
+    // writer, so it does only the writing.
+    let class_name = crate::teaching::class::by_ids(&app.db, vec![l.class_id])
+        .await?
+        .into_iter()
+        .next()
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let ids: Vec<i64> = wanted.iter().map(|(s, _)| *s).collect();
+    let guardians = crate::school::student::guardian_users(&app.db, &ids).await?;
+    let school = crate::system::load_any_school(&app.db, l.school_id).await?;
     let txn = kehou_store::begin_write(&app.db).await?;
     let existing: HashMap<i64, roll_mark::Model> = roll_mark::Entity::find()
         .filter(roll_mark::Column::LessonId.eq(l.id))
@@ -254,14 +266,6 @@ pub async fn save(
     if !fresh.is_empty() {
         roll_mark::Entity::insert_many(fresh).exec(&txn).await?;
     }
-    let class_name = crate::teaching::class::by_ids(&txn, vec![l.class_id])
-        .await?
-        .into_iter()
-        .next()
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let ids: Vec<i64> = changed.iter().map(|(s, _)| *s).collect();
-    let guardians = crate::school::student::guardian_users(&txn, &ids).await?;
     let mut told: Vec<i64> = Vec::new();
     let mut batch: Vec<(i64, NewMessage)> = Vec::new();
     for (student_id, mark) in &changed {
@@ -291,7 +295,6 @@ pub async fn save(
     }
     messages::send_many(&txn, batch, now).await?;
     if !changed.is_empty() {
-        let school = crate::system::load_any_school(&txn, l.school_id).await?;
         let count = |m: Mark| changed.iter().filter(|(_, c)| *c == m).count();
         super::record_event(
             &txn,
@@ -312,14 +315,13 @@ pub async fn save(
         )
         .await?;
     }
-    let v = build(&txn, &l, true).await?;
     txn.commit().await?;
     told.sort_unstable();
     told.dedup();
     for g in told {
         messages::announce(app, g);
     }
-    Ok(v)
+    build(&app.db, &l, true).await
 }
 
 /// The marks of some lessons (the school's overview): lesson → (present, late, absent,
@@ -412,4 +414,22 @@ pub(crate) async fn mark_leave(
         roll_mark::Entity::insert_many(fresh).exec(db).await?;
     }
     Ok(changed)
+}
+
+/// How many of these lessons have no mark at all (their roll was never called).
+pub(crate) async fn unmarked(db: &impl ConnectionTrait, lesson_ids: &[i64]) -> Result<usize> {
+    let mut called: HashSet<i64> = HashSet::new();
+    for chunk in lesson_ids.chunks(500) {
+        called.extend(
+            roll_mark::Entity::find()
+                .select_only()
+                .column(roll_mark::Column::LessonId)
+                .distinct()
+                .filter(roll_mark::Column::LessonId.is_in(chunk.iter().copied()))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(lesson_ids.iter().filter(|l| !called.contains(l)).count())
 }

@@ -1108,3 +1108,38 @@ pub async fn answer(
     crate::platform::messages::announce(app, user);
     report_of(&app.db, r).await
 }
+
+/// How many refunds of a class's orders are not finished (closing a class): recorded,
+/// on their way, or failed and waiting to be resolved by hand.
+pub(crate) async fn open_of_class(db: &impl ConnectionTrait, class_id: i64) -> Result<u64> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let enrollments: Vec<i64> = enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(class_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    if enrollments.is_empty() {
+        return Ok(0);
+    }
+    let orders: Vec<i64> = order::Entity::find()
+        .filter(order::Column::EnrollmentId.is_in(enrollments))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    if orders.is_empty() {
+        return Ok(0);
+    }
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.is_in(orders))
+        .filter(refund::Column::Status.is_in([
+            RefundStatus::Pending.code(),
+            RefundStatus::Processing.code(),
+            RefundStatus::Failed.code(),
+        ]))
+        .count(db)
+        .await?)
+}

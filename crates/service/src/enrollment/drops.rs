@@ -395,3 +395,40 @@ pub(crate) async fn settle(
     }
     Ok(())
 }
+
+/// How many drop requests of a class's enrollments wait for the school (closing a class).
+pub(crate) async fn pending_of_class(
+    db: &impl kehou_store::sea_orm::ConnectionTrait,
+    class_id: i64,
+) -> Result<u64> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    let enrollments: Vec<i64> = enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(class_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    if enrollments.is_empty() {
+        return Ok(0);
+    }
+    Ok(drop_request::Entity::find()
+        .filter(drop_request::Column::EnrollmentId.is_in(enrollments))
+        .filter(drop_request::Column::Status.eq(DropRequestStatus::Pending.code()))
+        .count(db)
+        .await?)
+}
+
+/// How many students hold a seat in a class (waiting for payment or confirmed): an early
+/// close waits until the school has cancelled them (with their refunds).
+pub(crate) async fn active_of_class(
+    db: &impl kehou_store::sea_orm::ConnectionTrait,
+    class_id: i64,
+) -> Result<u64> {
+    use kehou_store::sea_orm::PaginatorTrait;
+    Ok(enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(class_id))
+        .filter(enrollment::Column::Status.is_in(EnrollmentStatus::ACTIVE.map(|s| s.code())))
+        .count(db)
+        .await?)
+}

@@ -361,6 +361,8 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "attendance.punch_request" => "申请补打卡或迟到申诉",
         "attendance.punch_decide" => "审批补打卡或迟到申诉",
         "attendance.roll_call" => "点名",
+        "attendance.change_request" => "申请调代课",
+        "attendance.change_decide" => "审批调代课",
         "attendance.leave_request" => "申请请假",
         "attendance.leave_decide" => "审批请假",
         "billing.account" => "设置收款账户",

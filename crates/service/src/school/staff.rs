@@ -1052,3 +1052,24 @@ pub async fn active_staff(db: &impl ConnectionTrait, school_id: i64) -> Result<V
     out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }
+
+/// A staff member's school, account and name, when active: whom a substitute request
+/// names.
+pub(crate) async fn active_member(
+    db: &impl ConnectionTrait,
+    staff_id: i64,
+) -> Result<Option<(i64, i64, String)>> {
+    let Some(s) = staff::Entity::find_by_id(staff_id)
+        .one(db)
+        .await?
+        .filter(|s| s.active)
+    else {
+        return Ok(None);
+    };
+    let name = user::Entity::find_by_id(s.user_id)
+        .one(db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    Ok(Some((s.school_id, s.user_id, name)))
+}

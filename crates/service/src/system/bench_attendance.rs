@@ -112,6 +112,7 @@ pub async fn setup(
             seq_no: Set(1),
             chapter_name: Set(String::new()),
             status: Set("scheduled".into()),
+            change_note: Set(String::new()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

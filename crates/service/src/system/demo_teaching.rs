@@ -227,6 +227,7 @@ pub(super) async fn ensure_classes(app: &App, school: &org::Model) -> Result<usi
                 v.id,
                 StatusInput {
                     status: Some("open".into()),
+                    early: None,
                 },
             )
             .await?;

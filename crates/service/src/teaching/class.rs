@@ -146,6 +146,9 @@ pub struct StatusInput {
     /// planned, open, running or closed.
     #[schema(required = true)]
     pub status: Option<String>,
+    /// Closing before every planned lesson was held (提前结课).
+    #[serde(default)]
+    pub early: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -1240,6 +1243,28 @@ pub async fn set_status(
         }
     }
     if to == ClassStatus::Closed {
+        let check = close_check_of(app, &txn, &row, &t.term).await?;
+        let early = input.early == Some(true) && check.held < check.planned;
+        let mut blockers: Vec<String> = check
+            .blockers
+            .into_iter()
+            .filter(|b| !(early && b.starts_with(NOT_HELD)))
+            .collect();
+        // Lessons that will not be held were paid for: the students leave first, each with
+        // the refund the course's rule gives.
+        let seated = crate::enrollment::drops::active_of_class(&txn, row.id).await?;
+        if early && seated > 0 {
+            blockers.push(format!(
+                "提前结课前请先在报名管理中为 {seated} 名学生取消报名（已缴费的按退费规则退款）"
+            ));
+        }
+        if !blockers.is_empty() {
+            return Err(Error::conflict(format!(
+                "教学班“{}”还不能结课：{}",
+                row.name,
+                blockers.join("；")
+            )));
+        }
         super::lesson::remove_future(app, &txn, row.id).await?;
     }
     let name = row.name.clone();
@@ -2095,4 +2120,81 @@ pub(crate) async fn class_ids_of(db: &impl ConnectionTrait, student_id: i64) -> 
         .into_iter()
         .map(|s| s.class_id)
         .collect())
+}
+
+/// What closing a class (结课) checks: the lessons held against those planned, roll calls,
+/// open leave, drop requests and refunds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CloseCheck {
+    pub class_id: i64,
+    pub planned: usize,
+    pub held: usize,
+    /// Why the class cannot close yet; empty when it can.
+    pub blockers: Vec<String>,
+}
+
+/// The blocker an early close (`early`) waives: lessons not held yet.
+const NOT_HELD: &str = "还有";
+
+async fn close_check_of(
+    app: &App,
+    db: &impl ConnectionTrait,
+    row: &class::Model,
+    term: &crate::school::calendar::TermView,
+) -> Result<CloseCheck> {
+    let lessons = super::lesson::dated(db, row.id).await?;
+    let now = app.local_now();
+    let planned = lessons.len();
+    let held_ids: Vec<i64> = super::lesson::started_ids(db, row.id, now).await?;
+    let held = held_ids.len();
+    let mut blockers = Vec::new();
+    if held < planned {
+        blockers.push(format!(
+            "{NOT_HELD} {} 节课未上（计划 {planned} 节，已上 {held} 节，学期 {} 结束）",
+            planned - held,
+            term.end_date
+        ));
+    }
+    let unmarked = crate::attendance::roll::unmarked(db, &held_ids).await?;
+    if unmarked > 0 {
+        blockers.push(format!("{unmarked} 节已上的课没有点名记录"));
+    }
+    let students: Vec<i64> = class_student::Entity::find()
+        .filter(class_student::Column::ClassId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.student_id)
+        .collect();
+    let leave = crate::attendance::leave::pending_of(db, &students).await?;
+    if leave > 0 {
+        blockers.push(format!("{leave} 份学生请假申请待审批"));
+    }
+    let drops = crate::enrollment::drops::pending_of_class(db, row.id).await?;
+    if drops > 0 {
+        blockers.push(format!("{drops} 份退课申请待审核"));
+    }
+    let refunds = crate::billing::refund::open_of_class(db, row.id).await?;
+    if refunds > 0 {
+        blockers.push(format!("{refunds} 笔退款尚未完成"));
+    }
+    Ok(CloseCheck {
+        class_id: row.id,
+        planned,
+        held,
+        blockers,
+    })
+}
+
+/// Whether a class may close now, and what stands in the way (`teaching.manage`).
+pub async fn close_check(
+    app: &App,
+    actor: &Actor,
+    school_id: i64,
+    term_id: i64,
+    class_id: i64,
+) -> Result<CloseCheck> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    let row = load(&app.db, &t, class_id).await?;
+    close_check_of(app, &app.db, &row, &t.term).await
 }

@@ -183,7 +183,8 @@ pub(crate) async fn regenerate_since(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    if have != wanted_keys {
+                    // A substitute's or a swap's teachers stay.
+                    if have != wanted_keys && l.change_note.is_empty() {
                         retire_teachers.push(l.id);
                         teachers_for.push((c.id, w.date, w.period_no));
                         changed += 1;
@@ -218,6 +219,7 @@ pub(crate) async fn regenerate_since(
                         seq_no: Set(seq_no),
                         chapter_name: Set(chapter_name),
                         status: Set("scheduled".into()),
+                        change_note: Set(String::new()),
                         created_at: Set(stamp),
                         updated_at: Set(stamp),
                         ..Default::default()
@@ -422,4 +424,66 @@ pub(crate) async fn of_classes_between(
         .order_by_asc(lesson::Column::StartsAt)
         .all(db)
         .await?)
+}
+
+/// The ids of a class's lessons that have started by `now` (local time).
+pub(crate) async fn started_ids(
+    db: &impl ConnectionTrait,
+    class_id: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>> {
+    Ok(lesson::Entity::find()
+        .filter(lesson::Column::ClassId.eq(class_id))
+        .filter(lesson::Column::Date.lte(now.date()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|l| started(l, now))
+        .map(|l| l.id)
+        .collect())
+}
+
+/// The teachers of a lesson.
+pub(crate) async fn teachers(
+    db: &impl ConnectionTrait,
+    lesson_id: i64,
+) -> Result<Vec<lesson_teacher::Model>> {
+    Ok(lesson_teacher::Entity::find()
+        .filter(lesson_teacher::Column::LessonId.eq(lesson_id))
+        .order_by_asc(lesson_teacher::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Who teaches a lesson from now on: (staff id, institution teacher id, name) each, with the
+/// note that says why (代课 / 调课); regeneration keeps them. In the caller's transaction.
+pub(crate) async fn set_teachers(
+    db: &impl ConnectionTrait,
+    l: &lesson::Model,
+    teachers: &[(Option<i64>, Option<i64>, String)],
+    note: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    lesson_teacher::Entity::delete_many()
+        .filter(lesson_teacher::Column::LessonId.eq(l.id))
+        .exec(db)
+        .await?;
+    if !teachers.is_empty() {
+        lesson_teacher::Entity::insert_many(teachers.iter().map(|(staff, inst, name)| {
+            lesson_teacher::ActiveModel {
+                lesson_id: Set(l.id),
+                staff_id: Set(*staff),
+                institution_teacher_id: Set(*inst),
+                name: Set(name.clone()),
+                ..Default::default()
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    let mut m = l.clone().into_active_model();
+    m.change_note = Set(note.chars().take(100).collect());
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    Ok(())
 }

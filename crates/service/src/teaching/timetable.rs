@@ -53,6 +53,8 @@ pub struct Entry {
     pub teacher_names: String,
     pub school_id: i64,
     pub school: String,
+    /// 代课：郑丽（原 赵敏） when a substitute or a swap changed the teachers.
+    pub change_note: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -300,6 +302,7 @@ async fn entries(db: &impl ConnectionTrait, rows: Vec<lesson::Model>) -> Result<
                 teachers: names,
                 school_id: l.school_id,
                 school: schools.get(&l.school_id).cloned().unwrap_or_default(),
+                change_note: l.change_note,
             }
         })
         .collect())
@@ -1006,4 +1009,31 @@ pub(crate) async fn teaches(
                 || t.institution_teacher_id
                     .is_some_and(|i| inst_ids.contains(&i))
         }))
+}
+
+/// The accounts of a lesson's teachers (staff and institution teachers alike).
+pub(crate) async fn teacher_users(db: &impl ConnectionTrait, lesson_id: i64) -> Result<Vec<i64>> {
+    let rows = lesson_teacher::Entity::find()
+        .filter(lesson_teacher::Column::LessonId.eq(lesson_id))
+        .all(db)
+        .await?;
+    let mut users: Vec<i64> = staff::Entity::find()
+        .filter(staff::Column::Id.is_in(rows.iter().filter_map(|t| t.staff_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect();
+    users.extend(
+        institution_teacher::Entity::find()
+            .filter(
+                institution_teacher::Column::Id
+                    .is_in(rows.iter().filter_map(|t| t.institution_teacher_id)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.user_id),
+    );
+    Ok(users)
 }

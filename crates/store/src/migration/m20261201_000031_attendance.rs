@@ -1,6 +1,7 @@
 //! Attendance (I7–I10): each school's check-in fence, teachers' check-ins per lesson (the
 //! refused ones kept as anomalies), make-up punches and appeals the school decides, the
-//! roll call's marks per student and lesson, and students' leave.
+//! roll call's marks per student and lesson, students' leave, and substitutes and swaps
+//! (调代课) with the note a changed lesson carries.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -80,6 +81,33 @@ enum LeaveRequests {
     DecidedAt,
     DecisionNote,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LessonChanges {
+    Table,
+    Id,
+    SchoolId,
+    Kind,
+    LessonId,
+    OtherLessonId,
+    RequestedBy,
+    RequesterName,
+    SubstituteStaffId,
+    SubstituteName,
+    Reason,
+    Status,
+    FeeFen,
+    DecidedBy,
+    DecidedAt,
+    DecisionNote,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Lessons {
+    Table,
+    ChangeNote,
 }
 
 #[async_trait::async_trait]
@@ -233,6 +261,53 @@ impl MigrationTrait for Migration {
             "ix_leave_requests_school",
             LeaveRequests::Table,
             &["school_id", "status"],
+            false,
+        )
+        .await?;
+        // A lesson taught by a substitute or swapped says so, and keeps its teachers when
+        // the timetable's lessons are regenerated.
+        m.alter_table(
+            Table::alter()
+                .table(Lessons::Table)
+                .add_column(string_len(Lessons::ChangeNote, 100).default(""))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(LessonChanges::Table)
+                .col(big_pk_auto(LessonChanges::Id))
+                .col(big_integer(LessonChanges::SchoolId))
+                .col(string_len(LessonChanges::Kind, 16))
+                .col(big_integer(LessonChanges::LessonId))
+                .col(big_integer_null(LessonChanges::OtherLessonId))
+                .col(big_integer(LessonChanges::RequestedBy))
+                .col(string_len(LessonChanges::RequesterName, 50))
+                .col(big_integer_null(LessonChanges::SubstituteStaffId))
+                .col(string_len(LessonChanges::SubstituteName, 50))
+                .col(string_len(LessonChanges::Reason, 200))
+                .col(string_len(LessonChanges::Status, 16))
+                .col(big_integer(LessonChanges::FeeFen))
+                .col(big_integer_null(LessonChanges::DecidedBy))
+                .col(timestamp_with_time_zone_null(LessonChanges::DecidedAt))
+                .col(string_len(LessonChanges::DecisionNote, 200))
+                .col(timestamp_with_time_zone(LessonChanges::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        super::index(
+            m,
+            "ix_lesson_changes_school",
+            LessonChanges::Table,
+            &["school_id", "status"],
+            false,
+        )
+        .await?;
+        super::index(
+            m,
+            "ix_lesson_changes_lesson",
+            LessonChanges::Table,
+            &["lesson_id"],
             false,
         )
         .await?;

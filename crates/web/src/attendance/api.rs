@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use kehou_service::attendance::Decision;
+use kehou_service::attendance::change::{self, ChangeDecision, ChangeInput, ChangeView};
 use kehou_service::attendance::check_in::{
     self, CheckInInput, CheckInView, LessonPunch, PunchRequestInput, PunchRequestView,
 };
@@ -291,4 +292,68 @@ pub async fn jurisdiction(
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<JurisdictionReport>, ApiError> {
     Ok(Json(report::jurisdiction(&state.app, &actor, &q).await?))
+}
+
+/// A teacher asks for a substitute (代课) or a swap (调课) for a lesson of theirs ahead.
+#[utoipa::path(post, path = "/api/v1/lessons/{lesson_id}/changes", tag = "attendance",
+    params(("lesson_id" = i64, Path)), request_body = ChangeInput,
+    responses((status = 200, body = ChangeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn request_change(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(lesson_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ChangeInput>,
+) -> Result<Json<ChangeView>, ApiError> {
+    Ok(Json(
+        change::request(&state.app, &actor, lesson_id, b).await?,
+    ))
+}
+
+/// The school approves (with the substitute's pay) or rejects a substitute or swap.
+#[utoipa::path(post, path = "/api/v1/lesson-changes/{change_id}/decide", tag = "attendance",
+    params(("change_id" = i64, Path)), request_body = ChangeDecision,
+    responses((status = 200, body = ChangeView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_change(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(change_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ChangeDecision>,
+) -> Result<Json<ChangeView>, ApiError> {
+    Ok(Json(
+        change::decide(&state.app, &actor, change_id, b).await?,
+    ))
+}
+
+/// The teacher takes back a request that waits.
+#[utoipa::path(post, path = "/api/v1/lesson-changes/{change_id}/revoke", tag = "attendance",
+    params(("change_id" = i64, Path)),
+    responses((status = 200, body = ChangeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn revoke_change(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(change_id): ApiPath<i64>,
+) -> Result<Json<ChangeView>, ApiError> {
+    Ok(Json(change::revoke(&state.app, &actor, change_id).await?))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatusQuery {
+    /// pending, approved, rejected or revoked.
+    pub status: Option<String>,
+}
+
+/// A school's substitutes and swaps.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/lesson-changes", tag = "attendance",
+    params(("school_id" = i64, Path), StatusQuery),
+    responses((status = 200, body = ListBody<ChangeView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn school_changes(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<StatusQuery>,
+) -> Result<Json<ListBody<ChangeView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        change::list(&state.app, &actor, school_id, q.status.as_deref()).await?,
+    )))
 }

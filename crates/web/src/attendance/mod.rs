@@ -27,7 +27,11 @@ pub fn area() -> Area {
             .routes(routes!(api::student_attendance))
             .routes(routes!(api::whereabouts))
             .routes(routes!(api::school_report))
-            .routes(routes!(api::jurisdiction)),
+            .routes(routes!(api::jurisdiction))
+            .routes(routes!(api::request_change))
+            .routes(routes!(api::decide_change))
+            .routes(routes!(api::revoke_change))
+            .routes(routes!(api::school_changes)),
         pages: PageRoutes::new()
             .get("/attendance", pages::index)
             .get("/attendance/school", pages::school_redirect)
@@ -51,6 +55,19 @@ pub fn area() -> Area {
                 pages::decide_punch,
             )
             .get("/schools/{id}/attendance", pages::school)
+            .get("/schools/{id}/lesson-changes.xlsx", pages::export_changes)
+            .post(
+                "/attendance/lessons/{lesson_id}/changes",
+                pages::request_change,
+            )
+            .post(
+                "/attendance/lesson-changes/{change_id}/decide",
+                pages::decide_change,
+            )
+            .post(
+                "/attendance/lesson-changes/{change_id}/revoke",
+                pages::revoke_change,
+            )
             .get("/schools/{id}/attendance/report", pages::report)
             .get("/schools/{id}/attendance/report.xlsx", pages::report_xlsx)
             .post("/schools/{id}/attendance/fence", pages::save_fence),

@@ -11,6 +11,9 @@ use chrono::Duration;
 use kehou_domain::attendance::{LeaveKind, Mark, RequestStatus, SYMPTOMS};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::attendance::Decision;
+use kehou_service::attendance::change::{
+    self, ChangeDecision, ChangeInput, ChangeOptions, ChangeView,
+};
 use kehou_service::attendance::check_in::{
     self, CheckInInput, LessonPunch, PunchRequestInput, PunchRequestView,
 };
@@ -42,6 +45,8 @@ struct TeacherPage {
     today: String,
     to_decide: Vec<LeaveView>,
     school_page: Option<i64>,
+    options: ChangeOptions,
+    changes: Vec<ChangeView>,
     errors: FormErrors,
 }
 
@@ -87,6 +92,8 @@ async fn teacher_page(
             today: today.to_string(),
             to_decide,
             school_page,
+            options: change::options(&state.app, actor).await?,
+            changes: change::mine(&state.app, actor).await?,
             errors,
         },
     ))
@@ -465,6 +472,7 @@ struct SchoolPage {
     corners_text: String,
     punches: Vec<PunchRequestView>,
     leave: Vec<LeaveView>,
+    changes: Vec<ChangeView>,
     can_manage: bool,
     errors: FormErrors,
 }
@@ -519,6 +527,7 @@ async fn school_page(
             corners_text,
             punches,
             leave,
+            changes: change::list(&state.app, actor, school_id, Some("pending")).await?,
             can_manage: actor.can(Permission::AttendanceManage),
             errors,
         },
@@ -647,5 +656,99 @@ pub async fn report_xlsx(
     Ok(crate::http::xlsx::file(
         &format!("考勤统计{}至{}.xlsx", r.from, r.to),
         report::workbook(&r),
+    ))
+}
+
+/// `POST /attendance/lessons/{id}/changes`: a substitute or a swap.
+pub async fn request_change(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(lesson_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let id = |k: &str| data.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let kind = data.text("kind");
+    let input = ChangeInput {
+        substitute_staff_id: if kind == change::SUBSTITUTE {
+            id("substitute_staff_id")
+        } else {
+            None
+        },
+        other_lesson_id: if kind == change::SWAP {
+            id("other_lesson_id")
+        } else {
+            None
+        },
+        kind,
+        reason: data.text("reason"),
+    };
+    match change::request(&state.app, &actor, lesson_id, input).await {
+        Ok(_) => Ok(Redirect::to("/attendance?notice=change_requested").into_response()),
+        Err(e) => {
+            let (_, errors) = FormErrors::from_error(e)?;
+            teacher_page(&state, &p, &actor, "", errors).await
+        }
+    }
+}
+
+/// `POST /attendance/lesson-changes/{id}/revoke`.
+pub async fn revoke_change(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(change_id): PagePath<i64>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    change::revoke(&state.app, &actor, change_id).await?;
+    Ok(Redirect::to("/attendance?notice=revoked").into_response())
+}
+
+/// `POST /attendance/lesson-changes/{id}/decide`: the school decides, with the pay in yuan.
+pub async fn decide_change(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(change_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let fee = data.text("fee");
+    let fee_fen = if fee.trim().is_empty() {
+        Some(0)
+    } else {
+        match kehou_domain::Fen::parse_yuan(fee.trim()) {
+            Ok(f) => Some(f.0),
+            Err(_) => {
+                return Err(PageError(Error::invalid(
+                    "fee_fen",
+                    "代课费格式不正确，如 80 或 80.50",
+                )));
+            }
+        }
+    };
+    let d = decision(&data);
+    change::decide(
+        &state.app,
+        &actor,
+        change_id,
+        ChangeDecision {
+            approve: d.approve,
+            note: d.note,
+            fee_fen,
+        },
+    )
+    .await?;
+    let to = back(&data, "/attendance/school");
+    Ok(Redirect::to(&with_notice(&to, "decided")).into_response())
+}
+
+/// `GET /schools/{id}/lesson-changes.xlsx`: every substitute and swap with its pay.
+pub async fn export_changes(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+) -> PageResult {
+    let rows = change::list(&state.app, &actor, school_id, None).await?;
+    Ok(crate::http::xlsx::download(
+        "调代课记录.xlsx",
+        &change::EXPORT_HEADERS,
+        &change::export_rows(&rows),
     ))
 }

@@ -249,6 +249,7 @@ fn notice_text(code: &str) -> &'static str {
         "roll_saved" => "点名已保存，已通知家长",
         "punch_requested" => "已提交申请，请等待学校审批",
         "revoked" => "已撤回",
+        "change_requested" => "已提交调代课申请，请等待学校审批",
         "decided" => "已处理，并通知了申请人",
         "leave_requested" => "已提交请假申请，请等待班主任或学校审批",
         "signed" => "已签署报名须知，现在可以报名了",

@@ -125,6 +125,21 @@ pub async fn set_status(
     ))
 }
 
+/// Whether a running class may close (结课) now: the lessons held against those planned,
+/// roll calls, open leave, drop requests and refunds that stand in the way.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/{class_id}/close-check", tag = "teaching",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ("class_id" = i64, Path)),
+    responses((status = 200, body = class::CloseCheck), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn close_check(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id, class_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<Json<class::CloseCheck>, ApiError> {
+    Ok(Json(
+        class::close_check(&state.app, &actor, school_id, term_id, class_id).await?,
+    ))
+}
+
 /// The students of a class (`student.view_all`).
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/{class_id}/students", tag = "teaching",
     params(("school_id" = i64, Path), ("term_id" = i64, Path), ("class_id" = i64, Path)),

@@ -21,6 +21,7 @@ pub fn area() -> Area {
             .routes(routes!(api::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
             .routes(routes!(api::get, api::update, api::delete))
             .routes(routes!(api::set_status))
+            .routes(routes!(api::close_check))
             .routes(routes!(api::students, api::add_students))
             .routes(routes!(api::remove_student))
             .routes(routes!(api::settings_get))

@@ -347,6 +347,8 @@ struct DetailPage {
     room_sel: String,
     post_sel: String,
     c: FormChoices,
+    /// For a running class: what closing it checks.
+    close: Option<class::CloseCheck>,
     errors: FormErrors,
 }
 
@@ -369,7 +371,13 @@ async fn detail_page(
         Vec::new()
     };
     let status = ClassStatus::parse(&v.status).unwrap_or(ClassStatus::Planned);
+    let close = if status == ClassStatus::Running && a.can(Permission::TeachingManage) {
+        Some(class::close_check(&state.app, a, school_id, term_id, class_id).await?)
+    } else {
+        None
+    };
     Ok(DetailPage {
+        close,
         frame: frame(
             state,
             p,
@@ -506,6 +514,7 @@ pub async fn set_status(
         class_id,
         StatusInput {
             status: Some(data.text("status")),
+            early: Some(data.text("early") == "1"),
         },
     )
     .await

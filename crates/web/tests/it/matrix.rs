@@ -416,21 +416,29 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 && (p.ends_with("/fence")
                     || p.ends_with("/attendance")
                     || p.contains("/attendance/report")
+                    || p.contains("/lesson-changes")
                     || p.ends_with("/punch-requests")) =>
         {
             Need::Perms(&[AttendanceView])
         }
         ("GET", "/api/v1/attendance/jurisdiction") => Need::Perms(&[AttendanceView]),
         (
+            "GET",
+            "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/{class_id}/close-check",
+        ) => Need::Perms(&[TeachingManage]),
+        (
             "POST",
             "/api/v1/punch-requests/{request_id}/decide"
-            | "/attendance/punch-requests/{request_id}/decide",
+            | "/attendance/punch-requests/{request_id}/decide"
+            | "/api/v1/lesson-changes/{change_id}/decide"
+            | "/attendance/lesson-changes/{change_id}/decide",
         ) => Need::Perms(&[AttendanceManage]),
         (_, p)
             if p.starts_with("/attendance")
                 || p.starts_with("/api/v1/lessons/")
                 || p.starts_with("/api/v1/leave-requests")
                 || p.starts_with("/api/v1/punch-requests")
+                || p.starts_with("/api/v1/lesson-changes")
                 || p == "/api/v1/me/check-ins"
                 || p == "/api/v1/students/{student_id}/attendance"
                 || p == "/api/v1/students/{student_id}/whereabouts" =>

@@ -2,6 +2,7 @@
 
 pub mod check_in;
 pub mod leave_request;
+pub mod lesson_change;
 pub mod punch_request;
 pub mod roll_mark;
 pub mod school_fence;

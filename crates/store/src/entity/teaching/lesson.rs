@@ -18,6 +18,8 @@ pub struct Model {
     pub seq_no: i32,
     pub chapter_name: String,
     pub status: String,
+    /// 代课：郑丽 … when a substitute or a swap changed its teachers (kept on regeneration).
+    pub change_note: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,6 +1,7 @@
 //! Teaching classes, scheduling, dated lessons and timetables (issue 13).
 
 pub mod classes;
+pub mod close;
 pub mod flow;
 pub mod schedule;
 pub mod timetable;
