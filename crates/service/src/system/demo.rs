@@ -527,6 +527,7 @@ async fn ensure_welcome(app: &App) -> Result<()> {
     };
     let has_messages = message::Entity::find()
         .filter(message::Column::UserId.eq(parent.id))
+        .filter(message::Column::Kind.eq("system"))
         .one(&app.db)
         .await?
         .is_some();

@@ -268,6 +268,15 @@ async fn leave_for_child(app: &App, school: &org::Model, parent: i64, head: i64)
         },
     )
     .await?;
+    // The parent has read the approval; the welcome stays the one unread message.
+    kehou_store::entity::platform::message::Entity::update_many()
+        .col_expr(
+            kehou_store::entity::platform::message::Column::ReadAt,
+            kehou_store::sea_orm::sea_query::Expr::value(Some(app.now())),
+        )
+        .filter(kehou_store::entity::platform::message::Column::UserId.eq(parent))
+        .exec(&app.db)
+        .await?;
     crate::attendance::leave::create(
         app,
         &parent_actor,

@@ -101,6 +101,7 @@ async fn a3_an_officer_works_only_inside_the_departments_assigned_to_them() {
     assert_eq!(
         perms,
         [
+            "attendance.view",
             "audit.view",
             "billing.view",
             "org.view",

@@ -223,7 +223,10 @@ async fn l2_messages_are_read_one_by_one_or_all_and_stay_private() {
     let t = TestApp::new().await;
     let parent = t.login(PARENT).await;
     let inbox = messages(&t, &parent).await;
-    assert_eq!(inbox["total"], 1, "the demo's welcome: {inbox}");
+    // The demo's welcome, unread, above the leave approval already read.
+    assert_eq!(inbox["total"], 2, "{inbox}");
+    assert_eq!(inbox["items"][0]["title"], "欢迎使用课后服务管理平台");
+    assert_eq!(inbox["items"][1]["read"], true);
     let id = inbox["items"][0]["id"].as_i64().expect("id");
     // Another person's message is not found.
     let teacher = t.login(TEACHER).await;

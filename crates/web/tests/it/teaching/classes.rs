@@ -464,8 +464,13 @@ async fn g1_students_lifecycle_and_deleting() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = t.delete(&path, &admin).await;
     assert_eq!(status, StatusCode::CONFLICT, "running: {body}");
+    // Nothing held yet: only an early close (结课 checks the lessons held).
     let (status, body) = t
         .post(&status_path, &admin, json!({"status": "closed"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = t
+        .post(&status_path, &admin, json!({"status": "closed", "early": true}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, tt) = t
