@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use kehou_domain::Fen;
+use kehou_domain::attendance::Mark;
 use kehou_domain::billing::{Bill, LedgerKind, LessonFact, PayMode, Presence};
 use kehou_domain::enrollment::{EnrollmentStatus, OrderStatus};
 use kehou_store::entity::billing::refund_rule;
@@ -53,16 +54,27 @@ pub(crate) async fn lessons_of(
         .with_timezone(&crate::platform::clock::china())
         .date_naive();
     let now = app.local_now();
-    Ok(crate::teaching::lesson::dated(db, class_id)
+    let lessons: Vec<_> = crate::teaching::lesson::dated(db, class_id)
         .await?
         .into_iter()
-        .filter(|(date, _)| *date >= from)
-        .map(|(date, start)| {
+        .filter(|(_, date, _)| *date >= from)
+        .collect();
+    // The roll call says who missed a lesson, on leave or not; unmarked counts as there.
+    let ids: Vec<i64> = lessons.iter().map(|(id, _, _)| *id).collect();
+    let marks = crate::attendance::roll::marks_of_student(db, o.student_id, &ids).await?;
+    Ok(lessons
+        .into_iter()
+        .map(|(id, date, start)| {
             let held = date.and_time(start) <= now;
+            let presence = match marks.get(&id) {
+                Some(Mark::Leave) => Presence::Leave,
+                Some(Mark::Absent) => Presence::Absent,
+                _ => Presence::Attended,
+            };
             LessonFact {
                 date,
                 held,
-                presence: held.then_some(Presence::Attended),
+                presence: held.then_some(presence),
             }
         })
         .collect())

@@ -380,12 +380,12 @@ pub(crate) async fn times_of(
     Ok(out)
 }
 
-/// Every dated lesson of a class, in order: (date, start), for the refund of a student
-/// leaving it.
+/// Every dated lesson of a class, in order: (id, date, start), for the refund of a student
+/// leaving it and the bills of lessons held.
 pub(crate) async fn dated(
     db: &impl ConnectionTrait,
     class_id: i64,
-) -> Result<Vec<(NaiveDate, NaiveTime)>> {
+) -> Result<Vec<(i64, NaiveDate, NaiveTime)>> {
     Ok(lesson::Entity::find()
         .filter(lesson::Column::ClassId.eq(class_id))
         .order_by_asc(lesson::Column::Date)
@@ -393,7 +393,7 @@ pub(crate) async fn dated(
         .all(db)
         .await?
         .into_iter()
-        .map(|l| (l.date, l.starts_at))
+        .map(|l| (l.id, l.date, l.starts_at))
         .collect())
 }
 

@@ -366,17 +366,29 @@ pub async fn message_stream(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// Returns when `user_id` gets a message on this instance (or news were lost to lag).
+/// How long a stream waits after news before it reads: a burst (a roll call tells a whole
+/// class's parents at once) then costs each open page one query, not one per message.
+const STREAM_SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Returns when `user_id` gets a message on this instance (or news were lost to lag), once
+/// the burst it came in has settled.
 async fn wait_for_news(rx: &mut tokio::sync::broadcast::Receiver<i64>, user_id: i64) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         match rx.recv().await {
-            Ok(id) if id == user_id => return,
+            Ok(id) if id == user_id => break,
             Ok(_) => {}
-            Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Lagged(_)) => break,
             Err(RecvError::Closed) => std::future::pending::<()>().await,
         }
     }
+    tokio::time::sleep(STREAM_SETTLE).await;
+    // What arrived meanwhile is answered by the same read.
+    while !matches!(
+        rx.try_recv(),
+        Err(tokio::sync::broadcast::error::TryRecvError::Empty
+            | tokio::sync::broadcast::error::TryRecvError::Closed)
+    ) {}
 }
 
 #[derive(Template)]

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{PARENT, SCHOOL1_ADMIN, SCHOOL2_ADMIN, TestApp};
 
+mod attendance;
 mod modes;
 
 pub async fn run_jobs(t: &TestApp) {

@@ -470,7 +470,11 @@ async fn g1_students_lifecycle_and_deleting() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, body) = t
-        .post(&status_path, &admin, json!({"status": "closed", "early": true}))
+        .post(
+            &status_path,
+            &admin,
+            json!({"status": "closed", "early": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, tt) = t
