@@ -107,3 +107,31 @@ pub(crate) fn optional_text(field: &str, value: &str, max_chars: usize) -> Resul
     }
     kehou_domain::field::required_text(value, max_chars).map_err(|m| Error::invalid(field, m))
 }
+
+/// A span of days from optional `YYYY-MM-DD` texts: `defaults` when absent, `to` not before
+/// `from`, at most `max_days` in all.
+pub(crate) fn date_range(
+    from: &Option<String>,
+    to: &Option<String>,
+    defaults: (chrono::NaiveDate, chrono::NaiveDate),
+    max_days: i64,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let parse = |field: &str, raw: &Option<String>, default| match raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(default),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD")),
+    };
+    let from = parse("from", from, defaults.0)?;
+    let to = parse("to", to, defaults.1)?;
+    if to < from {
+        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
+    }
+    if to - from >= chrono::Duration::days(max_days) {
+        return Err(Error::invalid("to", format!("一次最多{max_days}天")));
+    }
+    Ok((from, to))
+}

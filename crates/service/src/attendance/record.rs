@@ -25,27 +25,12 @@ pub struct SpanQuery {
 }
 
 pub fn span(today: NaiveDate, q: &SpanQuery) -> Result<(NaiveDate, NaiveDate)> {
-    let parse = |field: &str, raw: &Option<String>, default: NaiveDate| match raw
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => Ok(default),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD")),
-    };
-    let from = parse("from", &q.from, today - Duration::days(13))?;
-    let to = parse("to", &q.to, today + Duration::days(7))?;
-    if to < from {
-        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
-    }
-    if to - from >= Duration::days(SPAN_MAX_DAYS) {
-        return Err(Error::invalid(
-            "to",
-            format!("一次最多查询{SPAN_MAX_DAYS}天"),
-        ));
-    }
-    Ok((from, to))
+    super::date_range(
+        &q.from,
+        &q.to,
+        (today - Duration::days(13), today + Duration::days(7)),
+        SPAN_MAX_DAYS,
+    )
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -16,7 +16,7 @@ use kehou_store::sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Q
 use kehou_store::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Result};
 
 /// The longest period one report covers, in days.
 pub const PERIOD_MAX_DAYS: i64 = 366;
@@ -31,27 +31,12 @@ pub struct PeriodQuery {
 }
 
 fn period(today: NaiveDate, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate)> {
-    let parse = |field: &str, raw: &Option<String>, default: NaiveDate| match raw
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => Ok(default),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD")),
-    };
-    let from = parse("from", &q.from, today - Duration::days(30))?;
-    let to = parse("to", &q.to, today)?;
-    if to < from {
-        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
-    }
-    if to - from >= Duration::days(PERIOD_MAX_DAYS) {
-        return Err(Error::invalid(
-            "to",
-            format!("一次最多统计{PERIOD_MAX_DAYS}天"),
-        ));
-    }
-    Ok((from, to))
+    super::date_range(
+        &q.from,
+        &q.to,
+        (today - Duration::days(30), today),
+        PERIOD_MAX_DAYS,
+    )
 }
 
 /// Students' attendance of one group (a class, a school, the total).
