@@ -22,6 +22,7 @@ pub mod phone;
 pub mod role;
 pub mod school;
 pub mod secret;
+pub mod supervision;
 pub mod teaching;
 
 pub use field::{FieldError, Invalid};

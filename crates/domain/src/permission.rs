@@ -31,6 +31,8 @@ pub enum Permission {
     BillingView,
     AttendanceManage,
     AttendanceView,
+    PatrolManage,
+    PatrolRecord,
 }
 
 /// A permission's stable code, its name and the group it is shown in.
@@ -205,6 +207,18 @@ pub const PERMISSIONS: &[PermissionDef] = &[
         name: "查看教师签到、学生考勤与课时统计",
         group: "考勤",
     },
+    PermissionDef {
+        permission: Permission::PatrolManage,
+        code: "patrol.manage",
+        name: "管理巡课：巡课任务、巡课记录与报表",
+        group: "巡课",
+    },
+    PermissionDef {
+        permission: Permission::PatrolRecord,
+        code: "patrol.record",
+        name: "巡课：查看当日课程与师生考勤，为课堂和教师评分",
+        group: "巡课",
+    },
 ];
 
 impl Permission {
@@ -259,6 +273,8 @@ mod tests {
             Permission::BillingView,
             Permission::AttendanceManage,
             Permission::AttendanceView,
+            Permission::PatrolManage,
+            Permission::PatrolRecord,
         ];
         assert_eq!(all.len(), PERMISSIONS.len());
         for p in all {

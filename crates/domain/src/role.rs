@@ -123,6 +123,8 @@ pub const PRESET_ROLES: &[PresetRole] = &[
             BillingView,
             AttendanceManage,
             AttendanceView,
+            PatrolManage,
+            PatrolRecord,
         ],
     },
     PresetRole {
@@ -153,7 +155,7 @@ pub const PRESET_ROLES: &[PresetRole] = &[
         code: "patrol_teacher",
         name: "巡课教师",
         org_kind: OrgKind::School,
-        permissions: &[SchoolView, AttendanceView],
+        permissions: &[SchoolView, AttendanceView, PatrolRecord],
     },
     PresetRole {
         code: "parent",

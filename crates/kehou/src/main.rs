@@ -561,6 +561,9 @@ fn print_accounts() {
     println!(
         "签到点名：示例第一小学已设置签到电子围栏（半径 300 米）；赵敏在“签到点名”（手机页面）用定位签到、点名（一键全部到课），近一周的课已签到和点名（一次迟到，一次在校外被拒后补打卡已批准）；家长周杰在“孩子考勤”看周俊的出勤（页面打开时点名结果即时更新）、请假（一次病假已由班主任郑丽批准，一次事假待审批）；刘芳在“考勤管理”看当天各课签到与点名、审批补打卡和请假、设置围栏 / attendance: the school's fence is set; the teacher checks in by location and calls the roll on a phone page, the past week is checked in (one late, one refused outside the fence and made up); the parent sees the child's attendance live and asks leave (one approved by the head teacher, one waiting); the school sees each lesson's check-ins and rolls and decides requests."
     );
+    println!(
+        "巡课：孙伟（巡课教师）在“巡课”（手机页面）看当天全校课数、已开课、已巡课，每节课的教师签到和学生点名，为课堂和教师评分、写意见、拍照；刘芳在“巡课管理”给巡课教师布置任务（已有一项：工作日每天两节），看任务完成情况、巡课记录和教师评分并导出 Excel；赵敏下周的一节课已与同事对调（调课已批准，课表标注“调课”）/ patrol: the patrol teacher sees today's lessons (total, started, patrolled) with check-ins and rolls, scores lessons and teachers with notes and photos; the school gives tasks, reads completion, records and scores and exports them; one approved swap shows on the timetables."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {

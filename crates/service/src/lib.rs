@@ -17,6 +17,7 @@ pub mod institution;
 pub mod org;
 pub mod platform;
 pub mod school;
+pub mod supervision;
 pub mod system;
 pub mod teaching;
 

@@ -18,6 +18,7 @@ mod institution;
 mod org;
 mod platform;
 mod school;
+mod supervision;
 mod teaching;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ fn areas() -> Vec<Area> {
         enrollment::area(),
         billing::area(),
         attendance::area(),
+        supervision::area(),
     ]
 }
 

@@ -9,6 +9,7 @@
 pub mod change;
 pub mod check_in;
 pub mod fence;
+pub mod hours;
 pub mod leave;
 pub mod record;
 pub mod report;

@@ -59,6 +59,31 @@ pub struct StudentAttendance {
     pub rate: String,
 }
 
+/// A student whose attendance the actor may read: their guardian, their head teacher, or
+/// the school with `attendance.view`; anyone else finds no such student.
+pub(crate) async fn readable_student(
+    db: &impl kehou_store::sea_orm::ConnectionTrait,
+    actor: &Actor,
+    student_id: i64,
+) -> Result<kehou_store::entity::school::student::Model> {
+    if let Ok(s) = crate::enrollment::child_of(db, actor, student_id).await {
+        return Ok(s);
+    }
+    let s = kehou_store::entity::school::student::Entity::find_by_id(student_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("学生"))?;
+    let head = crate::school::student::head_teacher_user(db, &s).await? == Some(actor.user_id);
+    let staff = actor.can(Permission::AttendanceView)
+        && crate::school::school_for(db, actor, s.school_id, Permission::AttendanceView)
+            .await
+            .is_ok();
+    if !(head || staff) {
+        return Err(Error::NotFound("学生"));
+    }
+    Ok(s)
+}
+
 /// A student's lessons from `from` to `to` with their marks: their guardian, their head
 /// teacher, or the school with `attendance.view`.
 pub async fn student(
@@ -68,25 +93,7 @@ pub async fn student(
     q: &SpanQuery,
 ) -> Result<StudentAttendance> {
     let db = &app.db;
-    let s = match crate::enrollment::child_of(db, actor, student_id).await {
-        Ok(s) => s,
-        Err(_) => {
-            let s = kehou_store::entity::school::student::Entity::find_by_id(student_id)
-                .one(db)
-                .await?
-                .ok_or(Error::NotFound("学生"))?;
-            let head =
-                crate::school::student::head_teacher_user(db, &s).await? == Some(actor.user_id);
-            let staff = actor.can(Permission::AttendanceView)
-                && crate::school::school_for(db, actor, s.school_id, Permission::AttendanceView)
-                    .await
-                    .is_ok();
-            if !(head || staff) {
-                return Err(Error::NotFound("学生"));
-            }
-            s
-        }
-    };
+    let s = readable_student(db, actor, student_id).await?;
     let (from, to) = span(app.today(), q)?;
     let entries = crate::teaching::timetable::of_students(db, &[s.id], from, to).await?;
     let ids: Vec<i64> = entries.iter().map(|e| e.lesson_id).collect();
@@ -196,13 +203,23 @@ pub async fn school_day(
 ) -> Result<SchoolDay> {
     let school =
         crate::school::school_for(&app.db, actor, school_id, Permission::AttendanceView).await?;
-    let date = match date.map(str::trim).filter(|s| !s.is_empty()) {
-        None => app.today(),
+    day_of(app, school.id, parse_day(app, date)?).await
+}
+
+/// A `YYYY-MM-DD` day; today when absent.
+pub(crate) fn parse_day(app: &App, date: Option<&str>) -> Result<NaiveDate> {
+    match date.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(app.today()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| Error::invalid("date", "日期格式应为 YYYY-MM-DD"))?,
-    };
+            .map_err(|_| Error::invalid("date", "日期格式应为 YYYY-MM-DD")),
+    }
+}
+
+/// A school's lessons of one day with their check-ins and roll calls; the caller has
+/// checked its permission (the school's day, the patrol teacher's day).
+pub(crate) async fn day_of(app: &App, school_id: i64, date: NaiveDate) -> Result<SchoolDay> {
     let db = &app.db;
-    let entries = crate::teaching::timetable::of_school(db, school.id, date, date).await?;
+    let entries = crate::teaching::timetable::of_school(db, school_id, date, date).await?;
     let ids: Vec<i64> = entries.iter().map(|e| e.lesson_id).collect();
     let mut check_ins = super::check_in::of_lessons(db, &ids).await?;
     let counts = super::roll::counts_of(db, &ids).await?;
@@ -213,7 +230,7 @@ pub async fn school_day(
     .await?;
     let now = app.local_now();
     let mut day = SchoolDay {
-        school_id: school.id,
+        school_id,
         date,
         lessons: Vec::with_capacity(entries.len()),
         total: entries.len(),

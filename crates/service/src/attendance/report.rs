@@ -30,7 +30,7 @@ pub struct PeriodQuery {
     pub to: Option<String>,
 }
 
-fn period(today: NaiveDate, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate)> {
+pub(crate) fn period(today: NaiveDate, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate)> {
     super::date_range(
         &q.from,
         &q.to,
@@ -118,12 +118,20 @@ pub struct SchoolReport {
 }
 
 /// The lessons held in the period at some schools: a condition on `lessons`.
-fn held(app: &App, schools: &[i64], from: NaiveDate, to: NaiveDate) -> Condition {
+pub(crate) fn held(app: &App, schools: &[i64], from: NaiveDate, to: NaiveDate) -> Condition {
+    held_between(app, from, to).add(
+        Expr::col((Alias::new("lessons"), Alias::new("school_id"))).is_in(schools.iter().copied()),
+    )
+}
+
+/// The lessons held in the period anywhere — started by now, not cancelled: a condition on
+/// `lessons`.
+pub(crate) fn held_between(app: &App, from: NaiveDate, to: NaiveDate) -> Condition {
     let now = app.local_now();
     let lessons = Alias::new("lessons");
     let col = |c: &str| Expr::col((lessons.clone(), Alias::new(c)));
     Condition::all()
-        .add(col("school_id").is_in(schools.iter().copied()))
+        .add(col("status").ne("cancelled"))
         .add(col("date").gte(from))
         .add(col("date").lte(std::cmp::min(to, now.date())))
         .add(

@@ -103,7 +103,9 @@ pub async fn get(app: &App, actor: &Actor, lesson_id: i64) -> Result<RollCallVie
     build(&app.db, &l, can_mark).await
 }
 
-async fn build(
+/// A lesson's roll call as it stands, for a reader whose permission the caller checked (the
+/// patrol teacher).
+pub(crate) async fn build(
     db: &impl ConnectionTrait,
     l: &lesson::Model,
     can_mark: bool,

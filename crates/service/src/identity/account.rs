@@ -742,3 +742,17 @@ pub(crate) async fn encrypt_legacy_phones(app: &App) -> Result<usize> {
     tracing::info!(accounts = legacy.len(), "encrypted account phone numbers");
     Ok(legacy.len())
 }
+
+/// The names of accounts by id, for areas that keep user ids (a patrol task's teacher).
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}

@@ -469,3 +469,14 @@ pub async fn admitted(db: &impl ConnectionTrait, org_ids: Vec<i64>) -> Result<Ve
         .map(|i| i.org_id)
         .collect())
 }
+
+/// The ids of an institution's teacher records, for the reports that count their lessons.
+pub(crate) async fn teacher_ids_of(db: &impl ConnectionTrait, org_id: i64) -> Result<Vec<i64>> {
+    Ok(kehou_store::entity::institution::teacher::Entity::find()
+        .filter(kehou_store::entity::institution::teacher::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect())
+}

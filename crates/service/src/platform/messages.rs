@@ -22,6 +22,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("course", "课程与开课"),
     ("enrollment", "报名选课"),
     ("attendance", "考勤"),
+    ("patrol", "巡课"),
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {

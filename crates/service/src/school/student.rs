@@ -1014,3 +1014,35 @@ pub(crate) async fn guardian_children(db: &impl ConnectionTrait, user_id: i64) -
     ids.sort_unstable();
     Ok(ids)
 }
+
+/// Names and administrative classes (三年级(2)班) of a school's students by id, for the
+/// reports that count them.
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+) -> Result<HashMap<i64, (String, String)>> {
+    let classes: HashMap<i64, String> = admin_class::Entity::find()
+        .filter(admin_class::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let grade = u8::try_from(c.grade).unwrap_or(0);
+            let number = u8::try_from(c.number).unwrap_or(0);
+            (c.id, class_name(grade, number))
+        })
+        .collect();
+    Ok(student::Entity::find()
+        .filter(student::Column::SchoolId.eq(school_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let class = s
+                .class_id
+                .and_then(|c| classes.get(&c).cloned())
+                .unwrap_or_default();
+            (s.id, (s.name, class))
+        })
+        .collect())
+}

@@ -333,6 +333,7 @@ pub async fn load(app: &App) -> Result<usize> {
         created += super::demo_enrollment::ensure(app, school).await?;
         created += super::demo_billing::ensure_payments(app, school).await?;
         created += super::demo_attendance::ensure(app, school).await?;
+        created += super::demo_patrol::ensure(app, school).await?;
     }
     if let Some(school) = orgs.get(SCHOOL_2) {
         created += super::demo_enrollment::ensure_draw(app, school).await?;

@@ -11,6 +11,7 @@ mod demo_attendance;
 mod demo_billing;
 mod demo_courses;
 mod demo_enrollment;
+mod demo_patrol;
 mod demo_teaching;
 pub mod sample;
 

@@ -992,6 +992,18 @@ pub(crate) async fn of_school(
     entries(db, rows).await
 }
 
+/// Some lessons by id, as timetable entries: the lessons a patrol report names.
+pub(crate) async fn of_lessons(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = lesson::Entity::find()
+        .filter(lesson::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    entries(db, rows).await
+}
+
 /// Whether `user_id` is one of the teachers of a lesson.
 pub(crate) async fn teaches(
     db: &impl ConnectionTrait,

@@ -10,4 +10,5 @@ pub mod institution;
 pub mod org;
 pub mod platform;
 pub mod school;
+pub mod supervision;
 pub mod teaching;

@@ -33,6 +33,7 @@ mod m20261130_000028_drop_requests;
 mod m20261130_000029_billing;
 mod m20261201_000030_pay_modes;
 mod m20261201_000031_attendance;
+mod m20261201_000032_patrol;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000029_billing::Migration),
             Box::new(m20261201_000030_pay_modes::Migration),
             Box::new(m20261201_000031_attendance::Migration),
+            Box::new(m20261201_000032_patrol::Migration),
         ]
     }
 }

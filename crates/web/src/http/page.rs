@@ -132,6 +132,8 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         "考勤管理",
         Some(Permission::AttendanceView),
     ),
+    ("/patrol", "巡课", Some(Permission::PatrolRecord)),
+    ("/patrol/school", "巡课管理", Some(Permission::PatrolManage)),
     (
         "/institutions",
         "机构管理",
@@ -187,7 +189,7 @@ pub async fn frame(
                 "/attendance/children" => actor.is_some_and(|a| {
                     a.org_kind == kehou_domain::OrgKind::School && !a.can(Permission::SchoolView)
                 }),
-                "/attendance/school" => {
+                "/attendance/school" | "/patrol" | "/patrol/school" => {
                     actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::School)
                 }
                 "/enrollment/my-classes" => {
@@ -251,6 +253,9 @@ fn notice_text(code: &str) -> &'static str {
         "revoked" => "已撤回",
         "change_requested" => "已提交调代课申请，请等待学校审批",
         "decided" => "已处理，并通知了申请人",
+        "patrol_saved" => "巡课记录已保存",
+        "photos_added" => "照片已上传",
+        "task_closed" => "巡课任务已停止",
         "leave_requested" => "已提交请假申请，请等待班主任或学校审批",
         "signed" => "已签署报名须知，现在可以报名了",
         "waitlisted" => "已加入候补，有名额空出时按顺序递补，并通知您",

@@ -19,4 +19,5 @@ pub mod org;
 pub mod pages;
 pub mod platform;
 pub mod school;
+pub mod supervision;
 pub mod teaching;

@@ -405,6 +405,25 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         ("GET", p) if school && (p.contains("/offering") || p.contains("/plans")) => {
             Need::Perms(VIEW)
         }
+        // Patrol: tasks need patrol.manage; the patrol teacher's day and a lesson's patrol
+        // patrol.record; the report attendance.view (or patrol.manage); a record's photos
+        // answer its author and the school (others: not found).
+        (
+            _,
+            "/api/v1/schools/{school_id}/patrollers" | "/api/v1/schools/{school_id}/patrol-tasks",
+        )
+        | ("POST", "/schools/{id}/patrol/tasks" | "/patrol/tasks/{task_id}/close")
+        | ("POST", "/api/v1/patrol-tasks/{task_id}/close") => Need::Perms(&[PatrolManage]),
+        ("GET", "/api/v1/schools/{school_id}/patrol")
+        | (_, "/api/v1/lessons/{lesson_id}/patrol" | "/patrol/lessons/{lesson_id}")
+        | ("GET", "/patrol") => Need::Perms(&[PatrolRecord]),
+        (
+            "GET",
+            "/api/v1/schools/{school_id}/patrol/report"
+            | "/schools/{id}/patrol"
+            | "/schools/{id}/patrol/report.xlsx",
+        ) => Need::Perms(&[AttendanceView]),
+        (_, p) if p.starts_with("/patrol/") => Need::Actor,
         // Attendance: a school's fence, day and requests need attendance.view (drawing the
         // fence attendance.manage); a lesson's check-in and roll call answer its teachers,
         // leave a child's guardians and head teacher, decisions the school or the head

@@ -5,7 +5,7 @@ mod change;
 mod check_in;
 mod leave;
 mod report;
-mod roll_call;
+pub(crate) mod roll_call;
 
 use axum::http::StatusCode;
 use chrono::{NaiveDateTime, TimeZone, Utc};
@@ -30,7 +30,7 @@ pub(super) fn inside_wgs84() -> (f64, f64) {
 }
 
 /// Moves the test clock to `minutes` after a lesson's start (China time, negative before).
-pub(super) fn at_lesson(t: &TestApp, lesson: &Value, minutes: i64) {
+pub(crate) fn at_lesson(t: &TestApp, lesson: &Value, minutes: i64) {
     let date = lesson["date"].as_str().unwrap();
     let start = lesson["start"].as_str().unwrap();
     let local =
@@ -48,7 +48,7 @@ pub(super) fn at_lesson(t: &TestApp, lesson: &Value, minutes: i64) {
 }
 
 /// The lessons a teacher teaches over a span, as `GET /me/check-ins` lists them.
-pub(super) async fn my_lessons(t: &TestApp, token: &str, from: &str, to: &str) -> Vec<Value> {
+pub(crate) async fn my_lessons(t: &TestApp, token: &str, from: &str, to: &str) -> Vec<Value> {
     let (s, v) = t
         .get(&format!("/api/v1/me/check-ins?from={from}&to={to}"), token)
         .await;
@@ -57,7 +57,7 @@ pub(super) async fn my_lessons(t: &TestApp, token: &str, from: &str, to: &str) -
 }
 
 /// Whether an error body names `field` among its details.
-pub(super) fn names_field(v: &Value, field: &str) -> bool {
+pub(crate) fn names_field(v: &Value, field: &str) -> bool {
     v["details"]
         .as_array()
         .is_some_and(|d| d.iter().any(|f| f["field"] == field))

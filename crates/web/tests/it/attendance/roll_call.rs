@@ -10,7 +10,7 @@ use crate::common::{HEAD_TEACHER, PARENT, PASSWORD, TEACHER, TestApp};
 use crate::pages::Browser;
 
 /// 郑丽's choir lesson of the third week: 周俊 is in the choir.
-pub(super) async fn choir_lesson(t: &TestApp) -> Value {
+pub(crate) async fn choir_lesson(t: &TestApp) -> Value {
     let head = t.login(HEAD_TEACHER).await;
     my_lessons(t, &head, "2026-09-14", "2026-09-20")
         .await
@@ -20,7 +20,7 @@ pub(super) async fn choir_lesson(t: &TestApp) -> Value {
         .expect("a choir lesson that week")
 }
 
-pub(super) async fn child(t: &TestApp) -> i64 {
+pub(crate) async fn child(t: &TestApp) -> i64 {
     let parent = t.login(PARENT).await;
     let (_, me) = t.get("/api/v1/me/children", &parent).await;
     me["items"][0]["student_id"].as_i64().unwrap()
