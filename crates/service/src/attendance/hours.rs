@@ -257,16 +257,20 @@ pub struct HoursReport {
     pub courses: Vec<HoursRow>,
 }
 
-/// Builds the report from (row key, its name and detail, class, date, minutes) facts.
+/// One lesson counted for one row: the row's key (who, and where when a row is per
+/// school), its name and detail; the lesson's class, date and minutes.
+type Fact = (((i64, i64), String, String), i64, NaiveDate, i64);
+
+/// Builds the report from its facts.
 fn build(
     scope: String,
     f: &Filter,
-    facts: Vec<((i64, String, String), i64, NaiveDate, i64)>,
+    facts: Vec<Fact>,
     courses: &HashMap<i64, Course>,
 ) -> HoursReport {
     let buckets = f.by.buckets(f.from, f.to);
     let mut total = Tally::default();
-    let mut rows: BTreeMap<i64, Tally> = BTreeMap::new();
+    let mut rows: BTreeMap<(i64, i64), Tally> = BTreeMap::new();
     let mut by_course: BTreeMap<String, Tally> = BTreeMap::new();
     for ((key, name, detail), class_id, date, minutes) in facts {
         let Some(c) = courses.get(&class_id).filter(|c| f.keeps(c)) else {
@@ -306,12 +310,14 @@ fn minutes(l: &lesson::Model) -> i64 {
 }
 
 /// Teachers' lessons held under `cond` (a condition on `lessons`), one fact per lesson and
-/// teacher; a teacher is keyed by their staff or institution-teacher record.
+/// teacher; a teacher is keyed by their staff or institution-teacher record, per school
+/// when `per_school`.
 async fn teacher_facts(
     db: &impl ConnectionTrait,
     cond: Condition,
+    per_school: bool,
     detail_of: impl Fn(&lesson::Model, &lesson_teacher::Model) -> String,
-) -> Result<(Vec<((i64, String, String), i64, NaiveDate, i64)>, Vec<i64>)> {
+) -> Result<(Vec<Fact>, Vec<i64>)> {
     let lessons: HashMap<i64, lesson::Model> = lesson::Entity::find()
         .filter(cond.clone())
         .all(db)
@@ -339,8 +345,9 @@ async fn teacher_facts(
             (None, Some(i)) => i * 2 + 1,
             (None, None) => continue,
         };
+        let place = if per_school { l.school_id } else { 0 };
         facts.push((
-            (key, t.name.clone(), detail_of(l, &t)),
+            ((key, place), t.name.clone(), detail_of(l, &t)),
             l.class_id,
             l.date,
             minutes(l),
@@ -365,7 +372,7 @@ pub async fn teachers(
         crate::school::school_for(db, actor, school_id, Permission::AttendanceView).await?;
     let f = Filter::parse(app, q)?;
     let cond = super::report::held(app, &[school.id], f.from, f.to);
-    let (facts, classes) = teacher_facts(db, cond, |_, t| {
+    let (facts, classes) = teacher_facts(db, cond, false, |_, t| {
         if t.institution_teacher_id.is_some() {
             "机构教师".into()
         } else {
@@ -404,7 +411,7 @@ pub async fn institution(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    let (facts, classes) = teacher_facts(db, cond, |l, _| {
+    let (facts, classes) = teacher_facts(db, cond, true, |l, _| {
         schools.get(&l.school_id).cloned().unwrap_or_default()
     })
     .await?;
@@ -412,7 +419,7 @@ pub async fn institution(
     // counts for them alone here.
     let facts = facts
         .into_iter()
-        .filter(|((key, _, _), ..)| key % 2 == 1)
+        .filter(|(((key, _), _, _), ..)| key % 2 == 1)
         .collect();
     let courses = courses_of(db, classes).await?;
     Ok(build(org.name, &f, facts, &courses))
@@ -479,7 +486,7 @@ pub async fn students(
         .into_iter()
         .map(|(s, class, date, m)| {
             let (name, admin_class) = names.get(&s).cloned().unwrap_or_default();
-            ((s, name, admin_class), class, date, m)
+            (((s, 0), name, admin_class), class, date, m)
         })
         .collect();
     let courses = courses_of(db, classes).await?;
@@ -501,7 +508,7 @@ pub async fn student(
     let (facts, classes) = attended(db, cond, Some(s.id)).await?;
     let facts = facts
         .into_iter()
-        .map(|(id, class, date, m)| ((id, s.name.clone(), String::new()), class, date, m))
+        .map(|(id, class, date, m)| (((id, 0), s.name.clone(), String::new()), class, date, m))
         .collect();
     let courses = courses_of(db, classes).await?;
     Ok(build(s.name.clone(), &f, facts, &courses))

@@ -9,6 +9,7 @@ use kehou_service::attendance::check_in::{
     self, CheckInInput, CheckInView, LessonPunch, PunchRequestInput, PunchRequestView,
 };
 use kehou_service::attendance::fence::{self, FenceInput, FenceView};
+use kehou_service::attendance::hours::{self, HoursQuery, HoursReport};
 use kehou_service::attendance::leave::{self, LeaveInput, LeaveQuery, LeaveView};
 use kehou_service::attendance::record::{
     self, SchoolDay, SpanQuery, StudentAttendance, Whereabouts,
@@ -356,4 +357,63 @@ pub async fn school_changes(
     Ok(Json(ListBody::whole(
         change::list(&state.app, &actor, school_id, q.status.as_deref()).await?,
     )))
+}
+
+/// A school's teachers' lesson hours: lessons held and minutes per teacher and course, by
+/// day, week, month or in total, with the kinds (托管, 素质, 特色) and in- or out-of-school.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/lesson-hours/teachers", tag = "attendance",
+    params(("school_id" = i64, Path), HoursQuery),
+    responses((status = 200, body = HoursReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn teacher_hours(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HoursQuery>,
+) -> Result<Json<HoursReport>, ApiError> {
+    Ok(Json(
+        hours::teachers(&state.app, &actor, school_id, &q).await?,
+    ))
+}
+
+/// A school's students' lesson hours: the lessons each attended (present or late).
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/lesson-hours/students", tag = "attendance",
+    params(("school_id" = i64, Path), HoursQuery),
+    responses((status = 200, body = HoursReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn student_hours(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HoursQuery>,
+) -> Result<Json<HoursReport>, ApiError> {
+    Ok(Json(
+        hours::students(&state.app, &actor, school_id, &q).await?,
+    ))
+}
+
+/// An institution's teachers' lesson hours across the schools they teach at.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/lesson-hours", tag = "attendance",
+    params(("id" = i64, Path), HoursQuery),
+    responses((status = 200, body = HoursReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn institution_hours(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HoursQuery>,
+) -> Result<Json<HoursReport>, ApiError> {
+    Ok(Json(hours::institution(&state.app, &actor, id, &q).await?))
+}
+
+/// One student's lesson hours by day, week or month: their guardian, head teacher or school.
+#[utoipa::path(get, path = "/api/v1/students/{student_id}/lesson-hours", tag = "attendance",
+    params(("student_id" = i64, Path), HoursQuery),
+    responses((status = 200, body = HoursReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn one_student_hours(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(student_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HoursQuery>,
+) -> Result<Json<HoursReport>, ApiError> {
+    Ok(Json(
+        hours::student(&state.app, &actor, student_id, &q).await?,
+    ))
 }

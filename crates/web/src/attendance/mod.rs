@@ -31,7 +31,11 @@ pub fn area() -> Area {
             .routes(routes!(api::request_change))
             .routes(routes!(api::decide_change))
             .routes(routes!(api::revoke_change))
-            .routes(routes!(api::school_changes)),
+            .routes(routes!(api::school_changes))
+            .routes(routes!(api::teacher_hours))
+            .routes(routes!(api::student_hours))
+            .routes(routes!(api::institution_hours))
+            .routes(routes!(api::one_student_hours)),
         pages: PageRoutes::new()
             .get("/attendance", pages::index)
             .get("/attendance/school", pages::school_redirect)
@@ -70,6 +74,9 @@ pub fn area() -> Area {
             )
             .get("/schools/{id}/attendance/report", pages::report)
             .get("/schools/{id}/attendance/report.xlsx", pages::report_xlsx)
+            .get("/schools/{id}/attendance/hours", pages::hours)
+            .get("/schools/{id}/attendance/hours.xlsx", pages::hours_xlsx)
+            .get("/institution/lesson-hours", pages::institution_hours)
             .post("/schools/{id}/attendance/fence", pages::save_fence),
     }
 }

@@ -18,6 +18,7 @@ use kehou_service::attendance::check_in::{
     self, CheckInInput, LessonPunch, PunchRequestInput, PunchRequestView,
 };
 use kehou_service::attendance::fence::{self, FenceInput, FenceView};
+use kehou_service::attendance::hours::{self, HoursQuery, HoursReport};
 use kehou_service::attendance::leave::{self, LeaveInput, LeaveQuery, LeaveView};
 use kehou_service::attendance::record::{
     self, SchoolDay, SpanQuery, StudentAttendance, Whereabouts,
@@ -325,24 +326,62 @@ struct ChildrenPage {
     today: String,
     form: LeaveInput,
     errors: FormErrors,
+    /// The child's lesson hours by day, week or month (I11).
+    hours: Option<HoursReport>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ChildQuery {
     student_id: Option<String>,
     notice: Option<String>,
+    /// day, week or month: how the lesson hours are cut.
+    hours_by: Option<String>,
+}
+
+/// Which child, and how their lesson hours are cut.
+struct Shown {
+    student: Option<i64>,
+    hours_by: String,
+}
+
+/// A child's lesson hours: the last 14 days by day, 8 weeks by week or 6 months by month.
+async fn child_hours(
+    state: &AppState,
+    actor: &Actor,
+    student_id: i64,
+    by: &str,
+) -> Result<HoursReport, Error> {
+    let today = state.app.today();
+    let (by, days) = match by {
+        "day" => ("day", 13),
+        "month" => ("month", 180),
+        _ => ("week", 55),
+    };
+    hours::student(
+        &state.app,
+        actor,
+        student_id,
+        &HoursQuery {
+            from: Some((today - Duration::days(days)).to_string()),
+            to: Some(today.to_string()),
+            by: Some(by.into()),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 async fn children_page(
     state: &AppState,
     p: &Principal,
     actor: &Actor,
-    wanted: Option<i64>,
+    shown: Shown,
     notice: &str,
     form: LeaveInput,
     (status, errors): (StatusCode, FormErrors),
 ) -> PageResult {
     let children = kehou_service::school::student::my_children(&state.app, p).await?;
+    let wanted = shown.student;
     let child = match wanted {
         Some(id) => children.iter().find(|c| c.student_id == id).cloned(),
         None => children.first().cloned(),
@@ -366,6 +405,10 @@ async fn children_page(
         ),
         None => (None, None, Vec::new()),
     };
+    let hours = match &child {
+        Some(c) => Some(child_hours(state, actor, c.student_id, &shown.hours_by).await?),
+        None => None,
+    };
     Ok(rerender(
         status,
         &ChildrenPage {
@@ -383,6 +426,7 @@ async fn children_page(
             today: state.app.today().to_string(),
             form,
             errors,
+            hours,
         },
     ))
 }
@@ -393,12 +437,15 @@ pub async fn children(
     PageActor(p, actor): PageActor,
     PageQuery(q): PageQuery<ChildQuery>,
 ) -> PageResult {
-    let wanted = q.student_id.as_deref().and_then(|s| s.trim().parse().ok());
+    let shown = Shown {
+        student: q.student_id.as_deref().and_then(|s| s.trim().parse().ok()),
+        hours_by: q.hours_by.unwrap_or_default(),
+    };
     children_page(
         &state,
         &p,
         &actor,
-        wanted,
+        shown,
         q.notice.as_deref().unwrap_or(""),
         LeaveInput::default(),
         (StatusCode::OK, FormErrors::default()),
@@ -431,7 +478,11 @@ pub async fn create_leave(
         .into_response()),
         Err(e) => {
             let (status, errors) = FormErrors::from_error(e)?;
-            children_page(&state, &p, &actor, student_id, "", input, (status, errors)).await
+            let shown = Shown {
+                student: student_id,
+                hours_by: String::new(),
+            };
+            children_page(&state, &p, &actor, shown, "", input, (status, errors)).await
         }
     }
 }
@@ -751,4 +802,129 @@ pub async fn export_changes(
         &change::EXPORT_HEADERS,
         &change::export_rows(&rows),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "attendance/hours.html")]
+struct HoursPage {
+    frame: Frame,
+    r: HoursReport,
+    /// teachers or students; empty on the institution's page.
+    who: String,
+    /// Where the filter form goes.
+    action: String,
+    school_id: Option<i64>,
+    q: HoursPageQuery,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct HoursPageQuery {
+    who: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    category: Option<String>,
+    source: Option<String>,
+}
+
+impl HoursPageQuery {
+    fn hours(&self) -> HoursQuery {
+        HoursQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            by: self.by.clone(),
+            category: self.category.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    fn students(&self) -> bool {
+        self.who.as_deref() == Some("students")
+    }
+
+    /// The query string of the same report, for its export.
+    fn query_string(&self, r: &HoursReport) -> String {
+        let mut parts = vec![
+            format!("from={}", r.from),
+            format!("to={}", r.to),
+            format!("by={}", r.by),
+        ];
+        if self.students() {
+            parts.push("who=students".into());
+        }
+        for (k, v) in [("category", &self.category), ("source", &self.source)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", crate::http::extract::urlencode(v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+async fn school_hours(
+    state: &AppState,
+    actor: &Actor,
+    school_id: i64,
+    q: &HoursPageQuery,
+) -> Result<HoursReport, Error> {
+    if q.students() {
+        hours::students(&state.app, actor, school_id, &q.hours()).await
+    } else {
+        hours::teachers(&state.app, actor, school_id, &q.hours()).await
+    }
+}
+
+/// `GET /schools/{id}/attendance/hours?who=&from=&to=&by=&category=&source=`: teachers' or
+/// students' lesson hours.
+pub async fn hours(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<HoursPageQuery>,
+) -> PageResult {
+    let r = school_hours(&state, &actor, school_id, &q).await?;
+    Ok(crate::http::page::render(&HoursPage {
+        frame: frame(&state, &p, "课时统计", "/attendance/school", "").await?,
+        who: if q.students() { "students" } else { "teachers" }.into(),
+        action: format!("/schools/{school_id}/attendance/hours"),
+        school_id: Some(school_id),
+        r,
+        q,
+    }))
+}
+
+/// `GET /schools/{id}/attendance/hours.xlsx`: the same report as a workbook.
+pub async fn hours_xlsx(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(school_id): PagePath<i64>,
+    PageQuery(q): PageQuery<HoursPageQuery>,
+) -> PageResult {
+    let r = school_hours(&state, &actor, school_id, &q).await?;
+    let (who, name) = if q.students() {
+        ("学生", "学生课时")
+    } else {
+        ("教师", "教师课时")
+    };
+    Ok(crate::http::xlsx::file(
+        &format!("{name}{}至{}.xlsx", r.from, r.to),
+        hours::workbook(&r, who),
+    ))
+}
+
+/// `GET /institution/lesson-hours`: the institution's teachers across schools.
+pub async fn institution_hours(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<HoursPageQuery>,
+) -> PageResult {
+    let r = hours::institution(&state.app, &actor, actor.org_id, &q.hours()).await?;
+    Ok(crate::http::page::render(&HoursPage {
+        frame: frame(&state, &p, "教师课时", "/institution", "").await?,
+        who: String::new(),
+        action: "/institution/lesson-hours".into(),
+        school_id: None,
+        r,
+        q,
+    }))
 }

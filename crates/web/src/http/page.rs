@@ -132,6 +132,11 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         "考勤管理",
         Some(Permission::AttendanceView),
     ),
+    (
+        "/institution/lesson-hours",
+        "教师课时",
+        Some(Permission::InstitutionView),
+    ),
     ("/patrol", "巡课", Some(Permission::PatrolRecord)),
     ("/patrol/school", "巡课管理", Some(Permission::PatrolManage)),
     (
@@ -171,7 +176,10 @@ pub async fn frame(
                 actor.is_some_and(|a| a.org_kind == kehou_domain::OrgKind::Institution);
             match *href {
                 "/institutions" => !institution,
-                "/institution" | "/institution/teachers" | "/institution/dispatches" => institution,
+                "/institution"
+                | "/institution/teachers"
+                | "/institution/dispatches"
+                | "/institution/lesson-hours" => institution,
                 // Libraries concern who submits or reviews; the notice, a school's people.
                 "/library" => actor.is_some_and(|a| {
                     a.can(Permission::CourseManage) || a.can(Permission::LibraryReview)

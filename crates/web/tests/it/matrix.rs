@@ -435,6 +435,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 && (p.ends_with("/fence")
                     || p.ends_with("/attendance")
                     || p.contains("/attendance/report")
+                    || p.contains("/attendance/hours")
+                    || p.contains("/lesson-hours/")
                     || p.contains("/lesson-changes")
                     || p.ends_with("/punch-requests")) =>
         {
@@ -460,7 +462,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 || p.starts_with("/api/v1/lesson-changes")
                 || p == "/api/v1/me/check-ins"
                 || p == "/api/v1/students/{student_id}/attendance"
-                || p == "/api/v1/students/{student_id}/whereabouts" =>
+                || p == "/api/v1/students/{student_id}/whereabouts"
+                || p == "/api/v1/students/{student_id}/lesson-hours" =>
         {
             Need::Actor
         }

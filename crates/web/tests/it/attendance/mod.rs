@@ -3,6 +3,7 @@
 
 mod change;
 mod check_in;
+mod hours;
 mod leave;
 mod report;
 pub(crate) mod roll_call;
