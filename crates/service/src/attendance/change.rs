@@ -129,7 +129,16 @@ fn starts(l: &lesson::Model) -> NaiveDateTime {
 }
 
 /// A lesson that has not started and was not cancelled, or why not.
-fn check_ahead(app: &App, l: &lesson::Model) -> Result<()> {
+/// A substitute's pay for one lesson, in fen: none is 0, at most 10 000 yuan.
+pub(super) fn checked_fee(fee_fen: Option<i64>) -> Result<i64> {
+    let fee = fee_fen.unwrap_or(0);
+    if !(0..=FEE_MAX_FEN).contains(&fee) {
+        return Err(Error::invalid("fee_fen", "代课费应在 0 至 10000 元之间"));
+    }
+    Ok(fee)
+}
+
+pub(super) fn check_ahead(app: &App, l: &lesson::Model) -> Result<()> {
     super::check_held(l)?;
     if starts(l) <= app.local_now() {
         return Err(Error::conflict("这节课已经开始，不能再调代课"));
@@ -138,7 +147,7 @@ fn check_ahead(app: &App, l: &lesson::Model) -> Result<()> {
 }
 
 /// Whether `user_id` teaches another lesson overlapping `l` (not `except`).
-async fn busy(
+pub(super) async fn busy(
     db: &impl ConnectionTrait,
     user_id: i64,
     l: &lesson::Model,
@@ -306,10 +315,7 @@ pub async fn decide(
         note: d.note.clone(),
     }
     .parse()?;
-    let fee = d.fee_fen.unwrap_or(0);
-    if !(0..=FEE_MAX_FEN).contains(&fee) {
-        return Err(Error::invalid("fee_fen", "代课费应在 0 至 10000 元之间"));
-    }
+    let fee = checked_fee(d.fee_fen)?;
     if c.requested_by == actor.user_id {
         return Err(Error::conflict("不能审批自己提交的申请"));
     }

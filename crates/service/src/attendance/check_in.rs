@@ -584,10 +584,17 @@ pub async fn mine(
                 .push(request_view(r));
         }
     }
-    let open_before = match super::fence::of_school(&app.db, actor.org_id).await? {
-        Some(f) => f.open_before_min,
-        None => attendance::OPEN_BEFORE_MIN,
-    };
+    // Each lesson's window opens as its own school's fence says (an institution's teacher
+    // teaches at several schools).
+    let mut open_before: std::collections::HashMap<i64, i64> = Default::default();
+    for school in lessons.iter().map(|e| e.school_id) {
+        if let std::collections::hash_map::Entry::Vacant(v) = open_before.entry(school) {
+            v.insert(match super::fence::of_school(&app.db, school).await? {
+                Some(f) => f.open_before_min,
+                None => attendance::OPEN_BEFORE_MIN,
+            });
+        }
+    }
     let now = app.local_now();
     Ok(lessons
         .into_iter()
@@ -598,7 +605,11 @@ pub async fn mine(
             let end = e.date.and_time(parse_hhmm(&e.end));
             let counted = rows.iter().find(|c| c.status != REFUSED);
             let refused = rows.iter().rev().find(|c| c.status == REFUSED);
-            let window = attendance::judge_time(now, start, end, open_before);
+            let opens = open_before
+                .get(&e.school_id)
+                .copied()
+                .unwrap_or(attendance::OPEN_BEFORE_MIN);
+            let window = attendance::judge_time(now, start, end, opens);
             let status = match (counted, refused) {
                 (Some(c), _) => c.status.clone(),
                 (None, Some(_)) => REFUSED.to_string(),

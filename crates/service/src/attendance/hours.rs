@@ -12,7 +12,7 @@ use kehou_domain::{OrgKind, Permission};
 use kehou_store::entity::attendance::roll_mark;
 use kehou_store::entity::org;
 use kehou_store::entity::teaching::{lesson, lesson_teacher};
-use kehou_store::sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use kehou_store::sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use kehou_store::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -309,16 +309,12 @@ fn minutes(l: &lesson::Model) -> i64 {
     std::cmp::max((l.ends_at - l.starts_at).num_minutes(), 0)
 }
 
-/// Teachers' lessons held under `cond` (a condition on `lessons`), one fact per lesson and
-/// teacher; a teacher is keyed by their staff or institution-teacher record, per school
-/// when `per_school`.
-async fn teacher_facts(
+/// The lessons under `cond` by id, and the same selection as a subquery of their ids.
+async fn held_lessons(
     db: &impl ConnectionTrait,
     cond: Condition,
-    per_school: bool,
-    detail_of: impl Fn(&lesson::Model, &lesson_teacher::Model) -> String,
-) -> Result<(Vec<Fact>, Vec<i64>)> {
-    let lessons: HashMap<i64, lesson::Model> = lesson::Entity::find()
+) -> Result<(HashMap<i64, lesson::Model>, SelectStatement)> {
+    let lessons = lesson::Entity::find()
         .filter(cond.clone())
         .all(db)
         .await?
@@ -330,6 +326,29 @@ async fn teacher_facts(
         .from(lesson::Entity)
         .cond_where(cond)
         .to_owned();
+    Ok((lessons, ids))
+}
+
+/// The teaching classes of some lessons, once each.
+fn classes_of(lessons: &HashMap<i64, lesson::Model>) -> Vec<i64> {
+    lessons
+        .values()
+        .map(|l| l.class_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Teachers' lessons held under `cond` (a condition on `lessons`), one fact per lesson and
+/// teacher; a teacher is keyed by their staff or institution-teacher record, per school
+/// when `per_school`.
+async fn teacher_facts(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    per_school: bool,
+    detail_of: impl Fn(&lesson::Model, &lesson_teacher::Model) -> String,
+) -> Result<(Vec<Fact>, Vec<i64>)> {
+    let (lessons, ids) = held_lessons(db, cond).await?;
     let teachers = lesson_teacher::Entity::find()
         .filter(lesson_teacher::Column::LessonId.in_subquery(ids))
         .all(db)
@@ -353,11 +372,7 @@ async fn teacher_facts(
             minutes(l),
         ));
     }
-    let classes = lessons
-        .values()
-        .map(|l| l.class_id)
-        .collect::<BTreeSet<_>>();
-    Ok((facts, classes.into_iter().collect()))
+    Ok((facts, classes_of(&lessons)))
 }
 
 /// A school's teachers' lesson hours (`attendance.view`).
@@ -432,18 +447,7 @@ async fn attended(
     cond: Condition,
     student: Option<i64>,
 ) -> Result<(Vec<(i64, i64, NaiveDate, i64)>, Vec<i64>)> {
-    let lessons: HashMap<i64, lesson::Model> = lesson::Entity::find()
-        .filter(cond.clone())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let ids = Query::select()
-        .column(lesson::Column::Id)
-        .from(lesson::Entity)
-        .cond_where(cond)
-        .to_owned();
+    let (lessons, ids) = held_lessons(db, cond).await?;
     let mut marks = roll_mark::Entity::find()
         .select_only()
         .column(roll_mark::Column::StudentId)
@@ -461,11 +465,7 @@ async fn attended(
             Some((s, l.class_id, l.date, minutes(l)))
         })
         .collect();
-    let classes = lessons
-        .values()
-        .map(|l| l.class_id)
-        .collect::<BTreeSet<_>>();
-    Ok((facts, classes.into_iter().collect()))
+    Ok((facts, classes_of(&lessons)))
 }
 
 /// A school's students' lesson hours: the lessons each attended (`attendance.view`).

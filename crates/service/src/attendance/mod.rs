@@ -14,6 +14,8 @@ pub mod leave;
 pub mod record;
 pub mod report;
 pub mod roll;
+pub mod symptoms;
+pub mod teacher_leave;
 
 use kehou_domain::Permission;
 use kehou_domain::attendance::{RequestAction, RequestStatus};

@@ -365,6 +365,8 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "attendance.change_decide" => "审批调代课",
         "attendance.leave_request" => "申请请假",
         "attendance.leave_decide" => "审批请假",
+        "attendance.teacher_leave_request" => "教师申请请假",
+        "attendance.teacher_leave_decide" => "审批教师请假",
         "patrol.task" => "新增巡课任务",
         "patrol.task_close" => "停止巡课任务",
         "patrol.record" => "巡课记录",

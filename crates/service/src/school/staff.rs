@@ -1073,3 +1073,18 @@ pub(crate) async fn active_member(
         .unwrap_or_default();
     Ok(Some((s.school_id, s.user_id, name)))
 }
+
+/// The staff record of an account at a school, if any: whose lessons a teacher's leave
+/// hands over.
+pub(crate) async fn staff_id_of(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    user_id: i64,
+) -> Result<Option<i64>> {
+    Ok(staff::Entity::find()
+        .filter(staff::Column::SchoolId.eq(school_id))
+        .filter(staff::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|s| s.id))
+}

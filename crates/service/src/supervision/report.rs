@@ -38,7 +38,7 @@ pub(crate) async fn readable_school(
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ReportRow {
+pub struct PatrolRow {
     pub record: RecordView,
     pub start: String,
     pub class_name: String,
@@ -83,7 +83,7 @@ pub struct PatrolReport {
     pub teachers: Vec<TeacherScore>,
     pub patrollers: Vec<PatrollerRow>,
     /// The newest records, at most 2000.
-    pub rows: Vec<ReportRow>,
+    pub rows: Vec<PatrolRow>,
     /// Tasks overlapping the period.
     pub tasks: Vec<TaskView>,
 }
@@ -158,7 +158,7 @@ pub async fn school(
             t.1 += i64::from(r.teacher_score);
             t.2 += i64::from(r.lesson_score);
         }
-        rows.push(ReportRow {
+        rows.push(PatrolRow {
             start: e.map(|e| e.start.clone()).unwrap_or_default(),
             class_name: e.map(|e| e.class_name.clone()).unwrap_or_default(),
             course: e.map(|e| e.course.clone()).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The demo's patrol and swap at 示例第一小学: a patrol task for 孙伟 (weekdays, two lessons
 //! a day, from a week ago for four weeks) with his records of the past week — scores, notes,
-//! one lesson whose teacher was away — and one swap of 赵敏's next lesson with a
-//! colleague's, approved by the school.
+//! one lesson whose teacher was away — one swap of 赵敏's next lesson with a colleague's,
+//! approved by the school, and 郑丽's leave for the coming week waiting for the school.
 
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use kehou_store::entity::org;
@@ -111,6 +111,7 @@ pub(super) async fn ensure(app: &App, school: &org::Model) -> Result<usize> {
         made += 1;
     }
     made += swap(app, school, &admin, teacher).await?;
+    made += teacher_leave(app, school, admin_user).await?;
     Ok(made)
 }
 
@@ -171,4 +172,38 @@ async fn swap(app: &App, school: &org::Model, admin: &Actor, teacher: i64) -> Re
         }
     }
     Ok(0)
+}
+
+/// 郑丽 asks for leave for the coming week; the school has it to decide (its notice read).
+async fn teacher_leave(app: &App, school: &org::Model, admin_user: i64) -> Result<usize> {
+    let Some(head) = user_id(app, "13800000010").await? else {
+        return Ok(0);
+    };
+    let today = app.today();
+    let zheng = Actor {
+        user_id: head,
+        user_name: "郑丽".into(),
+        ..acting_for(school, "head_teacher")
+    };
+    let asked = crate::attendance::teacher_leave::request(
+        app,
+        &zheng,
+        crate::attendance::teacher_leave::TeacherLeaveInput {
+            from: (today + Duration::days(1)).to_string(),
+            to: (today + Duration::days(7)).to_string(),
+            reason: "参加区合唱指挥培训".into(),
+        },
+    )
+    .await;
+    if asked.is_err() {
+        // No lesson of hers that week: nothing to ask.
+        return Ok(0);
+    }
+    message::Entity::update_many()
+        .col_expr(message::Column::ReadAt, Expr::value(Some(app.now())))
+        .filter(message::Column::UserId.eq(admin_user))
+        .filter(message::Column::Kind.eq("attendance"))
+        .exec(&app.db)
+        .await?;
+    Ok(1)
 }

@@ -34,6 +34,7 @@ mod m20261130_000029_billing;
 mod m20261201_000030_pay_modes;
 mod m20261201_000031_attendance;
 mod m20261201_000032_patrol;
+mod m20261201_000033_teacher_leaves;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_pay_modes::Migration),
             Box::new(m20261201_000031_attendance::Migration),
             Box::new(m20261201_000032_patrol::Migration),
+            Box::new(m20261201_000033_teacher_leaves::Migration),
         ]
     }
 }

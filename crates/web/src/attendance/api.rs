@@ -16,6 +16,10 @@ use kehou_service::attendance::record::{
 };
 use kehou_service::attendance::report::{self, JurisdictionReport, PeriodQuery, SchoolReport};
 use kehou_service::attendance::roll::{self, RollCallView, RollInput};
+use kehou_service::attendance::symptoms::{self, SymptomQuery, SymptomReport};
+use kehou_service::attendance::teacher_leave::{
+    self, TeacherLeaveDecision, TeacherLeaveInput, TeacherLeaveView,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -415,5 +419,87 @@ pub async fn one_student_hours(
 ) -> Result<Json<HoursReport>, ApiError> {
     Ok(Json(
         hours::student(&state.app, &actor, student_id, &q).await?,
+    ))
+}
+
+/// The day's sick-leave symptom report of the caller's jurisdiction: by class, school,
+/// town-street, district and city.
+#[utoipa::path(get, path = "/api/v1/attendance/symptoms", tag = "attendance",
+    params(SymptomQuery),
+    responses((status = 200, body = SymptomReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn symptom_report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<SymptomQuery>,
+) -> Result<Json<SymptomReport>, ApiError> {
+    Ok(Json(symptoms::daily(&state.app, &actor, &q).await?))
+}
+
+/// A teacher asks for leave from their school; the school's attendance managers are told.
+#[utoipa::path(post, path = "/api/v1/teacher-leaves", tag = "attendance",
+    request_body = TeacherLeaveInput,
+    responses((status = 200, body = TeacherLeaveView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn request_teacher_leave(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<TeacherLeaveInput>,
+) -> Result<Json<TeacherLeaveView>, ApiError> {
+    Ok(Json(teacher_leave::request(&state.app, &actor, b).await?))
+}
+
+/// The caller's own leave as a teacher.
+#[utoipa::path(get, path = "/api/v1/me/teacher-leaves", tag = "attendance",
+    responses((status = 200, body = ListBody<TeacherLeaveView>)))]
+pub async fn my_teacher_leaves(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<ListBody<TeacherLeaveView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        teacher_leave::mine(&state.app, &actor).await?,
+    )))
+}
+
+/// A school's teachers' leave.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/teacher-leaves", tag = "attendance",
+    params(("school_id" = i64, Path), StatusQuery),
+    responses((status = 200, body = ListBody<TeacherLeaveView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn school_teacher_leaves(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(school_id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<StatusQuery>,
+) -> Result<Json<ListBody<TeacherLeaveView>>, ApiError> {
+    Ok(Json(ListBody::whole(
+        teacher_leave::list(&state.app, &actor, school_id, q.status.as_deref()).await?,
+    )))
+}
+
+/// The school approves a teacher's leave, naming the substitute of all its lessons and the
+/// pay per lesson, or rejects it.
+#[utoipa::path(post, path = "/api/v1/teacher-leaves/{leave_id}/decide", tag = "attendance",
+    params(("leave_id" = i64, Path)), request_body = TeacherLeaveDecision,
+    responses((status = 200, body = TeacherLeaveView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_teacher_leave(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(leave_id): ApiPath<i64>,
+    ApiJson(b): ApiJson<TeacherLeaveDecision>,
+) -> Result<Json<TeacherLeaveView>, ApiError> {
+    Ok(Json(
+        teacher_leave::decide(&state.app, &actor, leave_id, b).await?,
+    ))
+}
+
+/// The teacher takes back a leave that waits.
+#[utoipa::path(post, path = "/api/v1/teacher-leaves/{leave_id}/revoke", tag = "attendance",
+    params(("leave_id" = i64, Path)),
+    responses((status = 200, body = TeacherLeaveView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn revoke_teacher_leave(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(leave_id): ApiPath<i64>,
+) -> Result<Json<TeacherLeaveView>, ApiError> {
+    Ok(Json(
+        teacher_leave::revoke(&state.app, &actor, leave_id).await?,
     ))
 }

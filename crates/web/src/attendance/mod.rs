@@ -35,7 +35,13 @@ pub fn area() -> Area {
             .routes(routes!(api::teacher_hours))
             .routes(routes!(api::student_hours))
             .routes(routes!(api::institution_hours))
-            .routes(routes!(api::one_student_hours)),
+            .routes(routes!(api::one_student_hours))
+            .routes(routes!(api::symptom_report))
+            .routes(routes!(api::request_teacher_leave))
+            .routes(routes!(api::my_teacher_leaves))
+            .routes(routes!(api::school_teacher_leaves))
+            .routes(routes!(api::decide_teacher_leave))
+            .routes(routes!(api::revoke_teacher_leave)),
         pages: PageRoutes::new()
             .get("/attendance", pages::index)
             .get("/attendance/school", pages::school_redirect)
@@ -77,6 +83,17 @@ pub fn area() -> Area {
             .get("/schools/{id}/attendance/hours", pages::hours)
             .get("/schools/{id}/attendance/hours.xlsx", pages::hours_xlsx)
             .get("/institution/lesson-hours", pages::institution_hours)
+            .get("/attendance/symptoms", pages::symptoms)
+            .post("/attendance/teacher-leaves", pages::request_teacher_leave)
+            .post(
+                "/attendance/teacher-leaves/{leave_id}/revoke",
+                pages::revoke_teacher_leave,
+            )
+            .post(
+                "/attendance/teacher-leaves/{leave_id}/decide",
+                pages::decide_teacher_leave,
+            )
+            .get("/attendance/symptoms.xlsx", pages::symptoms_xlsx)
             .post("/schools/{id}/attendance/fence", pages::save_fence),
     }
 }

@@ -25,6 +25,10 @@ use kehou_service::attendance::record::{
 };
 use kehou_service::attendance::report::{self, PeriodQuery, SchoolReport};
 use kehou_service::attendance::roll::{self, MarkInput, RollCallView, RollInput};
+use kehou_service::attendance::symptoms::{self, SymptomQuery, SymptomReport};
+use kehou_service::attendance::teacher_leave::{
+    self, TeacherLeaveDecision, TeacherLeaveInput, TeacherLeaveView,
+};
 use kehou_service::school::student::ChildView;
 use kehou_service::{Actor, Error, Principal};
 use serde::Deserialize;
@@ -48,6 +52,9 @@ struct TeacherPage {
     school_page: Option<i64>,
     options: ChangeOptions,
     changes: Vec<ChangeView>,
+    my_leaves: Vec<TeacherLeaveView>,
+    /// A school's staff may ask for leave here (an institution's teachers ask their own).
+    school_staff: bool,
     errors: FormErrors,
 }
 
@@ -95,6 +102,8 @@ async fn teacher_page(
             school_page,
             options: change::options(&state.app, actor).await?,
             changes: change::mine(&state.app, actor).await?,
+            my_leaves: teacher_leave::mine(&state.app, actor).await?,
+            school_staff: actor.org_kind == OrgKind::School,
             errors,
         },
     ))
@@ -524,6 +533,9 @@ struct SchoolPage {
     punches: Vec<PunchRequestView>,
     leave: Vec<LeaveView>,
     changes: Vec<ChangeView>,
+    teacher_leaves: Vec<TeacherLeaveView>,
+    /// Whom a teacher's leave may hand its lessons to.
+    substitutes: Vec<(i64, String)>,
     can_manage: bool,
     errors: FormErrors,
 }
@@ -579,6 +591,13 @@ async fn school_page(
             punches,
             leave,
             changes: change::list(&state.app, actor, school_id, Some("pending")).await?,
+            teacher_leaves: teacher_leave::list(&state.app, actor, school_id, Some("pending"))
+                .await?,
+            substitutes: if actor.can(Permission::AttendanceManage) {
+                teacher_leave::substitutes(&state.app, actor, school_id).await?
+            } else {
+                Vec::new()
+            },
             can_manage: actor.can(Permission::AttendanceManage),
             errors,
         },
@@ -753,6 +772,21 @@ pub async fn revoke_change(
     Ok(Redirect::to("/attendance?notice=revoked").into_response())
 }
 
+/// The substitute's pay a decision form gives in yuan (`fee`), in fen; blank is none.
+fn fee_of(data: &FormData) -> Result<i64, PageError> {
+    match data.text("fee").trim() {
+        "" => Ok(0),
+        fee => kehou_domain::Fen::parse_yuan(fee)
+            .map(|f| f.0)
+            .map_err(|_| {
+                PageError(Error::invalid(
+                    "fee_fen",
+                    "代课费格式不正确，如 80 或 80.50",
+                ))
+            }),
+    }
+}
+
 /// `POST /attendance/lesson-changes/{id}/decide`: the school decides, with the pay in yuan.
 pub async fn decide_change(
     State(state): State<AppState>,
@@ -760,20 +794,7 @@ pub async fn decide_change(
     PagePath(change_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
-    let fee = data.text("fee");
-    let fee_fen = if fee.trim().is_empty() {
-        Some(0)
-    } else {
-        match kehou_domain::Fen::parse_yuan(fee.trim()) {
-            Ok(f) => Some(f.0),
-            Err(_) => {
-                return Err(PageError(Error::invalid(
-                    "fee_fen",
-                    "代课费格式不正确，如 80 或 80.50",
-                )));
-            }
-        }
-    };
+    let fee_fen = Some(fee_of(&data)?);
     let d = decision(&data);
     change::decide(
         &state.app,
@@ -927,4 +948,96 @@ pub async fn institution_hours(
         r,
         q,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "attendance/symptoms.html")]
+struct SymptomsPage {
+    frame: Frame,
+    r: SymptomReport,
+}
+
+/// `GET /attendance/symptoms?date=`: the day's sick-leave symptoms of the jurisdiction.
+pub async fn symptoms(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PageQuery(q): PageQuery<SymptomQuery>,
+) -> PageResult {
+    let r = symptoms::daily(&state.app, &actor, &q).await?;
+    Ok(crate::http::page::render(&SymptomsPage {
+        frame: frame(&state, &p, "症状日报", "/attendance/symptoms", "").await?,
+        r,
+    }))
+}
+
+/// `GET /attendance/symptoms.xlsx?date=`.
+pub async fn symptoms_xlsx(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PageQuery(q): PageQuery<SymptomQuery>,
+) -> PageResult {
+    let r = symptoms::daily(&state.app, &actor, &q).await?;
+    Ok(crate::http::xlsx::file(
+        &format!("症状日报{}.xlsx", r.date),
+        symptoms::workbook(&r),
+    ))
+}
+
+/// `POST /attendance/teacher-leaves`: a teacher asks for leave.
+pub async fn request_teacher_leave(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = TeacherLeaveInput {
+        from: data.text("from"),
+        to: data.text("to"),
+        reason: data.text("reason"),
+    };
+    match teacher_leave::request(&state.app, &actor, input).await {
+        Ok(_) => Ok(Redirect::to("/attendance?notice=teacher_leave_requested").into_response()),
+        Err(e) => {
+            let (_, errors) = FormErrors::from_error(e)?;
+            teacher_page(&state, &p, &actor, "", errors).await
+        }
+    }
+}
+
+/// `POST /attendance/teacher-leaves/{id}/revoke`.
+pub async fn revoke_teacher_leave(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(leave_id): PagePath<i64>,
+    CsrfForm(_): CsrfForm,
+) -> PageResult {
+    teacher_leave::revoke(&state.app, &actor, leave_id).await?;
+    Ok(Redirect::to("/attendance?notice=revoked").into_response())
+}
+
+/// `POST /attendance/teacher-leaves/{id}/decide`: the school decides, naming the substitute
+/// and the pay per lesson in yuan.
+pub async fn decide_teacher_leave(
+    State(state): State<AppState>,
+    PageActor(_, actor): PageActor,
+    PagePath(leave_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let fee_fen = Some(fee_of(&data)?);
+    let d = decision(&data);
+    teacher_leave::decide(
+        &state.app,
+        &actor,
+        leave_id,
+        TeacherLeaveDecision {
+            approve: d.approve,
+            note: d.note,
+            substitute_staff_id: data
+                .get("substitute_staff_id")
+                .and_then(|v| v.trim().parse().ok()),
+            fee_fen,
+        },
+    )
+    .await?;
+    let to = back(&data, "/attendance/school");
+    Ok(Redirect::to(&with_notice(&to, "decided")).into_response())
 }

@@ -438,11 +438,18 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                     || p.contains("/attendance/hours")
                     || p.contains("/lesson-hours/")
                     || p.contains("/lesson-changes")
+                    || p.ends_with("/teacher-leaves")
                     || p.ends_with("/punch-requests")) =>
         {
             Need::Perms(&[AttendanceView])
         }
-        ("GET", "/api/v1/attendance/jurisdiction") => Need::Perms(&[AttendanceView]),
+        (
+            "GET",
+            "/api/v1/attendance/jurisdiction"
+            | "/api/v1/attendance/symptoms"
+            | "/attendance/symptoms"
+            | "/attendance/symptoms.xlsx",
+        ) => Need::Perms(&[AttendanceView]),
         (
             "GET",
             "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/{class_id}/close-check",
@@ -452,8 +459,11 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
             "/api/v1/punch-requests/{request_id}/decide"
             | "/attendance/punch-requests/{request_id}/decide"
             | "/api/v1/lesson-changes/{change_id}/decide"
-            | "/attendance/lesson-changes/{change_id}/decide",
+            | "/attendance/lesson-changes/{change_id}/decide"
+            | "/api/v1/teacher-leaves/{leave_id}/decide"
+            | "/attendance/teacher-leaves/{leave_id}/decide",
         ) => Need::Perms(&[AttendanceManage]),
+        ("POST", "/api/v1/teacher-leaves" | "/attendance/teacher-leaves") => Need::Perms(VIEW),
         (_, p)
             if p.starts_with("/attendance")
                 || p.starts_with("/api/v1/lessons/")
@@ -461,6 +471,8 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 || p.starts_with("/api/v1/punch-requests")
                 || p.starts_with("/api/v1/lesson-changes")
                 || p == "/api/v1/me/check-ins"
+                || p == "/api/v1/me/teacher-leaves"
+                || p.starts_with("/api/v1/teacher-leaves/")
                 || p == "/api/v1/students/{student_id}/attendance"
                 || p == "/api/v1/students/{student_id}/whereabouts"
                 || p == "/api/v1/students/{student_id}/lesson-hours" =>

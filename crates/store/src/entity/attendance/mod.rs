@@ -6,3 +6,4 @@ pub mod lesson_change;
 pub mod punch_request;
 pub mod roll_mark;
 pub mod school_fence;
+pub mod teacher_leave;

@@ -7,6 +7,8 @@ mod hours;
 mod leave;
 mod report;
 pub(crate) mod roll_call;
+mod symptoms;
+mod teacher_leave;
 
 use axum::http::StatusCode;
 use chrono::{NaiveDateTime, TimeZone, Utc};
