@@ -9,6 +9,7 @@ use kehou_domain::{Fen, Permission};
 use kehou_store::entity::enrollment::{enrollment, order};
 use kehou_store::entity::platform::job;
 use kehou_store::entity::school::{student, term};
+use kehou_store::sea_orm::sea_query::Expr;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -520,6 +521,26 @@ pub(crate) async fn extend_hold(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// The school moved a student to another class of the same course (调班): the confirmed
+/// enrollment follows them, in the caller's transaction; its order and money are the same.
+pub(crate) async fn class_moved(
+    db: &impl ConnectionTrait,
+    from_class: i64,
+    to_class: i64,
+    student_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    enrollment::Entity::update_many()
+        .col_expr(enrollment::Column::ClassId, Expr::value(Some(to_class)))
+        .col_expr(enrollment::Column::UpdatedAt, Expr::value(now))
+        .filter(enrollment::Column::ClassId.eq(from_class))
+        .filter(enrollment::Column::StudentId.eq(student_id))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Confirmed.code()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

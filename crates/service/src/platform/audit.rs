@@ -339,6 +339,7 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "teaching_class.status" => "教学班状态变更",
         "teaching_class.students" => "教学班学生",
         "teaching_class.import" => "导入教学班",
+        "teaching_class.transfer" => "调班",
         "schedule.settings" => "排课设置",
         "schedule.run" => "开始自动排课",
         "schedule.cancel" => "取消自动排课",

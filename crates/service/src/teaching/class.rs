@@ -1489,6 +1489,153 @@ pub async fn remove_student(
     Ok(())
 }
 
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct TransferInput {
+    /// Another class of the same course in the same term, with a free seat.
+    pub to_class_id: Option<i64>,
+}
+
+/// The other open classes of the same course in the term: where a student may be moved
+/// (`teaching.manage`), as (id, name).
+pub async fn siblings(
+    app: &App,
+    actor: &Actor,
+    (school_id, term_id): (i64, i64),
+    class_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    let this = load(&app.db, &t, class_id).await?;
+    Ok(class::Entity::find()
+        .filter(class::Column::SchoolId.eq(t.school.id))
+        .filter(class::Column::TermId.eq(t.term.id))
+        .filter(class::Column::ItemId.eq(this.item_id))
+        .filter(class::Column::Id.ne(this.id))
+        .filter(class::Column::Status.ne(ClassStatus::Closed.code()))
+        .order_by_asc(class::Column::Name)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// Moves a student to another class of the same course (调班): seats follow in one
+/// transaction — out of this class, into the other, the enrollment with them (same order,
+/// same money) — the guardians are told, and a seat freed here goes to its waitlist.
+pub async fn transfer_student(
+    app: &App,
+    actor: &Actor,
+    (school_id, term_id): (i64, i64),
+    class_id: i64,
+    student_id: i64,
+    input: TransferInput,
+) -> Result<ClassStudent> {
+    let t = term_for(app, actor, school_id, term_id, Permission::TeachingManage).await?;
+    check_current(app, &t.term)?;
+    let Some(to_id) = input.to_class_id.filter(|id| *id != class_id) else {
+        return Err(Error::invalid("to_class_id", "请选择要调入的另一个教学班"));
+    };
+    let now = app.now();
+    let txn = kehou_store::begin_write(&app.db).await?;
+    let from = load(&txn, &t, class_id).await?;
+    let to = load(&txn, &t, to_id)
+        .await
+        .map_err(|_| Error::invalid("to_class_id", "请选择本学期的另一个教学班"))?;
+    if to.item_id != from.item_id {
+        return Err(Error::invalid(
+            "to_class_id",
+            "只能调到同一课程的其他教学班；换课程请退课后重新报名",
+        ));
+    }
+    // Classes are locked in id order, as a selection locks them.
+    for id in [from.id.min(to.id), from.id.max(to.id)] {
+        lock(&txn, id).await?;
+    }
+    if ClassStatus::parse(&to.status) == Some(ClassStatus::Closed)
+        || ClassStatus::parse(&from.status) == Some(ClassStatus::Closed)
+    {
+        return Err(Error::conflict("已结课的教学班不能调班"));
+    }
+    let s = student::Entity::find_by_id(student_id)
+        .filter(student::Column::SchoolId.eq(t.school.id))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("教学班学生"))?;
+    let grade = match s.class_id {
+        Some(c) => admin_class::Entity::find_by_id(c)
+            .one(&txn)
+            .await?
+            .map(|a| i32::from(a.grade)),
+        None => None,
+    };
+    if !grade.is_some_and(|g| (to.grade_from..=to.grade_to).contains(&g)) {
+        return Err(Error::invalid(
+            "to_class_id",
+            format!(
+                "{}不在{}，不能调入“{}”",
+                s.name,
+                grades_label(to.grade_from, to.grade_to),
+                to.name
+            ),
+        ));
+    }
+    let in_from = member_ids(&txn, t.school.id, t.term.id, from.id).await?;
+    if !in_from.contains(&s.id) {
+        return Err(Error::NotFound("教学班学生"));
+    }
+    let in_to = member_ids(&txn, t.school.id, t.term.id, to.id).await?;
+    if in_to.contains(&s.id) {
+        return Err(Error::conflict(format!("{} 已在“{}”", s.name, to.name)));
+    }
+    let taken = crate::enrollment::select::taken_in_classes(&txn, vec![to.id])
+        .await?
+        .get(&to.id)
+        .copied()
+        .unwrap_or(0);
+    let taken = usize::try_from(taken).unwrap_or(0).max(in_to.len());
+    if taken + 1 > usize::try_from(to.capacity_max).unwrap_or(0) {
+        return Err(Error::conflict(format!(
+            "教学班“{}”班额{}人，已满（含待支付的报名）",
+            to.name, to.capacity_max
+        )));
+    }
+    leave(&txn, from.id, s.id).await?;
+    enter(&txn, to.id, s.id, now).await?;
+    crate::enrollment::order::class_moved(&txn, from.id, to.id, s.id, now).await?;
+    record(
+        &txn,
+        app,
+        actor,
+        &t,
+        "teaching_class.transfer",
+        Some(to.id),
+        format!("{} 从“{}”调到“{}”", s.name, from.name, to.name),
+    )
+    .await?;
+    let parents = crate::enrollment::tell_guardians(
+        &txn,
+        s.id,
+        format!("{}调班：{}", s.name, to.name),
+        format!(
+            "学校已将{}从“{}”调到“{}”，课表随之更新；费用不变。",
+            s.name, from.name, to.name
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    for p in parents {
+        crate::platform::messages::announce(app, p);
+    }
+    crate::enrollment::waitlist::offer_seats(app, from.id).await?;
+    students(app, actor, school_id, term_id, to.id)
+        .await?
+        .into_iter()
+        .find(|x| x.student_id == s.id)
+        .ok_or(Error::NotFound("教学班学生"))
+}
+
 /// The classes of lessons in `ids`, for the timetable (no permission: the caller checked).
 pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<class::Model>> {
     Ok(class::Entity::find()

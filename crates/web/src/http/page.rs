@@ -267,6 +267,7 @@ fn notice_text(code: &str) -> &'static str {
         "change_requested" => "已提交调代课申请，请等待学校审批",
         "decided" => "已处理，并通知了申请人",
         "patrol_saved" => "巡课记录已保存",
+        "transferred" => "已调班，已通知家长",
         "teacher_leave_requested" => "已提交请假申请，请等待学校审批并安排代课",
         "photos_added" => "照片已上传",
         "task_closed" => "巡课任务已停止",

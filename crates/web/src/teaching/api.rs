@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kehou_service::teaching::class::{
     self, BatchInput, ClassInput, ClassStudent, ClassView, StatusInput, StudentsInput,
+    TransferInput,
 };
 use kehou_service::teaching::schedule::{
     self, ConflictView, GridView, MoveInput, MoveResult, RunInput, RunView,
@@ -179,6 +180,31 @@ pub async fn remove_student(
 ) -> Result<StatusCode, ApiError> {
     class::remove_student(&state.app, &actor, school_id, term_id, class_id, student_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Moves a student to another class of the same course (调班): seats, the enrollment and
+/// the waitlist follow in one transaction; the money stays the same.
+#[utoipa::path(post, path = "/api/v1/schools/{school_id}/terms/{term_id}/teaching-classes/{class_id}/students/{student_id}/transfer", tag = "teaching",
+    params(("school_id" = i64, Path), ("term_id" = i64, Path), ("class_id" = i64, Path), ("student_id" = i64, Path)),
+    request_body = TransferInput,
+    responses((status = 200, body = ClassStudent), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn transfer_student(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((school_id, term_id, class_id, student_id)): ApiPath<(i64, i64, i64, i64)>,
+    ApiJson(b): ApiJson<TransferInput>,
+) -> Result<Json<ClassStudent>, ApiError> {
+    Ok(Json(
+        class::transfer_student(
+            &state.app,
+            &actor,
+            (school_id, term_id),
+            class_id,
+            student_id,
+            b,
+        )
+        .await?,
+    ))
 }
 
 /// Forbidden and preferred times, and when each grade's regular lessons end.

@@ -24,6 +24,7 @@ pub fn area() -> Area {
             .routes(routes!(api::close_check))
             .routes(routes!(api::students, api::add_students))
             .routes(routes!(api::remove_student))
+            .routes(routes!(api::transfer_student))
             .routes(routes!(api::settings_get))
             .routes(routes!(api::set_preferences))
             .routes(routes!(api::set_day_end))
@@ -64,6 +65,10 @@ pub fn area() -> Area {
             .post(
                 "/schools/{id}/teaching/{class_id}/students/{student_id}/remove",
                 pages::remove_student,
+            )
+            .post(
+                "/schools/{id}/teaching/{class_id}/students/{student_id}/transfer",
+                pages::transfer_student,
             )
             .get("/schools/{id}/schedule", pages::grid)
             .post("/schools/{id}/schedule/runs", pages::start_run)

@@ -349,6 +349,8 @@ struct DetailPage {
     c: FormChoices,
     /// For a running class: what closing it checks.
     close: Option<class::CloseCheck>,
+    /// The other open classes of the same course, where a student may be moved (调班).
+    siblings: Vec<(i64, String)>,
     errors: FormErrors,
 }
 
@@ -376,8 +378,14 @@ async fn detail_page(
     } else {
         None
     };
+    let siblings = if a.can(Permission::TeachingManage) && show_students {
+        class::siblings(&state.app, a, (school_id, term_id), class_id).await?
+    } else {
+        Vec::new()
+    };
     Ok(DetailPage {
         close,
+        siblings,
         frame: frame(
             state,
             p,
@@ -574,6 +582,31 @@ pub async fn remove_student(
     let done =
         class::remove_student(&state.app, &actor, school_id, term_id, class_id, student_id).await;
     after(&state, &p, school_id, class_id, &q, done, "saved").await
+}
+
+/// `POST …/students/{id}/transfer?term=`: moves the student to `to_class_id` (调班).
+pub async fn transfer_student(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, class_id, student_id)): PagePath<(i64, i64, i64)>,
+    PageQuery(q): PageQuery<TermQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    actor.require(Permission::TeachingManage)?;
+    let term_id = term_of(&q)?;
+    let done = class::transfer_student(
+        &state.app,
+        &actor,
+        (school_id, term_id),
+        class_id,
+        student_id,
+        class::TransferInput {
+            to_class_id: data.get("to_class_id").and_then(|v| v.trim().parse().ok()),
+        },
+    )
+    .await
+    .map(|_| ());
+    after(&state, &p, school_id, class_id, &q, done, "transferred").await
 }
 
 // ---- the grid ----

@@ -11,7 +11,7 @@ use crate::common::{
 };
 use crate::pages::Browser;
 
-pub(super) async fn staff_id(t: &TestApp, admin: &str, school: i64, name: &str) -> i64 {
+pub(crate) async fn staff_id(t: &TestApp, admin: &str, school: i64, name: &str) -> i64 {
     let (_, list) = t
         .get(
             &format!("/api/v1/schools/{school}/staff?page_size=100"),

@@ -1,7 +1,7 @@
 //! Attendance: the school's fence, teachers' check-ins and their requests, roll calls with
 //! live notices to parents, leave, a student's record, the school's day.
 
-mod change;
+pub(crate) mod change;
 mod check_in;
 mod hours;
 mod leave;

@@ -5,6 +5,7 @@ pub mod close;
 pub mod flow;
 pub mod schedule;
 pub mod timetable;
+pub mod transfer;
 
 use serde_json::Value;
 
