@@ -1600,6 +1600,38 @@ pub async fn transfer_student(
             to.name, to.capacity_max
         )));
     }
+    // From today on, the new class may not meet while another of the student's does.
+    let others: Vec<i64> = class_ids_of(&txn, s.id)
+        .await?
+        .into_iter()
+        .filter(|c| *c != from.id && *c != to.id)
+        .collect();
+    let busy = super::lesson::times_of(&txn, others, app.today()).await?;
+    let coming = super::lesson::times_of(&txn, vec![to.id], app.today())
+        .await?
+        .remove(&to.id)
+        .unwrap_or_default();
+    for (date, starts, ends) in &coming {
+        let clash = busy.iter().find(|(_, ls)| {
+            ls.iter()
+                .any(|(d, s2, e2)| d == date && starts < e2 && s2 < ends)
+        });
+        if let Some((other, _)) = clash {
+            let name = by_ids(&txn, vec![*other])
+                .await?
+                .into_iter()
+                .next()
+                .map(|c| c.name)
+                .unwrap_or_default();
+            return Err(Error::conflict(format!(
+                "“{}”{} {} 的课与{}所在的“{name}”时间冲突",
+                to.name,
+                date,
+                super::hhmm(*starts),
+                s.name
+            )));
+        }
+    }
     leave(&txn, from.id, s.id).await?;
     enter(&txn, to.id, s.id, now).await?;
     crate::enrollment::order::class_moved(&txn, from.id, to.id, s.id, now).await?;

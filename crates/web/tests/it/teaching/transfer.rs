@@ -40,9 +40,18 @@ async fn i6_a_student_moves_to_another_class_of_the_same_course() {
     );
     let in_one = members(&t, &admin, &base, one).await;
     let in_two = members(&t, &admin, &base, two).await;
+    // Someone in 1班 and no other class, so that 2班's times clash with nothing of theirs.
+    let (_, list) = t.get(&format!("{base}/teaching-classes"), &admin).await;
+    let mut elsewhere = std::collections::HashSet::new();
+    for c in list["items"].as_array().unwrap() {
+        let id = c["id"].as_i64().unwrap();
+        if id != one {
+            elsewhere.extend(members(&t, &admin, &base, id).await);
+        }
+    }
     let student = *in_one
         .iter()
-        .find(|s| !in_two.contains(s))
+        .find(|s| !elsewhere.contains(s))
         .expect("someone only in 1班");
     let url = format!("{base}/teaching-classes/{one}/students/{student}/transfer");
 
@@ -175,4 +184,58 @@ async fn i6_the_parent_is_told_and_their_enrollment_follows() {
     assert_eq!(e["teaching_class_id"], to, "{e}");
     assert_eq!(e["status"], "confirmed");
     assert_eq!(e["order"]["total_fen"], 0, "the money stays");
+}
+
+#[tokio::test]
+async fn i6_a_transfer_that_clashes_with_another_class_changes_nothing() {
+    let t = TestApp::new().await;
+    let admin = t.login(SCHOOL1_ADMIN).await;
+    let school = t.org_id("示例第一小学").await;
+    let term = current_term(&t, &admin, school).await;
+    let base = format!("/api/v1/schools/{school}/terms/{term}");
+    let parent = t.login(PARENT).await;
+    let (_, me) = t.get("/api/v1/me/children", &parent).await;
+    let kid = me["items"][0]["student_id"].as_i64().unwrap();
+    let choir = class(&t, &admin, school, term, "合唱班").await;
+    let from = choir["id"].as_i64().unwrap();
+    // Another class 周俊 sits in, and when it meets.
+    let (_, list) = t.get(&format!("{base}/teaching-classes"), &admin).await;
+    let mut busy = None;
+    for c in list["items"].as_array().unwrap() {
+        let id = c["id"].as_i64().unwrap();
+        if id != from && members(&t, &admin, &base, id).await.contains(&kid) {
+            busy = Some(c.clone());
+            break;
+        }
+    }
+    let busy = busy.expect("周俊 sits in another class");
+    let slot = busy["slots"][0].clone();
+    // 孙伟 teaches nothing, so the new class's time is free for its teacher.
+    let sun = crate::attendance::change::staff_id(&t, &admin, school, "孙伟").await;
+    let (s, third) = t
+        .post(
+            &format!("{base}/teaching-classes"),
+            &admin,
+            json!({"item_id": choir["item_id"], "name": "合唱三班", "capacity_min": 1,
+                   "capacity_max": 30, "grade_from": 1, "grade_to": 6, "weekly_lessons": 1,
+                   "staff_ids": [sun],
+                   "slots": [{"weekday": slot["weekday"], "period_no": slot["period_no"]}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{third}");
+    let to = third["id"].as_i64().unwrap();
+    let (s, v) = t
+        .post(
+            &format!("{base}/teaching-classes/{from}/students/{kid}/transfer"),
+            &admin,
+            json!({"to_class_id": to}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("时间冲突"), "{v}");
+    assert!(
+        members(&t, &admin, &base, from).await.contains(&kid),
+        "unchanged"
+    );
+    assert!(!members(&t, &admin, &base, to).await.contains(&kid));
 }
