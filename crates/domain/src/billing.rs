@@ -129,10 +129,20 @@ pub enum LedgerKind {
     Waiver,
     Payment,
     Refund,
+    /// Money already received moved between two orders of a student (调课): negative on
+    /// the order it leaves, positive on the one it pays; it names the payment it came by,
+    /// so that a later refund still goes back that way.
+    Transfer,
 }
 
 impl LedgerKind {
-    pub const ALL: [Self; 4] = [Self::Charge, Self::Waiver, Self::Payment, Self::Refund];
+    pub const ALL: [Self; 5] = [
+        Self::Charge,
+        Self::Waiver,
+        Self::Payment,
+        Self::Refund,
+        Self::Transfer,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -140,6 +150,7 @@ impl LedgerKind {
             Self::Waiver => "waiver",
             Self::Payment => "payment",
             Self::Refund => "refund",
+            Self::Transfer => "transfer",
         }
     }
 
@@ -149,6 +160,7 @@ impl LedgerKind {
             Self::Waiver => "减免",
             Self::Payment => "收款",
             Self::Refund => "退款",
+            Self::Transfer => "结转",
         }
     }
 
@@ -160,7 +172,7 @@ impl LedgerKind {
     pub fn effect(self, amount: Fen) -> Fen {
         match self {
             Self::Charge | Self::Refund => amount,
-            Self::Waiver | Self::Payment => Fen(-amount.0),
+            Self::Waiver | Self::Payment | Self::Transfer => Fen(-amount.0),
         }
     }
 }

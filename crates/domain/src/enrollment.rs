@@ -267,6 +267,47 @@ impl DropRequestStatus {
     }
 }
 
+/// Where a parent asks to move a confirmed enrollment (I6): another class of the same
+/// course (调班, the money stays) or a class of another course (调课, the old course's
+/// refund pays towards the new one). The request's states are those of a drop request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Class,
+    Course,
+}
+
+impl ChangeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Class => "class",
+            Self::Course => "course",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Class, Self::Course]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Class => "调班",
+            Self::Course => "调课",
+        }
+    }
+
+    /// A request's state in the parent's words, e.g. "调课审核中".
+    pub fn status_label(self, s: DropRequestStatus) -> String {
+        match s {
+            DropRequestStatus::Pending => format!("{}审核中", self.label()),
+            DropRequestStatus::Approved => format!("已{}", self.label()),
+            DropRequestStatus::Rejected => format!("{}未通过", self.label()),
+            DropRequestStatus::Withdrawn => "已撤回".into(),
+        }
+    }
+}
+
 /// Why one item of a selection was refused. The code is the API's; the label is what a
 /// parent reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

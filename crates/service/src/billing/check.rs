@@ -2,7 +2,7 @@
 //! balance (charged − waived − paid + refunded) is what its state says — what it owes
 //! while unpaid, nothing once settled, counting refunds under way as back; an order is
 //! paid at most once (a second payment is refunded); refunds of an order's payment never
-//! exceed what it received; a finished refund has exactly one ledger row, an unfinished
+//! exceed what it received (or had carried in from another order); a finished refund has exactly one ledger row, an unfinished
 //! one none; a paid payment's ledger rows add up to its amount.
 
 use std::collections::HashMap;
@@ -69,15 +69,21 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
     let mut received: HashMap<(i64, i64), i64> = HashMap::new();
     let mut payments_of: HashMap<i64, usize> = HashMap::new();
     let mut by_payment: HashMap<i64, i64> = HashMap::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.kind == LedgerKind::Payment.code())
-    {
+    for e in entries.iter() {
+        let carried = e.kind == LedgerKind::Transfer.code();
+        if e.kind != LedgerKind::Payment.code() && !carried {
+            continue;
+        }
+        // Money carried to another order still goes back by the payment it came by.
         if let Some(p) = e.payment_id {
             *received.entry((e.order_id, p)).or_default() += e.amount_fen;
-            *by_payment.entry(p).or_default() += e.amount_fen;
+            if !carried {
+                *by_payment.entry(p).or_default() += e.amount_fen;
+            }
         }
-        *payments_of.entry(e.order_id).or_default() += 1;
+        if !carried {
+            *payments_of.entry(e.order_id).or_default() += 1;
+        }
     }
     for ((order_id, payment_id), amount) in &claimed {
         let got = received
@@ -99,7 +105,7 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
         let ok = match status {
             Some(OrderStatus::PendingPayment) if by_bills => t.paid_fen == 0 && settled >= 0,
             Some(OrderStatus::PendingPayment) => {
-                t.paid_fen == 0 && settled == o.total_fen - t.waived_fen
+                t.paid_fen == 0 && settled == o.total_fen - t.waived_fen - t.carried_fen
             }
             // Paid by the month or by the lesson: bills may be open, never more charged
             // than the order's total.
@@ -134,7 +140,10 @@ pub async fn run(db: &impl ConnectionTrait) -> Result<Vec<Violation>> {
             });
         }
         // A paid order was paid, or waived in full.
-        if status == Some(OrderStatus::Paid) && n == 0 && t.waived_fen < t.charged_fen {
+        if status == Some(OrderStatus::Paid)
+            && n == 0
+            && t.waived_fen + t.carried_fen < t.charged_fen
+        {
             out.push(Violation {
                 rule: "paid_once",
                 detail: format!("订单 {} 已支付却没有收款流水", o.order_no),

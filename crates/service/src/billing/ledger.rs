@@ -173,8 +173,10 @@ pub struct Totals {
     pub waived_fen: i64,
     pub paid_fen: i64,
     pub refunded_fen: i64,
-    /// charged − waived − paid + refunded: positive the parent owes, negative the school
-    /// owes the parent.
+    /// Received before and moved in (positive) or out (negative) by a course change.
+    pub carried_fen: i64,
+    /// charged − waived − paid − carried + refunded: positive the parent owes, negative
+    /// the school owes the parent.
     pub balance_fen: i64,
 }
 
@@ -188,6 +190,7 @@ impl Totals {
             LedgerKind::Waiver => self.waived_fen += e.amount_fen,
             LedgerKind::Payment => self.paid_fen += e.amount_fen,
             LedgerKind::Refund => self.refunded_fen += e.amount_fen,
+            LedgerKind::Transfer => self.carried_fen += e.amount_fen,
         }
         self.balance_fen += kind.effect(Fen(e.amount_fen)).0;
     }

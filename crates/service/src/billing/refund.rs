@@ -177,7 +177,7 @@ pub(crate) async fn open(
     let entries = ledger::of_order(txn, o.id).await?;
     let received: i64 = entries
         .iter()
-        .filter(|e| e.kind == LedgerKind::Payment.code() && e.payment_id == Some(p.id))
+        .filter(|e| received_by(e) && e.payment_id == Some(p.id))
         .map(|e| e.amount_fen)
         .sum();
     let earlier = of_order_rows(txn, o.id).await?;
@@ -518,10 +518,16 @@ pub(crate) async fn compute_for(
         textbook_fee: Fen(o.textbook_fee_fen),
         misc_fee: Fen(o.misc_fee_fen),
         waived: Fen(kind_sum(LedgerKind::Waiver)),
-        received: Fen(kind_sum(LedgerKind::Payment)),
+        received: Fen(kind_sum(LedgerKind::Payment) + kind_sum(LedgerKind::Transfer)),
         refunded: Fen(refunded),
     };
     Ok((compute_refund(&rule, &paid, &lessons), returnable))
+}
+
+/// An entry of money the order holds from a payment: paid for it, or carried to or from
+/// another order of the student (negative when carried away).
+fn received_by(e: &ledger_entry::Model) -> bool {
+    e.kind == LedgerKind::Payment.code() || e.kind == LedgerKind::Transfer.code()
 }
 
 /// A payment of an order and what of it can still go back.
@@ -538,10 +544,7 @@ async fn returnable(
     claimed: &[refund::Model],
 ) -> Result<Vec<Returnable>> {
     let mut received: Vec<(i64, i64)> = Vec::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.kind == LedgerKind::Payment.code())
-    {
+    for e in entries.iter().filter(|e| received_by(e)) {
         if let Some(p) = e.payment_id {
             match received.iter_mut().find(|(id, _)| *id == p) {
                 Some((_, sum)) => *sum += e.amount_fen,
@@ -734,16 +737,7 @@ pub(crate) async fn for_drop(
     enrollment_id: i64,
     by: Option<&Actor>,
 ) -> Result<Vec<refund::Model>> {
-    use kehou_domain::enrollment::OrderStatus;
-    let Some(o) = order::Entity::find()
-        .filter(order::Column::EnrollmentId.eq(enrollment_id))
-        .filter(
-            order::Column::Status.is_in([OrderStatus::Paid.code(), OrderStatus::OnAccount.code()]),
-        )
-        .lock_exclusive()
-        .one(txn)
-        .await?
-    else {
+    let Some(o) = settled_order(txn, enrollment_id).await? else {
         return Ok(Vec::new());
     };
     let (computed, returnable) = compute_for(app, txn, &o).await?;
@@ -763,9 +757,158 @@ pub(crate) async fn for_drop(
         .await?;
     }
     if super::bill::mode_of(&o) != kehou_domain::billing::PayMode::Term {
-        settle_account(txn, app, &o, Fen(computed.owed_fen), by).await?;
+        settle_account(txn, app, &o, Fen(computed.owed_fen), "退课", by).await?;
     }
     Ok(opened)
+}
+
+/// The paid (or billed) order of an enrollment, locked: the one whose money an ending
+/// enrollment settles.
+async fn settled_order(
+    txn: &impl ConnectionTrait,
+    enrollment_id: i64,
+) -> Result<Option<order::Model>> {
+    use kehou_domain::enrollment::OrderStatus;
+    Ok(order::Entity::find()
+        .filter(order::Column::EnrollmentId.eq(enrollment_id))
+        .filter(
+            order::Column::Status.is_in([OrderStatus::Paid.code(), OrderStatus::OnAccount.code()]),
+        )
+        .lock_exclusive()
+        .one(txn)
+        .await?)
+}
+
+/// What a course change did with the old course's money.
+pub(crate) struct Carried {
+    /// What the old course's rule gives back.
+    pub credit: Fen,
+    /// What of it paid towards the new course.
+    pub carried: Fen,
+    /// The refunds of the rest, to hand to the channel once committed.
+    pub refunds: Vec<refund::Model>,
+}
+
+/// A course change's money, in the caller's transaction, once the old enrollment ended
+/// and the new order is placed (调课): what the old course's rule would refund pays the new
+/// order's balance first, by the payments it came by (so that a later refund of the new
+/// course still goes back that way); the rest goes back to the parent; the old order is
+/// settled as a drop settles it.
+pub(crate) async fn carry(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    from_enrollment_id: i64,
+    to: &order::Model,
+    by: Option<&Actor>,
+) -> Result<Carried> {
+    let Some(from) = settled_order(txn, from_enrollment_id).await? else {
+        return Ok(Carried {
+            credit: Fen(0),
+            carried: Fen(0),
+            refunds: Vec::new(),
+        });
+    };
+    let (computed, sources) = compute_for(app, txn, &from).await?;
+    let due = ledger::balance(txn, to.id).await?.0.max(0);
+    let wanted = computed.amount_fen.min(due);
+    let mut left = wanted;
+    let now = app.now();
+    for r in &sources {
+        if left <= 0 {
+            break;
+        }
+        let part = left.min(r.room.0);
+        let legs = [
+            (&from, -part, format!("调课：结转至订单 {}", to.order_no)),
+            (to, part, format!("调课：由订单 {} 结转", from.order_no)),
+        ];
+        for (order, amount, note) in legs {
+            ledger::append(
+                txn,
+                NewEntry {
+                    order,
+                    kind: LedgerKind::Transfer,
+                    amount: Fen(amount),
+                    payment_id: Some(r.payment.id),
+                    refund_id: None,
+                    waiver_id: None,
+                    note,
+                    by: by.map(|a| a.user_id),
+                    period: String::new(),
+                },
+                now,
+            )
+            .await?;
+        }
+        left -= part;
+    }
+    let carried = wanted - left;
+    let rest = computed.amount_fen - carried;
+    let mut refunds = Vec::new();
+    if rest > 0 {
+        let entries = ledger::of_order(txn, from.id).await?;
+        let claimed = of_order_rows(txn, from.id).await?;
+        let back = returnable(txn, &entries, &claimed).await?;
+        let mut explanation = Explanation::computed(&computed);
+        explanation.lines.push(format!(
+            "其中 {} 结转至新课程订单 {}，其余 {} 原路退回",
+            Fen(carried),
+            to.order_no,
+            Fen(rest)
+        ));
+        refunds = open_spread(
+            txn,
+            app,
+            &from,
+            &back,
+            Fen(rest),
+            Source::Drop,
+            "调课退还差额",
+            explanation,
+            by,
+        )
+        .await?;
+    }
+    settle_account(txn, app, &from, Fen(computed.owed_fen), "调课", by).await?;
+    Ok(Carried {
+        credit: Fen(computed.amount_fen),
+        carried: Fen(carried),
+        refunds,
+    })
+}
+
+/// Money carried into an order that is given up unpaid (a course change whose difference
+/// was never paid) goes back by the payments it came by, in the caller's transaction.
+pub(crate) async fn return_carried(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    o: &order::Model,
+) -> Result<Vec<refund::Model>> {
+    let entries = ledger::of_order(txn, o.id).await?;
+    if !entries
+        .iter()
+        .any(|e| e.kind == LedgerKind::Transfer.code())
+    {
+        return Ok(Vec::new());
+    }
+    let claimed = of_order_rows(txn, o.id).await?;
+    let back = returnable(txn, &entries, &claimed).await?;
+    let amount: i64 = back.iter().map(|r| r.room.0).sum();
+    if amount <= 0 {
+        return Ok(Vec::new());
+    }
+    open_spread(
+        txn,
+        app,
+        o,
+        &back,
+        Fen(amount),
+        Source::Drop,
+        "调课差额未补缴，结转款原路退回",
+        Explanation::stated("新课程的差额未在时限内补缴，调课时结转的款项原路退回"),
+        None,
+    )
+    .await
 }
 
 /// Brings an ended order's balance (as if every refund under way were back) to what the
@@ -775,6 +918,7 @@ async fn settle_account(
     app: &App,
     o: &order::Model,
     owed: Fen,
+    what: &str,
     by: Option<&Actor>,
 ) -> Result<()> {
     let under_way: i64 = of_order_rows(txn, o.id)
@@ -798,9 +942,9 @@ async fn settle_account(
             refund_id: None,
             waiver_id: None,
             note: if change > 0 {
-                "退课结算：已上课次应收".into()
+                format!("{what}结算：已上课次应收")
             } else {
-                "退课结算：未到期账单不再收取".into()
+                format!("{what}结算：不再收取的部分")
             },
             by: by.map(|a| a.user_id),
             period: if change > 0 {

@@ -364,6 +364,8 @@ impl SchoolMoney {
             LedgerKind::Charge => self.charged_fen += amount,
             LedgerKind::Payment => self.paid_fen += amount,
             LedgerKind::Refund => self.refunded_fen += amount,
+            // Money moved between two orders of a student: no money came or went.
+            LedgerKind::Transfer => {}
             LedgerKind::Waiver => {
                 self.waived_fen += amount;
                 self.waivers += 1;

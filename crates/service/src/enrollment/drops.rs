@@ -64,6 +64,26 @@ pub struct DecisionInput {
     pub note: Option<String>,
 }
 
+impl DecisionInput {
+    /// The decision and its note: a choice is required, and a note when rejecting
+    /// (`why` says so).
+    pub(crate) fn parse(&self, why: &str) -> Result<(bool, Option<String>)> {
+        let mut invalid = Invalid::default();
+        let note = invalid.optional_text("note", self.note.as_deref(), NOTE_MAX);
+        if self.approve.is_none() {
+            invalid.push("approve", "请选择同意或不同意");
+        }
+        if self.approve == Some(false) && matches!(note, Some(None)) {
+            invalid.push("note", why);
+        }
+        check(invalid)?;
+        match (self.approve, note) {
+            (Some(approve), Some(note)) => Ok((approve, note)),
+            _ => Err(Error::invalid("approve", "请选择同意或不同意")),
+        }
+    }
+}
+
 fn status_of(r: &drop_request::Model) -> DropRequestStatus {
     DropRequestStatus::parse(&r.status).unwrap_or(DropRequestStatus::Withdrawn)
 }
@@ -267,18 +287,7 @@ pub async fn decide(
         crate::school::school_for(&app.db, actor, r.school_id, Permission::EnrollmentManage)
             .await
             .map_err(|_| Error::NotFound("退课申请"))?;
-    let mut invalid = Invalid::default();
-    let note = invalid.optional_text("note", input.note.as_deref(), NOTE_MAX);
-    if input.approve.is_none() {
-        invalid.push("approve", "请选择同意或不同意");
-    }
-    if input.approve == Some(false) && matches!(note, Some(None)) {
-        invalid.push("note", "不同意退课时请填写原因");
-    }
-    check(invalid)?;
-    let (Some(approve), Some(note)) = (input.approve, note) else {
-        return Err(Error::invalid("approve", "请选择同意或不同意"));
-    };
+    let (approve, note) = input.parse("不同意退课时请填写原因")?;
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
     let s = student::Entity::find_by_id(r.student_id)

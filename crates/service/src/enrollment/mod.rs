@@ -4,6 +4,7 @@
 //! check` verifies.
 
 pub mod assign;
+pub mod change;
 pub mod check;
 pub mod drops;
 pub mod lottery;

@@ -82,6 +82,11 @@ pub struct EnrollmentView {
     pub can_drop: bool,
     /// The latest drop request, if the parent made one.
     pub drop_request: Option<super::drops::DropBrief>,
+    /// The parent may ask to move it to another class (调班) or course (调课): confirmed,
+    /// in a class, a drop window open, no request waiting.
+    pub can_change: bool,
+    /// The latest change request, if the parent made one.
+    pub change_request: Option<super::change::ChangeView>,
     pub order: Option<OrderView>,
     /// The order's money: totals from the ledger, the payment that paid it, its refunds.
     pub money: Option<crate::billing::ledger::Money>,
@@ -161,6 +166,7 @@ pub(crate) async fn views(
         .all(db)
         .await?;
     let requests = super::drops::latest_of(db, &ids).await?;
+    let mut changes = super::change::latest_of(db, &ids).await?;
     let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let mut money = crate::billing::ledger::money_of(db, &order_ids).await?;
     let now = app.now();
@@ -196,8 +202,14 @@ pub(crate) async fn views(
         let t = terms.iter().find(|t| t.id == e.term_id);
         let by_school = e.source == "school";
         let drop_request = requests.get(&e.id).cloned();
-        let waiting = drop_request.as_ref().is_some_and(|r| r.status == "pending");
+        let change_request = changes.remove(&e.id);
+        let waiting = drop_request.as_ref().is_some_and(|r| r.status == "pending")
+            || change_request
+                .as_ref()
+                .is_some_and(|r| r.status == "pending");
         let droppable = drop_open(&e);
+        let can_change =
+            status == EnrollmentStatus::Confirmed && !waiting && droppable && e.class_id.is_some();
         out.push(EnrollmentView {
             id: e.id,
             student_id: e.student_id,
@@ -221,6 +233,8 @@ pub(crate) async fn views(
             can_cancel: status == EnrollmentStatus::PendingPayment,
             can_drop: status == EnrollmentStatus::Confirmed && !waiting && (by_school || droppable),
             drop_request,
+            can_change,
+            change_request,
             order: o,
             money: m,
             refund_preview: None,
@@ -246,7 +260,7 @@ pub(crate) async fn release(
     let student_id = e.student_id;
     crate::billing::refund::for_drop(txn, app, e.id, by).await?;
     let e = end_enrollment(txn, e, to, reason, now).await?;
-    close_orders(txn, e.id, OrderStatus::Cancelled, now).await?;
+    close_orders(txn, app, e.id, OrderStatus::Cancelled, now).await?;
     if let Some(c) = class_id {
         crate::teaching::class::leave(txn, c, student_id).await?;
     }
@@ -363,9 +377,11 @@ pub async fn drop(
         .ok_or(Error::NotFound("报名"))
 }
 
-/// Moves the unpaid orders of an enrollment to `to`.
+/// Moves the unpaid orders of an enrollment to `to`; money a course change carried into
+/// one goes back to the parent.
 pub(crate) async fn close_orders(
     db: &impl ConnectionTrait,
+    app: &App,
     enrollment_id: i64,
     to: OrderStatus,
     now: DateTime<Utc>,
@@ -378,6 +394,7 @@ pub(crate) async fn close_orders(
     {
         crate::billing::ledger::give_up(db, &o, &format!("订单{}，不再应收", to.label()), now)
             .await?;
+        crate::billing::refund::return_carried(db, app, &o).await?;
         let mut m = o.into_active_model();
         m.status = Set(to.code().into());
         m.updated_at = Set(now);
@@ -416,7 +433,7 @@ pub(crate) async fn expire(app: &App, order_id: i64) -> Result<Option<i64>> {
         now,
     )
     .await?;
-    close_orders(&txn, e.id, OrderStatus::Expired, now).await?;
+    close_orders(&txn, app, e.id, OrderStatus::Expired, now).await?;
     let school = crate::system::load_any_school(&txn, o.school_id).await?;
     record(
         &txn,

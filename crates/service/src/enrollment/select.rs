@@ -134,6 +134,8 @@ pub(crate) enum Source {
     Waitlist,
     /// Won in the pre-registration draw.
     Lottery,
+    /// A course change the school approved (调课).
+    Change,
 }
 
 impl Source {
@@ -143,6 +145,7 @@ impl Source {
             Source::School => "school",
             Source::Waitlist => "waitlist",
             Source::Lottery => "lottery",
+            Source::Change => "change",
         }
     }
 }
@@ -1012,6 +1015,7 @@ pub(crate) async fn place(
                     Source::School => "学校",
                     Source::Waitlist => "候补递补",
                     Source::Lottery => "志愿抽签",
+                    Source::Change => "调课",
                 },
                 ctx.child.name,
                 accepted_names.join("、")

@@ -2,14 +2,16 @@
 //! three of the full piano class's orders were paid through the sandbox by their
 //! guardians, one of them partly refunded (the textbook was not handed out), so that the
 //! school's pages show paid, refunded and unpaid orders (周杰's basketball still waits);
-//! today's bill reconciled and matched, yesterday's with one difference to resolve.
+//! today's bill reconciled and matched, yesterday's with one difference to resolve; the
+//! parent of another paid piano student asks to change course (调课), waiting for the
+//! school.
 
 use kehou_domain::enrollment::OrderStatus;
 use kehou_store::entity::billing::{payment, sandbox_trade};
 use kehou_store::entity::enrollment::order;
 use kehou_store::entity::identity::user;
 use kehou_store::entity::org;
-use kehou_store::entity::school::guardian;
+use kehou_store::entity::school::{guardian, student};
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -144,8 +146,62 @@ pub(super) async fn ensure_payments(app: &App, school: &org::Model) -> Result<us
     // The channel's notifications and the refund's completion, now rather than when
     // the server starts.
     while super::worker::run_next(app, "demo").await? {}
+    if let Some(o) = paid.get(1) {
+        made += ask_change(app, school, o).await?;
+    }
     made += reconcile(app, school).await?;
     Ok(made)
+}
+
+/// The parent of a paid piano student asks to change course (调课) to a paid class that
+/// fits the child's week and has seats, for the school to decide on 报名管理.
+async fn ask_change(app: &App, school: &org::Model, o: &order::Model) -> Result<usize> {
+    let Some(g) = guardian::Entity::find()
+        .filter(guardian::Column::StudentId.eq(o.student_id))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let Some(u) = user::Entity::find_by_id(g.user_id).one(&app.db).await? else {
+        return Ok(0);
+    };
+    let Some(child) = student::Entity::find_by_id(o.student_id)
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let choices = crate::enrollment::select::selectable_for(app, child, Some(o.term_id)).await?;
+    let Some(to) = choices
+        .choices
+        .iter()
+        // What a school's approval does not check again (the notice, the window) aside,
+        // the class is open to the child.
+        .filter(|c| {
+            c.state == "available" || matches!(c.reason, Some("notice_unsigned" | "window_closed"))
+        })
+        .filter(|c| c.course_fee_fen > 0)
+        .find_map(|c| c.teaching_class_id)
+    else {
+        return Ok(0);
+    };
+    let actor = crate::Actor {
+        user_id: u.id,
+        user_name: u.name.clone(),
+        ..acting_for(school, "parent")
+    };
+    crate::enrollment::change::request(
+        app,
+        &actor,
+        o.enrollment_id,
+        crate::enrollment::change::ChangeInput {
+            to_class_id: Some(to),
+            reason: Some("孩子对钢琴兴趣不大，想改学其他课程".into()),
+        },
+    )
+    .await?;
+    Ok(1)
 }
 
 /// Today's bill matches; yesterday's holds a payment the channel has and the platform

@@ -1536,105 +1536,9 @@ pub async fn transfer_student(
     let Some(to_id) = input.to_class_id.filter(|id| *id != class_id) else {
         return Err(Error::invalid("to_class_id", "请选择要调入的另一个教学班"));
     };
-    let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
-    let from = load(&txn, &t, class_id).await?;
-    let to = load(&txn, &t, to_id)
-        .await
-        .map_err(|_| Error::invalid("to_class_id", "请选择本学期的另一个教学班"))?;
-    if to.item_id != from.item_id {
-        return Err(Error::invalid(
-            "to_class_id",
-            "只能调到同一课程的其他教学班；换课程请退课后重新报名",
-        ));
-    }
-    // Classes are locked in id order, as a selection locks them.
-    for id in [from.id.min(to.id), from.id.max(to.id)] {
-        lock(&txn, id).await?;
-    }
-    if ClassStatus::parse(&to.status) == Some(ClassStatus::Closed)
-        || ClassStatus::parse(&from.status) == Some(ClassStatus::Closed)
-    {
-        return Err(Error::conflict("已结课的教学班不能调班"));
-    }
-    let s = student::Entity::find_by_id(student_id)
-        .filter(student::Column::SchoolId.eq(t.school.id))
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("教学班学生"))?;
-    let grade = match s.class_id {
-        Some(c) => admin_class::Entity::find_by_id(c)
-            .one(&txn)
-            .await?
-            .map(|a| i32::from(a.grade)),
-        None => None,
-    };
-    if !grade.is_some_and(|g| (to.grade_from..=to.grade_to).contains(&g)) {
-        return Err(Error::invalid(
-            "to_class_id",
-            format!(
-                "{}不在{}，不能调入“{}”",
-                s.name,
-                grades_label(to.grade_from, to.grade_to),
-                to.name
-            ),
-        ));
-    }
-    let in_from = member_ids(&txn, t.school.id, t.term.id, from.id).await?;
-    if !in_from.contains(&s.id) {
-        return Err(Error::NotFound("教学班学生"));
-    }
-    let in_to = member_ids(&txn, t.school.id, t.term.id, to.id).await?;
-    if in_to.contains(&s.id) {
-        return Err(Error::conflict(format!("{} 已在“{}”", s.name, to.name)));
-    }
-    let taken = crate::enrollment::select::taken_in_classes(&txn, vec![to.id])
-        .await?
-        .get(&to.id)
-        .copied()
-        .unwrap_or(0);
-    let taken = usize::try_from(taken).unwrap_or(0).max(in_to.len());
-    if taken + 1 > usize::try_from(to.capacity_max).unwrap_or(0) {
-        return Err(Error::conflict(format!(
-            "教学班“{}”班额{}人，已满（含待支付的报名）",
-            to.name, to.capacity_max
-        )));
-    }
-    // From today on, the new class may not meet while another of the student's does.
-    let others: Vec<i64> = class_ids_of(&txn, s.id)
-        .await?
-        .into_iter()
-        .filter(|c| *c != from.id && *c != to.id)
-        .collect();
-    let busy = super::lesson::times_of(&txn, others, app.today()).await?;
-    let coming = super::lesson::times_of(&txn, vec![to.id], app.today())
-        .await?
-        .remove(&to.id)
-        .unwrap_or_default();
-    for (date, starts, ends) in &coming {
-        let clash = busy.iter().find(|(_, ls)| {
-            ls.iter()
-                .any(|(d, s2, e2)| d == date && starts < e2 && s2 < ends)
-        });
-        if let Some((other, _)) = clash {
-            let name = by_ids(&txn, vec![*other])
-                .await?
-                .into_iter()
-                .next()
-                .map(|c| c.name)
-                .unwrap_or_default();
-            return Err(Error::conflict(format!(
-                "“{}”{} {} 的课与{}所在的“{name}”时间冲突",
-                to.name,
-                date,
-                super::hhmm(*starts),
-                s.name
-            )));
-        }
-    }
-    leave(&txn, from.id, s.id).await?;
-    enter(&txn, to.id, s.id, now).await?;
-    crate::enrollment::order::class_moved(&txn, from.id, to.id, s.id, now).await?;
+    let moved = move_student(&txn, app, &t, (class_id, to_id), student_id).await?;
+    let (from, to, s) = (&moved.from, &moved.to, &moved.student);
     record(
         &txn,
         app,
@@ -1653,7 +1557,7 @@ pub async fn transfer_student(
             "学校已将{}从“{}”调到“{}”，课表随之更新；费用不变。",
             s.name, from.name, to.name
         ),
-        now,
+        app.now(),
     )
     .await?;
     txn.commit().await?;
@@ -1666,6 +1570,130 @@ pub async fn transfer_student(
         .into_iter()
         .find(|x| x.student_id == s.id)
         .ok_or(Error::NotFound("教学班学生"))
+}
+
+/// A student moved from one class to another of the same course.
+pub(crate) struct Moved {
+    pub from: class::Model,
+    pub to: class::Model,
+    pub student: student::Model,
+}
+
+/// Moves a student between two classes of the same course of the term, in the caller's
+/// transaction (调班), after the checks a transfer needs: both classes running, the
+/// student's grade, a seat (unpaid holds count), no clash with their other classes from
+/// today on. The confirmed enrollment follows; the money stays as it was. The caller
+/// records it, tells the guardians and offers the freed seat to the waitlist.
+pub(crate) async fn move_student(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    t: &Term,
+    (from_id, to_id): (i64, i64),
+    student_id: i64,
+) -> Result<Moved> {
+    let from = load(txn, t, from_id).await?;
+    let to = load(txn, t, to_id)
+        .await
+        .map_err(|_| Error::invalid("to_class_id", "请选择本学期的另一个教学班"))?;
+    if to.item_id != from.item_id {
+        return Err(Error::invalid(
+            "to_class_id",
+            "只能调到同一课程的其他教学班；换课程请退课后重新报名",
+        ));
+    }
+    // Classes are locked in id order, as a selection locks them.
+    for id in [from.id.min(to.id), from.id.max(to.id)] {
+        lock(txn, id).await?;
+    }
+    if ClassStatus::parse(&to.status) == Some(ClassStatus::Closed)
+        || ClassStatus::parse(&from.status) == Some(ClassStatus::Closed)
+    {
+        return Err(Error::conflict("已结课的教学班不能调班"));
+    }
+    let s = student::Entity::find_by_id(student_id)
+        .filter(student::Column::SchoolId.eq(t.school.id))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("教学班学生"))?;
+    let grade = match s.class_id {
+        Some(c) => admin_class::Entity::find_by_id(c)
+            .one(txn)
+            .await?
+            .map(|a| i32::from(a.grade)),
+        None => None,
+    };
+    if !grade.is_some_and(|g| (to.grade_from..=to.grade_to).contains(&g)) {
+        return Err(Error::invalid(
+            "to_class_id",
+            format!(
+                "{}不在{}，不能调入“{}”",
+                s.name,
+                grades_label(to.grade_from, to.grade_to),
+                to.name
+            ),
+        ));
+    }
+    let in_from = member_ids(txn, t.school.id, t.term.id, from.id).await?;
+    if !in_from.contains(&s.id) {
+        return Err(Error::NotFound("教学班学生"));
+    }
+    let in_to = member_ids(txn, t.school.id, t.term.id, to.id).await?;
+    if in_to.contains(&s.id) {
+        return Err(Error::conflict(format!("{} 已在“{}”", s.name, to.name)));
+    }
+    let taken = crate::enrollment::select::taken_in_classes(txn, vec![to.id])
+        .await?
+        .get(&to.id)
+        .copied()
+        .unwrap_or(0);
+    let taken = usize::try_from(taken).unwrap_or(0).max(in_to.len());
+    if taken + 1 > usize::try_from(to.capacity_max).unwrap_or(0) {
+        return Err(Error::conflict(format!(
+            "教学班“{}”班额{}人，已满（含待支付的报名）",
+            to.name, to.capacity_max
+        )));
+    }
+    // From today on, the new class may not meet while another of the student's does.
+    let others: Vec<i64> = class_ids_of(txn, s.id)
+        .await?
+        .into_iter()
+        .filter(|c| *c != from.id && *c != to.id)
+        .collect();
+    let busy = super::lesson::times_of(txn, others, app.today()).await?;
+    let coming = super::lesson::times_of(txn, vec![to.id], app.today())
+        .await?
+        .remove(&to.id)
+        .unwrap_or_default();
+    for (date, starts, ends) in &coming {
+        let clash = busy.iter().find(|(_, ls)| {
+            ls.iter()
+                .any(|(d, s2, e2)| d == date && starts < e2 && s2 < ends)
+        });
+        if let Some((other, _)) = clash {
+            let name = by_ids(txn, vec![*other])
+                .await?
+                .into_iter()
+                .next()
+                .map(|c| c.name)
+                .unwrap_or_default();
+            return Err(Error::conflict(format!(
+                "“{}”{} {} 的课与{}所在的“{name}”时间冲突",
+                to.name,
+                date,
+                super::hhmm(*starts),
+                s.name
+            )));
+        }
+    }
+    let now = app.now();
+    leave(txn, from.id, s.id).await?;
+    enter(txn, to.id, s.id, now).await?;
+    crate::enrollment::order::class_moved(txn, from.id, to.id, s.id, now).await?;
+    Ok(Moved {
+        from,
+        to,
+        student: s,
+    })
 }
 
 /// The classes of lessons in `ids`, for the timetable (no permission: the caller checked).

@@ -35,6 +35,7 @@ mod m20261201_000030_pay_modes;
 mod m20261201_000031_attendance;
 mod m20261201_000032_patrol;
 mod m20261201_000033_teacher_leaves;
+mod m20261201_000034_enrollment_changes;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000031_attendance::Migration),
             Box::new(m20261201_000032_patrol::Migration),
             Box::new(m20261201_000033_teacher_leaves::Migration),
+            Box::new(m20261201_000034_enrollment_changes::Migration),
         ]
     }
 }

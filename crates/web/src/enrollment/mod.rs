@@ -20,6 +20,10 @@ pub fn area() -> Area {
             .routes(routes!(api::drop_requests))
             .routes(routes!(api::withdraw_drop))
             .routes(routes!(api::decide_drop))
+            .routes(routes!(api::request_change))
+            .routes(routes!(api::changes))
+            .routes(routes!(api::withdraw_change))
+            .routes(routes!(api::decide_change))
             .routes(routes!(api::join_waitlist))
             .routes(routes!(api::leave_waitlist))
             .routes(routes!(api::my_waitlist))
@@ -59,6 +63,14 @@ pub fn area() -> Area {
                 "/enroll/drop-requests/{request_id}/withdraw",
                 pages::withdraw_drop,
             )
+            .post(
+                "/enroll/enrollments/{enrollment_id}/change",
+                pages::request_change,
+            )
+            .post(
+                "/enroll/enrollment-changes/{request_id}/withdraw",
+                pages::withdraw_change,
+            )
             .get("/enroll/orders/{order_id}", pages::order_detail)
             .get(
                 "/enroll/students/{student_id}/pictures/{file_id}",
@@ -76,6 +88,10 @@ pub fn area() -> Area {
             .post(
                 "/schools/{id}/enrollment/drop-requests/{request_id}",
                 pages::decide_drop,
+            )
+            .post(
+                "/schools/{id}/enrollment/changes/{request_id}",
+                pages::decide_change,
             )
             .post("/schools/{id}/enrollment/windows", pages::add_window)
             .post(

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::Principal;
 use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
+use kehou_service::enrollment::change::{self, ChangeInput, ChangeView};
 use kehou_service::enrollment::drops::{self, DecisionInput, DropRequestView};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
@@ -338,6 +339,68 @@ pub async fn withdraw_drop(
     then_back(&state, &p, &data, done, "drop_withdrawn").await
 }
 
+/// The parent asks to move an enrollment to another class or course.
+pub async fn request_change(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(enrollment_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = ChangeInput {
+        to_class_id: data.text("to_class_id").parse().ok(),
+        reason: Some(data.text("reason")),
+    };
+    let done = change::request(&state.app, &actor, enrollment_id, input)
+        .await
+        .map(|_| ());
+    then_back(&state, &p, &data, done, "course_change_requested").await
+}
+
+/// The parent withdraws a change request that waits.
+pub async fn withdraw_change(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath(request_id): PagePath<i64>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let done = change::withdraw(&state.app, &actor, request_id)
+        .await
+        .map(|_| ());
+    then_back(&state, &p, &data, done, "course_change_withdrawn").await
+}
+
+/// The school approves or rejects a change request from 报名管理.
+pub async fn decide_change(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+    PagePath((school_id, request_id)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<ManageQuery>,
+    CsrfForm(data): CsrfForm,
+) -> PageResult {
+    let input = decision_of(&data);
+    let code = if input.approve == Some(true) {
+        "course_change_approved"
+    } else {
+        "course_change_rejected"
+    };
+    let done = change::decide(&state.app, &actor, request_id, input).await;
+    school_back(&state, &p, school_id, &q, done, code, "changes").await
+}
+
+/// The decision of a review form: the pressed button and the note.
+fn decision_of(data: &FormData) -> DecisionInput {
+    let approve = match data.text("decision").as_str() {
+        "approve" => Some(true),
+        "reject" => Some(false),
+        _ => None,
+    };
+    let note = data.text("note");
+    DecisionInput {
+        approve,
+        note: (!note.trim().is_empty()).then_some(note),
+    }
+}
+
 /// The school approves or rejects a drop request from 报名管理.
 pub async fn decide_drop(
     State(state): State<AppState>,
@@ -346,17 +409,8 @@ pub async fn decide_drop(
     PageQuery(q): PageQuery<ManageQuery>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
-    let approve = match data.text("decision").as_str() {
-        "approve" => Some(true),
-        "reject" => Some(false),
-        _ => None,
-    };
-    let note = data.text("note");
-    let input = DecisionInput {
-        approve,
-        note: (!note.trim().is_empty()).then_some(note),
-    };
-    let code = if approve == Some(true) {
+    let input = decision_of(&data);
+    let code = if input.approve == Some(true) {
         "drop_approved"
     } else {
         "drop_rejected"
@@ -430,6 +484,7 @@ struct ManagePage {
     rows: Vec<RosterRow>,
     list: ListInfo,
     drops: Vec<DropRequestView>,
+    changes: Vec<ChangeView>,
     classes: Vec<Opt>,
     class_filter: String,
     status_filter: String,
@@ -488,6 +543,9 @@ async fn manage_page(
     // Every waiting request, and the latest decided ones for reference.
     let waiting = drops.iter().filter(|d| d.status == "pending").count();
     drops.truncate(waiting + 20);
+    let mut changes = change::list(&state.app, a, school_id, term.id, None).await?;
+    let waiting = changes.iter().filter(|c| c.status == "pending").count();
+    changes.truncate(waiting + 20);
     let classes = kehou_service::teaching::class::list(&state.app, a, school_id, term.id)
         .await
         .unwrap_or_default()
@@ -521,6 +579,7 @@ async fn manage_page(
         rows,
         list,
         drops,
+        changes,
         classes,
         class_filter,
         status_filter,

@@ -278,6 +278,10 @@ fn notice_text(code: &str) -> &'static str {
         "drop_requested" => "已提交退课申请，请等待学校审核",
         "drop_withdrawn" => "已撤回退课申请",
         "drop_approved" => "已同意退课，名额已释放",
+        "course_change_requested" => "已提交调课申请，请等待学校审核",
+        "course_change_withdrawn" => "已撤回调课申请",
+        "course_change_approved" => "已同意调课，报名与费用已随之调整",
+        "course_change_rejected" => "已驳回调课申请，并通知了家长",
         "drop_rejected" => "已驳回退课申请，并通知了家长",
         "resubmitted" => "已重新提交，请等待教育行政部门审核",
         "invited_teacher" => {

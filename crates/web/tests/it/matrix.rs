@@ -541,7 +541,10 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         {
             Need::Perms(&[EnrollmentManage])
         }
-        ("POST", "/api/v1/drop-requests/{request_id}/decision") => Need::Perms(&[EnrollmentManage]),
+        ("POST", "/api/v1/drop-requests/{request_id}/decision")
+        | ("POST", "/api/v1/enrollment-changes/{request_id}/decision") => {
+            Need::Perms(&[EnrollmentManage])
+        }
         (_, p)
             if p.starts_with("/enroll")
                 || p == "/api/v1/me/admin-class-enrollments"
@@ -549,6 +552,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
                 || p.starts_with("/api/v1/orders")
                 || p.starts_with("/api/v1/waitlist")
                 || p == "/api/v1/drop-requests/{request_id}/withdraw"
+                || p == "/api/v1/enrollment-changes/{request_id}/withdraw"
                 || p == "/api/v1/notice-signatures"
                 || (p.starts_with("/api/v1/students/{student_id}/")
                     && (p.ends_with("/selectable-courses")

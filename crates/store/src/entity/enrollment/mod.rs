@@ -1,6 +1,7 @@
 //! Enrollment: windows and rules, enrollments and their orders, waitlists, the enrollment
 //! notice and its signatures, pre-registration choices and draws.
 
+pub mod change;
 pub mod draw;
 pub mod drop_request;
 #[allow(clippy::module_inception)]

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::common::{PARENT, SCHOOL1_ADMIN, SCHOOL2_ADMIN, TestApp};
 
 mod attendance;
+mod change;
 mod modes;
 
 pub async fn run_jobs(t: &TestApp) {
