@@ -4,6 +4,8 @@
 //! rejects; the teacher may revoke while it waits. Approved, the lesson's teachers change
 //! and it carries a note the timetables show; neither teacher may be busy elsewhere then.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use kehou_domain::attendance::{RequestAction, RequestStatus};
 use kehou_domain::{Fen, Permission};
@@ -81,54 +83,83 @@ pub struct ChangeView {
     pub decided_label: Option<String>,
 }
 
-async fn label_of(db: &impl ConnectionTrait, lesson_id: Option<i64>) -> Result<String> {
-    let Some(id) = lesson_id else {
-        return Ok(String::new());
-    };
-    let Some(l) = lesson::Entity::find_by_id(id).one(db).await? else {
-        return Ok(String::new());
-    };
-    let class = crate::teaching::class::by_ids(db, vec![l.class_id])
-        .await?
+/// "9月18日 17:20 合唱班" for each of some lessons, in two queries.
+async fn labels_of(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, String>> {
+    let lessons = lesson::Entity::find()
+        .filter(lesson::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let classes: HashMap<i64, String> =
+        crate::teaching::class::by_ids(db, lessons.iter().map(|l| l.class_id).collect())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+    Ok(lessons
         .into_iter()
-        .next()
-        .map(|c| c.name)
-        .unwrap_or_default();
-    Ok(format!(
-        "{} {} {class}",
-        l.date.format("%-m月%-d日"),
-        hhmm(l.starts_at)
-    ))
+        .map(|l| {
+            let class = classes.get(&l.class_id).map_or("", String::as_str);
+            (
+                l.id,
+                format!(
+                    "{} {} {class}",
+                    l.date.format("%-m月%-d日"),
+                    hhmm(l.starts_at)
+                ),
+            )
+        })
+        .collect())
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<lesson_change::Model>,
+) -> Result<Vec<ChangeView>> {
+    let ids = rows
+        .iter()
+        .flat_map(|c| std::iter::once(c.lesson_id).chain(c.other_lesson_id))
+        .collect();
+    let labels = labels_of(db, ids).await?;
+    let label = |id: Option<i64>| {
+        id.and_then(|id| labels.get(&id).cloned())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|c| ChangeView {
+            lesson_label: label(Some(c.lesson_id)),
+            other_label: label(c.other_lesson_id),
+            id: c.id,
+            school_id: c.school_id,
+            kind_label: kind_label(&c.kind),
+            kind: c.kind,
+            lesson_id: c.lesson_id,
+            other_lesson_id: c.other_lesson_id,
+            requester_name: c.requester_name,
+            substitute_name: c.substitute_name,
+            reason: c.reason,
+            status_label: status_label(&c.status),
+            status: c.status,
+            fee_fen: c.fee_fen,
+            fee: Fen(c.fee_fen).to_string(),
+            decision_note: c.decision_note,
+            created_label: china_label(c.created_at),
+            decided_label: c.decided_at.map(china_label),
+        })
+        .collect())
 }
 
 async fn view(db: &impl ConnectionTrait, c: lesson_change::Model) -> Result<ChangeView> {
-    Ok(ChangeView {
-        lesson_label: label_of(db, Some(c.lesson_id)).await?,
-        other_label: label_of(db, c.other_lesson_id).await?,
-        id: c.id,
-        school_id: c.school_id,
-        kind_label: kind_label(&c.kind),
-        kind: c.kind,
-        lesson_id: c.lesson_id,
-        other_lesson_id: c.other_lesson_id,
-        requester_name: c.requester_name,
-        substitute_name: c.substitute_name,
-        reason: c.reason,
-        status_label: status_label(&c.status),
-        status: c.status,
-        fee_fen: c.fee_fen,
-        fee: Fen(c.fee_fen).to_string(),
-        decision_note: c.decision_note,
-        created_label: china_label(c.created_at),
-        decided_label: c.decided_at.map(china_label),
-    })
+    views(db, vec![c])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("调代课申请"))
 }
 
 fn starts(l: &lesson::Model) -> NaiveDateTime {
     l.date.and_time(l.starts_at)
 }
 
-/// A lesson that has not started and was not cancelled, or why not.
 /// A substitute's pay for one lesson, in fen: none is 0, at most 10 000 yuan.
 pub(super) fn checked_fee(fee_fen: Option<i64>) -> Result<i64> {
     let fee = fee_fen.unwrap_or(0);
@@ -138,6 +169,7 @@ pub(super) fn checked_fee(fee_fen: Option<i64>) -> Result<i64> {
     Ok(fee)
 }
 
+/// A lesson that has not started and was not cancelled, or why not.
 pub(super) fn check_ahead(app: &App, l: &lesson::Model) -> Result<()> {
     super::check_held(l)?;
     if starts(l) <= app.local_now() {
@@ -154,12 +186,21 @@ pub(super) async fn busy(
     except: &[i64],
 ) -> Result<Option<String>> {
     let theirs = crate::teaching::timetable::taught_by(db, user_id, l.date, l.date).await?;
+    Ok(clash(&theirs, l, except))
+}
+
+/// The first of a teacher's lessons `theirs` (bar `except`) that meets while `l` does.
+pub(super) fn clash(
+    theirs: &[crate::teaching::timetable::Entry],
+    l: &lesson::Model,
+    except: &[i64],
+) -> Option<String> {
     let (s, e) = (hhmm(l.starts_at), hhmm(l.ends_at));
-    Ok(theirs
-        .into_iter()
-        .filter(|x| !except.contains(&x.lesson_id))
+    theirs
+        .iter()
+        .filter(|x| x.date == l.date && !except.contains(&x.lesson_id))
         .find(|x| x.start < e && s < x.end)
-        .map(|x| format!("{} {}–{} {}", x.date, x.start, x.end, x.class_name)))
+        .map(|x| format!("{} {}–{} {}", x.date, x.start, x.end, x.class_name))
 }
 
 /// A teacher asks for a substitute or a swap for a lesson of theirs that is ahead.
@@ -490,31 +531,23 @@ pub async fn list(
         })?;
         q = q.filter(lesson_change::Column::Status.eq(st.code()));
     }
-    let mut out = Vec::new();
-    for c in q
+    let rows = q
         .order_by_desc(lesson_change::Column::Id)
         .limit(500)
         .all(&app.db)
-        .await?
-    {
-        out.push(view(&app.db, c).await?);
-    }
-    Ok(out)
+        .await?;
+    views(&app.db, rows).await
 }
 
 /// The caller's own requests, newest first.
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<ChangeView>> {
-    let mut out = Vec::new();
-    for c in lesson_change::Entity::find()
+    let rows = lesson_change::Entity::find()
         .filter(lesson_change::Column::RequestedBy.eq(actor.user_id))
         .order_by_desc(lesson_change::Column::Id)
         .limit(50)
         .all(&app.db)
-        .await?
-    {
-        out.push(view(&app.db, c).await?);
-    }
-    Ok(out)
+        .await?;
+    views(&app.db, rows).await
 }
 
 pub const EXPORT_HEADERS: [&str; 9] = [

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use kehou_domain::Permission;
 use kehou_domain::attendance::{LeaveKind, RequestAction, RequestStatus, SYMPTOMS};
 use kehou_store::entity::attendance::leave_request;
@@ -81,11 +81,6 @@ fn view(r: leave_request::Model, student_name: String) -> LeaveView {
     }
 }
 
-fn parse_date(field: &str, raw: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD"))
-}
-
 /// The lessons a leave covers: those of the student's classes on its days.
 async fn covered(
     db: &impl ConnectionTrait,
@@ -126,17 +121,7 @@ pub async fn create(app: &App, actor: &Actor, input: LeaveInput) -> Result<Leave
     };
     let reason = kehou_domain::field::required_text(&input.reason, 200)
         .map_err(|m| Error::invalid("reason", m))?;
-    let from = parse_date("from", &input.from)?;
-    let to = parse_date("to", &input.to)?;
-    if from < app.today() {
-        return Err(Error::invalid("from", "不能为已过去的日期请假"));
-    }
-    if to < from {
-        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
-    }
-    if to - from >= Duration::days(MAX_DAYS) {
-        return Err(Error::invalid("to", format!("一次请假最多 {MAX_DAYS} 天")));
-    }
+    let (from, to) = super::leave_span(app, &input.from, &input.to, MAX_DAYS)?;
     let lessons = covered(&app.db, s.id, from, to).await?;
     if lessons.is_empty() {
         return Err(Error::conflict("这段时间孩子没有课后服务课程，不需要请假"));
@@ -155,12 +140,7 @@ pub async fn create(app: &App, actor: &Actor, input: LeaveInput) -> Result<Leave
         .one(&txn)
         .await?;
     if let Some(o) = overlapping {
-        return Err(Error::conflict(format!(
-            "{} 至 {} 已有{}的请假，请勿重复申请",
-            o.from_date,
-            o.to_date,
-            status_label(&o.status)
-        )));
+        return Err(super::overlapping_leave(o.from_date, o.to_date, &o.status));
     }
     let row = leave_request::ActiveModel {
         school_id: Set(s.school_id),

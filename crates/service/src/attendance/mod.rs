@@ -39,21 +39,22 @@ pub(crate) async fn own_lesson(
     Ok(l)
 }
 
-/// A lesson the actor teaches, or may watch with `attendance.view` at its school.
+/// A lesson the actor teaches, or may watch with `attendance.view` at its school; and
+/// whether they teach it.
 pub(crate) async fn readable_lesson(
     db: &impl ConnectionTrait,
     actor: &Actor,
     lesson_id: i64,
-) -> Result<lesson::Model> {
+) -> Result<(lesson::Model, bool)> {
     let l = crate::teaching::lesson::find(db, lesson_id).await?;
     if crate::teaching::timetable::teaches(db, actor.user_id, l.id).await? {
-        return Ok(l);
+        return Ok((l, true));
     }
     if actor.can(Permission::AttendanceView) {
         crate::school::school_for(db, actor, l.school_id, Permission::AttendanceView)
             .await
             .map_err(|_| Error::NotFound("课次"))?;
-        return Ok(l);
+        return Ok((l, false));
     }
     Err(Error::NotFound("课次"))
 }
@@ -69,6 +70,7 @@ pub(crate) fn check_held(l: &lesson::Model) -> Result<()> {
 /// A decision on a request: approve or reject, with a note.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = AttendanceDecision)]
 pub struct Decision {
     /// true approves, false rejects.
     pub approve: Option<bool>,
@@ -109,6 +111,43 @@ pub(crate) fn optional_text(field: &str, value: &str, max_chars: usize) -> Resul
         return Ok(String::new());
     }
     kehou_domain::field::required_text(value, max_chars).map_err(|m| Error::invalid(field, m))
+}
+
+/// The days a leave asks for, from required `YYYY-MM-DD` texts: from today on, `to` not
+/// before `from`, at most `max_days` in all.
+pub(crate) fn leave_span(
+    app: &crate::App,
+    from: &str,
+    to: &str,
+    max_days: i64,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let parse = |field: &str, raw: &str| {
+        chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD"))
+    };
+    let (from, to) = (parse("from", from)?, parse("to", to)?);
+    if from < app.today() {
+        return Err(Error::invalid("from", "不能为已过去的日期请假"));
+    }
+    if to < from {
+        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
+    }
+    if to - from >= chrono::Duration::days(max_days) {
+        return Err(Error::invalid("to", format!("一次请假最多 {max_days} 天")));
+    }
+    Ok((from, to))
+}
+
+/// The refusal of a leave that overlaps one pending or approved.
+pub(crate) fn overlapping_leave(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    status: &str,
+) -> Error {
+    Error::conflict(format!(
+        "{from} 至 {to} 已有{}的请假，请勿重复申请",
+        status_label(status)
+    ))
 }
 
 /// A span of days from optional `YYYY-MM-DD` texts: `defaults` when absent, `to` not before

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kehou_domain::attendance::{Mark, OPEN_BEFORE_MIN};
 use kehou_store::entity::attendance::roll_mark;
 use kehou_store::entity::teaching::lesson;
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::platform::audit::By;
 use crate::platform::clock::china_label;
 use crate::platform::messages::{self, NewMessage};
+use crate::teaching::class::ClassStudent;
 use crate::teaching::hhmm;
 use crate::{Actor, App, Error, Result};
 
@@ -97,8 +98,7 @@ fn roll_window(app: &App, l: &lesson::Model) -> Result<()> {
 
 /// A lesson's roll call: its teacher, or the school with `attendance.view`.
 pub async fn get(app: &App, actor: &Actor, lesson_id: i64) -> Result<RollCallView> {
-    let l = super::readable_lesson(&app.db, actor, lesson_id).await?;
-    let teaches = crate::teaching::timetable::teaches(&app.db, actor.user_id, l.id).await?;
+    let (l, teaches) = super::readable_lesson(&app.db, actor, lesson_id).await?;
     let can_mark = teaches && l.status != "cancelled" && roll_window(app, &l).is_ok();
     build(&app.db, &l, can_mark).await
 }
@@ -111,12 +111,12 @@ pub(crate) async fn build(
     can_mark: bool,
 ) -> Result<RollCallView> {
     let members = crate::teaching::class::members(db, l.school_id, l.class_id).await?;
-    let marks: HashMap<i64, roll_mark::Model> = roll_mark::Entity::find()
+    let marks: HashMap<i64, (Mark, DateTime<Utc>)> = roll_mark::Entity::find()
         .filter(roll_mark::Column::LessonId.eq(l.id))
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.student_id, m))
+        .filter_map(|m| Mark::parse(&m.status).map(|k| (m.student_id, (k, m.marked_at))))
         .collect();
     let ids: Vec<i64> = members.iter().map(|m| m.student_id).collect();
     let leave = super::leave::approved_on(db, &ids, l.date).await?;
@@ -126,6 +126,19 @@ pub(crate) async fn build(
         .next()
         .map(|c| c.name)
         .unwrap_or_default();
+    Ok(assemble(l, members, &marks, &leave, class_name, can_mark))
+}
+
+/// The roll call from its parts: the class's students, their marks (with when), the
+/// approved leave of the day.
+fn assemble(
+    l: &lesson::Model,
+    members: Vec<ClassStudent>,
+    marks: &HashMap<i64, (Mark, DateTime<Utc>)>,
+    leave: &HashMap<i64, String>,
+    class_name: String,
+    can_mark: bool,
+) -> RollCallView {
     let mut v = RollCallView {
         lesson_id: l.id,
         school_id: l.school_id,
@@ -140,14 +153,12 @@ pub(crate) async fn build(
         absent: 0,
         leave: 0,
         unmarked: 0,
-        marked_label: marks.values().map(|m| m.marked_at).max().map(china_label),
+        marked_label: marks.values().map(|(_, at)| *at).max().map(china_label),
         can_mark,
         rows: Vec::with_capacity(members.len()),
     };
     for s in members {
-        let mark = marks
-            .get(&s.student_id)
-            .and_then(|m| Mark::parse(&m.status));
+        let mark = marks.get(&s.student_id).map(|(m, _)| *m);
         let on_leave = leave.get(&s.student_id);
         // Approved leave fills in what nobody marked yet.
         let effective = mark.or(on_leave.map(|_| Mark::Leave));
@@ -171,7 +182,7 @@ pub(crate) async fn build(
             leave_note: on_leave.cloned().unwrap_or_default(),
         });
     }
-    Ok(v)
+    v
 }
 
 /// The teacher marks students of their lesson; each change is told to the guardians.
@@ -190,8 +201,8 @@ pub async fn save(
     }
     let members = crate::teaching::class::members(&app.db, l.school_id, l.class_id).await?;
     let names: HashMap<i64, String> = members
-        .into_iter()
-        .map(|m| (m.student_id, m.name))
+        .iter()
+        .map(|m| (m.student_id, m.name.clone()))
         .collect();
     let mut wanted: Vec<(i64, Mark)> = Vec::with_capacity(input.marks.len());
     let mut seen = HashSet::new();
@@ -317,8 +328,18 @@ pub async fn save(
         )
         .await?;
     }
-    let v = build(&txn, &l, true).await?;
+    // The answer from what is in hand: the marks as they now stand and the day's leave.
+    let mut marks: HashMap<i64, (Mark, DateTime<Utc>)> = existing
+        .into_values()
+        .filter_map(|m| Mark::parse(&m.status).map(|k| (m.student_id, (k, m.marked_at))))
+        .collect();
+    for (student_id, mark) in &changed {
+        marks.insert(*student_id, (*mark, now));
+    }
+    let all: Vec<i64> = members.iter().map(|m| m.student_id).collect();
+    let leave = super::leave::approved_on(&txn, &all, l.date).await?;
     txn.commit().await?;
+    let v = assemble(&l, members, &marks, &leave, class_name, true);
     told.sort_unstable();
     told.dedup();
     for g in told {

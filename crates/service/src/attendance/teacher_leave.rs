@@ -15,7 +15,7 @@ use kehou_store::sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::change::{SUBSTITUTE, busy, check_ahead, checked_fee};
+use super::change::{SUBSTITUTE, check_ahead, checked_fee, clash};
 use super::{status_label, transition};
 use crate::platform::audit::By;
 use crate::platform::clock::china_label;
@@ -89,20 +89,19 @@ fn view(l: teacher_leave::Model) -> TeacherLeaveView {
 async fn lessons_ahead(
     app: &App,
     db: &impl kehou_store::sea_orm::ConnectionTrait,
-    leave: &teacher_leave::Model,
+    (user_id, school_id): (i64, i64),
+    (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Vec<Entry>> {
     let now = app.local_now();
-    Ok(
-        crate::teaching::timetable::taught_by(db, leave.user_id, leave.from_date, leave.to_date)
-            .await?
-            .into_iter()
-            .filter(|e| e.school_id == leave.school_id)
-            .filter(|e| {
-                chrono::NaiveTime::parse_from_str(&e.start, "%H:%M")
-                    .is_ok_and(|t| e.date.and_time(t) > now)
-            })
-            .collect(),
-    )
+    Ok(crate::teaching::timetable::taught_by(db, user_id, from, to)
+        .await?
+        .into_iter()
+        .filter(|e| e.school_id == school_id)
+        .filter(|e| {
+            chrono::NaiveTime::parse_from_str(&e.start, "%H:%M")
+                .is_ok_and(|t| e.date.and_time(t) > now)
+        })
+        .collect())
 }
 
 /// A teacher of their school asks for leave; the school's attendance managers are told.
@@ -117,41 +116,13 @@ pub async fn request(
         return Err(Error::invalid("school", "请以学校教职工身份申请请假"));
     }
     let school = crate::system::load_any_school(db, actor.org_id).await?;
-    let parse = |field: &str, v: &str| {
-        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-            .map_err(|_| Error::invalid(field, "日期格式应为 YYYY-MM-DD"))
-    };
-    let from = parse("from", &input.from)?;
-    let to = parse("to", &input.to)?;
+    let (from, to) = super::leave_span(app, &input.from, &input.to, MAX_DAYS)?;
     let reason = kehou_domain::field::required_text(&input.reason, 200)
         .map_err(|m| Error::invalid("reason", m))?;
-    if from < app.today() {
-        return Err(Error::invalid("from", "不能为已过去的日期请假"));
-    }
-    if to < from {
-        return Err(Error::invalid("to", "结束日期不能早于开始日期"));
-    }
-    if (to - from).num_days() >= MAX_DAYS {
-        return Err(Error::invalid("to", format!("一次请假最多 {MAX_DAYS} 天")));
-    }
-    let probe = teacher_leave::Model {
-        id: 0,
-        school_id: school.id,
-        user_id: actor.user_id,
-        teacher_name: String::new(),
-        from_date: from,
-        to_date: to,
-        reason: String::new(),
-        status: String::new(),
-        substitute_staff_id: None,
-        substitute_name: String::new(),
-        lessons: 0,
-        decided_by: None,
-        decided_at: None,
-        decision_note: String::new(),
-        created_at: app.now(),
-    };
-    if lessons_ahead(app, db, &probe).await?.is_empty() {
+    if lessons_ahead(app, db, (actor.user_id, school.id), (from, to))
+        .await?
+        .is_empty()
+    {
         return Err(Error::conflict(
             "这段时间您在本校没有未开始的课后服务课程，不需要请假",
         ));
@@ -172,12 +143,7 @@ pub async fn request(
         .one(&txn)
         .await?;
     if let Some(o) = overlapping {
-        return Err(Error::conflict(format!(
-            "{} 至 {} 已有{}的请假，请勿重复申请",
-            o.from_date,
-            o.to_date,
-            status_label(&o.status)
-        )));
+        return Err(super::overlapping_leave(o.from_date, o.to_date, &o.status));
     }
     let row = teacher_leave::ActiveModel {
         school_id: Set(school.id),
@@ -294,11 +260,14 @@ pub async fn decide(
     let mut told = vec![l.user_id];
     if let Some((staff_id, user, name)) = &substitute {
         let own_staff = crate::school::staff::staff_id_of(&txn, l.school_id, l.user_id).await?;
-        let lessons = lessons_ahead(app, &txn, &l).await?;
+        let span = (l.from_date, l.to_date);
+        let lessons = lessons_ahead(app, &txn, (l.user_id, l.school_id), span).await?;
+        // The substitute's own lessons of the whole span, read once.
+        let theirs = crate::teaching::timetable::taught_by(&txn, *user, span.0, span.1).await?;
         for e in &lessons {
             let lesson = crate::teaching::lesson::find(&txn, e.lesson_id).await?;
             check_ahead(app, &lesson)?;
-            if let Some(at) = busy(&txn, *user, &lesson, &[]).await? {
+            if let Some(at) = clash(&theirs, &lesson, &[]) {
                 return Err(Error::conflict(format!(
                     "{name} 在 {} {}–{} 另有课：{at}",
                     e.date, e.start, e.end

@@ -54,6 +54,7 @@ pub struct DifferenceView {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReconcileDayView)]
 pub struct DayView {
     pub id: i64,
     pub account_id: i64,
@@ -401,6 +402,7 @@ pub async fn view(app: &App, actor: &Actor, school_id: i64) -> Result<ReconView>
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = ReconcileRunInput)]
 pub struct RunInput {
     /// The day, `YYYY-MM-DD` (China's calendar); not after today.
     pub date: String,

@@ -61,6 +61,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = LibraryEntryView)]
 pub struct EntryView {
     pub id: i64,
     /// The bureau whose library it is.

@@ -48,6 +48,7 @@ pub struct AssignStudent {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = AssignCourseChoice)]
 pub struct CourseChoice {
     pub item_id: i64,
     pub name: String,
@@ -69,6 +70,7 @@ pub struct AssignView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AssignRunInput)]
 pub struct RunInput {
     #[schema(required = true)]
     pub item_id: Option<i64>,
@@ -77,6 +79,7 @@ pub struct RunInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AssignMoveInput)]
 pub struct MoveInput {
     #[schema(required = true)]
     pub enrollment_id: Option<i64>,

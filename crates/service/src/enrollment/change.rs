@@ -31,7 +31,7 @@ use crate::{Actor, App, Error, Result};
 pub const REASON_MAX: usize = 200;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct ChangeInput {
+pub struct EnrollmentChangeInput {
     /// The teaching class of this term to move to: of the same course (调班) or of
     /// another (调课).
     #[schema(required = true)]
@@ -43,7 +43,7 @@ pub struct ChangeInput {
 
 /// A change request as the parent and the school see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ChangeView {
+pub struct EnrollmentChangeView {
     pub id: i64,
     pub enrollment_id: i64,
     pub student_id: i64,
@@ -81,7 +81,10 @@ fn kind_of(r: &change::Model) -> ChangeKind {
     ChangeKind::parse(&r.kind).unwrap_or(ChangeKind::Class)
 }
 
-async fn views(db: &impl ConnectionTrait, rows: Vec<change::Model>) -> Result<Vec<ChangeView>> {
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<change::Model>,
+) -> Result<Vec<EnrollmentChangeView>> {
     let students: HashMap<i64, student::Model> = student::Entity::find()
         .filter(student::Column::Id.is_in(rows.iter().map(|r| r.student_id)))
         .all(db)
@@ -117,7 +120,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<change::Model>) -> Result<Ve
             let e = enrollments.get(&r.enrollment_id);
             let to = classes.get(&r.to_class_id);
             let kind = kind_of(&r);
-            ChangeView {
+            EnrollmentChangeView {
                 id: r.id,
                 enrollment_id: r.enrollment_id,
                 student_id: r.student_id,
@@ -148,7 +151,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<change::Model>) -> Result<Ve
         .collect())
 }
 
-async fn one(db: &impl ConnectionTrait, r: change::Model) -> Result<ChangeView> {
+async fn one(db: &impl ConnectionTrait, r: change::Model) -> Result<EnrollmentChangeView> {
     views(db, vec![r])
         .await?
         .pop()
@@ -159,7 +162,7 @@ async fn one(db: &impl ConnectionTrait, r: change::Model) -> Result<ChangeView> 
 pub(crate) async fn latest_of(
     db: &impl ConnectionTrait,
     enrollment_ids: &[i64],
-) -> Result<HashMap<i64, ChangeView>> {
+) -> Result<HashMap<i64, EnrollmentChangeView>> {
     if enrollment_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -185,8 +188,8 @@ pub async fn request(
     app: &App,
     actor: &Actor,
     enrollment_id: i64,
-    input: ChangeInput,
-) -> Result<ChangeView> {
+    input: EnrollmentChangeInput,
+) -> Result<EnrollmentChangeView> {
     let e = enrollment::Entity::find_by_id(enrollment_id)
         .one(&app.db)
         .await?
@@ -326,7 +329,7 @@ async fn lock(db: &impl ConnectionTrait, id: i64) -> Result<change::Model> {
 }
 
 /// The parent withdraws a request that waits.
-pub async fn withdraw(app: &App, actor: &Actor, request_id: i64) -> Result<ChangeView> {
+pub async fn withdraw(app: &App, actor: &Actor, request_id: i64) -> Result<EnrollmentChangeView> {
     let r = change::Entity::find_by_id(request_id)
         .one(&app.db)
         .await?
@@ -369,7 +372,7 @@ pub async fn list(
     school_id: i64,
     term_id: i64,
     status: Option<&str>,
-) -> Result<Vec<ChangeView>> {
+) -> Result<Vec<EnrollmentChangeView>> {
     let school =
         crate::school::school_for(&app.db, actor, school_id, Permission::EnrollmentManage).await?;
     let t = term_row(&app.db, school.id, term_id).await?;
@@ -404,7 +407,7 @@ pub async fn decide(
     actor: &Actor,
     request_id: i64,
     input: DecisionInput,
-) -> Result<ChangeView> {
+) -> Result<EnrollmentChangeView> {
     actor.require(Permission::EnrollmentManage)?;
     let r = change::Entity::find_by_id(request_id)
         .one(&app.db)
@@ -645,4 +648,25 @@ async fn change_course(
         freed_class: from_class,
         summary,
     })
+}
+
+/// How many change requests into or out of a class wait for the school (closing a class).
+pub(crate) async fn pending_of_class(db: &impl ConnectionTrait, class_id: i64) -> Result<u64> {
+    use kehou_store::sea_orm::{Condition, PaginatorTrait};
+    let out_of: Vec<i64> = enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(class_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    Ok(change::Entity::find()
+        .filter(change::Column::Status.eq(DropRequestStatus::Pending.code()))
+        .filter(
+            Condition::any()
+                .add(change::Column::ToClassId.eq(class_id))
+                .add(change::Column::EnrollmentId.is_in(out_of)),
+        )
+        .count(db)
+        .await?)
 }

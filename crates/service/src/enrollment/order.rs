@@ -86,7 +86,7 @@ pub struct EnrollmentView {
     /// in a class, a drop window open, no request waiting.
     pub can_change: bool,
     /// The latest change request, if the parent made one.
-    pub change_request: Option<super::change::ChangeView>,
+    pub change_request: Option<super::change::EnrollmentChangeView>,
     pub order: Option<OrderView>,
     /// The order's money: totals from the ledger, the payment that paid it, its refunds.
     pub money: Option<crate::billing::ledger::Money>,

@@ -47,6 +47,7 @@ pub struct EnrollInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = SelectionItemInput)]
 pub struct ItemInput {
     pub teaching_class_id: Option<i64>,
     pub offering_item_id: Option<i64>,

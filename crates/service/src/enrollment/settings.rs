@@ -49,6 +49,7 @@ pub struct GroupView {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnrollmentSettingsView)]
 pub struct SettingsView {
     pub school_id: i64,
     pub term_id: i64,
@@ -63,6 +64,7 @@ pub struct SettingsView {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = GroupCourseChoice)]
 pub struct CourseChoice {
     pub item_id: i64,
     pub name: String,

@@ -110,6 +110,7 @@ fn parse_role_ids(text: &str) -> Vec<i64> {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InvitationOfferView)]
 pub struct OfferView {
     pub id: i64,
     pub org_id: i64,

@@ -15,6 +15,7 @@ use crate::platform::audit::{self, By, Change};
 use crate::{Actor, App, Error, Result};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InstitutionDepartmentView)]
 pub struct DepartmentView {
     pub id: i64,
     pub name: String,

@@ -54,21 +54,12 @@ fn view(c: admin_class::Model, teachers: &HashMap<i64, String>) -> AdminClassVie
     }
 }
 
-async fn names_of(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, String>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
 async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<admin_class::Model>,
 ) -> Result<Vec<AdminClassView>> {
-    let teachers = names_of(db, rows.iter().filter_map(|c| c.head_teacher_id).collect()).await?;
+    let ids: Vec<i64> = rows.iter().filter_map(|c| c.head_teacher_id).collect();
+    let teachers = crate::identity::account::names_of(db, &ids).await?;
     Ok(rows.into_iter().map(|c| view(c, &teachers)).collect())
 }
 
@@ -130,7 +121,8 @@ pub(crate) async fn staff(db: &impl ConnectionTrait, school_id: i64) -> Result<V
         .filter(membership::Column::RoleId.ne(parent))
         .all(db)
         .await?;
-    let mut names: Vec<(i64, String)> = names_of(db, ms.iter().map(|m| m.user_id).collect())
+    let ids: Vec<i64> = ms.iter().map(|m| m.user_id).collect();
+    let mut names: Vec<(i64, String)> = crate::identity::account::names_of(db, &ids)
         .await?
         .into_iter()
         .collect();

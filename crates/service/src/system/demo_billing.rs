@@ -195,7 +195,7 @@ async fn ask_change(app: &App, school: &org::Model, o: &order::Model) -> Result<
         app,
         &actor,
         o.enrollment_id,
-        crate::enrollment::change::ChangeInput {
+        crate::enrollment::change::EnrollmentChangeInput {
             to_class_id: Some(to),
             reason: Some("孩子对钢琴兴趣不大，想改学其他课程".into()),
         },

@@ -2381,6 +2381,10 @@ async fn close_check_of(
     if drops > 0 {
         blockers.push(format!("{drops} 份退课申请待审核"));
     }
+    let changes = crate::enrollment::change::pending_of_class(db, row.id).await?;
+    if changes > 0 {
+        blockers.push(format!("{changes} 份调课、调班申请待审核"));
+    }
     let refunds = crate::billing::refund::open_of_class(db, row.id).await?;
     if refunds > 0 {
         blockers.push(format!("{refunds} 笔退款尚未完成"));

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
-use kehou_service::enrollment::change::{self, ChangeInput, ChangeView};
+use kehou_service::enrollment::change::{self, EnrollmentChangeInput, EnrollmentChangeView};
 use kehou_service::enrollment::drops::{self, DecisionInput, DropBrief, DropRequestView};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
@@ -164,15 +164,15 @@ pub async fn decide_drop(
 /// window is open: of the same course (调班) or of another (调课, the old course's refund
 /// pays towards the new one). The school decides.
 #[utoipa::path(post, path = "/api/v1/enrollments/{enrollment_id}/change", tag = "enrollment",
-    params(("enrollment_id" = i64, Path)), request_body = ChangeInput,
-    responses((status = 201, body = ChangeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    params(("enrollment_id" = i64, Path)), request_body = EnrollmentChangeInput,
+    responses((status = 201, body = EnrollmentChangeView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "not confirmed, outside the drop window, class closed, or a request waits", body = ErrorBody)))]
 pub async fn request_change(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(enrollment_id): ApiPath<i64>,
-    ApiJson(b): ApiJson<ChangeInput>,
-) -> Result<(StatusCode, Json<ChangeView>), ApiError> {
+    ApiJson(b): ApiJson<EnrollmentChangeInput>,
+) -> Result<(StatusCode, Json<EnrollmentChangeView>), ApiError> {
     Ok((
         StatusCode::CREATED,
         Json(change::request(&state.app, &actor, enrollment_id, b).await?),
@@ -183,13 +183,13 @@ pub async fn request_change(
 /// (`enrollment.manage`).
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/terms/{term_id}/enrollment-changes", tag = "enrollment",
     params(("school_id" = i64, Path), ("term_id" = i64, Path), DropRequestQuery),
-    responses((status = 200, body = ListBody<ChangeView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ListBody<EnrollmentChangeView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn changes(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath((school_id, term_id)): ApiPath<(i64, i64)>,
     ApiQuery(q): ApiQuery<DropRequestQuery>,
-) -> Result<Json<ListBody<ChangeView>>, ApiError> {
+) -> Result<Json<ListBody<EnrollmentChangeView>>, ApiError> {
     Ok(Json(ListBody::whole(
         change::list(&state.app, &actor, school_id, term_id, q.status.as_deref()).await?,
     )))
@@ -198,13 +198,13 @@ pub async fn changes(
 /// The parent withdraws a change request that waits.
 #[utoipa::path(post, path = "/api/v1/enrollment-changes/{request_id}/withdraw", tag = "enrollment",
     params(("request_id" = i64, Path)),
-    responses((status = 200, body = ChangeView), (status = 404, body = ErrorBody),
+    responses((status = 200, body = EnrollmentChangeView), (status = 404, body = ErrorBody),
         (status = 409, description = "already decided", body = ErrorBody)))]
 pub async fn withdraw_change(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(request_id): ApiPath<i64>,
-) -> Result<Json<ChangeView>, ApiError> {
+) -> Result<Json<EnrollmentChangeView>, ApiError> {
     Ok(Json(
         change::withdraw(&state.app, &actor, request_id).await?,
     ))
@@ -214,14 +214,14 @@ pub async fn withdraw_change(
 /// with a reason, a change request (`enrollment.manage`).
 #[utoipa::path(post, path = "/api/v1/enrollment-changes/{request_id}/decision", tag = "enrollment",
     params(("request_id" = i64, Path)), request_body = DecisionInput,
-    responses((status = 200, body = ChangeView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = EnrollmentChangeView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "already decided, or the move breaks a rule (seats, clash, grade)", body = ErrorBody)))]
 pub async fn decide_change(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(request_id): ApiPath<i64>,
     ApiJson(b): ApiJson<DecisionInput>,
-) -> Result<Json<ChangeView>, ApiError> {
+) -> Result<Json<EnrollmentChangeView>, ApiError> {
     Ok(Json(
         change::decide(&state.app, &actor, request_id, b).await?,
     ))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use kehou_domain::{OrgKind, Permission};
 use kehou_service::Principal;
 use kehou_service::enrollment::assign::{self, AssignView, MergeInput, MoveInput, RunInput};
-use kehou_service::enrollment::change::{self, ChangeInput, ChangeView};
+use kehou_service::enrollment::change::{self, EnrollmentChangeInput, EnrollmentChangeView};
 use kehou_service::enrollment::drops::{self, DecisionInput, DropRequestView};
 use kehou_service::enrollment::lottery::{
     self, DrawView, PreferencesInput, PreferencesView, SeedInput,
@@ -346,7 +346,7 @@ pub async fn request_change(
     PagePath(enrollment_id): PagePath<i64>,
     CsrfForm(data): CsrfForm,
 ) -> PageResult {
-    let input = ChangeInput {
+    let input = EnrollmentChangeInput {
         to_class_id: data.text("to_class_id").parse().ok(),
         reason: Some(data.text("reason")),
     };
@@ -484,7 +484,7 @@ struct ManagePage {
     rows: Vec<RosterRow>,
     list: ListInfo,
     drops: Vec<DropRequestView>,
-    changes: Vec<ChangeView>,
+    changes: Vec<EnrollmentChangeView>,
     classes: Vec<Opt>,
     class_filter: String,
     status_filter: String,

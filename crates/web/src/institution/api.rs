@@ -74,6 +74,7 @@ pub async fn get(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = InstitutionDecision)]
 pub struct Decision {
     /// approve, reject, return (for more material), suspend, reinstate or remove.
     #[schema(required = true)]
@@ -264,6 +265,7 @@ pub async fn departments(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = NewInstitutionDepartment)]
 pub struct NewDepartment {
     #[schema(required = true)]
     pub name: Option<String>,

@@ -100,6 +100,7 @@ pub async fn remove_contact(
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
+#[schema(as = SchoolPhoneBody)]
 pub struct PhoneBody {
     pub phone: String,
 }

@@ -70,6 +70,12 @@ async fn paid_basketball(t: &TestApp) -> Setup {
     }
 }
 
+async fn basketball_of(t: &TestApp, s: &Setup) -> i64 {
+    class(t, &s.admin, s.school, s.term, "篮球班").await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn history(t: &TestApp, parent: &str, kid: i64) -> Vec<Value> {
     let (_, h) = t
         .get(&format!("/api/v1/students/{kid}/enrollments"), parent)
@@ -420,6 +426,24 @@ async fn i6_the_parent_asks_on_the_page_and_the_school_answers_there() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = b.get(&format!("/enroll?student_id={}", s.kid)).await;
     assert!(page.body.contains("调课审核中"), "{}", page.body);
+    // A request waiting blocks closing either class.
+    for c in [science, basketball_of(&t, &s).await] {
+        let (_, check) = t
+            .get(
+                &format!(
+                    "/api/v1/schools/{}/terms/{}/teaching-classes/{c}/close-check",
+                    s.school, s.term
+                ),
+                &s.admin,
+            )
+            .await;
+        assert!(
+            check["blockers"]
+                .to_string()
+                .contains("调课、调班申请待审核"),
+            "{check}"
+        );
+    }
     // The school sees it on 报名管理 and rejects it there with a reason.
     let mut school = crate::pages::Browser::new(&t);
     school.login(SCHOOL1_ADMIN, PASSWORD).await;
