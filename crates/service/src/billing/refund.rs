@@ -600,7 +600,7 @@ pub(crate) async fn open_spread(
     }
     let mut left = amount.0;
     let mut out = Vec::new();
-    for r in returnable {
+    for r in returnable.iter().filter(|r| r.room.0 > 0) {
         if left <= 0 {
             break;
         }
@@ -808,16 +808,18 @@ pub(crate) async fn carry(
             refunds: Vec::new(),
         });
     };
-    let (computed, sources) = compute_for(app, txn, &from).await?;
+    let (computed, mut sources) = compute_for(app, txn, &from).await?;
     let due = ledger::balance(txn, to.id).await?.0.max(0);
     let wanted = computed.amount_fen.min(due);
     let mut left = wanted;
     let now = app.now();
-    for r in &sources {
+    for r in &mut sources {
         if left <= 0 {
             break;
         }
         let part = left.min(r.room.0);
+        // What is carried can no longer be refunded from this order.
+        r.room.0 -= part;
         let legs = [
             (&from, -part, format!("调课：结转至订单 {}", to.order_no)),
             (to, part, format!("调课：由订单 {} 结转", from.order_no)),
@@ -846,9 +848,6 @@ pub(crate) async fn carry(
     let rest = computed.amount_fen - carried;
     let mut refunds = Vec::new();
     if rest > 0 {
-        let entries = ledger::of_order(txn, from.id).await?;
-        let claimed = of_order_rows(txn, from.id).await?;
-        let back = returnable(txn, &entries, &claimed).await?;
         let mut explanation = Explanation::computed(&computed);
         explanation.lines.push(format!(
             "其中 {} 结转至新课程订单 {}，其余 {} 原路退回",
@@ -860,7 +859,7 @@ pub(crate) async fn carry(
             txn,
             app,
             &from,
-            &back,
+            &sources,
             Fen(rest),
             Source::Drop,
             "调课退还差额",

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use kehou_domain::enrollment::{ChangeKind, DropRequestStatus, EnrollmentStatus, WindowKind};
 use kehou_domain::teaching::ClassStatus;
 use kehou_domain::{Fen, Permission};
-use kehou_store::entity::enrollment::{change, drop_request, enrollment, order};
+use kehou_store::entity::enrollment::{change, enrollment, order};
 use kehou_store::entity::school::student;
 use kehou_store::entity::teaching::class;
 use kehou_store::sea_orm::{
@@ -85,6 +85,9 @@ async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<change::Model>,
 ) -> Result<Vec<EnrollmentChangeView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let students: HashMap<i64, student::Model> = student::Entity::find()
         .filter(student::Column::Id.is_in(rows.iter().map(|r| r.student_id)))
         .all(db)
@@ -190,13 +193,7 @@ pub async fn request(
     enrollment_id: i64,
     input: EnrollmentChangeInput,
 ) -> Result<EnrollmentChangeView> {
-    let e = enrollment::Entity::find_by_id(enrollment_id)
-        .one(&app.db)
-        .await?
-        .ok_or(Error::NotFound("报名"))?;
-    let child = child_of(&app.db, actor, e.student_id)
-        .await
-        .map_err(|_| Error::NotFound("报名"))?;
+    let (e, child) = super::own_enrollment(&app.db, actor, enrollment_id).await?;
     let mut invalid = kehou_domain::Invalid::default();
     let reason = invalid.text("reason", input.reason.as_deref().unwrap_or(""), REASON_MAX);
     if input.to_class_id.is_none() {
@@ -223,14 +220,7 @@ pub async fn request(
     }
     let now = app.now();
     let txn = kehou_store::begin_write(&app.db).await?;
-    student::Entity::find_by_id(child.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
-    let e = enrollment::Entity::find_by_id(e.id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("报名"))?;
+    let e = super::lock_enrollment(&txn, child.id, e.id).await?;
     let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
     if status != EnrollmentStatus::Confirmed {
         return Err(Error::conflict(format!(
@@ -255,8 +245,8 @@ pub async fn request(
             rules.when(grade, drop)
         )));
     }
-    if waiting(&txn, e.id).await? {
-        return Err(Error::conflict("这门课已有申请正在等待学校审核"));
+    if let Some(what) = super::request_waiting(&txn, e.id).await? {
+        return Err(Error::conflict(format!("这门课的{what}正在等待学校审核")));
     }
     let kind = if to.item_id == e.item_id {
         ChangeKind::Class
@@ -303,21 +293,6 @@ pub async fn request(
     .await?;
     txn.commit().await?;
     one(&app.db, row).await
-}
-
-/// Whether a drop or change request of the enrollment waits for the school.
-async fn waiting(db: &impl ConnectionTrait, enrollment_id: i64) -> Result<bool> {
-    let drop = drop_request::Entity::find()
-        .filter(drop_request::Column::EnrollmentId.eq(enrollment_id))
-        .filter(drop_request::Column::Status.eq(DropRequestStatus::Pending.code()))
-        .one(db)
-        .await?;
-    let change = change::Entity::find()
-        .filter(change::Column::EnrollmentId.eq(enrollment_id))
-        .filter(change::Column::Status.eq(DropRequestStatus::Pending.code()))
-        .one(db)
-        .await?;
-    Ok(drop.is_some() || change.is_some())
 }
 
 async fn lock(db: &impl ConnectionTrait, id: i64) -> Result<change::Model> {

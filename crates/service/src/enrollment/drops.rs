@@ -130,13 +130,8 @@ pub(crate) async fn request(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let waiting = drop_request::Entity::find()
-        .filter(drop_request::Column::EnrollmentId.eq(e.id))
-        .filter(drop_request::Column::Status.eq(DropRequestStatus::Pending.code()))
-        .one(txn)
-        .await?;
-    if waiting.is_some() {
-        return Err(Error::conflict("退课申请已提交，正在等待学校审核"));
+    if let Some(what) = super::request_waiting(txn, e.id).await? {
+        return Err(Error::conflict(format!("这门课的{what}正在等待学校审核")));
     }
     let row = drop_request::ActiveModel {
         school_id: Set(e.school_id),

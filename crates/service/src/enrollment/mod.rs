@@ -143,6 +143,71 @@ pub(crate) async fn child_of(
 }
 
 /// The grade of a student's administrative class.
+/// An enrollment of one of the actor's children, with the child; another's is not found.
+pub(crate) async fn own_enrollment(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enrollment_id: i64,
+) -> Result<(
+    kehou_store::entity::enrollment::enrollment::Model,
+    student::Model,
+)> {
+    use kehou_store::entity::enrollment::enrollment;
+    let e = enrollment::Entity::find_by_id(enrollment_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("报名"))?;
+    let child = child_of(db, actor, e.student_id)
+        .await
+        .map_err(|_| Error::NotFound("报名"))?;
+    Ok((e, child))
+}
+
+/// In a write transaction: the student's row locked — a student's selections, drops and
+/// changes go one at a time — and the enrollment as it now stands.
+pub(crate) async fn lock_enrollment(
+    txn: &impl ConnectionTrait,
+    student_id: i64,
+    enrollment_id: i64,
+) -> Result<kehou_store::entity::enrollment::enrollment::Model> {
+    use kehou_store::entity::enrollment::enrollment;
+    use kehou_store::sea_orm::QuerySelect;
+    student::Entity::find_by_id(student_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    enrollment::Entity::find_by_id(enrollment_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("报名"))
+}
+
+/// What of an enrollment waits for the school — its drop or change request — if anything:
+/// one request at a time.
+pub(crate) async fn request_waiting(
+    db: &impl ConnectionTrait,
+    enrollment_id: i64,
+) -> Result<Option<&'static str>> {
+    use kehou_domain::enrollment::DropRequestStatus;
+    use kehou_store::entity::enrollment::{change, drop_request};
+    let pending = DropRequestStatus::Pending.code();
+    if drop_request::Entity::find()
+        .filter(drop_request::Column::EnrollmentId.eq(enrollment_id))
+        .filter(drop_request::Column::Status.eq(pending))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(Some("退课申请"));
+    }
+    Ok(change::Entity::find()
+        .filter(change::Column::EnrollmentId.eq(enrollment_id))
+        .filter(change::Column::Status.eq(pending))
+        .one(db)
+        .await?
+        .map(|_| "调课申请"))
+}
+
 pub(crate) async fn grade_of(db: &impl ConnectionTrait, s: &student::Model) -> Result<Option<i32>> {
     let Some(class_id) = s.class_id else {
         return Ok(None);

@@ -301,13 +301,7 @@ pub async fn drop(
     enrollment_id: i64,
     input: DropInput,
 ) -> Result<EnrollmentView> {
-    let e = enrollment::Entity::find_by_id(enrollment_id)
-        .one(&app.db)
-        .await?
-        .ok_or(Error::NotFound("报名"))?;
-    let child = child_of(&app.db, actor, e.student_id)
-        .await
-        .map_err(|_| Error::NotFound("报名"))?;
+    let (e, child) = super::own_enrollment(&app.db, actor, enrollment_id).await?;
     let reason = match input.reason.as_deref().map(str::trim) {
         None | Some("") => "家长退课".to_string(),
         Some(r) => {
@@ -315,14 +309,7 @@ pub async fn drop(
         }
     };
     let txn = kehou_store::begin_write(&app.db).await?;
-    student::Entity::find_by_id(child.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
-    let e = enrollment::Entity::find_by_id(e.id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("报名"))?;
+    let e = super::lock_enrollment(&txn, child.id, e.id).await?;
     let status = EnrollmentStatus::parse(&e.status).unwrap_or(EnrollmentStatus::Cancelled);
     let now = app.now();
     let to = match status {

@@ -188,6 +188,20 @@ async fn i6_a_course_change_carries_the_money_and_the_parent_pays_the_difference
         assert_eq!(st, StatusCode::BAD_REQUEST, "{body} → {e}");
         assert_eq!(e["details"][0]["field"], field, "{e}");
     }
+    // Another school's class is not one of this term's.
+    let other = t.login(SCHOOL2_ADMIN).await;
+    let school2 = t.org_id("示例第二小学").await;
+    let term2 = current_term(&t, &other, school2).await;
+    let theirs = id(&class(&t, &other, school2, term2, "少儿国画班").await);
+    let (st, e) = t
+        .post(
+            &url,
+            &s.parent,
+            json!({"to_class_id": theirs, "reason": "想换"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["details"][0]["field"], "to_class_id", "{e}");
     // Not one's own child's enrollment.
     let (st, _) = t
         .post(
@@ -220,7 +234,6 @@ async fn i6_a_course_change_carries_the_money_and_the_parent_pays_the_difference
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let other = t.login(SCHOOL2_ADMIN).await;
     let (st, _) = t
         .post(
             &format!("/api/v1/enrollment-changes/{}/decision", r["id"]),
@@ -256,6 +269,16 @@ async fn i6_a_course_change_carries_the_money_and_the_parent_pays_the_difference
         )
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
+    // Nor a drop while the change waits.
+    let (st, v) = t
+        .post(
+            &format!("/api/v1/enrollments/{}/drop", s.enrollment),
+            &s.parent,
+            json!({"reason": "不想上了"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("调课申请"), "{v}");
     let withdraw = format!("/api/v1/enrollment-changes/{}/withdraw", r["id"]);
     let (st, v) = t.post(&withdraw, &s.parent, json!({})).await;
     assert_eq!(st, StatusCode::OK, "{v}");
