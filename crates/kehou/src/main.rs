@@ -81,6 +81,27 @@ enum Command {
         #[command(subcommand)]
         command: schedule::ScheduleCommand,
     },
+    /// Personal-data keys: make one, see which keys the data needs, rotate.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Back up the database, the uploaded files and a manifest into a new folder (the
+    /// platform may keep serving). The keys are not in it: keep them apart.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The folder to create.
+        out: PathBuf,
+    },
+    /// Restore a backup folder into an empty database, after checking its manifest, its
+    /// digest and that the configured keys can read it.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup folder.
+        from: PathBuf,
+    },
     /// Benchmarks (results go into docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -98,6 +119,24 @@ enum LotteryCommand {
         /// The id of the term.
         #[arg(long)]
         term: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print a new random key (32 hex characters) and its id.
+    Generate,
+    /// Which keys the stored personal data needs, and how much each encrypted.
+    Status(DbArgs),
+    /// Re-encrypt every value not under the current key (personal_data_key) and recompute
+    /// its blind index; the previous keys must be configured too (previous_data_keys). The
+    /// platform keeps serving; an interrupted run is finished by running it again.
+    Rotate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
     },
 }
 
@@ -144,12 +183,19 @@ struct FileConfig {
     bind: Option<String>,
     /// The SM4 key for personal data, 32 hex characters (or env `KEHOU_DATA_KEY`).
     personal_data_key: Option<kehou_domain::Secret>,
+    /// During a key rotation: the keys used before, still read until `kehou key rotate`
+    /// has re-encrypted everything (or env `KEHOU_PREVIOUS_DATA_KEYS`, comma-separated).
+    #[serde(default)]
+    previous_data_keys: Vec<kehou_domain::Secret>,
     /// Mark cookies `Secure`. Default: yes, unless the server listens on a loopback
     /// address only (plain-http local use).
     secure_cookies: Option<bool>,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    /// Who may read `/metrics` (addresses or CIDR ranges of the Prometheus servers, judged
+    /// by the connection, not by a forwarded header). Default: this machine only.
+    metrics_from: Option<Vec<String>>,
     /// Before `trusted_proxies`: `true` meant a proxy on this machine. Still read, so that
     /// an old config file keeps working; it trusts loopback only.
     #[serde(default)]
@@ -186,7 +232,7 @@ impl DbArgs {
         let db = kehou_store::connect(&url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&url)))?;
-        let vault = Vault::from_hex(&data_key(&file, &url)?).map_err(describe)?;
+        let vault = vault(&file, &url, Some(&db)).await?;
         let mut app = App::with_database(db, Arc::new(SystemClock), Arc::new(vault))
             .await
             .map_err(describe)?;
@@ -216,32 +262,84 @@ fn files_dir(file: &FileConfig, url: &str) -> Result<PathBuf> {
 
 const DATA_KEY_FILE: &str = "kehou.key";
 
-/// The personal-data key: env `KEHOU_DATA_KEY`, the config file, or, for a SQLite
-/// database, a key file beside it, generated on first use. Several servers sharing a
-/// PostgreSQL database must share one key, so there it has to be configured.
-fn data_key(file: &FileConfig, url: &str) -> Result<String> {
+/// The personal-data vault: the current key and, during a rotation, the previous ones.
+/// With `db`, a SQLite installation without a key gets one generated; without (a restore),
+/// the key has to be there already.
+async fn vault(
+    file: &FileConfig,
+    url: &str,
+    db: Option<&kehou_service::DatabaseConnection>,
+) -> Result<Vault> {
+    let previous: Vec<String> = match std::env::var("KEHOU_PREVIOUS_DATA_KEYS") {
+        Ok(keys) if !keys.trim().is_empty() => keys
+            .split(',')
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        _ => file
+            .previous_data_keys
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect(),
+    };
+    let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
+    let current = match (configured_key(file, url)?, db) {
+        (Some(key), _) => key,
+        (None, Some(db)) => new_key_file(url, db).await?,
+        (None, None) => bail!(
+            "no personal data key: set KEHOU_DATA_KEY or personal_data_key in the config file to the key of the data (for SQLite, or put its {DATA_KEY_FILE} beside the database)"
+        ),
+    };
+    Vault::with_keys(&current, &previous)
+        .map_err(describe)
+        .context("personal_data_key / previous_data_keys")
+}
+
+/// The personal-data key configured: env `KEHOU_DATA_KEY`, the config file, or, for a
+/// SQLite database, the key file beside it. Several servers sharing a PostgreSQL database
+/// must share one key, so there it has to be configured.
+fn configured_key(file: &FileConfig, url: &str) -> Result<Option<String>> {
     if let Ok(key) = std::env::var("KEHOU_DATA_KEY")
         && !key.trim().is_empty()
     {
-        return Ok(key);
+        return Ok(Some(key));
     }
     if let Some(key) = &file.personal_data_key {
-        return Ok(key.expose().to_string());
+        return Ok(Some(key.expose().to_string()));
     }
     let Some(db_path) = kehou_store::sqlite_path(url) else {
         bail!(
-            "no personal data key: set KEHOU_DATA_KEY or personal_data_key in the config file (32 hex characters)"
+            "no personal data key: set KEHOU_DATA_KEY or personal_data_key in the config file (32 hex characters; `kehou key generate` makes one)"
         );
     };
     let path = std::path::Path::new(db_path).with_file_name(DATA_KEY_FILE);
-    if path.exists() {
-        return std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()));
+    if !path.exists() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(&path)
+        .map(Some)
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A key file beside a SQLite database, made on first use; never for a database that
+/// already holds encrypted data: that would hide the loss of its key.
+async fn new_key_file(url: &str, db: &kehou_service::DatabaseConnection) -> Result<String> {
+    let db_path = kehou_store::sqlite_path(url).context("no SQLite path")?;
+    let path = std::path::Path::new(db_path).with_file_name(DATA_KEY_FILE);
+    let usage = kehou_service::platform::keys::usage(db)
+        .await
+        .map_err(describe)?;
+    if usage.first_form > 0 || !usage.by_key.is_empty() {
+        bail!(
+            "{} is missing, but the database holds personal data encrypted with key(s) {}: put the key file back (from where the backup's key is kept) or set KEHOU_DATA_KEY; a new key cannot read the data",
+            path.display(),
+            usage.by_key.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
     }
     let key = Vault::generate_key();
     write_secret(&path, &key)?;
     println!(
-        "已生成个人信息加密密钥 / personal data key created: {} (back it up with the database)",
+        "已生成个人信息加密密钥 / personal data key created: {} (keep a copy apart from the backups)",
         path.display()
     );
     Ok(key)
@@ -286,12 +384,25 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm_migration=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEHOU_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm_migration=warn".into());
+    // One JSON object per line for log collectors (KEHOU_LOG_FORMAT=json), text otherwise.
+    match std::env::var("KEHOU_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+        Ok("text") | Err(_) => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        Ok(other) => {
+            tracing_subscriber::fmt().with_env_filter(filter).init();
+            tracing::warn!(
+                format = other,
+                "KEHOU_LOG_FORMAT is json or text; using text"
+            );
+        }
+    }
     match Cli::parse().command {
         Command::Serve(args) => {
             let (app, file) = args.db.app().await?;
@@ -437,8 +548,110 @@ async fn run() -> Result<()> {
             }
             Ok(())
         }
+        Command::Key { command } => key_command(command).await,
+        Command::Backup { db, out } => {
+            let (app, file) = db.app().await?;
+            let url = db.url(&file);
+            let files = files_dir(&file, &url).ok();
+            let m = kehou_service::system::backup::backup(&app, &url, files.as_deref(), &out)
+                .await
+                .map_err(describe)?;
+            println!(
+                "已备份 / backed up: {} — {} 张表 {} 行，{} 个文件，数据库结构 {}，安装 {}",
+                out.display(),
+                m.rows.len(),
+                m.rows.values().sum::<u64>(),
+                m.files,
+                m.schema,
+                m.installation_id
+            );
+            println!(
+                "个人信息所需密钥 / keys the data needs: {}（备份中没有密钥，请另行保管 / the keys are not in the backup）",
+                m.key_ids.join(", ")
+            );
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            let file = db.file()?;
+            let url = db.url(&file);
+            let vault = vault(&file, &url, None).await?;
+            let files = files_dir(&file, &url).ok();
+            let m = kehou_service::system::backup::restore(&url, &vault, files.as_deref(), &from)
+                .await
+                .map_err(describe)?;
+            println!(
+                "已恢复 / restored into {}: {} 张表 {} 行（与清单一致），{} 个文件；备份于 {}，来自安装 {}",
+                redact(&url),
+                m.rows.len(),
+                m.rows.values().sum::<u64>(),
+                m.files,
+                m.created_at,
+                m.installation_id
+            );
+            Ok(())
+        }
         Command::Bench { command } => bench::run(command).await,
         Command::Schedule { command } => schedule::run(command),
+    }
+}
+
+async fn key_command(command: KeyCommand) -> Result<()> {
+    use kehou_service::platform::keys;
+    match command {
+        KeyCommand::Generate => {
+            let key = Vault::generate_key();
+            println!("{key}");
+            eprintln!(
+                "密钥编号 / key id: {}（密钥只显示这一次，请妥善保管 / shown once: keep it safe）",
+                Vault::key_id(&key).map_err(describe)?
+            );
+            Ok(())
+        }
+        KeyCommand::Status(db) => {
+            let (app, _) = db.app().await?;
+            let usage = keys::usage(&app.db).await.map_err(describe)?;
+            let current = app.vault.current_key_id();
+            println!("当前密钥 / current key: {current}");
+            for (id, n) in &usage.by_key {
+                let mark = if id == current { "（当前）" } else { "" };
+                println!("  {id}{mark}: {n}");
+            }
+            if usage.first_form > 0 {
+                println!("  无编号的旧格式 / first form: {}", usage.first_form);
+            }
+            println!("待轮换 / left to rotate: {}", usage.left(current));
+            Ok(())
+        }
+        KeyCommand::Rotate { db, batch } => {
+            if batch == 0 {
+                bail!("--batch must be at least 1");
+            }
+            let (app, _) = db.app().await?;
+            let current = app.vault.current_key_id().to_string();
+            let before = keys::usage(&app.db).await.map_err(describe)?;
+            println!(
+                "轮换到密钥 {current}：待重新加密 {} 项 / rotating to key {current}: {} values to rewrite",
+                before.left(&current),
+                before.left(&current)
+            );
+            let done = keys::rotate(&app, batch, |table, n| {
+                eprintln!("  {table}: {n}");
+                true
+            })
+            .await
+            .map_err(describe)?;
+            let left = done.after.left(&current);
+            if left > 0 {
+                bail!(
+                    "{left} values are still under other keys (written meanwhile by an instance without the new key?): run the rotation again"
+                );
+            }
+            println!(
+                "轮换完成：重新加密 {} 项，个人信息全部由密钥 {current} 加密；现在可从 previous_data_keys 删除旧密钥并逐台重启 / done: {} rewritten; remove the old keys from previous_data_keys",
+                done.rewritten, done.rewritten
+            );
+            Ok(())
+        }
     }
 }
 
@@ -497,6 +710,8 @@ fn describe(e: kehou_service::Error) -> anyhow::Error {
                     .join("; ")
             )
         }
+        // The operator reads the message itself, not "internal error".
+        kehou_service::Error::Internal(message) => anyhow::anyhow!(message),
         other => anyhow::anyhow!(other.to_string()),
     }
 }
@@ -588,9 +803,16 @@ async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Resu
     }
     let trusted_proxies = kehou_web::http::proxy::TrustedProxies::parse(&proxies)
         .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+    let metrics_from = file
+        .metrics_from
+        .clone()
+        .unwrap_or_else(|| vec!["127.0.0.1".into(), "::1".into()]);
+    let metrics_from = kehou_web::http::proxy::TrustedProxies::parse(&metrics_from)
+        .map_err(|e| anyhow::anyhow!("metrics_from: {e}"))?;
     let config = WebConfig {
         secure_cookies: file.secure_cookies.unwrap_or(!local.ip().is_loopback()),
         trusted_proxies,
+        metrics_from: Some(metrics_from),
     };
     // This instance's share of the background work (imports, later reminders and reports).
     kehou_service::system::worker::spawn(app.clone());

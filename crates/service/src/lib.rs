@@ -47,6 +47,8 @@ pub struct App {
     pub message_feed: tokio::sync::broadcast::Sender<i64>,
     /// The payment channels: the sandbox unless a real one is configured.
     pub payments: Arc<billing::Channels>,
+    /// Counters and histograms of this instance, for `/metrics`.
+    pub metrics: Arc<platform::metrics::Metrics>,
 }
 
 impl App {
@@ -77,8 +79,10 @@ impl App {
                 .into_bytes(),
             job_wakeup.clone(),
         );
+        let metrics: Arc<platform::metrics::Metrics> = Arc::default();
         let app = Self {
-            payments: Arc::new(billing::Channels::new(Arc::new(sandbox))),
+            payments: Arc::new(billing::Channels::new(Arc::new(sandbox), metrics.clone())),
+            metrics,
             db,
             clock,
             vault,
@@ -90,6 +94,8 @@ impl App {
             )),
             message_feed: tokio::sync::broadcast::channel(256).0,
         };
+        platform::keys::check(&app.db, &app.vault).await?;
+        system::backup::installation_id(&app.db).await?;
         identity::account::encrypt_legacy_phones(&app).await?;
         org::ensure_platform_root(&app).await?;
         identity::role::ensure_preset_roles(&app).await?;
@@ -112,6 +118,11 @@ impl App {
         self.now()
             .with_timezone(&platform::clock::china())
             .naive_local()
+    }
+
+    /// How many migrations of this version the database has not run (0 when current).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        Ok(kehou_store::pending_migrations(&self.db).await?)
     }
 
     /// Answers once the database accepts a query.

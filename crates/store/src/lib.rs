@@ -22,6 +22,30 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// Runs the pending migrations of a database already open.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    migration::Migrator::up(db, None).await
+}
+
+/// Runs the first `steps` migrations only: a database with the schema of an earlier
+/// version, for upgrade tests.
+pub async fn migrate_first(db: &DatabaseConnection, steps: u32) -> Result<(), DbErr> {
+    migration::Migrator::up(db, Some(steps)).await
+}
+
+/// The names of every migration this version knows, oldest first.
+pub fn migration_names() -> Vec<String> {
+    migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect()
+}
+
+/// How many migrations this version knows that the database has not run.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    Ok(migration::Migrator::get_pending_migrations(db).await?.len())
+}
+
 /// Opens the database without migrating it.
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(url)

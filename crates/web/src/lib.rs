@@ -39,6 +39,9 @@ pub struct WebConfig {
     /// The reverse proxies whose `X-Forwarded-For` is believed (right-most untrusted entry
     /// is the client); empty: the socket peer is the client.
     pub trusted_proxies: http::proxy::TrustedProxies,
+    /// The addresses (or ranges) that may read `/metrics`, judged by the socket peer, never
+    /// by a forwarded header; `None`: anyone (in-process tests).
+    pub metrics_from: Option<http::proxy::TrustedProxies>,
 }
 
 #[derive(Clone)]
@@ -88,6 +91,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let openapi = axum::body::Bytes::from(serde_json::to_vec(&openapi).unwrap_or_default());
     router
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route(
             "/api/v1/openapi.json",
             get(move || async move {
@@ -99,18 +104,81 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/api/v1/{*rest}", axum::routing::any(http::api::not_found))
         .fallback(http::page::not_found)
-        .layer(axum::middleware::from_fn(http::trace::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.app.metrics.clone(),
+            http::trace::layer,
+        ))
         // Pages, JSON and the static files travel gzipped to clients that accept it (event
         // streams and small answers are left as they are).
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 
-async fn healthz(
+/// Alive: the process answers. Load balancers and systemd watch this; it touches nothing.
+async fn healthz() -> (StatusCode, &'static str) {
+    (StatusCode::OK, "ok")
+}
+
+/// Ready for traffic: the database answers, its schema is this version's, and this
+/// instance's job worker has shown it is alive within the last minute. A failing check is
+/// named in the body (503), so that the operator sees which.
+async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> (StatusCode, &'static str) {
-    match state.app.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+) -> (StatusCode, String) {
+    let app = &state.app;
+    let mut failed = Vec::new();
+    match app.ping().await {
+        Err(_) => failed.push("database: unreachable".to_string()),
+        Ok(()) => match app.pending_migrations().await {
+            Ok(0) => {}
+            Ok(n) => failed.push(format!("migrations: {n} pending")),
+            Err(e) => failed.push(format!("migrations: {e}")),
+        },
+    }
+    match app.metrics.worker_age(app.now()) {
+        None => failed.push("job worker: not started".into()),
+        Some(age) if age > WORKER_SILENT_SECONDS => {
+            failed.push(format!("job worker: silent for {age} s"));
+        }
+        Some(_) => {}
+    }
+    if failed.is_empty() {
+        (StatusCode::OK, "ready\n".into())
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready\n{}\n", failed.join("\n")),
+        )
+    }
+}
+
+/// A worker renews a running job's lease every few seconds and polls every two when idle.
+const WORKER_SILENT_SECONDS: i64 = 60;
+
+/// The Prometheus scrape. It names routes and counts, no personal data; still, the
+/// deployment guide keeps it off the public side of the proxy.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    parts: axum::http::request::Parts,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Some(allowed) = &state.config.metrics_from
+        && !parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_some_and(|p| allowed.trusts(p.0.ip()))
+    {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state.app.metrics.render(&state.app).await {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
 }

@@ -193,3 +193,85 @@ pub struct BillLine {
     pub out_refund_no: Option<String>,
     pub amount_fen: i64,
 }
+
+/// A channel whose calls are counted in the metrics (calls and failures by operation).
+pub struct Counted {
+    inner: std::sync::Arc<dyn PaymentChannel>,
+    metrics: std::sync::Arc<crate::platform::metrics::Metrics>,
+}
+
+impl Counted {
+    pub fn new(
+        inner: std::sync::Arc<dyn PaymentChannel>,
+        metrics: std::sync::Arc<crate::platform::metrics::Metrics>,
+    ) -> Self {
+        Self { inner, metrics }
+    }
+
+    fn count<'a, T: Send + 'a>(
+        &'a self,
+        operation: &'static str,
+        call: Call<'a, T>,
+    ) -> Call<'a, T> {
+        Box::pin(async move {
+            let outcome = call.await;
+            self.metrics
+                .channel_call(self.inner.code(), operation, outcome.is_ok());
+            outcome
+        })
+    }
+}
+
+impl PaymentChannel for Counted {
+    fn code(&self) -> &'static str {
+        self.inner.code()
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn create<'a>(&'a self, m: &'a Merchant, p: &'a NewPayment) -> Call<'a, PayParams> {
+        self.count("create", self.inner.create(m, p))
+    }
+
+    fn query<'a>(&'a self, m: &'a Merchant, out_trade_no: &'a str) -> Call<'a, Trade> {
+        self.count("query", self.inner.query(m, out_trade_no))
+    }
+
+    fn close<'a>(&'a self, m: &'a Merchant, out_trade_no: &'a str) -> Call<'a, ()> {
+        self.count("close", self.inner.close(m, out_trade_no))
+    }
+
+    fn refund<'a>(&'a self, m: &'a Merchant, r: &'a NewRefund) -> Call<'a, ChannelRefund> {
+        self.count("refund", self.inner.refund(m, r))
+    }
+
+    fn query_refund<'a>(
+        &'a self,
+        m: &'a Merchant,
+        out_refund_no: &'a str,
+    ) -> Call<'a, ChannelRefund> {
+        self.count("query_refund", self.inner.query_refund(m, out_refund_no))
+    }
+
+    fn bill<'a>(&'a self, m: &'a Merchant, day: NaiveDate) -> Call<'a, String> {
+        self.count("bill", self.inner.bill(m, day))
+    }
+
+    fn parse_bill(&self, text: &str) -> Result<Vec<BillLine>, ChannelError> {
+        self.inner.parse_bill(text)
+    }
+
+    fn verify(
+        &self,
+        m: &Merchant,
+        incoming: &Incoming<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Verified, ChannelError> {
+        let verified = self.inner.verify(m, incoming, now);
+        self.metrics
+            .channel_call(self.inner.code(), "notify", verified.is_ok());
+        verified
+    }
+}

@@ -25,15 +25,21 @@ use std::sync::Arc;
 
 use channel::PaymentChannel;
 
-/// The payment channels this instance can use, by code.
+/// The payment channels this instance can use, by code. Every call through [`Channels::get`]
+/// is counted in the metrics.
 pub struct Channels {
+    metrics: Arc<crate::platform::metrics::Metrics>,
     sandbox: Arc<sandbox::Sandbox>,
     others: Vec<Arc<dyn PaymentChannel>>,
 }
 
 impl Channels {
-    pub fn new(sandbox: Arc<sandbox::Sandbox>) -> Self {
+    pub fn new(
+        sandbox: Arc<sandbox::Sandbox>,
+        metrics: Arc<crate::platform::metrics::Metrics>,
+    ) -> Self {
         Self {
+            metrics,
             sandbox,
             others: Vec::new(),
         }
@@ -46,10 +52,12 @@ impl Channels {
     }
 
     pub fn get(&self, code: &str) -> Option<Arc<dyn PaymentChannel>> {
-        if code == "sandbox" {
-            return Some(self.sandbox.clone());
-        }
-        self.others.iter().find(|c| c.code() == code).cloned()
+        let inner: Arc<dyn PaymentChannel> = if code == "sandbox" {
+            self.sandbox.clone()
+        } else {
+            self.others.iter().find(|c| c.code() == code).cloned()?
+        };
+        Some(Arc::new(channel::Counted::new(inner, self.metrics.clone())))
     }
 
     pub fn sandbox(&self) -> &sandbox::Sandbox {

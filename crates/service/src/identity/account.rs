@@ -376,7 +376,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: UserPatch) -> Resu
     let mut changes = Vec::new();
     let mut m = u.clone().into_active_model();
     if let Some(Some(phone)) = phone
-        && app.vault.blind_index(phone.as_str()) != u.phone_index
+        && !app.vault.index_matches(phone.as_str(), &u.phone_index)
     {
         if find_by_phone(app, &txn, &phone).await?.is_some() {
             return Err(Error::conflict_on("phone", "该手机号已被其他账号使用"));
@@ -703,9 +703,10 @@ pub async fn create_platform_admin(
     Ok(created.id)
 }
 
-/// The condition "the account's phone number is `phone`", through the blind index.
+/// The condition "the account's phone number is `phone`", through the blind index (under
+/// every key held: during a key rotation a row may still carry the older key's).
 pub(crate) fn phone_is(app: &App, phone: &Phone) -> kehou_store::sea_orm::sea_query::SimpleExpr {
-    user::Column::PhoneIndex.eq(app.vault.blind_index(phone.as_str()))
+    user::Column::PhoneIndex.is_in(app.vault.blind_indexes(phone.as_str()))
 }
 
 /// The account with this phone number, if any.

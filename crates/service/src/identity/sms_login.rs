@@ -174,7 +174,9 @@ pub async fn send_code(
             purpose.label(),
             CODE_LIFETIME.num_minutes()
         );
-        if let Err(e) = app.sms.send(&phone, &text, now).await {
+        let sent = app.sms.send(&phone, &text, now).await;
+        app.metrics.channel_call("sms", "send", sent.is_ok());
+        if let Err(e) = sent {
             // A code nobody received must not hold the number back from the next try.
             sms_code::Entity::delete_by_id(row.id).exec(&app.db).await?;
             tracing::warn!(error = %e, "SMS not sent");

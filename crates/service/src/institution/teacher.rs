@@ -282,7 +282,7 @@ pub async fn create(
     let index = app.vault.blind_index(id_number.as_str());
     let same = teacher::Entity::find()
         .filter(teacher::Column::OrgId.eq(o.id))
-        .filter(teacher::Column::IdNoIndex.eq(&index))
+        .filter(teacher::Column::IdNoIndex.is_in(app.vault.blind_indexes(id_number.as_str())))
         .one(&txn)
         .await?;
     if let Some(other) = same {

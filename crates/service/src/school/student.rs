@@ -236,7 +236,9 @@ fn matching(
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         q = match IdCardNo::parse(text) {
             // A whole ID number is found through its blind index, never by decrypting.
-            Ok(id) => q.filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str()))),
+            Ok(id) => {
+                q.filter(student::Column::IdNoIndex.is_in(app.vault.blind_indexes(id.as_str())))
+            }
             Err(_) => q.filter(
                 Condition::any()
                     .add(student::Column::Name.contains(text))
@@ -463,7 +465,7 @@ async fn check_unique(
     if let Some(id) = &f.id_number {
         let same_id = student::Entity::find()
             .filter(student::Column::SchoolId.eq(school_id))
-            .filter(student::Column::IdNoIndex.eq(app.vault.blind_index(id.as_str())))
+            .filter(student::Column::IdNoIndex.is_in(app.vault.blind_indexes(id.as_str())))
             .one(db)
             .await?;
         if let Some(other) = same_id {

@@ -302,12 +302,19 @@ pub(crate) async fn import(
             errors.push(row.number, "学号", format!("学号 {no} 与第{first}行重复"));
             continue;
         }
-        if let Some(index) = &g.id_index {
-            match id_owner.get(index) {
-                Some(owner) if *owner != no => {
+        if let (Some(id), Some(index)) = (&g.fields.id_number, &g.id_index) {
+            // Under every key held: an existing row may still carry an older key's index.
+            let owner = app
+                .vault
+                .blind_indexes(id.as_str())
+                .iter()
+                .find_map(|i| id_owner.get(i))
+                .cloned();
+            match owner {
+                Some(owner) if owner != no => {
                     let whose = seen_no
-                        .get(owner)
-                        .filter(|_| !existing.contains_key(owner))
+                        .get(&owner)
+                        .filter(|_| !existing.contains_key(&owner))
                         .map(|r| format!("第{r}行"))
                         .unwrap_or_else(|| format!("本校学生（学号 {owner}）"));
                     errors.push(row.number, "身份证号", format!("与{whose}的身份证号重复"));
@@ -543,9 +550,10 @@ async fn users_by_phone<'a>(
     db: &impl ConnectionTrait,
     phones: &[&'a str],
 ) -> Result<HashMap<&'a str, i64>> {
+    // Every key's index: during a key rotation a row may still carry the older key's.
     let mut sorted: Vec<(String, &'a str)> = phones
         .iter()
-        .map(|p| (app.vault.blind_index(p), *p))
+        .flat_map(|p| app.vault.blind_indexes(p).into_iter().map(move |i| (i, *p)))
         .collect();
     sorted.sort_unstable();
     sorted.dedup();

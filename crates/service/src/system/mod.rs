@@ -2,6 +2,7 @@
 //! here checks permissions, so nothing here is reachable from a web handler; the
 //! functions say in their names and docs what they do on the operator's behalf.
 
+pub mod backup;
 pub mod bench_attendance;
 pub mod bench_payments;
 pub mod bench_rush;

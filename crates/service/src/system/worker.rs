@@ -45,6 +45,7 @@ async fn run_held(app: &App, worker: &str, held: job::Model) -> Result<()> {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
+                app.metrics.worker_alive(app.now());
                 let (stage, done, total) = progress.snapshot();
                 match jobs::heartbeat(&app.db, id, &worker, app.now(), (stage, done, total)).await {
                     Ok(true) => {}
@@ -110,6 +111,7 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut idle_rounds: u32 = 0;
         loop {
+            app.metrics.worker_alive(app.now());
             match run_next(&app, &worker).await {
                 Ok(true) => continue,
                 Ok(false) => {}

@@ -36,6 +36,7 @@ mod m20261201_000031_attendance;
 mod m20261201_000032_patrol;
 mod m20261201_000033_teacher_leaves;
 mod m20261201_000034_enrollment_changes;
+mod m20261201_000035_installation;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000032_patrol::Migration),
             Box::new(m20261201_000033_teacher_leaves::Migration),
             Box::new(m20261201_000034_enrollment_changes::Migration),
+            Box::new(m20261201_000035_installation::Migration),
         ]
     }
 }

@@ -29,7 +29,20 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-pub async fn layer(req: Request, next: Next) -> Response {
+pub async fn layer(
+    axum::extract::State(metrics): axum::extract::State<
+        std::sync::Arc<kehou_service::platform::metrics::Metrics>,
+    >,
+    req: Request,
+    next: Next,
+) -> Response {
+    // The declared route, so that `/metrics` has one series per route, not one per id.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)", |m| m.as_str())
+        .to_string();
+    let method = req.method().to_string();
     let id = req
         .headers()
         .get(HEADER)
@@ -48,13 +61,20 @@ pub async fn layer(req: Request, next: Next) -> Response {
         .scope(id.clone(), next.run(req))
         .instrument(span.clone())
         .await;
+    let elapsed = started.elapsed();
     span.in_scope(|| {
         tracing::info!(
             status = res.status().as_u16(),
-            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "answered"
         );
     });
+    metrics.request(
+        &method,
+        &route,
+        res.status().as_u16(),
+        elapsed.as_secs_f64(),
+    );
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, value);
     }

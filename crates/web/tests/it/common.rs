@@ -33,6 +33,8 @@ pub fn require_all() -> bool {
 
 pub struct TestApp {
     pub app: App,
+    /// The test's own database.
+    pub url: String,
     pub clock: Arc<ManualClock>,
     pub router: axum::Router,
     _dir: tempfile::TempDir,
@@ -128,6 +130,31 @@ async fn template() -> &'static Template {
         .await
 }
 
+/// The key of the template's (and so every test database's) personal data.
+pub async fn template_key() -> String {
+    template().await.key_hex.clone()
+}
+
+/// A new database with nothing in it, on the engine the tests run on, in `dir` for SQLite.
+pub async fn empty_database(dir: &std::path::Path) -> String {
+    match pg_admin_url() {
+        Some(admin_url) => {
+            let name = new_name("kehou_empty");
+            pg_create(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+            pg_url(&admin_url, &name)
+        }
+        None => format!(
+            "sqlite://{}",
+            dir.join(format!("{}.db", new_name("empty"))).display()
+        ),
+    }
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    pg_admin_url().is_some()
+}
+
 /// A database of its own for one test, copied from the template.
 async fn database_url(dir: &tempfile::TempDir) -> String {
     let template = template().await;
@@ -180,6 +207,7 @@ impl TestApp {
         let router = kehou_web::router(app.clone(), config);
         Self {
             app,
+            url,
             clock,
             router,
             _dir: dir,

@@ -3,4 +3,5 @@ pub mod concurrency;
 pub mod headers;
 pub mod jobs;
 pub mod messages;
+pub mod operations;
 pub mod requests;
