@@ -223,6 +223,36 @@ fn memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Student rows as the student import's workbook.
+fn student_workbook(rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let headers: Vec<&str> = Kind::Students.columns().iter().map(|c| c.title).collect();
+    sheet::workbook(&[SheetData {
+        name: "学生及监护人",
+        headers: &headers,
+        rows,
+    }])
+    .map_err(describe)
+}
+
+/// A generated roster of `count` students in class 1 of each of the six grades, as an
+/// import workbook (`kehou sample-roster`); each seed has guardian phones of its own.
+pub fn roster_workbook(count: usize, prefix: &str, seed: u32) -> Result<Vec<u8>> {
+    let classes: Vec<(u8, u8, usize)> = (1..=6u8)
+        .map(|g| (g, 1, count / 6 + usize::from(usize::from(g) <= count % 6)))
+        .collect();
+    let rows = students(
+        &RosterSpec {
+            region: "442000",
+            year: 2026,
+            number_prefix: prefix,
+            phone_block: 60 + seed,
+            seed: u64::from(seed) * 7919,
+        },
+        &classes,
+    );
+    student_workbook(&rows)
+}
+
 async fn import(count: usize, database_url: Option<String>) -> Result<()> {
     let temp = std::env::temp_dir().join(format!("kehou-bench-{}.db", std::process::id()));
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", temp.display()));
@@ -265,13 +295,7 @@ async fn import(count: usize, database_url: Option<String>) -> Result<()> {
         },
         &classes,
     );
-    let headers: Vec<&str> = Kind::Students.columns().iter().map(|c| c.title).collect();
-    let bytes = sheet::workbook(&[SheetData {
-        name: "学生及监护人",
-        headers: &headers,
-        rows: &rows,
-    }])
-    .map_err(describe)?;
+    let bytes = student_workbook(&rows)?;
     let guardians: usize = rows
         .iter()
         .map(|r| 1 + usize::from(!r[11].is_empty()))

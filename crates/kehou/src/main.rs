@@ -102,6 +102,29 @@ enum Command {
         /// The backup folder.
         from: PathBuf,
     },
+    /// A person's personal data, on their documented request: a copy, or erasure.
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
+    /// Apply the retention policy (the config file's [retention]) now; the job workers do it
+    /// once a day by themselves.
+    Retention(DbArgs),
+    /// Write a generated roster (students with guardians) as a student import workbook,
+    /// to try an import: class 1 of each grade, e.g. 一年级(1)班.
+    SampleRoster {
+        /// The .xlsx file to write.
+        out: PathBuf,
+        /// Number of students.
+        #[arg(long, default_value_t = 60)]
+        students: usize,
+        /// Prefix of the student numbers (keep it apart from the school's own).
+        #[arg(long, default_value = "S")]
+        prefix: String,
+        /// Another seed, other names, ID numbers and guardian phone numbers (1–30).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=30))]
+        seed: u32,
+    },
     /// Benchmarks (results go into docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -137,6 +160,37 @@ enum KeyCommand {
         /// Rows per transaction.
         #[arg(long, default_value_t = 500)]
         batch: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Write everything the platform holds about the account with this phone number to a
+    /// JSON file, for that person.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        phone: String,
+        /// The request's reference (ticket number, letter): recorded in the audit trail.
+        #[arg(long)]
+        request: String,
+        /// The JSON file to write (only its owner may read it).
+        out: PathBuf,
+    },
+    /// Erase the personal data of the account with this phone number; money records stay
+    /// with the person's name gone.
+    Erase {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        phone: String,
+        /// The request's reference (ticket number, letter): recorded in the audit trail.
+        #[arg(long)]
+        request: String,
+        /// Confirm: erasure cannot be undone.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -200,6 +254,9 @@ struct FileConfig {
     /// an old config file keeps working; it trusts loopback only.
     #[serde(default)]
     trust_proxy: bool,
+    /// How long each kind of data is kept, in days (defaults in docs/DEPLOY.md).
+    #[serde(default)]
+    retention: kehou_service::platform::retention::Policy,
     /// Where uploaded files are kept (env `KEHOU_FILES_DIR`). Default: a folder `files`
     /// beside the SQLite database; with PostgreSQL it has to be configured (a folder every
     /// server instance shares).
@@ -213,8 +270,12 @@ impl DbArgs {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read config file {}", path.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("invalid config file {}", path.display()))
+                let file: FileConfig = toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?;
+                file.retention
+                    .check()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Ok(file)
             }
         }
     }
@@ -237,6 +298,7 @@ impl DbArgs {
             .await
             .map_err(describe)?;
         app.files = Arc::new(LocalFolder::new(files_dir(&file, &url)?));
+        app.retention = file.retention;
         Ok((app, file))
     }
 }
@@ -549,6 +611,22 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Key { command } => key_command(command).await,
+        Command::Privacy { command } => privacy_command(command).await,
+        Command::Retention(db) => {
+            let (app, _) = db.app().await?;
+            let done = kehou_service::platform::retention::apply(&app)
+                .await
+                .map_err(describe)?;
+            println!(
+                "已按保存期限清理 / retention applied: 审计记录 audit events {}，消息 messages {}，已结束的任务 finished jobs {}，巡课照片 patrol photos {}，离校学生 departed students {}",
+                done.audit_events,
+                done.messages,
+                done.finished_jobs,
+                done.patrol_photos,
+                done.departed_students
+            );
+            Ok(())
+        }
         Command::Backup { db, out } => {
             let (app, file) = db.app().await?;
             let url = db.url(&file);
@@ -590,8 +668,63 @@ async fn run() -> Result<()> {
             );
             Ok(())
         }
+        Command::SampleRoster {
+            out,
+            students,
+            prefix,
+            seed,
+        } => {
+            let bytes = bench::roster_workbook(students, &prefix, seed)?;
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} 名学生 / students: {}", students, out.display());
+            Ok(())
+        }
         Command::Bench { command } => bench::run(command).await,
         Command::Schedule { command } => schedule::run(command),
+    }
+}
+
+async fn privacy_command(command: PrivacyCommand) -> Result<()> {
+    use kehou_service::system::privacy;
+    match command {
+        PrivacyCommand::Export {
+            db,
+            phone,
+            request,
+            out,
+        } => {
+            let (app, _) = db.app().await?;
+            let data = privacy::export(&app, &phone, &request)
+                .await
+                .map_err(describe)?;
+            let text = serde_json::to_string_pretty(&data)?;
+            write_secret(&out, &text)?;
+            println!(
+                "已导出个人信息 / personal data exported: {}（已记入审计 / audited）",
+                out.display()
+            );
+            Ok(())
+        }
+        PrivacyCommand::Erase {
+            db,
+            phone,
+            request,
+            yes,
+        } => {
+            if !yes {
+                bail!("erasure cannot be undone: add --yes to erase the personal data of {phone}");
+            }
+            let (app, _) = db.app().await?;
+            let done = privacy::erase(&app, &phone, &request)
+                .await
+                .map_err(describe)?;
+            println!(
+                "已删除个人信息 / personal data erased: account {}, memberships {}, children links {}, messages {}, sessions {}; orders and payments kept",
+                done.user_id, done.memberships, done.children_links, done.messages, done.sessions
+            );
+            Ok(())
+        }
     }
 }
 
@@ -779,6 +912,9 @@ fn print_accounts() {
     println!(
         "巡课：孙伟（巡课教师）在“巡课”（手机页面）看当天全校课数、已开课、已巡课，每节课的教师签到和学生点名，为课堂和教师评分、写意见、拍照；刘芳在“巡课管理”给巡课教师布置任务（已有一项：工作日每天两节），看任务完成情况、巡课记录和教师评分并导出 Excel；赵敏下周的一节课已与同事对调（调课已批准，课表标注“调课”）；郑丽下周的请假待刘芳在“考勤管理”批准并指定代课教师；“课时统计”按日/周/月、课程、托管/素质、校内/校外统计教师和学生课时，家长在“孩子考勤”看孩子的课时，机构在“教师课时”看本机构教师在各校的课时；“症状日报”按班级、学校、街道、区、市汇总当天病假症状 / patrol: the patrol teacher sees today's lessons (total, started, patrolled) with check-ins and rolls, scores lessons and teachers with notes and photos; the school gives tasks, reads completion, records and scores and exports them; one approved swap shows on the timetables; a teacher's leave waits for the school to name a substitute; lesson hours by day, week, month, course, kind and provider for teachers, students, parents and institutions; the daily sick-leave symptom report rolls up class, school, street, district and city."
     );
+    println!(
+        "运维：平台管理员在“系统运行”查看本实例状态、个人信息密钥编号、保存期限、最近的备份和后台任务；/healthz、/readyz 和 /metrics（Prometheus）供运维监控；kehou backup 备份、kehou key rotate 轮换密钥、kehou privacy export/erase 处理个人信息申请，部署见 docs/DEPLOY.md / operations: the platform admin's 系统运行 page; /healthz, /readyz, /metrics; kehou backup, key rotate, privacy export/erase; docs/DEPLOY.md."
+    );
 }
 
 async fn serve(app: App, args: &ServeArgs, file: FileConfig, demo: bool) -> Result<()> {
@@ -860,6 +996,52 @@ mod tests {
         assert!(parse(&["kehou", "bench", "fet", "--polish", "0"]).is_ok());
         assert!(parse(&["kehou", "bench", "fet", "--polish=-2"]).is_err());
         assert!(parse(&["kehou", "bench", "schedule", "--seconds", "0"]).is_err());
+    }
+
+    /// A SQLite installation whose key file went missing: refused with a message that says
+    /// so, and no new key is written over the loss.
+    #[tokio::test]
+    async fn p4_a_lost_key_file_is_not_replaced() {
+        let dir = std::env::temp_dir().join(format!("kehou-keytest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}", dir.join("kehou.db").display());
+        let file = super::FileConfig::default();
+        // First start: the key file is made.
+        let db = kehou_store::connect(&url).await.expect("db");
+        let vault = super::vault(&file, &url, Some(&db)).await.expect("vault");
+        let key_path = dir.join(super::DATA_KEY_FILE);
+        assert!(key_path.exists());
+        let app = kehou_service::App::with_database(
+            db.clone(),
+            std::sync::Arc::new(kehou_service::SystemClock),
+            std::sync::Arc::new(vault),
+        )
+        .await
+        .expect("app");
+        kehou_service::identity::account::create_platform_admin(
+            &app,
+            "13800000001",
+            "管理员",
+            "Demo@2026x",
+        )
+        .await
+        .expect("admin");
+        // The key file is lost: no new one, a clear refusal.
+        std::fs::remove_file(&key_path).expect("remove");
+        let err = super::vault(&file, &url, Some(&db))
+            .await
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("kehou.key is missing"), "{err}");
+        assert!(!key_path.exists(), "no key written over the loss");
+        // A restore has no database to make a key for: the key must be configured.
+        let err = super::vault(&file, &url, None)
+            .await
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("no personal data key"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct App {
     pub payments: Arc<billing::Channels>,
     /// Counters and histograms of this instance, for `/metrics`.
     pub metrics: Arc<platform::metrics::Metrics>,
+    /// How long each kind of data is kept (the config file's `[retention]`).
+    pub retention: platform::retention::Policy,
 }
 
 impl App {
@@ -83,6 +85,7 @@ impl App {
         let app = Self {
             payments: Arc::new(billing::Channels::new(Arc::new(sandbox), metrics.clone())),
             metrics,
+            retention: platform::retention::Policy::default(),
             db,
             clock,
             vault,

@@ -125,23 +125,7 @@ async fn healthz() -> (StatusCode, &'static str) {
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (StatusCode, String) {
-    let app = &state.app;
-    let mut failed = Vec::new();
-    match app.ping().await {
-        Err(_) => failed.push("database: unreachable".to_string()),
-        Ok(()) => match app.pending_migrations().await {
-            Ok(0) => {}
-            Ok(n) => failed.push(format!("migrations: {n} pending")),
-            Err(e) => failed.push(format!("migrations: {e}")),
-        },
-    }
-    match app.metrics.worker_age(app.now()) {
-        None => failed.push("job worker: not started".into()),
-        Some(age) if age > WORKER_SILENT_SECONDS => {
-            failed.push(format!("job worker: silent for {age} s"));
-        }
-        Some(_) => {}
-    }
+    let failed = kehou_service::platform::status::unready(&state.app).await;
     if failed.is_empty() {
         (StatusCode::OK, "ready\n".into())
     } else {
@@ -151,9 +135,6 @@ async fn readyz(
         )
     }
 }
-
-/// A worker renews a running job's lease every few seconds and polls every two when idle.
-const WORKER_SILENT_SECONDS: i64 = 60;
 
 /// The Prometheus scrape. It names routes and counts, no personal data; still, the
 /// deployment guide keeps it off the public side of the proxy.

@@ -726,6 +726,8 @@ pub(crate) async fn find_by_phone(
 pub(crate) async fn encrypt_legacy_phones(app: &App) -> Result<usize> {
     let legacy = user::Entity::find()
         .filter(user::Column::PhoneEnc.is_null())
+        // An erased account holds no number at all (`system::privacy`).
+        .filter(user::Column::PhoneIndex.not_like("erased:%"))
         .all(&app.db)
         .await?;
     if legacy.is_empty() {

@@ -259,6 +259,8 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("enrollment", "报名"),
     ("drop_request", "退课申请"),
     ("enrollment_change", "调课申请"),
+    ("platform", "平台"),
+    ("person", "个人信息"),
     ("receiving_account", "收款账户"),
     ("payment", "支付单"),
     ("refund", "退款单"),
@@ -361,6 +363,11 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "enrollment.change_request" => "申请调课或调班",
         "enrollment.change_withdraw" => "撤回调课申请",
         "enrollment.change_decide" => "审核调课申请",
+        "retention.apply" => "按保存期限清理数据",
+        "system.backup" => "备份",
+        "system.restore" => "恢复备份",
+        "privacy.export" => "导出个人信息",
+        "privacy.erase" => "删除个人信息",
         "attendance.fence" => "设置签到电子围栏",
         "attendance.check_in" => "教师签到",
         "attendance.punch_request" => "申请补打卡或迟到申诉",
@@ -432,6 +439,16 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "guardian.delete" => "移除监护人",
         _ => return None,
     })
+}
+
+/// Deletes the audit events that happened before `cutoff` (the retention policy keeps them
+/// at least 180 days, as 等保 asks of logs).
+pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64> {
+    let deleted = audit_event::Entity::delete_many()
+        .filter(audit_event::Column::OccurredAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 #[cfg(test)]

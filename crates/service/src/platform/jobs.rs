@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use kehou_store::entity::platform::job;
 use kehou_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -43,6 +43,16 @@ impl Status {
             Status::Running => "running",
             Status::Finished => "finished",
             Status::Failed => "failed",
+        }
+    }
+
+    /// The state as operators read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Queued => "排队中",
+            Status::Running => "运行中",
+            Status::Finished => "已完成",
+            Status::Failed => "失败",
         }
     }
 
@@ -243,7 +253,7 @@ pub async fn finish(
         .col_expr(job::Column::Status, Expr::value(Status::Finished.code()))
         .col_expr(job::Column::Result, Expr::value(result.to_string()))
         .col_expr(job::Column::FinishedAt, Expr::value(now))
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        // `locked_by` stays: which instance's worker ran it, for the operator.
         .col_expr(job::Column::Input, Expr::value(Option::<Vec<u8>>::None))
         .col_expr(job::Column::Stage, Expr::value("完成"))
         .filter(job::Column::Id.eq(id))
@@ -302,17 +312,34 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(Ord::min(20_i64 << exponent, 3600))
 }
 
-/// Deletes jobs that finished or failed before `now - KEEP_FINISHED`.
-pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+/// Deletes jobs that finished or failed before `now - keep` (the retention policy's
+/// period; [`KEEP_FINISHED`] by default).
+pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>, keep: Duration) -> Result<u64> {
     let old = Condition::all()
         .add(job::Column::Status.is_in([Status::Finished.code(), Status::Failed.code()]))
-        .add(job::Column::FinishedAt.lt(now - KEEP_FINISHED));
+        .add(job::Column::FinishedAt.lt(now - keep));
     // Look before writing, as `claim` does: nothing to purge, no write.
     if job::Entity::find().filter(old.clone()).count(db).await? == 0 {
         return Ok(0);
     }
     let deleted = job::Entity::delete_many().filter(old).exec(db).await?;
     Ok(deleted.rows_affected)
+}
+
+/// How many jobs there are of each kind and state: (kind, state, count).
+pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, String, i64)>> {
+    Ok(job::Entity::find()
+        .select_only()
+        .column(job::Column::Kind)
+        .column(job::Column::Status)
+        .column_as(job::Column::Id.count(), "n")
+        .group_by(job::Column::Kind)
+        .group_by(job::Column::Status)
+        .order_by_asc(job::Column::Kind)
+        .order_by_asc(job::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The progress of a running job, read by the page and the command line.

@@ -213,3 +213,12 @@ pub async fn send_many(
     }
     Ok(())
 }
+
+/// Deletes the messages sent before `cutoff`, read or not (retention).
+pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64> {
+    let deleted = message::Entity::delete_many()
+        .filter(message::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}

@@ -201,19 +201,11 @@ impl Metrics {
 
     async fn read_queue(&self, app: &App) -> Result<()> {
         let backend = app.db.get_database_backend();
-        let rows = app
-            .db
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status",
-            ))
-            .await?;
-        // Kinds and states that emptied since the last scrape read 0, not their old count.
+        let counts = crate::platform::jobs::counts(&app.db).await?;
+        // Kinds and states that emptied since the last scrape are gone, not stuck at their
+        // old count.
         self.jobs.clear();
-        for row in rows {
-            let kind: String = row.try_get("", "kind")?;
-            let state: String = row.try_get("", "status")?;
-            let n: i64 = row.try_get("", "n")?;
+        for (kind, state, n) in counts {
             self.jobs.get_or_create(&JobLabels { kind, state }).set(n);
         }
         let oldest = app

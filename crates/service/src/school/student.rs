@@ -1048,3 +1048,53 @@ pub(crate) async fn names_of(
         })
         .collect())
 }
+
+/// A name as kept after its person's data is erased: the family name and `*` for the rest.
+pub(crate) fn erased_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().clamp(1, 3))),
+        None => String::new(),
+    }
+}
+
+/// Erases the personal data of students who left (transferred or graduated) before
+/// `cutoff`: the ID number and its index, the birth date, the links to guardians' accounts;
+/// the name is masked. The row stays, with its student number, for the money and
+/// attendance records that must be kept.
+pub(crate) async fn erase_departed(app: &App, cutoff: DateTime<Utc>) -> Result<u64> {
+    use kehou_store::sea_orm::sea_query::Query;
+    let linked = Query::select()
+        .column(guardian::Column::StudentId)
+        .from(guardian::Entity)
+        .to_owned();
+    let departed = student::Entity::find()
+        .filter(student::Column::Status.is_in(["transferred", "graduated"]))
+        .filter(student::Column::UpdatedAt.lt(cutoff))
+        .filter(
+            Condition::any()
+                .add(student::Column::IdNoEnc.is_not_null())
+                .add(student::Column::BirthDate.is_not_null())
+                .add(student::Column::Id.in_subquery(linked)),
+        )
+        .all(&app.db)
+        .await?;
+    if departed.is_empty() {
+        return Ok(0);
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    for s in &departed {
+        let mut m = s.clone().into_active_model();
+        m.name = Set(erased_name(&s.name));
+        m.id_no_enc = Set(None);
+        m.id_no_index = Set(None);
+        m.birth_date = Set(None);
+        m.update(&txn).await?;
+    }
+    guardian::Entity::delete_many()
+        .filter(guardian::Column::StudentId.is_in(departed.iter().map(|s| s.id)))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(departed.len() as u64)
+}

@@ -581,3 +581,48 @@ pub async fn photo(
         bytes,
     ))
 }
+
+/// Deletes the patrol photos taken before `cutoff` (pictures of classrooms show children):
+/// their files, their rows, and their count on the record; the record and its scores stay.
+pub(crate) async fn purge_photos_before(
+    app: &App,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<u64> {
+    let old = patrol_photo::Entity::find()
+        .filter(patrol_photo::Column::CreatedAt.lt(cutoff))
+        .all(&app.db)
+        .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let mut per_record: HashMap<i64, i32> = HashMap::new();
+    for p in &old {
+        *per_record.entry(p.record_id).or_default() += 1;
+    }
+    let txn = kehou_store::begin_write(&app.db).await?;
+    patrol_photo::Entity::delete_many()
+        .filter(patrol_photo::Column::Id.is_in(old.iter().map(|p| p.id)))
+        .exec(&txn)
+        .await?;
+    for (record_id, n) in per_record {
+        patrol_record::Entity::update_many()
+            .col_expr(
+                patrol_record::Column::PhotoCount,
+                kehou_store::sea_orm::sea_query::ExprTrait::sub(
+                    kehou_store::sea_orm::sea_query::Expr::col(patrol_record::Column::PhotoCount),
+                    n,
+                ),
+            )
+            .filter(patrol_record::Column::Id.eq(record_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    // The rows are gone first: a file left by a failed delete is unreachable, never shown.
+    for p in &old {
+        if let Err(e) = app.files.delete(&p.storage_key).await {
+            tracing::warn!(error = %e, photo = p.id, "patrol photo file not deleted");
+        }
+    }
+    Ok(old.len() as u64)
+}

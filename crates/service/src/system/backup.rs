@@ -350,7 +350,45 @@ pub async fn backup(
     let text = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Internal(format!("清单无法写出：{e}")))?;
     std::fs::write(out.join(MANIFEST), text).map_err(io(MANIFEST))?;
+    record(
+        &app.db,
+        app.now(),
+        "system.backup",
+        format!(
+            "备份到 {}：{} 张表 {} 行，{} 个文件，数据库结构 {}，所需密钥 {}",
+            out.display(),
+            manifest.rows.len(),
+            manifest.rows.values().sum::<u64>(),
+            manifest.files,
+            manifest.schema,
+            manifest.key_ids.join("、")
+        ),
+    )
+    .await?;
     Ok(manifest)
+}
+
+/// The operator's backup or restore in the audit trail.
+async fn record(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    action: &'static str,
+    summary: String,
+) -> Result<()> {
+    crate::platform::audit::record(
+        db,
+        now,
+        &crate::platform::audit::By::system(),
+        crate::platform::audit::Change {
+            org_id: None,
+            org_path: "/",
+            action,
+            entity_type: "platform",
+            entity_id: None,
+            summary,
+        },
+    )
+    .await
 }
 
 /// Only the owner may read a backup: it holds every row of the platform.
@@ -489,6 +527,23 @@ pub async fn restore(
     }
     kehou_store::migrate(&restored).await?;
     crate::platform::keys::check(&restored, vault).await?;
+    record(
+        &restored,
+        chrono::Utc::now(),
+        "system.restore",
+        format!(
+            "从 {} 恢复：备份于 {}，来自安装 {}，{} 张表 {} 行",
+            from.display(),
+            manifest
+                .created_at
+                .with_timezone(&crate::platform::clock::china())
+                .format("%Y-%m-%d %H:%M"),
+            manifest.installation_id,
+            manifest.rows.len(),
+            manifest.rows.values().sum::<u64>()
+        ),
+    )
+    .await?;
     restored.close().await?;
     if let Some(dir) = files_dir
         && from.join(FILES).is_dir()

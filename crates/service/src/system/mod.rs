@@ -14,6 +14,7 @@ mod demo_courses;
 mod demo_enrollment;
 mod demo_patrol;
 mod demo_teaching;
+pub mod privacy;
 pub mod sample;
 
 use kehou_domain::OrgKind;

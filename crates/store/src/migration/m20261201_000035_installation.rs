@@ -7,6 +7,8 @@ use sea_orm_migration::schema::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+// The column is the installation's id, named as the entity's field.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Installation {
     Table,

@@ -155,6 +155,8 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
         Some(Permission::InstitutionView),
     ),
     ("/audit", "操作日志", Some(Permission::AuditView)),
+    // Platform administrators only.
+    ("/system", "系统运行", Some(Permission::AuditView)),
     ("/messages", "消息", None),
     // Platform administrators, and only while the sandbox is the SMS channel.
     ("/sandbox/sms", "短信沙箱", Some(Permission::UserManage)),
@@ -175,6 +177,7 @@ pub async fn frame(
             *href != "/sandbox/sms"
                 || (state.app.sms.sandbox().is_some() && actor.is_some_and(|a| a.is_platform()))
         })
+        .filter(|(href, _, _)| *href != "/system" || actor.is_some_and(|a| a.is_platform()))
         // An institution's people see their own admission; everyone else the list.
         .filter(|(href, _, _)| {
             let institution =

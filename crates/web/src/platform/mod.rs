@@ -28,6 +28,7 @@ pub fn area() -> Area {
             .get("/messages/stream", pages::message_stream)
             .post("/messages/read-all", pages::read_all_messages)
             .post("/messages/{id}/open", pages::open_message)
-            .get("/sandbox/sms", pages::sandbox_sms),
+            .get("/sandbox/sms", pages::sandbox_sms)
+            .get("/system", pages::system_status),
     }
 }

@@ -435,3 +435,72 @@ pub async fn sandbox_sms(
         error,
     }))
 }
+
+#[derive(Template)]
+#[template(path = "platform/system.html")]
+struct SystemPage {
+    frame: Frame,
+    installation_id: String,
+    version: &'static str,
+    unready: Vec<String>,
+    current_key: String,
+    /// (key id, values, current?)
+    keys: Vec<(String, u64, bool)>,
+    first_form: u64,
+    left_to_rotate: u64,
+    /// (what, days)
+    retention: Vec<(&'static str, u32)>,
+    last_retention: Option<(String, String)>,
+    backups: Vec<(String, String)>,
+    jobs: Vec<(String, String, i64)>,
+}
+
+/// 系统运行: readiness, keys, retention, backups and the job queue (platform administrators).
+pub async fn system_status(
+    State(state): State<AppState>,
+    PageActor(p, actor): PageActor,
+) -> PageResult {
+    let s = kehou_service::platform::status::overview(&state.app, &actor).await?;
+    let r = s.retention;
+    Ok(render(&SystemPage {
+        frame: frame(&state, &p, "系统运行", "/system", "").await?,
+        installation_id: s.installation_id,
+        version: s.version,
+        unready: s.unready,
+        keys: s
+            .keys
+            .by_key
+            .iter()
+            .map(|(k, n)| (k.clone(), *n, *k == s.current_key))
+            .collect(),
+        first_form: s.keys.first_form,
+        current_key: s.current_key,
+        left_to_rotate: s.left_to_rotate,
+        retention: vec![
+            ("操作日志（审计记录）", r.audit_events_days),
+            ("消息", r.messages_days),
+            ("已结束的后台任务", r.finished_jobs_days),
+            ("巡课照片", r.patrol_photos_days),
+            ("离校学生的个人信息", r.departed_students_days),
+        ],
+        last_retention: s.last_retention.map(|e| (china_time(e.at), e.summary)),
+        backups: s
+            .backups
+            .into_iter()
+            .map(|e| (china_time(e.at), e.summary))
+            .collect(),
+        jobs: s
+            .jobs
+            .into_iter()
+            .map(|(kind, state, n)| {
+                let state = kehou_service::platform::jobs::Status::parse(&state)
+                    .map_or(state, |s| s.label().to_string());
+                (
+                    kehou_service::system::worker::kind_label(&kind).to_string(),
+                    state,
+                    n,
+                )
+            })
+            .collect(),
+    }))
+}

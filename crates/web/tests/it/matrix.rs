@@ -314,7 +314,7 @@ fn expectation(method: &Method, path: &str) -> Option<(Need, bool)> {
         (_, p) if p.starts_with("/api/v1/messages") || p.starts_with("/api/v1/invitations") => {
             Need::Session
         }
-        ("GET", "/api/v1/sandbox/sms" | "/sandbox/sms") => Need::PlatformAdmin,
+        ("GET", "/api/v1/sandbox/sms" | "/sandbox/sms" | "/system") => Need::PlatformAdmin,
         ("GET", "/api/v1/permissions") => Need::Actor,
         // A job is found only by the person who started it: anyone else gets 404.
         ("GET", p) if p.contains("/imports/jobs/") => Need::Actor,

@@ -162,7 +162,12 @@ async fn p5_transient_failures_retry_with_backoff_then_stop() {
     // Failed a day ago: purged, and the job is gone for everyone.
     t.clock.advance(jobs::KEEP_FINISHED + Duration::seconds(1));
     // (The demo's own finished jobs go with it.)
-    assert!(jobs::purge(&t.app.db, t.app.now()).await.expect("purge") >= 1);
+    assert!(
+        jobs::purge(&t.app.db, t.app.now(), jobs::KEEP_FINISHED)
+            .await
+            .expect("purge")
+            >= 1
+    );
     let admin = t.login(SCHOOL1_ADMIN).await;
     assert_eq!(t.get(&path, &admin).await.0, StatusCode::NOT_FOUND);
 }

@@ -4,4 +4,5 @@ pub mod headers;
 pub mod jobs;
 pub mod messages;
 pub mod operations;
+pub mod privacy;
 pub mod requests;

@@ -111,6 +111,7 @@ async fn p4_backup_wipe_restore_finds_every_row_and_id_number() {
     // Backed up while the platform serves.
     let token = t.login(SCHOOL1_ADMIN).await;
     let school = t.org_id("示例第一小学").await;
+    let mut rows_before = table_rows(&t.url).await;
     let out = dir.path().join("backup");
     let list = format!("/api/v1/schools/{school}/students");
     let (manifest, (status, _)) = tokio::join!(
@@ -124,11 +125,12 @@ async fn p4_backup_wipe_restore_finds_every_row_and_id_number() {
     assert!(manifest.rows["students"] > 100);
     let written = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
     assert!(!written.contains(&key), "the key is never in a backup");
-    let rows_before = table_rows(&t.url).await;
     assert_eq!(
         manifest.rows, rows_before,
         "the manifest counts every table"
     );
+    // The backup itself is in the audit trail (after the snapshot).
+    assert_eq!(t.audit_count("system.backup").await, 1);
 
     // Wiped: the database is gone (SQLite: its file; PostgreSQL: a new empty database).
     t.app.db.clone().close().await.expect("close");
@@ -159,6 +161,8 @@ async fn p4_backup_wipe_restore_finds_every_row_and_id_number() {
         std::fs::read(restored_files.join("q/photo.jpg")).expect("file back"),
         b"not really a photo"
     );
+    // Every row is back, and the restore's own audit event.
+    *rows_before.get_mut("audit_events").expect("audit") += 1;
     assert_eq!(table_rows(&target).await, rows_before, "every row is back");
     let app = start(&target, Vault::from_hex(&key).expect("vault"))
         .await
@@ -620,4 +624,47 @@ async fn p4_upgrade_from_the_first_schema_keeps_the_data() {
     start(&url, Vault::from_hex(&key).expect("vault"))
         .await
         .expect("second start");
+}
+
+#[tokio::test]
+async fn p4_p5_platform_admins_see_how_the_installation_runs() {
+    let t = TestApp::new().await;
+    t.app.metrics.worker_alive(t.app.now());
+    let dir = tempfile::tempdir().expect("dir");
+    backup::backup(&t.app, &t.url, None, &dir.path().join("b"))
+        .await
+        .expect("backup");
+    let mut browser = crate::pages::Browser::new(&t);
+    browser.login(PLATFORM_ADMIN, PASSWORD).await;
+    let page = browser.get("/system").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let key_id = Vault::key_id(&template_key().await).expect("id");
+    for text in [
+        "系统运行",
+        "正常",
+        key_id.as_str(),
+        "全部个人信息由当前密钥加密",
+        "保存期限",
+        "1095",
+        "最近的备份",
+        "备份到",
+        "未支付订单的座位保留到期",
+        "排队中",
+    ] {
+        assert!(page.body.contains(text), "missing {text}");
+    }
+    assert!(
+        page.body.contains("href=\"/system\""),
+        "in the platform admin's menu"
+    );
+    // Nobody else: not a school's admin, not a city leader, not a parent.
+    for phone in [SCHOOL1_ADMIN, CITY_LEADER, PARENT] {
+        let mut browser = crate::pages::Browser::new(&t);
+        browser.login(phone, PASSWORD).await;
+        let page = browser.get("/system").await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{phone}");
+        assert!(!page.body.contains(&key_id));
+        let home = browser.get("/").await;
+        assert!(!home.body.contains("href=\"/system\""), "{phone}");
+    }
 }
