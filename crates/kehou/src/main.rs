@@ -663,7 +663,9 @@ async fn run() -> Result<()> {
                 m.rows.len(),
                 m.rows.values().sum::<u64>(),
                 m.files,
-                m.created_at,
+                m.created_at
+                    .with_timezone(&kehou_service::platform::clock::china())
+                    .format("%Y-%m-%d %H:%M"),
                 m.installation_id
             );
             Ok(())

@@ -206,19 +206,5 @@ pub async fn run_cycle(app: &App) -> Result<serde_json::Value> {
 /// Queues today's billing cycle once: what the worker does now and then. Running it twice
 /// charges nothing twice.
 pub async fn schedule_due(app: &App) -> Result<bool> {
-    jobs::enqueue_once(
-        &app.db,
-        app.now(),
-        jobs::NewJob {
-            kind: JOB_KIND,
-            org_id: None,
-            user_id: None,
-            membership_id: None,
-            ip: None,
-            params: serde_json::json!({ "date": app.today().to_string() }),
-            input: None,
-            max_attempts: 5,
-        },
-    )
-    .await
+    jobs::enqueue_daily(app, JOB_KIND).await
 }

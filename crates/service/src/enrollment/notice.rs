@@ -493,3 +493,20 @@ pub async fn confirmations(
     }
     Ok(doc.finish())
 }
+
+/// Keeps an erased person's signatures as evidence of what was agreed, with the signer's
+/// name masked and the address gone.
+pub(crate) async fn mask_signer(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    for s in signature::Entity::find()
+        .filter(signature::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+    {
+        let masked = crate::school::student::erased_name(&s.signer_name);
+        let mut m = kehou_store::sea_orm::IntoActiveModel::into_active_model(s);
+        m.signer_name = kehou_store::sea_orm::Set(masked);
+        m.ip = kehou_store::sea_orm::Set(None);
+        kehou_store::sea_orm::ActiveModelTrait::update(m, db).await?;
+    }
+    Ok(())
+}

@@ -569,3 +569,22 @@ pub(crate) async fn class_left(
     }
     Ok(())
 }
+
+/// An order placed by this account, or for these children, that waits for payment: its
+/// number (erasure waits until it is paid or closed).
+pub(crate) async fn pending_for(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    children: Vec<i64>,
+) -> Result<Option<String>> {
+    Ok(order::Entity::find()
+        .filter(
+            kehou_store::sea_orm::Condition::any()
+                .add(order::Column::UserId.eq(user_id))
+                .add(order::Column::StudentId.is_in(children)),
+        )
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.code()))
+        .one(db)
+        .await?
+        .map(|o| o.order_no))
+}

@@ -759,3 +759,84 @@ pub(crate) async fn names_of(
         .map(|u| (u.id, u.name))
         .collect())
 }
+
+/// Where the account holds a role other than 家长 (a post its employer has to end before
+/// the person's data can be erased): that organization's name.
+pub(crate) async fn role_other_than_parent(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<String>> {
+    let parent: Vec<i64> = role::Entity::find()
+        .filter(role::Column::Code.eq("parent"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let other = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::RoleId.is_not_in(parent))
+        .one(db)
+        .await?;
+    Ok(match other {
+        Some(m) => Some(
+            org::Entity::find_by_id(m.org_id)
+                .one(db)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default(),
+        ),
+        None => None,
+    })
+}
+
+/// Erases an account's personal data (`system::privacy`): its sessions, memberships and
+/// their departments, its text-message codes go; the row stays, nameless and unusable, so
+/// that the records naming its id still add up. Returns (memberships, sessions) removed.
+pub(crate) async fn forget(
+    app: &App,
+    db: &impl ConnectionTrait,
+    u: &user::Model,
+    phone: &Phone,
+) -> Result<(u64, u64)> {
+    use kehou_store::entity::identity::{membership_department, session, sms_code};
+    let sessions = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(u.id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let ids: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(u.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    membership_department::Entity::delete_many()
+        .filter(membership_department::Column::MembershipId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    let memberships = membership::Entity::delete_many()
+        .filter(membership::Column::Id.is_in(ids))
+        .exec(db)
+        .await?
+        .rows_affected;
+    sms_code::Entity::delete_many()
+        .filter(sms_code::Column::PhoneIndex.is_in(app.vault.blind_indexes(phone.as_str())))
+        .exec(db)
+        .await?;
+    let mut m = u.clone().into_active_model();
+    m.name = Set(ERASED_NAME.into());
+    // Unique and never a blind index (those are 64 hex characters): the number is free
+    // for a new account.
+    m.phone_index = Set(format!("erased:{}", u.id));
+    m.phone_enc = Set(None);
+    m.password_hash = Set("!".into());
+    m.frozen = Set(true);
+    m.updated_at = Set(app.now());
+    m.update(db).await?;
+    Ok((memberships, sessions))
+}
+
+/// The name an erased account shows wherever it is named.
+pub const ERASED_NAME: &str = "已注销用户";

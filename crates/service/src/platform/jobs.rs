@@ -83,6 +83,26 @@ pub async fn enqueue(
     enqueue_at(db, now, now, new).await
 }
 
+/// Queues today's run of a daily job of the whole platform (its parameters: China's date),
+/// unless it is queued or done. `false` when it was.
+pub async fn enqueue_daily(app: &crate::App, kind: &'static str) -> Result<bool> {
+    enqueue_once(
+        &app.db,
+        app.now(),
+        NewJob {
+            kind,
+            org_id: None,
+            user_id: None,
+            membership_id: None,
+            ip: None,
+            params: serde_json::json!({ "date": app.today().to_string() }),
+            input: None,
+            max_attempts: 5,
+        },
+    )
+    .await
+}
+
 /// Queues a job unless one of the same kind and parameters is already recorded (a
 /// periodic task queued from every instance's idle rounds). `false` when it was.
 pub async fn enqueue_once(

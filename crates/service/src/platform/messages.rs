@@ -222,3 +222,12 @@ pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc
         .await?;
     Ok(deleted.rows_affected)
 }
+
+/// Deletes every message of one person (erasure); returns how many.
+pub(crate) async fn delete_of_user(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    Ok(message::Entity::delete_many()
+        .filter(message::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

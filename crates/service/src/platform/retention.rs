@@ -131,21 +131,7 @@ pub async fn apply(app: &App) -> Result<Applied> {
 
 /// Queues today's run unless it is queued or done (from every instance's idle rounds).
 pub async fn schedule_due(app: &App) -> Result<bool> {
-    jobs::enqueue_once(
-        &app.db,
-        app.now(),
-        jobs::NewJob {
-            kind: JOB_KIND,
-            org_id: None,
-            user_id: None,
-            membership_id: None,
-            ip: None,
-            params: serde_json::json!({ "date": app.today().to_string() }),
-            input: None,
-            max_attempts: 5,
-        },
-    )
-    .await
+    jobs::enqueue_daily(app, JOB_KIND).await
 }
 
 /// The job: one run of [`apply`].

@@ -1098,3 +1098,27 @@ pub(crate) async fn erase_departed(app: &App, cutoff: DateTime<Utc>) -> Result<u
     txn.commit().await?;
     Ok(departed.len() as u64)
 }
+
+/// The students this account is a guardian of.
+pub(crate) async fn children_of_guardian(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<i64>> {
+    Ok(guardian::Entity::find()
+        .select_only()
+        .column(guardian::Column::StudentId)
+        .filter(guardian::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Removes an account's links to the children it is a guardian of (erasure); returns how
+/// many.
+pub(crate) async fn unlink_guardian(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    Ok(guardian::Entity::delete_many()
+        .filter(guardian::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

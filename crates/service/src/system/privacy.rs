@@ -2,6 +2,11 @@
 //! platform holds about them, and erasure. Both are done by the operator on a documented
 //! request (its reference is required and recorded), from the command line, and audited.
 //!
+//! The export reads what each area holds about the person; the erasure asks each area to
+//! forget them (`identity::account::forget`, `school::student::unlink_guardian`,
+//! `platform::messages::delete_of_user`, `teaching::timetable::drop_feeds_of`,
+//! `enrollment::notice::mask_signer`), all in one transaction.
+//!
 //! Erasure keeps what the law requires: orders, payments, refunds and the ledger stay (they
 //! name ids, not people), signed notices stay with the signer's name masked, the audit
 //! trail stays until the retention policy removes it. Everything else that identifies the
@@ -13,25 +18,20 @@ use std::collections::HashMap;
 use kehou_domain::Phone;
 use kehou_store::entity::attendance::leave_request;
 use kehou_store::entity::billing::payment;
-use kehou_store::entity::enrollment::{enrollment, order, signature};
-use kehou_store::entity::identity::{
-    membership, membership_department, role, session, sms_code, user,
-};
+use kehou_store::entity::enrollment::{enrollment, order};
+use kehou_store::entity::identity::{membership, role, user};
 use kehou_store::entity::org;
 use kehou_store::entity::platform::{audit_event, message};
 use kehou_store::entity::school::{guardian, student};
-use kehou_store::entity::teaching::{calendar_feed, class};
-use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use kehou_store::entity::teaching::class;
+use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
 use crate::platform::audit::{self, By, Change};
 use crate::{App, Error, Result};
 
 /// The name an erased account shows wherever it is named.
-pub const ERASED_NAME: &str = "已注销用户";
+pub use crate::identity::account::ERASED_NAME;
 
 /// The reference of the request (a ticket number, a letter's date): required, one line.
 fn reference(text: &str) -> Result<String> {
@@ -227,109 +227,22 @@ pub async fn erase(app: &App, phone: &str, request: &str) -> Result<Erased> {
     let request = reference(request)?;
     let (u, phone) = account(app, phone).await?;
     let txn = kehou_store::begin_write(&app.db).await?;
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(u.id))
-        .all(&txn)
-        .await?;
-    let parent_role: Vec<i64> = role::Entity::find()
-        .filter(role::Column::Code.eq("parent"))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    if let Some(m) = memberships
-        .iter()
-        .find(|m| !parent_role.contains(&m.role_id))
-    {
-        let place = org::Entity::find_by_id(m.org_id)
-            .one(&txn)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+    if let Some(place) = crate::identity::account::role_other_than_parent(&txn, u.id).await? {
         return Err(Error::conflict(format!(
             "该账号仍在“{place}”任职：请先由该单位解除任职，再删除个人信息"
         )));
     }
-    let children = guardian::Entity::find()
-        .select_only()
-        .column(guardian::Column::StudentId)
-        .filter(guardian::Column::UserId.eq(u.id))
-        .into_tuple::<i64>()
-        .all(&txn)
-        .await?;
-    let pending = order::Entity::find()
-        .filter(
-            Condition::any()
-                .add(order::Column::UserId.eq(u.id))
-                .add(order::Column::StudentId.is_in(children)),
-        )
-        .filter(
-            order::Column::Status.eq(kehou_domain::enrollment::OrderStatus::PendingPayment.code()),
-        )
-        .one(&txn)
-        .await?;
-    if let Some(o) = pending {
+    let children = crate::school::student::children_of_guardian(&txn, u.id).await?;
+    if let Some(order_no) = crate::enrollment::order::pending_for(&txn, u.id, children).await? {
         return Err(Error::conflict(format!(
-            "该账号有待支付的订单 {}：请先关闭或完成后再删除",
-            o.order_no
+            "该账号有待支付的订单 {order_no}：请先关闭或完成后再删除"
         )));
     }
-    let membership_ids: Vec<i64> = memberships.iter().map(|m| m.id).collect();
-    let sessions = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    membership_department::Entity::delete_many()
-        .filter(membership_department::Column::MembershipId.is_in(membership_ids.clone()))
-        .exec(&txn)
-        .await?;
-    let memberships = membership::Entity::delete_many()
-        .filter(membership::Column::Id.is_in(membership_ids))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    let children_links = guardian::Entity::delete_many()
-        .filter(guardian::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    let messages = message::Entity::delete_many()
-        .filter(message::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    calendar_feed::Entity::delete_many()
-        .filter(calendar_feed::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?;
-    sms_code::Entity::delete_many()
-        .filter(sms_code::Column::PhoneIndex.is_in(app.vault.blind_indexes(phone.as_str())))
-        .exec(&txn)
-        .await?;
-    // Signed notices are kept as evidence of what was agreed, without the signer's name.
-    for s in signature::Entity::find()
-        .filter(signature::Column::UserId.eq(u.id))
-        .all(&txn)
-        .await?
-    {
-        let masked = crate::school::student::erased_name(&s.signer_name);
-        let mut m = s.into_active_model();
-        m.signer_name = Set(masked);
-        m.ip = Set(None);
-        m.update(&txn).await?;
-    }
-    let mut m = u.clone().into_active_model();
-    m.name = Set(ERASED_NAME.into());
-    // Unique and never a blind index (those are 64 hex characters): the number is free
-    // for a new account.
-    m.phone_index = Set(format!("erased:{}", u.id));
-    m.phone_enc = Set(None);
-    m.password_hash = Set("!".into());
-    m.frozen = Set(true);
-    m.updated_at = Set(app.now());
-    m.update(&txn).await?;
+    let children_links = crate::school::student::unlink_guardian(&txn, u.id).await?;
+    let messages = crate::platform::messages::delete_of_user(&txn, u.id).await?;
+    crate::teaching::timetable::drop_feeds_of(&txn, u.id).await?;
+    crate::enrollment::notice::mask_signer(&txn, u.id).await?;
+    let (memberships, sessions) = crate::identity::account::forget(app, &txn, &u, &phone).await?;
     audit::record(
         &txn,
         app.now(),

@@ -845,6 +845,15 @@ pub async fn feed_ics(app: &App, token: &str) -> Result<String> {
     Ok(ics(&entries, app.now()))
 }
 
+/// Ends an account's calendar feeds (erasure).
+pub(crate) async fn drop_feeds_of(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    calendar_feed::Entity::delete_many()
+        .filter(calendar_feed::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

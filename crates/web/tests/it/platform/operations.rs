@@ -78,6 +78,22 @@ async fn table_rows(url: &str) -> BTreeMap<String, u64> {
     out
 }
 
+/// A password login on a router of its own (another instance, a restored platform).
+async fn login_on(router: &axum::Router, phone: &str) -> axum::response::Response {
+    router
+        .clone()
+        .oneshot(
+            Request::post("/api/v1/auth/token")
+                .header("content-type", "application/json")
+                .body(Body::from(format!(
+                    r#"{{"phone":"{phone}","password":"{PASSWORD}"}}"#
+                )))
+                .expect("request"),
+        )
+        .await
+        .expect("answer")
+}
+
 async fn start(url: &str, vault: Vault) -> kehou_service::Result<App> {
     App::start(
         url,
@@ -169,18 +185,7 @@ async fn p4_backup_wipe_restore_finds_every_row_and_id_number() {
         .expect("start on the restored database");
     assert_eq!(id_numbers(&app.db, &vault).await, ids_before);
     let router = kehou_web::router(app.clone(), kehou_web::WebConfig::default());
-    let status = router
-        .oneshot(
-            Request::post("/api/v1/auth/token")
-                .header("content-type", "application/json")
-                .body(Body::from(format!(
-                    r#"{{"phone":"{PARENT}","password":"{PASSWORD}"}}"#
-                )))
-                .expect("request"),
-        )
-        .await
-        .expect("answer")
-        .status();
+    let status = login_on(&router, PARENT).await.status();
     assert_eq!(
         status,
         StatusCode::OK,
@@ -293,26 +298,10 @@ async fn p4_key_rotation_while_serving_interrupted_and_finished() {
     assert!(first.after.by_key[&old_id] > 0);
 
     // Half-way: people are found by phone and ID number whichever key their row is under.
-    let login = |router: axum::Router, phone: &'static str| async move {
-        router
-            .oneshot(
-                Request::post("/api/v1/auth/token")
-                    .header("content-type", "application/json")
-                    .body(Body::from(format!(
-                        r#"{{"phone":"{phone}","password":"{PASSWORD}"}}"#
-                    )))
-                    .expect("request"),
-            )
-            .await
-            .expect("answer")
-    };
     for phone in [PLATFORM_ADMIN, PARENT, SCHOOL1_ADMIN] {
-        assert_eq!(
-            login(both_router.clone(), phone).await.status(),
-            StatusCode::OK
-        );
+        assert_eq!(login_on(&both_router, phone).await.status(), StatusCode::OK);
     }
-    let res = login(both_router.clone(), SCHOOL1_ADMIN).await;
+    let res = login_on(&both_router, SCHOOL1_ADMIN).await;
     let body = axum::body::to_bytes(res.into_body(), 1 << 20)
         .await
         .expect("body");
@@ -377,7 +366,7 @@ async fn p4_key_rotation_while_serving_interrupted_and_finished() {
     let new_vault = Vault::from_hex(&new).expect("vault");
     assert_eq!(id_numbers(&only_new.db, &new_vault).await, ids_before);
     let router = kehou_web::router(only_new.clone(), kehou_web::WebConfig::default());
-    assert_eq!(login(router, PARENT).await.status(), StatusCode::OK);
+    assert_eq!(login_on(&router, PARENT).await.status(), StatusCode::OK);
     let u = user::Entity::find().all(&only_new.db).await.expect("users");
     assert!(
         u.iter()
@@ -579,18 +568,7 @@ async fn p4_upgrade_from_the_first_schema_keeps_the_data() {
     assert_eq!(app.vault.account_phone(&u), "13911112222");
     assert_ne!(u.phone_index, "13911112222", "the plain number is gone");
     let router = kehou_web::router(app.clone(), kehou_web::WebConfig::default());
-    let res = router
-        .clone()
-        .oneshot(
-            Request::post("/api/v1/auth/token")
-                .header("content-type", "application/json")
-                .body(Body::from(format!(
-                    r#"{{"phone":"13911112222","password":"{PASSWORD}"}}"#
-                )))
-                .expect("request"),
-        )
-        .await
-        .expect("answer");
+    let res = login_on(&router, "13911112222").await;
     assert_eq!(
         res.status(),
         StatusCode::OK,
