@@ -98,7 +98,7 @@ impl App {
             message_feed: tokio::sync::broadcast::channel(256).0,
         };
         platform::keys::check(&app.db, &app.vault).await?;
-        system::backup::installation_id(&app.db).await?;
+        platform::installation::id(&app.db).await?;
         identity::account::encrypt_legacy_phones(&app).await?;
         org::ensure_platform_root(&app).await?;
         identity::role::ensure_preset_roles(&app).await?;

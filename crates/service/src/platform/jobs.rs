@@ -362,6 +362,23 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, String, i6
         .await?)
 }
 
+/// When the job that has waited longest became due (queued, due by `now`), if any.
+pub async fn oldest_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    // Only the time: a queued job may hold its uploaded file.
+    Ok(job::Entity::find()
+        .select_only()
+        .column(job::Column::RunAfter)
+        .filter(job::Column::Status.eq(Status::Queued.code()))
+        .filter(job::Column::RunAfter.lte(now))
+        .order_by_asc(job::Column::RunAfter)
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
 /// The progress of a running job, read by the page and the command line.
 #[derive(Debug, Default)]
 pub struct Progress {

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use kehou_store::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use kehou_store::sea_orm::DatabaseBackend;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -200,7 +200,6 @@ impl Metrics {
     }
 
     async fn read_queue(&self, app: &App) -> Result<()> {
-        let backend = app.db.get_database_backend();
         let counts = crate::platform::jobs::counts(&app.db).await?;
         // Kinds and states that emptied since the last scrape are gone, not stuck at their
         // old count.
@@ -208,21 +207,7 @@ impl Metrics {
         for (kind, state, n) in counts {
             self.jobs.get_or_create(&JobLabels { kind, state }).set(n);
         }
-        let oldest = app
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                match backend {
-                    DatabaseBackend::Postgres => {
-                        "SELECT MIN(run_after) AS t FROM jobs WHERE status = 'queued' AND run_after <= $1"
-                    }
-                    _ => "SELECT MIN(run_after) AS t FROM jobs WHERE status = 'queued' AND run_after <= ?",
-                },
-                [app.now().into()],
-            ))
-            .await?
-            .and_then(|r| r.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "t").ok())
-            .flatten();
+        let oldest = crate::platform::jobs::oldest_due(&app.db, app.now()).await?;
         let age = oldest
             .map(|t| (app.now() - t).num_milliseconds().max(0) as f64 / 1000.0)
             .unwrap_or(0.0);

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod installation;
 pub mod jobs;
 pub mod keys;
 pub mod messages;

@@ -81,7 +81,7 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<StatusView> {
     let usage = keys::usage(&app.db).await?;
     let current = app.vault.current_key_id().to_string();
     Ok(StatusView {
-        installation_id: crate::system::backup::installation_id(&app.db).await?,
+        installation_id: crate::platform::installation::id(&app.db).await?,
         version: env!("CARGO_PKG_VERSION"),
         unready: unready(app).await,
         left_to_rotate: usage.left(&current),

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use kehou_store::sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
-    TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseBackend, IsolationLevel, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sm3::{Digest, Sm3};
@@ -60,42 +59,6 @@ fn engine_of(url: &str) -> Result<&'static str> {
 
 fn io(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::Internal(format!("{what}：{e}"))
-}
-
-/// The installation's id, made at first start.
-pub async fn installation_id(db: &DatabaseConnection) -> Result<String> {
-    use kehou_store::entity::platform::installation;
-    use kehou_store::sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
-    if let Some(row) = installation::Entity::find()
-        .order_by_asc(installation::Column::Id)
-        .one(db)
-        .await?
-    {
-        return Ok(row.installation_id);
-    }
-    let id = uuid_like();
-    installation::ActiveModel {
-        installation_id: Set(id.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    // Two instances starting at once: the first row wins for both.
-    Ok(installation::Entity::find()
-        .order_by_asc(installation::Column::Id)
-        .one(db)
-        .await?
-        .map(|r| r.installation_id)
-        .unwrap_or(id))
-}
-
-fn uuid_like() -> String {
-    let t = crate::identity::auth::random_token().to_lowercase();
-    t.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(32)
-        .collect()
 }
 
 /// Every table of the database and its rows, as one snapshot sees them.
@@ -339,7 +302,7 @@ pub async fn backup(
         kehou_version: env!("CARGO_PKG_VERSION").into(),
         created_at: app.now(),
         engine: engine.into(),
-        installation_id: installation_id(&app.db).await?,
+        installation_id: crate::platform::installation::id(&app.db).await?,
         schema: schema_of(&app.db).await?.unwrap_or_default(),
         key_ids,
         database_file: database_file.into(),

@@ -28,6 +28,7 @@ use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Qu
 use serde_json::{Value, json};
 
 use crate::platform::audit::{self, By, Change};
+use crate::platform::clock::china_time as time;
 use crate::{App, Error, Result};
 
 /// The name an erased account shows wherever it is named.
@@ -50,13 +51,6 @@ async fn account(app: &App, phone: &str) -> Result<(user::Model, Phone)> {
     Ok((u, phone))
 }
 
-/// A time as the person reads it: China's date and time, to the second.
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::platform::clock::china())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 /// Everything the platform holds about the person with this phone number, as JSON for
 /// them. The export is audited (its reference and the masked number, nothing more).
 pub async fn export(app: &App, phone: &str, request: &str) -> Result<Value> {
@@ -67,13 +61,8 @@ pub async fn export(app: &App, phone: &str, request: &str) -> Result<Value> {
         .filter(membership::Column::UserId.eq(u.id))
         .all(db)
         .await?;
-    let orgs: HashMap<i64, String> = org::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
     let roles: HashMap<i64, String> = role::Entity::find()
+        .filter(role::Column::Id.is_in(memberships.iter().map(|m| m.role_id)))
         .all(db)
         .await?
         .into_iter()
@@ -88,6 +77,19 @@ pub async fn export(app: &App, phone: &str, request: &str) -> Result<Value> {
         .filter(student::Column::Id.is_in(child_ids.clone()))
         .all(db)
         .await?;
+    // The organizations named: where the person is a member, where the children study.
+    let org_ids: Vec<i64> = memberships
+        .iter()
+        .map(|m| m.org_id)
+        .chain(children.iter().map(|s| s.school_id))
+        .collect();
+    let orgs: HashMap<i64, String> = org::Entity::find()
+        .filter(org::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     let enrollments = enrollment::Entity::find()
         .filter(enrollment::Column::StudentId.is_in(child_ids.clone()))
         .order_by_asc(enrollment::Column::Id)
