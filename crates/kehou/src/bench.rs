@@ -102,6 +102,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 150)]
         lessons: usize,
     },
+    /// Personal data at city scale under one key: what each start and the 系统运行 page
+    /// count, a backup and its restore, and a key rotation while parents sign in.
+    Keys {
+        /// Database URL; default: a new SQLite file in the temporary folder, removed after.
+        #[arg(long = "db", env = "KEHOU_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Students (each with an ID number and one parent with a phone number).
+        #[arg(long, default_value_t = 300_000)]
+        students: usize,
+        /// Rows re-encrypted per transaction.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        batch: u64,
+    },
     /// Generate a workbook of students with guardians, import it into a new school, import
     /// it again (every row an update), and export it.
     Import {
@@ -141,6 +154,11 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             students,
             lessons,
         } => crate::attbench::run(database_url, students, lessons).await,
+        BenchCommand::Keys {
+            database_url,
+            students,
+            batch,
+        } => crate::keybench::run(database_url, students, batch).await,
         BenchCommand::Rush {
             database_url,
             students,

@@ -17,6 +17,7 @@ use serde::Deserialize;
 mod attbench;
 mod bench;
 mod fetbench;
+mod keybench;
 mod paybench;
 mod rush;
 mod schedule;
@@ -998,6 +999,19 @@ mod tests {
         assert!(parse(&["kehou", "bench", "fet", "--polish", "0"]).is_ok());
         assert!(parse(&["kehou", "bench", "fet", "--polish=-2"]).is_err());
         assert!(parse(&["kehou", "bench", "schedule", "--seconds", "0"]).is_err());
+        assert!(parse(&["kehou", "bench", "keys", "--batch", "0"]).is_err());
+        assert!(
+            parse(&[
+                "kehou",
+                "bench",
+                "keys",
+                "--students",
+                "1000",
+                "--batch",
+                "500"
+            ])
+            .is_ok()
+        );
     }
 
     /// A SQLite installation whose key file went missing: refused with a message that says

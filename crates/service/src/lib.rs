@@ -71,14 +71,13 @@ impl App {
         vault: Arc<platform::vault::Vault>,
     ) -> Result<Self> {
         let job_wakeup: Arc<tokio::sync::Notify> = Arc::default();
-        // The sandbox's signing key follows from the installation's secret: stable across
-        // restarts and instances, unknown outside.
+        // The sandbox's signing keys follow from the data keys: stable across restarts and
+        // instances, unknown outside, and switched by a key rotation (the older key's
+        // signatures still verify while it is held).
         let sandbox = billing::sandbox::Sandbox::new(
             db.clone(),
             clock.clone(),
-            vault
-                .blind_index("kehou sandbox payment platform key")
-                .into_bytes(),
+            vault.derived_secrets("kehou sandbox payment platform key"),
             job_wakeup.clone(),
         );
         let metrics: Arc<platform::metrics::Metrics> = Arc::default();

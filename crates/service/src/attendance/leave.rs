@@ -443,3 +443,30 @@ pub(crate) async fn pending_of(db: &impl ConnectionTrait, student_ids: &[i64]) -
     }
     Ok(n)
 }
+
+/// The leave a person asked for, oldest first, for their personal-data export; `children`
+/// names the students by id.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    children: &HashMap<i64, String>,
+) -> Result<Vec<serde_json::Value>> {
+    let leaves = leave_request::Entity::find()
+        .filter(leave_request::Column::ApplicantId.eq(user_id))
+        .order_by_asc(leave_request::Column::Id)
+        .all(db)
+        .await?;
+    Ok(leaves
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "学生": children.get(&l.student_id),
+                "类型": LeaveKind::parse(&l.kind).map_or("", LeaveKind::label),
+                "症状": l.symptom,
+                "事由": l.reason,
+                "日期": format!("{} 至 {}", l.from_date, l.to_date),
+                "状态": status_label(&l.status),
+            })
+        })
+        .collect())
+}

@@ -652,3 +652,28 @@ pub async fn of_order(app: &App, actor: &Actor, order_id: i64) -> Result<Vec<Pay
     }
     Ok(out)
 }
+
+/// The payments a person made, oldest first, for their personal-data export.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<serde_json::Value>> {
+    use crate::platform::clock::china_time;
+    let payments = payment::Entity::find()
+        .filter(payment::Column::UserId.eq(user_id))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(payments
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "支付单号": p.payment_no,
+                "渠道": p.channel,
+                "金额（元）": Fen(p.amount_fen).to_string(),
+                "状态": PaymentStatus::parse(&p.status).map(PaymentStatus::label).unwrap_or(&p.status),
+                "支付时间": p.paid_at.map(china_time),
+            })
+        })
+        .collect())
+}

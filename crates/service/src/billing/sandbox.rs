@@ -37,8 +37,12 @@ type HmacSm3 = Hmac<Sm3>;
 
 /// The job that delivers one sandbox notification (and completes a refund first).
 pub const NOTIFY_JOB_KIND: &str = "sandbox_notify";
-/// The serial of the sandbox's signing key, named in every notification.
-pub const SERIAL: &str = "SANDBOX-PLATFORM-1";
+/// The serial of the sandbox's signing key derived from the data key `key_id`, named in
+/// every notification it signs (as WeChat Pay names its platform certificate's serial, so
+/// that a receiver holding several certificates during a switch picks the right one).
+pub fn serial_of(key_id: &str) -> String {
+    format!("SANDBOX-{key_id}")
+}
 /// How old a notification may be when it arrives.
 pub const MAX_AGE: Duration = Duration::minutes(5);
 /// Deliveries before the sandbox gives up (WeChat tries 15 times over a day).
@@ -56,7 +60,8 @@ pub struct Behaviour {
 pub struct Sandbox {
     db: DatabaseConnection,
     clock: Arc<dyn crate::Clock>,
-    signing_key: Vec<u8>,
+    /// (serial, key): the first signs, every one verifies.
+    signing_keys: Vec<(String, Vec<u8>)>,
     wakeup: Arc<tokio::sync::Notify>,
     behaviour: RwLock<Behaviour>,
 }
@@ -123,16 +128,21 @@ fn unavailable() -> ChannelError {
 }
 
 impl Sandbox {
+    /// `secrets`: (data key id, secret) as `Vault::derived_secrets` gives them, the one that
+    /// signs first.
     pub fn new(
         db: DatabaseConnection,
         clock: Arc<dyn crate::Clock>,
-        signing_key: Vec<u8>,
+        secrets: Vec<(String, Vec<u8>)>,
         wakeup: Arc<tokio::sync::Notify>,
     ) -> Self {
         Self {
             db,
             clock,
-            signing_key,
+            signing_keys: secrets
+                .into_iter()
+                .map(|(id, key)| (serial_of(&id), key))
+                .collect(),
             wakeup,
             behaviour: RwLock::new(Behaviour::default()),
         }
@@ -355,18 +365,17 @@ impl Sandbox {
         let body = serde_json::to_string(&envelope)
             .map_err(|e| ChannelError::Unavailable(e.to_string()))?;
         let timestamp = now.timestamp().to_string();
-        let signature = hex::encode(sign(
-            &self.signing_key,
-            &timestamp,
-            &nonce_text,
-            body.as_bytes(),
-        ));
+        let (serial, key) = self
+            .signing_keys
+            .first()
+            .ok_or_else(|| ChannelError::Unavailable("沙箱没有签名密钥".into()))?;
+        let signature = hex::encode(sign(key, &timestamp, &nonce_text, body.as_bytes()));
         Ok(Signed {
             headers: vec![
                 ("Wechatpay-Timestamp".into(), timestamp),
                 ("Wechatpay-Nonce".into(), nonce_text),
                 ("Wechatpay-Signature".into(), signature),
-                ("Wechatpay-Serial".into(), SERIAL.into()),
+                ("Wechatpay-Serial".into(), serial.clone()),
                 ("Content-Type".into(), "application/json".into()),
             ],
             body,
@@ -800,14 +809,17 @@ impl PaymentChannel for Sandbox {
                 .header(name)
                 .ok_or_else(|| forged(&format!("缺少 {name}")))
         };
-        if header("Wechatpay-Serial")? != SERIAL {
-            return Err(forged("签名证书序列号不符"));
-        }
+        let serial = header("Wechatpay-Serial")?;
+        let (_, key) = self
+            .signing_keys
+            .iter()
+            .find(|(s, _)| s == serial)
+            .ok_or_else(|| forged("签名证书序列号不符"))?;
         let timestamp = header("Wechatpay-Timestamp")?;
         let nonce = header("Wechatpay-Nonce")?;
         let signature =
             hex::decode(header("Wechatpay-Signature")?).map_err(|_| forged("签名格式无效"))?;
-        let mut mac = <HmacSm3 as hmac::KeyInit>::new_from_slice(&self.signing_key)
+        let mut mac = <HmacSm3 as hmac::KeyInit>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(format!("{timestamp}\n{nonce}\n").as_bytes());
         mac.update(incoming.body);

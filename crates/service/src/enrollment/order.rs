@@ -570,6 +570,62 @@ pub(crate) async fn class_left(
     Ok(())
 }
 
+/// What enrollment holds about a guardian, for their personal-data export: their
+/// children's enrollments, and the orders placed by them or for their children.
+/// `children` names the children by id.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    children: &std::collections::HashMap<i64, String>,
+) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>)> {
+    use crate::platform::clock::china_time;
+    use serde_json::json;
+    let enrollments = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.is_in(children.keys().copied()))
+        .order_by_asc(enrollment::Column::Id)
+        .all(db)
+        .await?;
+    let classes: std::collections::HashMap<i64, String> =
+        crate::teaching::class::by_ids(db, enrollments.iter().filter_map(|e| e.class_id).collect())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+    let orders = order::Entity::find()
+        .filter(
+            kehou_store::sea_orm::Condition::any()
+                .add(order::Column::UserId.eq(user_id))
+                .add(order::Column::StudentId.is_in(children.keys().copied())),
+        )
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await?;
+    let enrollments = enrollments
+        .iter()
+        .map(|e| {
+            json!({
+                "学生": children.get(&e.student_id),
+                "教学班": e.class_id.and_then(|c| classes.get(&c)),
+                "状态": EnrollmentStatus::parse(&e.status).map(EnrollmentStatus::label).unwrap_or(&e.status),
+                "报名时间": china_time(e.created_at),
+            })
+        })
+        .collect();
+    let orders = orders
+        .iter()
+        .map(|o| {
+            json!({
+                "订单号": o.order_no,
+                "学生": children.get(&o.student_id),
+                "金额（元）": Fen(o.total_fen).to_string(),
+                "状态": OrderStatus::parse(&o.status).map(OrderStatus::label).unwrap_or(&o.status),
+                "下单时间": china_time(o.created_at),
+            })
+        })
+        .collect();
+    Ok((enrollments, orders))
+}
+
 /// An order placed by this account, or for these children, that waits for payment: its
 /// number (erasure waits until it is paid or closed).
 pub(crate) async fn pending_for(

@@ -838,5 +838,46 @@ pub(crate) async fn forget(
     Ok((memberships, sessions))
 }
 
+/// What the account holds about its person, for their personal-data export: the account
+/// itself and the roles it holds where.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    u: &user::Model,
+    phone: &Phone,
+) -> Result<(serde_json::Value, Vec<serde_json::Value>)> {
+    use crate::platform::clock::china_time;
+    use serde_json::json;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(u.id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
+    let roles: std::collections::HashMap<i64, String> = role::Entity::find()
+        .filter(role::Column::Id.is_in(memberships.iter().map(|m| m.role_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let orgs = crate::org::names_of(db, memberships.iter().map(|m| m.org_id)).await?;
+    let account = json!({
+        "姓名": u.name,
+        "手机号": phone.as_str(),
+        "注册时间": china_time(u.created_at),
+        "已冻结": u.frozen,
+    });
+    let posts = memberships
+        .iter()
+        .map(|m| {
+            json!({
+                "单位": orgs.get(&m.org_id),
+                "角色": roles.get(&m.role_id),
+                "开始时间": china_time(m.created_at),
+            })
+        })
+        .collect();
+    Ok((account, posts))
+}
+
 /// The name an erased account shows wherever it is named.
 pub const ERASED_NAME: &str = "已注销用户";

@@ -109,11 +109,13 @@ pub async fn send_code(
 ) -> Result<CodeSent> {
     let phone = parse_phone(phone)?;
     let index = app.vault.blind_index(phone.as_str());
+    // The limits count codes stored under any key held (a key switch does not reset them).
+    let indexes = app.vault.blind_indexes(phone.as_str());
     let now = app.now();
     let (day_start, day_end) = china_day(now);
     let txn = kehou_store::begin_write(&app.db).await?;
     let last = sms_code::Entity::find()
-        .filter(sms_code::Column::PhoneIndex.eq(&index))
+        .filter(sms_code::Column::PhoneIndex.is_in(indexes.clone()))
         .order_by_desc(sms_code::Column::CreatedAt)
         .one(&txn)
         .await?;
@@ -127,7 +129,7 @@ pub async fn send_code(
         ));
     }
     let sent_today = sms_code::Entity::find()
-        .filter(sms_code::Column::PhoneIndex.eq(&index))
+        .filter(sms_code::Column::PhoneIndex.is_in(indexes))
         .filter(sms_code::Column::CreatedAt.gte(day_start))
         .count(&txn)
         .await?;
@@ -220,9 +222,9 @@ pub(crate) async fn verify_code(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(), Error>> {
     let wrong = || Error::Unauthenticated("验证码错误或已过期".into());
-    let index = app.vault.blind_index(phone.as_str());
+    // A code sent before a key switch is stored under the older key's index.
     let latest = sms_code::Entity::find()
-        .filter(sms_code::Column::PhoneIndex.eq(&index))
+        .filter(sms_code::Column::PhoneIndex.is_in(app.vault.blind_indexes(phone.as_str())))
         .filter(sms_code::Column::Purpose.eq(purpose.code()))
         .filter(sms_code::Column::UsedAt.is_null())
         .order_by_desc(sms_code::Column::CreatedAt)
@@ -238,7 +240,7 @@ pub(crate) async fn verify_code(
     }
     let right = code.len() == 6
         && code.bytes().all(|b| b.is_ascii_digit())
-        && code_hash(&index, code) == latest.code_hash;
+        && code_hash(&latest.phone_index, code) == latest.code_hash;
     let mut m = latest.into_active_model();
     if !right {
         let tries = m.attempts.take().unwrap_or(0) + 1;

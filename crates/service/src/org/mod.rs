@@ -57,7 +57,6 @@ fn view(m: org::Model, parent_name: Option<String>) -> OrgView {
     }
 }
 
-/// Creates the root of the tree on a new database.
 /// The root of the organization tree (the platform), once it exists.
 pub(crate) async fn platform_root(db: &impl ConnectionTrait) -> Result<Option<org::Model>> {
     Ok(org::Entity::find()
@@ -67,6 +66,21 @@ pub(crate) async fn platform_root(db: &impl ConnectionTrait) -> Result<Option<or
         .await?)
 }
 
+/// The names of these organizations by id.
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(org::Entity::find()
+        .filter(org::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+/// Creates the root of the tree on a new database.
 pub async fn ensure_platform_root(app: &App) -> Result<org::Model> {
     if let Some(root) = platform_root(&app.db).await? {
         return Ok(root);

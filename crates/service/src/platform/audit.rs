@@ -451,6 +451,32 @@ pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc
     Ok(deleted.rows_affected)
 }
 
+/// A person's own activity, newest first (at most 1 000 events), for their personal-data
+/// export.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<serde_json::Value>> {
+    use crate::platform::clock::china_time;
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::ActorUserId.eq(user_id))
+        .order_by_desc(audit_event::Column::Id)
+        .limit(1000)
+        .all(db)
+        .await?;
+    Ok(events
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "时间": china_time(a.occurred_at),
+                "操作": action_label(&a.action).unwrap_or(a.action.as_str()),
+                "内容": a.summary,
+                "IP": a.ip,
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     /// Every action and entity type written anywhere in the use cases has its Chinese

@@ -76,7 +76,7 @@ fn get<T: TryGetable>(row: &kehou_store::sea_orm::QueryResult, col: &str) -> Res
 }
 
 /// Which keys the stored personal data needs, counted over every encrypted column.
-pub async fn usage(db: &DatabaseConnection) -> Result<Usage> {
+pub async fn usage(db: &impl ConnectionTrait) -> Result<Usage> {
     let backend = db.get_database_backend();
     let mut usage = Usage::default();
     // The key id sits at a fixed place of the stored form: `sm4gcm2:` then 8 characters.

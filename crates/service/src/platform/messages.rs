@@ -223,6 +223,29 @@ pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc
     Ok(deleted.rows_affected)
 }
 
+/// A person's messages, oldest first, for their personal-data export.
+pub(crate) async fn personal_data_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<serde_json::Value>> {
+    use crate::platform::clock::china_time;
+    let messages = message::Entity::find()
+        .filter(message::Column::UserId.eq(user_id))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    Ok(messages
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "标题": m.title,
+                "内容": m.body,
+                "时间": china_time(m.created_at),
+            })
+        })
+        .collect())
+}
+
 /// Deletes every message of one person (erasure); returns how many.
 pub(crate) async fn delete_of_user(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
     Ok(message::Entity::delete_many()

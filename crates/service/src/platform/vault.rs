@@ -198,6 +198,17 @@ impl Vault {
         self.keys.iter().map(|k| k.index(value)).collect()
     }
 
+    /// A secret for `purpose` derived from every key held, with that key's id, the current
+    /// one first: stable across restarts and instances, unknown outside the installation,
+    /// and switched by a key rotation like the data (an older key's secret still verifies
+    /// while that key is held).
+    pub fn derived_secrets(&self, purpose: &str) -> Vec<(String, Vec<u8>)> {
+        self.keys
+            .iter()
+            .map(|k| (k.id.clone(), k.index(purpose).into_bytes()))
+            .collect()
+    }
+
     /// Whether `index` (as stored) is the blind index of `value` under a key held.
     pub fn index_matches(&self, value: &str, index: &str) -> bool {
         self.keys.iter().any(|k| k.index(value) == index)

@@ -1113,6 +1113,43 @@ pub(crate) async fn children_of_guardian(
         .await?)
 }
 
+/// The children an account is a guardian of, as their guardian's personal-data export
+/// shows them (with their ID numbers), and their names by id for the other areas' sections.
+pub(crate) async fn personal_data_of_guardian(
+    app: &App,
+    user_id: i64,
+) -> Result<(Vec<serde_json::Value>, HashMap<i64, String>)> {
+    let links = guardian::Entity::find()
+        .filter(guardian::Column::UserId.eq(user_id))
+        .all(&app.db)
+        .await?;
+    let children = student::Entity::find()
+        .filter(student::Column::Id.is_in(links.iter().map(|g| g.student_id)))
+        .order_by_asc(student::Column::Id)
+        .all(&app.db)
+        .await?;
+    let schools = crate::org::names_of(&app.db, children.iter().map(|s| s.school_id)).await?;
+    let relation: HashMap<i64, &str> = links
+        .iter()
+        .map(|g| (g.student_id, g.relation.as_str()))
+        .collect();
+    let rows = children
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "姓名": s.name,
+                "关系": relation.get(&s.id),
+                "学校": schools.get(&s.school_id),
+                "学号": s.student_no,
+                "身份证号": s.id_no_enc.as_deref().and_then(|e| app.vault.decrypt(e).ok()),
+                "出生日期": s.birth_date.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    let names = children.into_iter().map(|s| (s.id, s.name)).collect();
+    Ok((rows, names))
+}
+
 /// Removes an account's links to the children it is a guardian of (erasure); returns how
 /// many.
 pub(crate) async fn unlink_guardian(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {

@@ -235,7 +235,8 @@ pub async fn backup(
     }
     std::fs::create_dir_all(out).map_err(io(out.display()))?;
     restrict(out)?;
-    let (database_file, rows) = match engine {
+    // Rows and keys are read from the copy itself (a rotation may run meanwhile).
+    let (database_file, rows, usage) = match engine {
         "sqlite" => {
             let file = out.join(SQLITE_FILE);
             let quoted = file.display().to_string().replace('\'', "''");
@@ -245,8 +246,9 @@ pub async fn backup(
                 .await?;
             let copy = kehou_store::open(&format!("sqlite://{}", file.display())).await?;
             let rows = count_rows(&copy).await?;
+            let usage = crate::platform::keys::usage(&copy).await?;
             copy.close().await?;
-            (SQLITE_FILE, rows)
+            (SQLITE_FILE, rows, usage)
         }
         _ => {
             // The rows are counted in the snapshot pg_dump reads.
@@ -266,6 +268,7 @@ pub async fn backup(
                 .ok_or_else(|| Error::Internal("pg_export_snapshot 无结果".into()))?
                 .try_get("", "s")?;
             let rows = count_rows(&txn).await?;
+            let usage = crate::platform::keys::usage(&txn).await?;
             let file = out.join(PG_FILE).display().to_string();
             let dumped = run_pg_tool(
                 "pg_dump",
@@ -282,14 +285,15 @@ pub async fn backup(
             .await;
             txn.commit().await?;
             dumped?;
-            (PG_FILE, rows)
+            (PG_FILE, rows, usage)
         }
     };
+    // The files after the database: every file a copied row names was written before its
+    // row, so it is there unless deleted since (a replaced photo, the retention job).
     let files = match files_dir.filter(|d| d.is_dir()) {
         Some(dir) => copy_tree(dir, &out.join(FILES))?,
         None => 0,
     };
-    let usage = crate::platform::keys::usage(&app.db).await?;
     let mut key_ids: Vec<String> = usage.by_key.keys().cloned().collect();
     if usage.first_form > 0 {
         // Values of the first form name no key: any key held may be the one.

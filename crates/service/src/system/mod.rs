@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod bench_attendance;
+pub mod bench_keys;
 pub mod bench_payments;
 pub mod bench_rush;
 pub mod bench_term;

@@ -7,13 +7,17 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use kehou_service::billing::channel::{Incoming, Merchant, Notice, Trade, TradeState};
+use kehou_service::billing::sandbox::{self, Signed};
 use kehou_service::platform::keys;
 use kehou_service::platform::vault::Vault;
 use kehou_service::system::backup;
 use kehou_service::{App, ManualClock};
+use kehou_store::entity::billing::receiving_account;
 use kehou_store::entity::identity::user;
 use kehou_store::entity::school::student;
 use kehou_store::sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
+use tower::ServiceExt;
 
 use crate::common::*;
 
@@ -203,8 +207,6 @@ async fn p4_backup_wipe_restore_finds_every_row_and_id_number() {
     );
 }
 
-use tower::ServiceExt;
-
 #[tokio::test]
 async fn p4_damaged_or_foreign_backups_are_refused() {
     if pg_tools_missing() {
@@ -375,6 +377,155 @@ async fn p4_key_rotation_while_serving_interrupted_and_finished() {
     // Nothing left: a third run rewrites nothing.
     let third = keys::rotate(&both, 200, |_, _| true).await.expect("rotate");
     assert_eq!(third.rewritten, 0);
+}
+
+/// Whether `app`'s sandbox accepts the signed notification `n` (an error names why not).
+fn sandbox_accepts(app: &App, m: &Merchant, n: &Signed) -> Result<(), String> {
+    let channel = app.payments.get("sandbox").expect("the sandbox channel");
+    let incoming = Incoming {
+        headers: &n.headers,
+        body: n.body.as_bytes(),
+    };
+    channel
+        .verify(m, &incoming, app.now())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Another instance on the test's database, with these keys and the test's clock.
+async fn instance(t: &TestApp, vault: Vault) -> App {
+    App::start(
+        &t.url,
+        Arc::new(ManualClock::new(t.app.now())),
+        Arc::new(vault),
+    )
+    .await
+    .expect("start")
+}
+
+#[tokio::test]
+async fn p4_sandbox_signatures_follow_a_key_switch() {
+    let t = TestApp::new().await;
+    let old = template_key().await;
+    let new = Vault::generate_key();
+    let account = receiving_account::Entity::find()
+        .one(&t.app.db)
+        .await
+        .expect("read")
+        .expect("a demo receiving account");
+    let m = Merchant {
+        account_id: account.id,
+        merchant_id: account.merchant_id.clone(),
+        app_id: account.app_id.clone(),
+        api_key: t.app.vault.decrypt(&account.api_key).expect("api key"),
+    };
+    let trade = Trade {
+        mchid: m.merchant_id.clone(),
+        out_trade_no: "P-KEY-SWITCH".into(),
+        transaction_id: Some("4200000000000000000000000099".into()),
+        trade_state: TradeState::Success,
+        trade_state_desc: "支付成功".into(),
+        amount_fen: 100,
+        success_time: Some(t.app.now()),
+    };
+    let sign = |app: &App| {
+        app.payments
+            .sandbox()
+            .notification(&m, &Notice::Trade(trade.clone()), app.now())
+            .expect("signed")
+    };
+    let serial = |n: &Signed| {
+        n.headers
+            .iter()
+            .find(|h| h.0 == "Wechatpay-Serial")
+            .map(|h| h.1.clone())
+            .expect("serial")
+    };
+    let by_old = sign(&t.app);
+    // During the switch an instance signs with the new key and verifies either.
+    let both = instance(&t, Vault::with_keys(&new, &[&old]).expect("vault")).await;
+    let by_new = sign(&both);
+    let new_id = Vault::key_id(&new).expect("id");
+    assert_eq!(serial(&by_new), sandbox::serial_of(&new_id));
+    assert_eq!(
+        serial(&by_old),
+        sandbox::serial_of(&Vault::key_id(&old).expect("id"))
+    );
+    assert_eq!(sandbox_accepts(&both, &m, &by_old), Ok(()));
+    assert_eq!(sandbox_accepts(&both, &m, &by_new), Ok(()));
+    // An instance not restarted yet refuses the new serial (the sandbox delivers again
+    // later); after the rotation an instance with the new key alone refuses the old one.
+    let err = sandbox_accepts(&t.app, &m, &by_new).expect_err("unknown serial");
+    assert!(err.contains("序列号"), "{err}");
+    keys::rotate(&both, 500, |_, _| true).await.expect("rotate");
+    let only_new = instance(&t, Vault::from_hex(&new).expect("vault")).await;
+    assert_eq!(sandbox_accepts(&only_new, &m, &by_new), Ok(()));
+    let err = sandbox_accepts(&only_new, &m, &by_old).expect_err("old serial");
+    assert!(err.contains("序列号"), "{err}");
+    // A notification whose serial is right but whose signature was made with another key.
+    let mut forged = by_old.clone();
+    for h in forged
+        .headers
+        .iter_mut()
+        .filter(|h| h.0 == "Wechatpay-Serial")
+    {
+        h.1 = sandbox::serial_of(&new_id);
+    }
+    let err = sandbox_accepts(&only_new, &m, &forged).expect_err("forged");
+    assert!(err.contains("签名不符"), "{err}");
+}
+
+#[tokio::test]
+async fn p4_a_text_message_code_sent_before_a_key_switch_still_signs_in() {
+    let t = TestApp::new().await;
+    let old = template_key().await;
+    let new = Vault::generate_key();
+    let ask = serde_json::json!({ "phone": PARENT });
+    let (status, body) = t
+        .api(
+            axum::http::Method::POST,
+            "/api/v1/auth/sms-code",
+            None,
+            Some(ask.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = t.login(PLATFORM_ADMIN).await;
+    let (_, sent) = t
+        .get(&format!("/api/v1/sandbox/sms?phone={PARENT}"), &admin)
+        .await;
+    let text = sent["items"][0]["text"].as_str().expect("a code was sent");
+    let at = text.find("验证码 ").expect("code") + "验证码 ".len();
+    let code = text[at..at + 6].to_string();
+    // The instance restarted with the new key: asking again within the minute is still
+    // refused (the limits span both keys), and the code sent before the switch signs in.
+    let both = instance(&t, Vault::with_keys(&new, &[&old]).expect("vault")).await;
+    let router = kehou_web::router(both, kehou_web::WebConfig::default());
+    let post = |path: &str, body: serde_json::Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let res = router
+        .clone()
+        .oneshot(post("/api/v1/auth/sms-code", ask))
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let login = serde_json::json!({ "phone": PARENT, "sms_code": code });
+    let res = router
+        .clone()
+        .oneshot(post("/api/v1/auth/token", login.clone()))
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), StatusCode::OK);
+    // Once only, whichever key.
+    let res = router
+        .oneshot(post("/api/v1/auth/token", login))
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn text(t: &TestApp, req: Request<Body>) -> (StatusCode, String) {

@@ -307,6 +307,24 @@ async fn p4_a_person_gets_a_copy_of_their_data() {
     }
     assert_eq!(t.audit_count("privacy.export").await, 0);
 
+    // The parent starts paying their order: the payment is theirs too.
+    let parent = t.login(PARENT).await;
+    let (_, me) = t.get("/api/v1/me", &parent).await;
+    let pending = order::Entity::find()
+        .filter(order::Column::UserId.eq(me["user"]["id"].as_i64().expect("id")))
+        .filter(order::Column::Status.eq("pending_payment"))
+        .one(&t.app.db)
+        .await
+        .expect("read")
+        .expect("the demo parent's unpaid order");
+    let (status, paying) = t
+        .post(
+            "/api/v1/payments",
+            &parent,
+            serde_json::json!({ "order_ids": [pending.id] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{paying}");
     let data = privacy::export(&t.app, PARENT, "工单 2026-001")
         .await
         .expect("export");
@@ -326,6 +344,28 @@ async fn p4_a_person_gets_a_copy_of_their_data() {
     );
     assert!(!data["请假申请"].as_array().expect("leave").is_empty());
     assert!(!data["操作记录"].as_array().expect("activity").is_empty());
+    // Each area answers in the person's words: roles by name, money in yuan, states in
+    // Chinese.
+    assert!(
+        data["任职与身份"]
+            .as_array()
+            .expect("posts")
+            .iter()
+            .any(|m| m["角色"] == "家长" && m["单位"].is_string()),
+        "{text}"
+    );
+    let orders = data["订单"].as_array().expect("orders");
+    let payments = data["支付"].as_array().expect("payments");
+    assert!(!orders.is_empty() && !payments.is_empty(), "{text}");
+    for row in orders.iter().chain(payments) {
+        let status = row["状态"].as_str().expect("state");
+        assert!(!status.is_empty() && !status.is_ascii(), "{row}");
+        let yuan = row["金额（元）"].as_str().expect("amount");
+        assert!(
+            yuan.split_once('.').is_some_and(|(_, f)| f.len() == 2),
+            "{row}"
+        );
+    }
     // Nothing of other families.
     assert!(
         !text.contains(SCHOOL1_ADMIN) && !text.contains("刘芳"),
