@@ -140,6 +140,9 @@ pub async fn run(database_url: Option<String>, students: usize, batch: u64) -> R
     stop.store(true, Ordering::Relaxed);
     let signed = signer.await?;
     let refused = signed.iter().filter(|s| s.1 != 200).count();
+    if let Some(s) = signed.iter().find(|s| s.1 != 200) {
+        println!("a sign-in was refused: {}", s.1);
+    }
     let mut latencies: Vec<Duration> = signed.iter().map(|s| s.0).collect();
     latencies.sort();
     let left = rotation.after.left(rotating.vault.current_key_id());
