@@ -164,6 +164,16 @@ enum KeyCommand {
     },
 }
 
+/// Whose data, and on which documented request.
+#[derive(clap::Args)]
+struct PersonRequest {
+    #[arg(long)]
+    phone: String,
+    /// The request's reference (ticket number, letter): recorded in the audit trail.
+    #[arg(long)]
+    request: String,
+}
+
 #[derive(Subcommand)]
 enum PrivacyCommand {
     /// Write everything the platform holds about the account with this phone number to a
@@ -171,11 +181,8 @@ enum PrivacyCommand {
     Export {
         #[command(flatten)]
         db: DbArgs,
-        #[arg(long)]
-        phone: String,
-        /// The request's reference (ticket number, letter): recorded in the audit trail.
-        #[arg(long)]
-        request: String,
+        #[command(flatten)]
+        person: PersonRequest,
         /// The JSON file to write (only its owner may read it).
         out: PathBuf,
     },
@@ -184,11 +191,8 @@ enum PrivacyCommand {
     Erase {
         #[command(flatten)]
         db: DbArgs,
-        #[arg(long)]
-        phone: String,
-        /// The request's reference (ticket number, letter): recorded in the audit trail.
-        #[arg(long)]
-        request: String,
+        #[command(flatten)]
+        person: PersonRequest,
         /// Confirm: erasure cannot be undone.
         #[arg(long)]
         yes: bool,
@@ -691,14 +695,9 @@ async fn run() -> Result<()> {
 async fn privacy_command(command: PrivacyCommand) -> Result<()> {
     use kehou_service::system::privacy;
     match command {
-        PrivacyCommand::Export {
-            db,
-            phone,
-            request,
-            out,
-        } => {
+        PrivacyCommand::Export { db, person, out } => {
             let (app, _) = db.app().await?;
-            let data = privacy::export(&app, &phone, &request)
+            let data = privacy::export(&app, &person.phone, &person.request)
                 .await
                 .map_err(describe)?;
             let text = serde_json::to_string_pretty(&data)?;
@@ -709,17 +708,15 @@ async fn privacy_command(command: PrivacyCommand) -> Result<()> {
             );
             Ok(())
         }
-        PrivacyCommand::Erase {
-            db,
-            phone,
-            request,
-            yes,
-        } => {
+        PrivacyCommand::Erase { db, person, yes } => {
             if !yes {
-                bail!("erasure cannot be undone: add --yes to erase the personal data of {phone}");
+                bail!(
+                    "erasure cannot be undone: add --yes to erase the personal data of {}",
+                    person.phone
+                );
             }
             let (app, _) = db.app().await?;
-            let done = privacy::erase(&app, &phone, &request)
+            let done = privacy::erase(&app, &person.phone, &person.request)
                 .await
                 .map_err(describe)?;
             println!(

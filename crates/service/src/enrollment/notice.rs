@@ -8,7 +8,8 @@ use kehou_store::entity::enrollment::{notice, signature};
 use kehou_store::entity::org;
 use kehou_store::entity::school::{guardian, student};
 use kehou_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -503,10 +504,10 @@ pub(crate) async fn mask_signer(db: &impl ConnectionTrait, user_id: i64) -> Resu
         .await?
     {
         let masked = crate::school::student::erased_name(&s.signer_name);
-        let mut m = kehou_store::sea_orm::IntoActiveModel::into_active_model(s);
-        m.signer_name = kehou_store::sea_orm::Set(masked);
-        m.ip = kehou_store::sea_orm::Set(None);
-        kehou_store::sea_orm::ActiveModelTrait::update(m, db).await?;
+        let mut m = s.into_active_model();
+        m.signer_name = Set(masked);
+        m.ip = Set(None);
+        m.update(db).await?;
     }
     Ok(())
 }

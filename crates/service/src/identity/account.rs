@@ -766,28 +766,30 @@ pub(crate) async fn role_other_than_parent(
     db: &impl ConnectionTrait,
     user_id: i64,
 ) -> Result<Option<String>> {
-    let parent: Vec<i64> = role::Entity::find()
-        .filter(role::Column::Code.eq("parent"))
-        .all(db)
+    Ok(posts_of(db, user_id)
         .await?
         .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let other = membership::Entity::find()
+        .find(|(_, v)| v.role_code.as_deref() != Some("parent"))
+        .map(|(_, v)| v.org_name))
+}
+
+/// Every membership of the account, named, with when it began.
+async fn posts_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(DateTime<Utc>, MembershipView)>> {
+    let memberships = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
-        .filter(membership::Column::RoleId.is_not_in(parent))
-        .one(db)
+        .order_by_asc(membership::Column::Id)
+        .all(db)
         .await?;
-    Ok(match other {
-        Some(m) => Some(
-            org::Entity::find_by_id(m.org_id)
-                .one(db)
-                .await?
-                .map(|o| o.name)
-                .unwrap_or_default(),
-        ),
-        None => None,
-    })
+    let since: std::collections::HashMap<i64, DateTime<Utc>> =
+        memberships.iter().map(|m| (m.id, m.created_at)).collect();
+    Ok(membership_views(db, &memberships, |_| true)
+        .await?
+        .into_iter()
+        .map(|(_, v)| (since.get(&v.id).copied().unwrap_or_default(), v))
+        .collect())
 }
 
 /// Erases an account's personal data (`system::privacy`): its sessions, memberships and
@@ -839,7 +841,7 @@ pub(crate) async fn forget(
 }
 
 /// What the account holds about its person, for their personal-data export: the account
-/// itself and the roles it holds where.
+/// itself and the roles it holds where (with their departments).
 pub(crate) async fn personal_data_of(
     db: &impl ConnectionTrait,
     u: &user::Model,
@@ -847,32 +849,21 @@ pub(crate) async fn personal_data_of(
 ) -> Result<(serde_json::Value, Vec<serde_json::Value>)> {
     use crate::platform::clock::china_time;
     use serde_json::json;
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(u.id))
-        .order_by_asc(membership::Column::Id)
-        .all(db)
-        .await?;
-    let roles: std::collections::HashMap<i64, String> = role::Entity::find()
-        .filter(role::Column::Id.is_in(memberships.iter().map(|m| m.role_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
-    let orgs = crate::org::names_of(db, memberships.iter().map(|m| m.org_id)).await?;
     let account = json!({
         "姓名": u.name,
         "手机号": phone.as_str(),
         "注册时间": china_time(u.created_at),
         "已冻结": u.frozen,
     });
-    let posts = memberships
-        .iter()
-        .map(|m| {
+    let posts = posts_of(db, u.id)
+        .await?
+        .into_iter()
+        .map(|(since, v)| {
             json!({
-                "单位": orgs.get(&m.org_id),
-                "角色": roles.get(&m.role_id),
-                "开始时间": china_time(m.created_at),
+                "单位": v.org_name,
+                "角色": v.role_name,
+                "科室": v.departments.into_iter().map(|d| d.name).collect::<Vec<_>>(),
+                "开始时间": china_time(since),
             })
         })
         .collect();

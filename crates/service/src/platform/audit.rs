@@ -451,6 +451,20 @@ pub(crate) async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc
     Ok(deleted.rows_affected)
 }
 
+/// The latest events of one action, newest first (the operator's backups, retention runs).
+pub(crate) async fn latest(
+    db: &impl ConnectionTrait,
+    action: &str,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action))
+        .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// A person's own activity, newest first (at most 1 000 events), for their personal-data
 /// export.
 pub(crate) async fn personal_data_of(

@@ -3,8 +3,6 @@
 //! last backups, the job queue.
 
 use kehou_domain::Permission;
-use kehou_store::entity::platform::audit_event;
-use kehou_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::platform::keys;
@@ -58,11 +56,7 @@ pub struct StatusView {
 }
 
 async fn events(app: &App, action: &str, limit: u64) -> Result<Vec<Event>> {
-    Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(action))
-        .order_by_desc(audit_event::Column::Id)
-        .limit(limit)
-        .all(&app.db)
+    Ok(crate::platform::audit::latest(&app.db, action, limit)
         .await?
         .into_iter()
         .map(|e| Event {

@@ -351,7 +351,7 @@ async fn p4_a_person_gets_a_copy_of_their_data() {
             .as_array()
             .expect("posts")
             .iter()
-            .any(|m| m["角色"] == "家长" && m["单位"].is_string()),
+            .any(|m| m["角色"] == "家长" && m["单位"].is_string() && m["科室"].is_array()),
         "{text}"
     );
     let orders = data["订单"].as_array().expect("orders");
